@@ -1,9 +1,10 @@
 """`model.quantize("gptq", config=GPTQConfig(...))` (Keras 3: `keras.src.quantizers.gptq_core`
-and `gptq`): each Dense layer of the structure's blocks quantized column by column with the
-GPTQ error correction over its input Hessian (see `gptq_quantize` for the Hessian Keras 3.15
-solves with); the library then holds the layer as Keras's GPTQ Dense (transposed uint8 kernel,
-packed at 4 bits, scale, zero point and group index per unit and group, `GPTQDTypePolicy`
-"gptq/<bits>/<group_size>").
+and `gptq`): each Dense and EinsumDense layer of the structure's blocks (Keras's
+`find_layers_in_block`: a block is one layer, a Sequential or a functional model) quantized
+column by column with the GPTQ error correction over its input Hessian (see `gptq_quantize` for
+the Hessian Keras 3.15 solves with); the library then holds the layer as Keras's GPTQ Dense or
+EinsumDense (transposed uint8 kernel, flattened to `[rows, cols]` and packed at 4 bits, scale,
+zero point and group index per unit and group, `GPTQDTypePolicy` "gptq/<bits>/<group_size>").
 
 It runs here because its inputs are Python objects (the dataset, the tokenizer, the layers the
 structure names); the solve is a few float32 numpy operations per layer, in the order Keras's
@@ -198,41 +199,90 @@ def solve_layer(kernel, hessian, config, blocksize=128):
                                 order_metric=np.diagonal(hessian), find_params=find_params)
 
 
-def _is_quantizable(layer):
-    """Keras's `find_layers_in_block` keeps Dense and EinsumDense layers; the library's GPTQ
-    form is Dense's."""
+def _find_layers_in_block(block):
+    """Keras's `find_layers_in_block`: the leaf layers of the block (the block itself when it is
+    one layer; the layers of a Sequential or a functional model used as a block, at any depth)
+    that are Dense or EinsumDense."""
     from .layers import Dense, EinsumDense
-    if isinstance(layer, EinsumDense):
-        raise ValueError(f"gptq: EinsumDense '{layer.name}' is not supported by swiftkeras; its GPTQ "
-                         f"form is Dense's only")
-    return isinstance(layer, Dense)
+    if getattr(block, "_holds_layers", False):
+        return [found for layer in block.layers or [] for found in _find_layers_in_block(layer)]
+    from ._variables import _python_sublayers
+    if _python_sublayers(block):
+        raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
+                         f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
+                         f"a Sequential or a functional model (write the block as a functional model)")
+    if type(block).__name__ in _HOLDING_DENSE:
+        raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
+                         f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
+    return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
 
-def _block_layers(block):
-    """Keras's `find_layers_in_block` for a block that is one layer (a Dense block); a block
-    holding layers (a Sequential, a model, a layer written in Python) is refused."""
-    if getattr(block, "_holds_layers", False) or hasattr(block, "layers") or \
-            getattr(block, "_parent", None) is not None:
-        raise ValueError(f"gptq: the block '{block.name}' ({type(block).__name__}) is not supported by "
-                         f"swiftkeras: each of `sequential_blocks` must be one layer of the model "
-                         f"(a Dense layer, or a layer without weights to quantize)")
-    return [block]
+# The built-in layers that hold Dense or EinsumDense layers of their own (Keras's
+# `find_layers_in_block` finds those).
+_HOLDING_DENSE = ("MultiHeadAttention", "GroupedQueryAttention", "TimeDistributed")
 
 
-def _assign(model, layer, config, result):
-    """The library's GPTQ form of `layer` (made by its quantize), given the solve's values."""
+def block_layers(model, blocks, mode, filters=None):
+    """The layers of `blocks` (the structure's `sequential_blocks`) that `mode` ("gptq",
+    "awq") quantizes: each block's Dense and EinsumDense layers (Keras's
+    `find_layers_in_block`) that `filters` keeps, all checked before any is changed (an
+    EinsumDense's kernel of 2 or 3 axes, as Keras's `GPTQ` / `AWQ` take; a layer that is not
+    one of `model`'s is refused)."""
+    found, members = [], list(_quantize._leaf_layers(model))
+    for block in blocks:
+        try:
+            layers = _find_layers_in_block(block)
+        except ValueError as e:
+            raise ValueError(f"{mode}: in block '{block.name}', {e}") from None
+        for layer in layers:
+            if not _quantize._should_quantize(layer, filters):
+                continue
+            if all(layer is not member for member in members):
+                raise ValueError(f"{mode}: the layer '{layer.name}' of block '{block.name}' is not a layer of "
+                                 f"model '{model.name}'")
+            if len(layer.kernel.shape) not in (2, 3):
+                raise TypeError(f"Unsupported layer type for {mode.upper()}: EinsumDense '{layer.name}' with a "
+                                f"kernel of shape {tuple(layer.kernel.shape)} (2 or 3 axes)")
+            if all(layer is not seen for seen in found):
+                found.append(layer)
+    return found
+
+
+def flat_kernel(layer):
+    """The layer's float kernel as Keras's `GPTQ` / `AWQ` take it, `[rows, cols]`: a 2-D
+    kernel as it is; a 3-D EinsumDense kernel reshaped by its largest axis (first: `[in,
+    heads, head_dim]` to `[in, heads * head_dim]`; else `[heads, head_dim, out]` to `[heads *
+    head_dim, out]`), as the library's GPTQ / AWQ EinsumDense reads it back."""
+    kernel = np.asarray(layer.kernel.numpy(), dtype=_F32)
+    if kernel.ndim == 3:
+        shape = list(kernel.shape)
+        at = shape.index(max(shape))
+        kernel = kernel.reshape((shape[0], -1) if at == 0 else (-1, shape[2]))
+    return kernel
+
+
+def assign(model, layer, config, values):
+    """The library's GPTQ or AWQ form of `layer` (made by its quantize in the config's mode),
+    given the solve's values by weight name (the integers `[units, input_dim]` under "kernel",
+    packed here at 4 bits)."""
     from .quantizers import pack_int4
-    quantized, scale, zero, g_idx = result
-    values = quantized.astype(np.uint8)
-    if config.weight_bits == 4:
-        values = pack_int4(values, axis=0, dtype="uint8")[0]
+    values = dict(values)
+    kernel = values["kernel"].astype(np.uint8)
+    values["kernel"] = pack_int4(kernel, axis=0, dtype="uint8")[0] if config.weight_bits == 4 else kernel
     if _quantize._run(model, config.dtype_policy_string(), [layer.name]):
-        raise ValueError(f"gptq: layer '{layer.name}' ({type(layer).__name__}) cannot be quantized by "
-                         f"swiftkeras (Dense layers only)")
+        raise ValueError(f"{config.mode}: layer '{layer.name}' ({type(layer).__name__}) cannot be quantized by "
+                         f"swiftkeras (Dense and EinsumDense layers only)")
+    # (the policy the layer's Python config carries: a layer of a nested block has no config of
+    # its own in the library's model list)
+    from .dtype_policies import AWQDTypePolicy, GPTQDTypePolicy, serialize
+    policy = (GPTQDTypePolicy if config.mode == "gptq" else AWQDTypePolicy)(config.dtype_policy_string(), "float32")
+    layer.__dict__["_quantized_dtype"] = serialize(policy)
     by_name = {v.path.split("/")[-1]: v for v in layer.weights}
+    if "zero_point" in by_name:   # (EinsumDense's name)
+        by_name["kernel_zero"] = by_name["zero_point"]
     if "kernel_zero" not in by_name:
-        raise ValueError(f"gptq: the block layer '{layer.name}' is not a layer of model '{model.name}'")
-    for name, value in (("kernel", values), ("kernel_scale", scale), ("kernel_zero", zero), ("g_idx", g_idx)):
+        raise ValueError(f"{config.mode}: the block layer '{layer.name}' is not a layer of model '{model.name}'")
+    for name, value in values.items():
         by_name[name].assign(value)
 
 
@@ -259,9 +309,9 @@ def gptq_quantize(model, config, structure, filters=None):
     blocks = structure.get("sequential_blocks", [])
     if not blocks:
         raise ValueError("No sequential blocks found in the provided structure to quantize.")
-    for block in blocks:
-        for layer in _block_layers(block):
-            if _is_quantizable(layer) and _quantize._should_quantize(layer, filters):
-                kernel = np.asarray(layer.kernel.numpy(), dtype=_F32)
-                hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
-                _assign(model, layer, config, solve_layer(kernel, hessian, config))
+    for layer in block_layers(model, blocks, "gptq", filters):
+        kernel = flat_kernel(layer)
+        hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
+        quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)
+        assign(model, layer, config, {"kernel": quantized, "kernel_scale": scale, "kernel_zero": zero,
+                                      "g_idx": g_idx})

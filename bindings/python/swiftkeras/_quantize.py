@@ -3,7 +3,8 @@
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
 mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
 as Keras's "int4" mode does; or, for "gptq" (`config=GPTQConfig(...)`), by the GPTQ solve over
-calibration data (`_gptq`); or, for Dense and EinsumDense, adds the scales and amax histories of
+calibration data (`_gptq`); or, for "awq" (`config=AWQConfig(...)`), by AWQ's scaled 4-bit
+rounding (`_awq`); or, for Dense and EinsumDense, adds the scales and amax histories of
 Keras's "float8" training mode (inputs, kernel and output gradient fake-quantized to float8 with
 delayed scaling). Keras's other modes are refused, naming the ones that work."""
 
@@ -37,9 +38,11 @@ def _resolve_mode(mode, config):
             raise ValueError(f"Contradictory arguments: mode='{mode}' but config.mode='{config.mode}'")
         mode = config.mode
         config._check_supported()
-    if mode == "gptq":
+    if mode in ("gptq", "awq"):
         if config is None:
-            raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` argument.")
+            raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` argument."
+                             if mode == "gptq" else
+                             "For AWQ, you must pass an `AWQConfig` object in the `config` argument.")
         return config.dtype_policy_string()
     if mode not in SUPPORTED:
         # (Keras's own error first where Keras has one: gptq and awq need their config object)
@@ -61,9 +64,18 @@ def _run(model, mode, names):
     handle = model._ensure_handle()
     listed = None if names is None else _native.dumps(list(names))
     skipped = _native.take_json(_lib.keras_model_quantize, handle, mode.encode(), listed)
-    # The weights changed (dtype, trainable, new variables): read them again.
-    model._layers_cache = None
+    # The weights changed (dtype, trainable, new variables): read them again, here and in the
+    # nested models (which hold the same library layers).
+    _forget_layers(model)
     return skipped
+
+
+def _forget_layers(model):
+    model._layers_cache = None
+    for layer in model.layers or []:
+        inner = layer.__dict__.get("_model", layer)
+        if getattr(inner, "_holds_layers", False) and inner is not model:
+            _forget_layers(inner)
 
 
 def _should_quantize(layer, filters):
@@ -106,8 +118,8 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Model '{model.name}' "
                          f"(of type '{type(model).__name__}') is not built yet: build it (call "
                          f"it, or `build(input_shape)`) before `quantize`.")
-    if mode.startswith("gptq/"):
-        return _quantize_gptq(model, config, filters)
+    if mode.startswith(("gptq/", "awq/")):
+        return _quantize_calibrated(model, config, filters)
     names = None
     if filters is not None:
         names = [layer.name for layer in _leaf_layers(model) if _should_quantize(layer, filters)]
@@ -129,22 +141,23 @@ def _skipped_message(entry):
     return f"Layer {entry} does not have a `quantize` method implemented."
 
 
-def _quantize_gptq(model, config, filters):
-    """Keras's `Model.quantize` in "gptq" mode: the structure from the config or from
-    `model.get_quantization_layer_structure("gptq")`, then the calibration (`_gptq`). The
-    Dense layers of the sequential blocks become GPTQ layers; the other layers stay as they
-    are (Keras also gives its other Dense layers GPTQ weights that it never calibrates)."""
-    from . import _gptq
+def _quantize_calibrated(model, config, filters):
+    """Keras's `Model.quantize` in "gptq" or "awq" mode: the structure from the config or from
+    `model.get_quantization_layer_structure(mode)`, then the calibration (`_gptq`, `_awq`). The
+    Dense layers of the sequential blocks become GPTQ (AWQ) layers; the other layers stay as
+    they are (Keras also gives its other Dense layers GPTQ / AWQ weights that it never
+    calibrates)."""
+    from . import _awq, _gptq
     structure = config.quantization_layer_structure
     if structure is None:
         hook = getattr(model, "get_quantization_layer_structure", None)
         structure = hook(config.mode) if callable(hook) else None
     if structure is None:
-        raise ValueError("For mode='gptq', a valid quantization structure must be provided either via "
+        raise ValueError(f"For mode='{config.mode}', a valid quantization structure must be provided either via "
                          "`config.quantization_layer_structure` or by overriding "
                          "`model.get_quantization_layer_structure(mode)`. The structure should be a "
                          "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
-    _gptq.gptq_quantize(model, config, structure, filters)
+    (_gptq.gptq_quantize if config.mode == "gptq" else _awq.awq_quantize)(model, config, structure, filters)
     for layer in _leaf_layers(model):
         _remember(layer)
 
@@ -152,9 +165,10 @@ def _quantize_gptq(model, config, filters):
 def quantize_layer(layer, mode=None, config=None, type_check=True):
     """Keras's `Layer.quantize(mode, config=None)` on one layer of a built model."""
     mode = _resolve_mode(mode, config)
-    if mode.startswith("gptq/"):
-        raise ValueError(f"quantize: swiftkeras quantizes 'gptq' through `model.quantize(\"gptq\", "
-                         f"config=GPTQConfig(...))`, which calibrates the layers of the model's blocks; "
+    if mode.startswith(("gptq/", "awq/")):
+        name, cls = ("gptq", "GPTQConfig") if mode.startswith("gptq/") else ("awq", "AWQConfig")
+        raise ValueError(f"quantize: swiftkeras quantizes '{name}' through `model.quantize(\"{name}\", "
+                         f"config={cls}(...))`, which calibrates the layers of the model's blocks; "
                          f"layer '{layer.name}' cannot be quantized alone")
     model = layer._variable_model()
     if model is None and hasattr(layer, "_build_with_sequential"):
@@ -217,7 +231,7 @@ def quantized_policy(layer):
 
 
 def quantization_mode(layer):
-    """"int8", "int4", "gptq" or "float8" when the layer is quantized, else None (and None for a
+    """"int8", "int4", "gptq", "awq" or "float8" when the layer is quantized, else None (and None for a
     model)."""
     policy = quantized_policy(layer)
     return None if policy is None else policy.quantization_mode

@@ -157,6 +157,38 @@ class GPTQDTypePolicy(QuantizedDTypePolicy):
         return {"mode": f"gptq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
 
 
+class AWQDTypePolicy(QuantizedDTypePolicy):
+    """The policy of an AWQ layer: `mode` is `"awq/<weight_bits>/<group_size>"` (4 bits only;
+    group size -1 for per channel, or a positive integer), named `"awq/4/128_from_float32"`.
+    Keras: `keras.dtype_policies.AWQDTypePolicy`."""
+
+    def __init__(self, mode, source_name=None):
+        parts = mode.split("/")
+        expected_format = "'awq/<weight_bits>/<group_size>'"
+        if len(parts) != 3 or parts[0] != "awq":
+            raise ValueError(f"Invalid mode for AWQDTypePolicy. Expected format {expected_format}, "
+                             f"but got '{mode}'.")
+        try:
+            weight_bits, group_size = int(parts[1]), int(parts[2])
+        except ValueError:
+            raise ValueError(f"Invalid mode for AWQDTypePolicy. <weight_bits> and <group_size> must "
+                             f"be integers. Expected format {expected_format}, but got '{mode}'.") from None
+        if weight_bits != 4:
+            raise ValueError(f"Invalid weight_bits in mode. AWQ only supports 4-bit quantization, but "
+                             f"got {weight_bits} from '{mode}'.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(f"Invalid group_size in mode. Supported values are -1 (per-channel) or a "
+                             f"positive integer, but got {group_size} from '{mode}'.")
+        super().__init__("awq", source_name)
+        self._name = f"{mode}_from_{self._source_name}"
+        self.mode = "awq"
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+
+    def get_config(self):
+        return {"mode": f"awq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
+
+
 class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
     """The policy of a float8 layer (`quantize("float8")`, Dense and EinsumDense), named
     "float8_from_float32": `amax_history_length` (1024 by default) steps of delayed scaling.
@@ -191,7 +223,8 @@ class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
     __hash__ = object.__hash__
 
 
-QUANTIZED_POLICY_CLASSES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "GPTQDTypePolicy", "QuantizedFloat8DTypePolicy")
+QUANTIZED_POLICY_CLASSES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "GPTQDTypePolicy", "AWQDTypePolicy",
+                            "QuantizedFloat8DTypePolicy")
 
 
 class DTypePolicyMap(DTypePolicy, MutableMapping):
@@ -367,12 +400,13 @@ def deserialize(config, custom_objects=None):
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
          "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap,
          "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy,
-         "GPTQDTypePolicy": GPTQDTypePolicy, "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy}.get(class_name)
+         "GPTQDTypePolicy": GPTQDTypePolicy, "AWQDTypePolicy": AWQDTypePolicy,
+         "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
                          f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy, Int4DTypePolicy, "
-                         f"GPTQDTypePolicy, QuantizedFloat8DTypePolicy and DTypePolicyMap.")
+                         f"GPTQDTypePolicy, AWQDTypePolicy, QuantizedFloat8DTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
@@ -455,6 +489,6 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
+__all__ = ["AWQDTypePolicy", "DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
            "QuantizedFloat8DTypePolicy", "serialize",
            "deserialize", "get"]

@@ -380,6 +380,58 @@ class GPTQConfig(QuantizationConfig):
         """Any GPTQConfig Keras takes is computed (the GPTQ solve in `_gptq`)."""
 
 
+class AWQConfig(QuantizationConfig):
+    """The AWQ config (`model.quantize("awq", config=AWQConfig(...))`): the calibration
+    `dataset` (strings, which `tokenizer` turns into token ids, or arrays of token ids) and the
+    search's settings (4-bit weights only, groups of `group_size` input rows, `num_grid_points`
+    scale ratios); Keras's arguments, defaults and errors. `get_config` leaves out the dataset
+    and tokenizer, as Keras's does. Keras: `keras.quantizers.AWQConfig`."""
+
+    def __init__(self, dataset, tokenizer, *, weight_bits=4, num_samples=128, sequence_length=512,
+                 group_size=128, num_grid_points=20, quantization_layer_structure=None):
+        super().__init__()
+        if weight_bits != 4:
+            raise ValueError(f"AWQ only supports 4-bit quantization. Received weight_bits={weight_bits}.")
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(f"Invalid group_size. Supported values are -1 (per-channel) or a positive "
+                             f"integer, but got {group_size}.")
+        if num_grid_points <= 0:
+            raise ValueError("num_grid_points must be a positive integer.")
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.weight_bits = weight_bits
+        self.num_samples = num_samples
+        self.sequence_length = sequence_length
+        self.group_size = group_size
+        self.num_grid_points = num_grid_points
+        self.quantization_layer_structure = quantization_layer_structure
+
+    @property
+    def mode(self):
+        return "awq"
+
+    def dtype_policy_string(self):
+        """The layers' dtype policy mode, `"awq/<weight_bits>/<group_size>"`."""
+        return f"awq/{self.weight_bits}/{self.group_size}"
+
+    def get_config(self):
+        return {"dataset": None, "tokenizer": None, "weight_bits": self.weight_bits,
+                "num_samples": self.num_samples, "sequence_length": self.sequence_length,
+                "group_size": self.group_size, "num_grid_points": self.num_grid_points,
+                "quantization_layer_structure": self.quantization_layer_structure}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _check_supported(self):
+        """Any AWQConfig Keras takes is computed (the AWQ search in `_awq`)."""
+
+
 class Float8QuantizationConfig(QuantizationConfig):
     """The float8 training config (`quantize(config=Float8QuantizationConfig())`): no options,
     no custom quantizers. Keras: `keras.quantizers.Float8QuantizationConfig`."""
@@ -403,7 +455,7 @@ class Float8QuantizationConfig(QuantizationConfig):
 
 
 ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig,
-               GPTQConfig, Float8QuantizationConfig)
+               GPTQConfig, AWQConfig, Float8QuantizationConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -434,6 +486,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
                                                             **(custom_objects or {})})
 
-__all__ = ["AbsMaxQuantizer", "Float8QuantizationConfig", "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+__all__ = ["AWQConfig", "AbsMaxQuantizer", "Float8QuantizationConfig", "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

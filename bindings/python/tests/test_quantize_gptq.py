@@ -185,8 +185,8 @@ def test_gptq_refusals():
                                                                quantization_layer_structure=structure))
     with pytest.raises(ValueError, match="through `model.quantize"):
         model.layers[2].quantize("gptq", config=sk.quantizers.GPTQConfig(dataset=data, tokenizer=lambda s: s))
-    block = sk.Sequential([sk.layers.Dense(2)])
-    with pytest.raises(ValueError, match="block 'sequential.*' \\(Sequential\\) is not supported by swiftkeras"):
+    block = sk.Sequential([sk.layers.Dense(2, name="elsewhere")])
+    with pytest.raises(ValueError, match="gptq: the layer 'elsewhere' of block 'sequential.*' is not a layer of model"):
         model.quantize("gptq", config=sk.quantizers.GPTQConfig(
             dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"sequential_blocks": [block]}))
     assert all(layer.quantization_mode is None for layer in model.layers)   # (nothing changed)

@@ -29,6 +29,8 @@ public final class Dense: Layer, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var kernelZero: Variable?
     /// The group of each input row of an int4 kernel quantized in blocks. Keras: `g_idx`.
     @exclusivity(unchecked) public private(set) var gIdx: Variable?
+    /// An AWQ kernel's per-input-row scales (Keras: `awq_scales`).
+    @exclusivity(unchecked) public private(set) var awqScales: Variable?
     /// A float8 layer's scales and amax histories (Keras's `_float8_build`).
     private(set) var float8: Float8Variables?
     /// `int8`, `int4`, `gptq` or `float8` once quantized (Keras: `quantization_mode`), nil while float.
@@ -86,6 +88,8 @@ public final class Dense: Layer, @unchecked Sendable {
             setInt4(try Int4Kernel.build(on: self, rows: inputDim, cols: units, blockSize: blockSize))
         } else if case .gptq(let bits, let groupSize)? = quantizationMode {
             setGPTQ(GPTQKernel.build(on: self, rows: inputDim, cols: units, bits: bits, groupSize: groupSize))
+        } else if case .awq(let groupSize)? = quantizationMode {
+            setAWQ(AWQKernel.build(on: self, rows: inputDim, cols: units, groupSize: groupSize))
         } else {
             if case .float8(let length)? = quantizationMode {   // (Keras adds them before the kernel)
                 float8 = try Float8Variables.build(on: self, historyLength: length)
@@ -117,6 +121,16 @@ public final class Dense: Layer, @unchecked Sendable {
             guard let kernelZero, let gIdx else { throw KerasError.invalidState("Dense '\(name)': gptq kernel_zero / g_idx missing") }
             let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
             let w = try int4Kernel.tensor(from: gptq.sources) { try gptq.floatKernel(cols: units, bits: bits) }
+            let fused = activationFunction.elementwise
+            let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
+            return fused == nil ? try activationFunction(y) : y
+        }
+        if case .awq? = quantizationMode, let kernelScale {
+            guard let kernelZero, let gIdx, let awqScales else {
+                throw KerasError.invalidState("Dense '\(name)': awq kernel_zero / awq_scales / g_idx missing")
+            }
+            let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
+            let w = try int4Kernel.tensor(from: awq.sources) { try awq.floatKernel(cols: units) }
             let fused = activationFunction.elementwise
             let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
             return fused == nil ? try activationFunction(y) : y
@@ -205,6 +219,10 @@ extension Dense: QuantizableLayer {
             // Keras's `_gptq_build` on a built layer; the GPTQ solve's values are assigned next
             // (the binding's `model.quantize("gptq", config=...)`).
             setGPTQ(try GPTQKernel.replace(old, bits: bits, groupSize: groupSize, on: self))
+        case .awq(let groupSize):
+            // Keras's `_awq_build` on a built layer; the AWQ values are assigned next (the
+            // binding's `model.quantize("awq", config=...)`).
+            setAWQ(try AWQKernel.replace(old, groupSize: groupSize, on: self))
         case .float8(let length):
             float8 = try Float8Variables.build(on: self, historyLength: length, pathPrefix: String(old.path.dropLast(old.name.count)))
         }
@@ -219,14 +237,22 @@ extension Dense: QuantizableLayer {
         (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
     }
 
+    private func setAWQ(_ w: AWQKernel) {
+        setGPTQ(w.gptq)
+        awqScales = w.awqScales
+    }
+
     /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
     /// (then kernel_zero and g_idx for int4 in blocks); gptq: bias, kernel, kernel_scale,
-    /// kernel_zero, g_idx.
+    /// kernel_zero, g_idx; awq: bias, kernel, kernel_scale, kernel_zero, awq_scales, g_idx.
     public var variablesInSaveOrder: [Variable] {
         if let float8, let kernel { return [kernel] + (bias.map { [$0] } ?? []) + float8.all }
         guard let kernel, let kernelScale else { return variables }
         if case .gptq? = quantizationMode {
             return (bias.map { [$0] } ?? []) + [kernel, kernelScale] + [kernelZero, gIdx].compactMap { $0 }
+        }
+        if case .awq? = quantizationMode {
+            return (bias.map { [$0] } ?? []) + [kernel, kernelScale] + [kernelZero, awqScales, gIdx].compactMap { $0 }
         }
         return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
     }

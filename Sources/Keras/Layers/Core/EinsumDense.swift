@@ -37,6 +37,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     public private(set) var kernelZero: Variable?
     /// The group of each contracted row of an int4 kernel in blocks. Keras: `g_idx`.
     public private(set) var gIdx: Variable?
+    /// An AWQ kernel's per-row scales (Keras: `awq_scales`).
+    public private(set) var awqScales: Variable?
     /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
     /// A float8 layer's scales and amax histories (Keras's `_float8_build`).
@@ -89,6 +91,15 @@ public final class EinsumDense: Layer, @unchecked Sendable {
             // Keras's `_int4_build`: the kernel flattened to [contracted, produced] (a reshape
             // of its own layout), packed along the produced columns.
             setInt4(try Int4Kernel.build(on: self, rows: p.k, cols: p.n, blockSize: blockSize))
+        } else if case .gptq(let bits, let groupSize)? = quantizationMode {
+            // Keras's `_gptq_build`: the kernel flattened to [rows, cols] (GPTQKernel.flattened).
+            let (rows, cols) = try GPTQKernel.flattened(p.kernelShape, layer: name)
+            setGPTQ(GPTQKernel.build(on: self, rows: rows, cols: cols, bits: bits, groupSize: groupSize, zeroName: "zero_point"))
+        } else if case .awq(let groupSize)? = quantizationMode {
+            let (rows, cols) = try GPTQKernel.flattened(p.kernelShape, layer: name)
+            let w = AWQKernel.build(on: self, rows: rows, cols: cols, groupSize: groupSize, zeroName: "zero_point")
+            setGPTQ(w.gptq)
+            awqScales = w.awqScales
         } else {
             if case .float8(let length)? = quantizationMode {   // (Keras adds them before the kernel)
                 float8 = try Float8Variables.build(on: self, historyLength: length)
@@ -136,6 +147,22 @@ public final class EinsumDense: Layer, @unchecked Sendable {
                 return try activationFunction(y)
             }
             kernelValue = try Ops.reshape(matrix.floatKernel(), plan.kernelShape)
+        }
+        if case .gptq(let bits, _)? = quantizationMode, let kernelScale, let kernelZero, let gIdx {
+            // Keras's `_gptq_call`: the dequantized [rows, cols] kernel in the kernel's shape.
+            let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+            let cols = try GPTQKernel.flattened(plan.kernelShape, layer: name).cols
+            kernelValue = try int4Kernel.tensor(from: gptq.sources) {
+                try Ops.reshape(gptq.floatKernel(cols: cols, bits: bits), plan.kernelShape)
+            }
+        }
+        if case .awq? = quantizationMode, let kernelScale, let kernelZero, let gIdx, let awqScales {
+            // Keras's `_awq_call`: GPTQ's, each row divided by its AWQ scale.
+            let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
+            let cols = try GPTQKernel.flattened(plan.kernelShape, layer: name).cols
+            kernelValue = try int4Kernel.tensor(from: awq.sources) {
+                try Ops.reshape(awq.floatKernel(cols: cols), plan.kernelShape)
+            }
         }
         let w = identity(plan.kernelPerm) ? kernelValue : try Ops.transpose(kernelValue, plan.kernelPerm)
         let m = inputs.count / Swift.max(plan.k, 1)
@@ -240,6 +267,19 @@ extension EinsumDense: QuantizableLayer {
             quantizationMode = mode
             return
         }
+        if case .gptq(let bits, let groupSize) = mode {
+            // Keras's `_gptq_build` on a built layer; the GPTQ solve's values are assigned next.
+            setGPTQ(try GPTQKernel.replace(old, bits: bits, groupSize: groupSize, on: self, zeroName: "zero_point"))
+            quantizationMode = mode
+            return
+        }
+        if case .awq(let groupSize) = mode {
+            let w = try AWQKernel.replace(old, groupSize: groupSize, on: self, zeroName: "zero_point")
+            setGPTQ(w.gptq)
+            awqScales = w.awqScales
+            quantizationMode = mode
+            return
+        }
         if case .int4(let blockSize) = mode {
             // Keras flattens the kernel to [contracted, produced] by a reshape of its own layout.
             setInt4(try Int4Kernel.quantize(old, as: Ops.reshape(old.storedValue, [plan.k, plan.n]), blockSize: blockSize, on: self))
@@ -267,12 +307,21 @@ extension EinsumDense: QuantizableLayer {
         (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
     }
 
+    private func setGPTQ(_ w: GPTQKernel) {
+        (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
+    }
+
     /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
     /// (then kernel_zero and g_idx for int4 in blocks).
     public var variablesInSaveOrder: [Variable] {
         if let float8, let kernel { return [kernel] + (bias.map { [$0] } ?? []) + float8.all }
         guard let kernel, let kernelScale else { return variables }
-        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
+        switch quantizationMode {
+        case .gptq?, .awq?:   // (Keras: bias, kernel, kernel_scale, zero_point[, awq_scales], g_idx)
+            return (bias.map { [$0] } ?? []) + [kernel, kernelScale] + [kernelZero, awqScales, gIdx].compactMap { $0 }
+        default:
+            return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
+        }
     }
 
 }

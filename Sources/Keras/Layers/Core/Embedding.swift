@@ -207,8 +207,8 @@ extension Embedding: QuantizableLayer {
                                               scaleName: "embeddings_scale", extra: extra)
             (embeddings, embeddingsScale) = (made.0, made.1)
             (embeddingsZero, gIdx) = made.2.count == 2 ? (made.2[0], made.2[1]) : (nil, nil)
-        case .gptq:
-            throw KerasError.invalidArgument("Embedding '\(name)': quantize: mode 'gptq' is supported by this library for Dense layers only")
+        case .gptq, .awq:
+            throw KerasError.invalidArgument("Embedding '\(name)': quantize: mode '\(mode.name)' is supported by this library for Dense and EinsumDense layers only")
         case .float8:   // (refused by checkQuantizable: Keras's Embedding has no float8 form)
             throw KerasError.invalidArgument(unsupportedModeMessage(mode) ?? "Embedding: float8 is not supported")
         }

@@ -41,25 +41,29 @@ struct GPTQKernel {
     }
 
     /// Keras's `_gptq_build`: the values, scale, zero point and group index, none trainable
-    /// (a layer made from a GPTQ config, whose values a file then gives).
-    static func build(on layer: Layer, rows: Int, cols: Int, bits: Int, groupSize: Int) -> GPTQKernel {
+    /// (a layer made from a GPTQ config, whose values a file then gives). `zeroName`: Dense's
+    /// `kernel_zero`, EinsumDense's `zero_point`.
+    static func build(on layer: Layer, rows: Int, cols: Int, bits: Int, groupSize: Int,
+                      zeroName: String = "kernel_zero") -> GPTQKernel {
         let (valuesShape, scaleShape) = shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
         let kernel = layer.addWeight(name: "kernel", shape: valuesShape, initializer: Zeros(), trainable: false, dtype: .uint8)
         let scale = layer.addWeight(name: "kernel_scale", shape: scaleShape, initializer: Ones(), trainable: false)
-        let zero = layer.addWeight(name: "kernel_zero", shape: scaleShape, initializer: Zeros(), trainable: false, dtype: .uint8)
+        let zero = layer.addWeight(name: zeroName, shape: scaleShape, initializer: Zeros(), trainable: false, dtype: .uint8)
         let gIdx = layer.addWeight(name: "g_idx", shape: [rows], initializer: Zeros(), trainable: false)
         return GPTQKernel(kernel: kernel, scale: scale, zero: zero, gIdx: gIdx)
     }
 
-    /// Replaces the float kernel `old` (`[rows, cols]`) by GPTQ weights of Keras's shapes, to be
-    /// given their calibrated values next (the binding assigns the GPTQ solve's result).
-    static func replace(_ old: Variable, bits: Int, groupSize: Int, on layer: some QuantizableLayer) throws -> GPTQKernel {
-        let rows = old.shape[0], cols = old.shape[1]
+    /// Replaces the float kernel `old` (`[rows, cols]`, or a kernel Keras flattens to that,
+    /// ``flattened(_:layer:)``) by GPTQ weights of Keras's shapes, to be given their calibrated
+    /// values next (the binding assigns the GPTQ solve's result).
+    static func replace(_ old: Variable, bits: Int, groupSize: Int, on layer: some QuantizableLayer,
+                        zeroName: String = "kernel_zero") throws -> GPTQKernel {
+        let (rows, cols) = try flattened(old.shape, layer: layer.name)
         let (valuesShape, scaleShape) = shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
         let made = try layer.replaceByQuantized(old, values: [Int32](repeating: 0, count: valuesShape.reduce(1, *)),
                                                 valuesShape: valuesShape, valuesDType: .uint8,
                                                 scale: Tensor(shape: scaleShape, repeating: 1), scaleName: "kernel_scale",
-                                                extra: [("kernel_zero", Tensor(shape: scaleShape), .uint8),
+                                                extra: [(zeroName, Tensor(shape: scaleShape), .uint8),
                                                         ("g_idx", Tensor(shape: [rows]), .float32)])
         guard made.2.count == 2 else { throw KerasError.invalidState("\(layer.name): GPTQ weights not made") }
         return GPTQKernel(kernel: made.0, scale: made.1, zero: made.2[0], gIdx: made.2[1])
@@ -67,6 +71,18 @@ struct GPTQKernel {
 
     /// The variables the float kernel is made from.
     var sources: [Variable] { [kernel, scale, zero, gIdx] }
+
+    /// Keras's `[rows, cols]` of a GPTQ / AWQ kernel (`_gptq_build`, `_awq_build`): a 2-D
+    /// kernel's shape; a 3-D EinsumDense kernel's by its largest axis (first: `[in, heads,
+    /// head_dim]` → `[in, heads · head_dim]`; else `[heads, head_dim, out]` → `[heads ·
+    /// head_dim, out]`), the kernel flattened so by a reshape of its own layout.
+    static func flattened(_ shape: [Int], layer: String) throws -> (rows: Int, cols: Int) {
+        if shape.count == 2 { return (shape[0], shape[1]) }
+        guard shape.count == 3, let largest = shape.max(), let at = shape.firstIndex(of: largest) else {
+            throw KerasError.invalidArgument("'\(layer)': GPTQ and AWQ quantization only support 2D or 3D kernels, got a kernel of shape \(shape)")
+        }
+        return at == 0 ? (shape[0], shape[1] * shape[2]) : (shape[0] * shape[1], shape[2])
+    }
 
     /// Keras's `unpack_int4(packed, orig_len=cols, axis=0, dtype="uint8")`: the `[cols, rows]`
     /// nibbles (0 ... 15) of a `[ceil(cols / 2), rows]` weight, row `2r` in the low nibble of

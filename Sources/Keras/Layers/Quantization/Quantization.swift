@@ -1,6 +1,6 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8`, `int4`, `float8` and `gptq` (Dense); Keras's other modes are refused
-/// by name.
+/// The library holds `int8`, `int4`, `float8`, `gptq` and `awq` (Dense and EinsumDense, the last
+/// two).
 public enum QuantizationMode: Sendable, Hashable {
     /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
     /// per row at call time.
@@ -16,6 +16,9 @@ public enum QuantizationMode: Sendable, Hashable {
     /// at 4 bits), with a scale and a zero point per unit and group of `groupSize` input rows
     /// (-1: one group); the policy mode `"gptq/<bits>/<group_size>"`.
     case gptq(bits: Int, groupSize: Int)
+    /// Keras's AWQ (`quantize("awq", config=AWQConfig(...))`, Dense): GPTQ's 4-bit form with
+    /// `awq_scales` (``AWQKernel``); the policy mode `"awq/4/<group_size>"`.
+    case awq(groupSize: Int)
     /// Keras's float8 training mode (Dense and EinsumDense): the kernel stays float32 and
     /// trainable; the inputs and kernel are fake-quantized to float8_e4m3fn and the output's
     /// gradient to float8_e5m2 with delayed scaling over an amax history of this length
@@ -43,8 +46,12 @@ public enum QuantizationMode: Sendable, Hashable {
             self = .gptq(bits: bits, groupSize: groupSize)
             return
         }
+        if name.hasPrefix("awq/") {
+            self = .awq(groupSize: try AWQKernel.groupSize(policyMode: name))
+            return
+        }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and 'float8' (Dense and EinsumDense)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding), 'float8' (Dense and EinsumDense), and 'gptq/<bits>/<group_size>' and 'awq/4/<group_size>' (Dense and EinsumDense, their values from the calibration the Python binding's model.quantize runs)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
@@ -73,6 +80,7 @@ public enum QuantizationMode: Sendable, Hashable {
         case .int8: "int8"
         case .int4: "int4"
         case .gptq: "gptq"
+        case .awq: "awq"
         case .float8: "float8"
         }
     }
@@ -83,6 +91,7 @@ public enum QuantizationMode: Sendable, Hashable {
         case .int8: "int8"
         case .int4(let blockSize): "int4/\(blockSize ?? -1)"
         case .gptq(let bits, let groupSize): "gptq/\(bits)/\(groupSize)"
+        case .awq(let groupSize): "awq/\(AWQKernel.bits)/\(groupSize)"
         case .float8: "float8"
         }
     }
@@ -106,6 +115,7 @@ public enum QuantizationMode: Sendable, Hashable {
         case .int8: "QuantizedDTypePolicy"
         case .int4: "Int4DTypePolicy"
         case .gptq: "GPTQDTypePolicy"
+        case .awq: "AWQDTypePolicy"
         case .float8: "QuantizedFloat8DTypePolicy"
         }
         return ["module": "keras.dtype_policies", "class_name": .string(cls),
@@ -136,6 +146,13 @@ public enum QuantizationMode: Sendable, Hashable {
                                "group_size": .int(groupSize), "symmetric": false, "activation_order": false,
                                "quantization_layer_structure": nil],
                     "registered_name": nil]
+        case .awq(let groupSize):
+            // Keras writes the layer's AWQConfig, without its dataset and tokenizer.
+            return ["module": "keras.quantizers", "class_name": "AWQConfig",
+                    "config": ["dataset": nil, "tokenizer": nil, "weight_bits": .int(AWQKernel.bits), "num_samples": 128,
+                               "sequence_length": 512, "group_size": .int(groupSize), "num_grid_points": 20,
+                               "quantization_layer_structure": nil],
+                    "registered_name": nil]
         case .float8:
             return ["module": "keras.quantizers", "class_name": "Float8QuantizationConfig", "config": [:], "registered_name": nil]
         }
@@ -155,6 +172,12 @@ public enum QuantizationMode: Sendable, Hashable {
             guard config["class_name"]?.stringValue == "GPTQConfig",
                   let bits = inner["weight_bits"]?.intValue, let groupSize = inner["group_size"]?.intValue else { return mode }
             return try QuantizationMode(named: "gptq/\(bits)/\(groupSize)")
+        }
+        if case .awq = mode {
+            // Keras's `get_group_size_for_layer`: an AWQConfig's group size wins over the policy's.
+            guard config["class_name"]?.stringValue == "AWQConfig",
+                  let bits = inner["weight_bits"]?.intValue, let groupSize = inner["group_size"]?.intValue else { return mode }
+            return try QuantizationMode(named: "awq/\(bits)/\(groupSize)")
         }
         if case .float8 = mode {   // (Keras's Float8QuantizationConfig has no options)
             let cls = config["class_name"]?.stringValue ?? "Float8QuantizationConfig"
@@ -211,7 +234,7 @@ public enum QuantizationMode: Sendable, Hashable {
             }
             return .float8(amaxHistoryLength: n)
         }
-        if mode.hasPrefix("int4/") || mode.hasPrefix("gptq/") { return try QuantizationMode(named: mode) }
+        if mode.hasPrefix("int4/") || mode.hasPrefix("gptq/") || mode.hasPrefix("awq/") { return try QuantizationMode(named: mode) }
         return try QuantizationMode(named: mode.split(separator: "/").first.map(String.init) ?? mode)
     }
 }
@@ -261,8 +284,12 @@ extension QuantizableLayer {
 
     /// An int4 block size must be positive (nil: per channel); the mode must be one the class has.
     func checkSupports(_ mode: QuantizationMode) throws {
-        if case .gptq = mode, !(self is Dense) {
-            throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode 'gptq' is supported by this library for Dense layers only")
+        switch mode {
+        case .gptq, .awq:
+            guard self is Dense || self is EinsumDense else {
+                throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode '\(mode.name)' is supported by this library for Dense and EinsumDense layers only")
+            }
+        default: break
         }
         if let message = unsupportedModeMessage(mode) { throw KerasError.invalidArgument(message) }
         if case .int4(let blockSize?) = mode, blockSize <= 0 {

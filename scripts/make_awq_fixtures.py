@@ -1,0 +1,109 @@
+"""Writes Tests/KerasTests/Fixtures/quantization/awq*.{json,keras,weights.h5} from real Keras 3
+(JAX backend): a small token model (Embedding, then a functional transformer-style block
+holding two Dense and three EinsumDense layers, then a Dense block) with fixed weights, quantized by `model.quantize("awq",
+config=AWQConfig(...))` (several configs) and by `model.quantize("gptq", ...)` (the block of
+several layers) over a fixed calibration array: the quantized weights, the layers' configs, the
+predictions, and the first AWQ case's model saved as .keras and .weights.h5. (Keras's AWQ runs op
+by op, its grid search 21 roundings a layer: too slow for the test itself.)
+
+    KERAS_BACKEND=jax /work/main/.venv/bin/python scripts/make_awq_fixtures.py
+
+Keras picks the calibration windows at an offset from Python's `hash` of a tuple with a string
+(set by PYTHONHASHSEED): the script fixes it (`gptq_core.hash`, which AWQ's loader is). The
+test imports this module for the model, weights and data.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "KerasTests", "Fixtures", "quantization")
+HASH = 5
+
+CASES = {
+    "awq_group8": ("awq", dict(group_size=8)),
+    "awq_per_channel_grid5": ("awq", dict(group_size=-1, num_grid_points=5)),
+    "awq_group5_filtered": ("awq", dict(group_size=5), "ffn|heads|out3"),
+    "gptq_block_bits4_group8": ("gptq", dict(weight_bits=4, group_size=8)),
+}
+
+
+QUANTIZED = ("ffn_in", "ffn_out", "heads", "out3", "mix")
+
+
+def model(lib):
+    """Embedding(20, 16) → block → Dense(5): the blocks are the functional block and the last
+    Dense. The block (a transformer-style one): Dense(12, relu) → Dense(16), added to its input,
+    LayerNormalization; then an EinsumDense to heads (kernel [16, 2, 6]), one back from them
+    (kernel [2, 6, 16]) and a 2-D one, added to the normalized."""
+    b_in = lib.Input((8, 16))
+    h = lib.layers.Dense(12, activation="relu", name="ffn_in")(b_in)
+    h = lib.layers.Dense(16, name="ffn_out")(h)
+    x = lib.layers.LayerNormalization(name="norm")(lib.layers.Add(name="residual")([b_in, h]))
+    p = lib.layers.EinsumDense("abc,cde->abde", output_shape=(8, 2, 6), bias_axes="de", name="heads")(x)
+    o = lib.layers.EinsumDense("abcd,cde->abe", output_shape=(8, 16), name="out3")(p)
+    o = lib.layers.EinsumDense("abc,cd->abd", output_shape=(8, 16), bias_axes="d", name="mix")(o)
+    block = lib.Model(b_in, lib.layers.Add(name="residual2")([x, o]), name="block")
+    inp = lib.Input((8,), dtype="int32")
+    emb = lib.layers.Embedding(20, 16, name="emb")
+    head = lib.layers.Dense(5, name="head")
+    m = lib.Model(inp, head(block(emb(inp))), name="tokens")
+    m.get_weights()   # (swiftkeras: the nested block's layers list their weights once the model is made)
+    for i, layer in enumerate([emb, head] + [block.get_layer(n) for n in ("norm",) + QUANTIZED]):
+        rng = np.random.default_rng(20261207 + i)
+        layer.set_weights([(rng.normal(scale=1 if w.ndim == 2 and layer is emb else 0.4, size=w.shape)
+                            + (1 if layer.name == "norm" and j == 0 else 0)).astype("float32")
+                           for j, w in enumerate(layer.get_weights())])
+    return m, {"pre_block_layers": [emb], "sequential_blocks": [block, head]}
+
+
+def dense_layers(m):
+    """The model's Dense and EinsumDense layers, those of the nested block first: (name, layer)."""
+    block = m.get_layer("block")
+    return [(n, block.get_layer(n)) for n in QUANTIZED] + [("head", m.get_layer("head"))]
+
+
+DATA = np.random.default_rng(7).integers(0, 20, size=(10, 8)).astype("int32")
+X = np.random.default_rng(8).integers(0, 20, size=(3, 8)).astype("int32")
+
+
+def config(lib, mode, kwargs, structure):
+    cls = lib.quantizers.AWQConfig if mode == "awq" else lib.quantizers.GPTQConfig
+    return cls(dataset=DATA, tokenizer=lambda s: s, num_samples=4, sequence_length=8,
+               quantization_layer_structure=structure, **kwargs)
+
+
+def main():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    from keras.src.quantizers import gptq_core
+    gptq_core.hash = lambda _: HASH
+    os.makedirs(OUT, exist_ok=True)
+    out = {"hash": HASH, "data": DATA.tolist(), "x": X.tolist(), "cases": {}}
+    for i, (name, (mode, kwargs, *filters)) in enumerate(CASES.items()):
+        m, structure = model(keras)
+        cfg = config(keras, mode, kwargs, structure)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.quantize(mode, config=cfg, filters=filters[0] if filters else None)
+        # (Keras cannot serialize a config holding the layers: the structure goes once used)
+        cfg.quantization_layer_structure = None
+        layers = {}
+        for lname, layer in dense_layers(m):
+            layers[lname] = {"weights": [{"path": w.path, "dtype": w.dtype, "trainable": w.trainable,
+                                          "value": np.asarray(w).tolist()}
+                                         for w in layer.weights],
+                             "config": layer.get_config()}
+        out["cases"][name] = {"mode": mode, "kwargs": kwargs, "filters": filters[0] if filters else None,
+                              "layers": layers, "predict": np.asarray(m(X)).tolist()}
+        if i == 0:
+            m.save(os.path.join(OUT, "awq_group8.keras"))
+            m.save_weights(os.path.join(OUT, "awq_group8.weights.h5"))
+        print(name, "done", flush=True)
+    with open(os.path.join(OUT, "awq.json"), "w") as f:
+        json.dump(out, f)
+
+
+if __name__ == "__main__":
+    main()
