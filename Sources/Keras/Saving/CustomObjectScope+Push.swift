@@ -2,24 +2,33 @@ extension CustomObjectScope {
     /// Enters a scope on the calling thread without a closure, for callers that cannot pass one
     /// (the C ABI's keras_scope_push, Python's `with` statement). Pair with ``pop()``.
     public static func push(_ objects: [String: KerasObject] = [:]) {
-        stack.value.scopes.append(CustomObjectScope(objects).entries)
+        let s = stack.value
+        s.scopes.append(CustomObjectScope(objects).entries)
+        s.pushed.append(s.scopes.count - 1)
     }
 
     /// Leaves the innermost scope entered with ``push(_:)``.
     public static func pop() throws {
-        guard stack.value.scopes.popLast() != nil else {
+        let s = stack.value
+        guard s.scopes.popLast() != nil else {
             throw KerasError.invalidState("CustomObjectScope.pop: no scope is open on this thread")
         }
+        if let last = s.pushed.last, last >= s.scopes.count { s.pushed.removeLast() }
     }
 
     /// How many scopes are open on the calling thread.
     public static var depth: Int { stack.value.scopes.count }
 
-    /// Adds `object` to the innermost open scope of the calling thread; false when none is open.
+    /// Adds `object` to the innermost scope of the calling thread entered with ``push(_:)``;
+    /// false when none is open. The scopes the library enters itself while it reads a config
+    /// (`modelFromConfig`, `loadModel`, a parallel fit's copy of its caller's) take no
+    /// registrations: a plugin registering an object while the library reads a model (a Python
+    /// layer whose sublayer names a Python activation, registered as the layer is built) must
+    /// keep it after that read, as the caller that registered it expects.
     public static func registerInInnermost(_ name: String, _ object: KerasObject) -> Bool {
         let s = stack.value
-        guard !s.scopes.isEmpty else { return false }
-        s.scopes[s.scopes.count - 1][RegistryKey(object.kind, name)] = object
+        guard let innermost = s.pushed.last, innermost < s.scopes.count else { return false }
+        s.scopes[innermost][RegistryKey(object.kind, name)] = object
         return true
     }
 

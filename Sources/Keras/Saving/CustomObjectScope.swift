@@ -49,7 +49,12 @@ public struct CustomObjectScope {
         return nil
     }
 
-    final class Stack { var scopes: [[RegistryKey: KerasObject]] = [] }
+    final class Stack {
+        var scopes: [[RegistryKey: KerasObject]] = []
+        /// The indices in `scopes` of those entered with ``push(_:)`` (the C ABI's
+        /// keras_scope_push), innermost last: the only scopes registrations go to.
+        var pushed: [Int] = []
+    }
     static let stack = ThreadLocal { Stack() }
 }
 

@@ -484,7 +484,7 @@ def _activation_thunk(fn):
 # number of such reads under way.
 _named_as_builtins: dict[str, tuple] = {}
 _reading: dict[str, int] = {}
-_replaced_thunks: list[tuple] = []
+_replaced_thunks: list[tuple] = []   # (fn, thunk) registrations replaced under the same name
 
 
 def _named_as_builtin(fn):
@@ -547,6 +547,11 @@ def register_function(kind: str, fn, name=None) -> str:
         key = (kind, name)
         if key in _registered and _registered[key][0] is fn:
             return name
+        if key in _registered:
+            # Another function of that name (a closure made again, as each build of a keras.io
+            # model makes its activation): the models made with the earlier one still call its
+            # thunk, which must outlive this registration.
+            _replaced_thunks.append(_registered[key])
         if kind == "activation":
             thunk = _activation_thunk(fn)
             _native.check(_lib.keras_register_activation(name.encode(), thunk, None,

@@ -109,7 +109,10 @@ def _free_collected():
 
 def _per_class(value):
     """A metric value from the library: a list (one per class, F1Score(average=None)) becomes
-    the float32 array Keras reports."""
+    the float32 array Keras reports; null (the library's JSON for NaN: a loss through a
+    BatchNormalization of negative moving variance) is the NaN Keras reports."""
+    if value is None:
+        return float("nan")
     return np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
 
 

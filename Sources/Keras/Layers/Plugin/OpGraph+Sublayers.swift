@@ -116,6 +116,16 @@ extension OpGraph {
             }
         }
         let all = ids + maskIds.compactMap { $0 } + (attentionId.map { [$0] } ?? [])
+        if !layer.built {
+            // Keras builds the layer for the symbolic shapes of its inputs: unknown only on the
+            // axes that follow the batch (those the two probes, of different batch sizes,
+            // differ on), which need not be the first (a layer called on a transposed tensor,
+            // its nodes first: keras.io's traffic forecasting GraphConv). An eager call would
+            // take the first axis for the batch.
+            try layer.ensureBuilt(ids.map { id in
+                zip(probes[id][0].shape, probes[id][1].shape).map { a, b in a == b ? Optional(a) : nil }
+            })
+        }
         // The probes run in inference mode whatever the call's `training`: they are not steps, so
         // they move no state (a BatchNormalization's moving statistics, a Dropout's generator,
         // which a call with training=True would move once per probe), nor the generators a
