@@ -229,3 +229,13 @@ func xlaLog(_ v: Float) -> Float {
     x += y
     return x + e * 0.693359375
 }
+
+extension ThreefryKey {
+    /// `jax.random.bernoulli(key, p, (count,))` as a dropout mask: `scale` where element `i`'s
+    /// uniform is below `p` (kept), else 0; the chunks run on all cores.
+    public func fillBernoulliScaled(_ out: UnsafeMutablePointer<Float>, count: Int, p: Float, scale: Float) {
+        Parallel.forEachChunk(count) { chunk in
+            for i in chunk { out[i] = unit(at: i) < p ? scale : 0 }
+        }
+    }
+}
