@@ -1,9 +1,10 @@
 """The random numbers drawn inside training are Keras's on the JAX backend: a seeded Dropout,
-SpatialDropout, GaussianNoise, GaussianDropout and AlphaDropout, the recurrent layers' dropout and
-recurrent_dropout masks, and keras.random.dropout / normal with a SeedGenerator in a traced
-layer's call draw with JAX's threefry2x32 from Keras's key sequence (the generator's state
-[seed, counter], the counter moving on by one at each draw). From the same initial weights and
-data with shuffle=False, a fit here ends with Keras's weights and its generators' states."""
+SpatialDropout, GaussianNoise, GaussianDropout and AlphaDropout, the recurrent layers' dropout
+and recurrent_dropout masks, keras.random.dropout / normal with a SeedGenerator in a traced
+layer's call, and the augmentations RandomFlip and RandomContrast draw with JAX's threefry2x32
+from Keras's key sequence (the generator's state [seed, counter], the counter moving on by one
+at each draw). From the same initial weights and data with shuffle=False, a fit here ends with
+Keras's weights and its generators' states."""
 
 import numpy as np
 import pytest
@@ -51,7 +52,13 @@ def _traced(lib):
     return lib.Sequential([lib.Input((4,)), L.Dense(6), Noisy(), L.Dense(1)])
 
 
-MODELS = {"dense": _dense, "sequence": _sequence, "traced": _traced}
+def _image(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((6, 6, 2)), L.RandomFlip(seed=12), L.RandomContrast(0.3, value_range=(0, 1), seed=13),
+                           L.Conv2D(2, 3), L.GlobalAveragePooling2D(), L.Dense(1)])
+
+
+MODELS = {"dense": _dense, "sequence": _sequence, "traced": _traced, "image": _image}
 
 
 def _states(model):
