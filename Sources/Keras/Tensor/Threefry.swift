@@ -246,55 +246,13 @@ func xlaLog(_ v: Float) -> Float {
 extension ThreefryKey {
     /// `jax.random.bernoulli(key, p, (count,))` as a dropout mask: `scale` where element `i`'s
     /// uniform is below `p` (kept), else 0; the chunks run on all cores.
-    /// Eight elements at a time (``bits8(at:)``): the uniform `m / 2²³` (`m` the top 23 bits)
-    /// is below `p` exactly when `m` is below `⌈p · 2²³⌉`.
+    /// The uniform `m / 2²³` (`m` the top 23 bits) is below `p` exactly when `m` is below
+    /// `⌈p · 2²³⌉`: one integer comparison per element. (Eight counts at once in Swift's SIMD8
+    /// types measured four times slower than this loop: their shifts are not vector instructions.)
     public func fillBernoulliScaled(_ out: UnsafeMutablePointer<Float>, count: Int, p: Float, scale: Float) {
-        let threshold = SIMD8<UInt32>(repeating: UInt32(Swift.min(Swift.max((Double(p) * 8_388_608).rounded(.up), 0), 8_388_608)))
-        let kept = SIMD8<Float>(repeating: scale), dropped = SIMD8<Float>(repeating: 0)
+        let threshold = UInt32(Swift.min(Swift.max((Double(p) * 8_388_608).rounded(.up), 0), 8_388_608))
         Parallel.forEachChunk(count) { chunk in
-            var i = chunk.lowerBound
-            while i + 8 <= chunk.upperBound {
-                let mask = kept.replacing(with: dropped, where: (bits8(at: i) &>> 9) .>= threshold)
-                UnsafeMutableRawPointer(out + i).storeBytes(of: mask, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < chunk.upperBound {
-                out[i] = unit(at: i) < p ? scale : 0
-                i += 1
-            }
+            for i in chunk { out[i] = bits(at: i) >> 9 < threshold ? scale : 0 }
         }
-    }
-
-    /// ``bits(at:)`` of elements `i ..< i + 8`, the threefry rounds run on eight counts at once.
-    @inline(__always)
-    func bits8(at i: Int) -> SIMD8<UInt32> {
-        let n = UInt64(truncatingIfNeeded: i)
-        let low = UInt32(truncatingIfNeeded: n), high = UInt32(truncatingIfNeeded: n >> 32)
-        let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-        let x1 = SIMD8<UInt32>(repeating: low) &+ lanes
-        // A count past 2³² carries into the high word.
-        let x0 = SIMD8<UInt32>(repeating: high) &+ SIMD8<UInt32>(repeating: 1).replacing(with: 0, where: x1 .>= lanes)
-        let ks = (k0, k1, k0 ^ k1 ^ 0x1BD1_1BDA)
-        var a = x0 &+ ks.0, b = x1 &+ ks.1
-        Self.rounds8(&a, &b, 13, 15, 26, 6)
-        a &+= ks.1; b &+= ks.2 &+ 1
-        Self.rounds8(&a, &b, 17, 29, 16, 24)
-        a &+= ks.2; b &+= ks.0 &+ 2
-        Self.rounds8(&a, &b, 13, 15, 26, 6)
-        a &+= ks.0; b &+= ks.1 &+ 3
-        Self.rounds8(&a, &b, 17, 29, 16, 24)
-        a &+= ks.1; b &+= ks.2 &+ 4
-        Self.rounds8(&a, &b, 13, 15, 26, 6)
-        a &+= ks.2; b &+= ks.0 &+ 5
-        return a ^ b
-    }
-
-    /// ``rounds(_:_:_:_:_:_:)`` on eight pairs of words.
-    @inline(__always)
-    static func rounds8(_ a: inout SIMD8<UInt32>, _ b: inout SIMD8<UInt32>, _ r0: UInt32, _ r1: UInt32, _ r2: UInt32, _ r3: UInt32) {
-        a &+= b; b = (b &<< r0) | (b &>> (32 - r0)); b ^= a
-        a &+= b; b = (b &<< r1) | (b &>> (32 - r1)); b ^= a
-        a &+= b; b = (b &<< r2) | (b &>> (32 - r2)); b ^= a
-        a &+= b; b = (b &<< r3) | (b &>> (32 - r3)); b ^= a
     }
 }
