@@ -179,7 +179,7 @@ final class PooledConvStage: PlanFrontStage {
         }
         output = UnsafePointer(pooled.data)
         guard training, let dropout = front.dropout, let mask, let dropped else { return output }
-        fillDropoutMask(mask.data, count: count, rate: dropout.rate, dropout.seedGenerator?.nextGenerator() ?? RandomGenerator.current)
+        fillDropoutMask(mask.data, count: count, rate: dropout.rate, layerDrawKey(dropout.seedGenerator))
         let p = pooled.data, m = mask.data, d = dropped.data
         for i in 0..<count { d[i] = p[i] * m[i] }
         output = UnsafePointer(d)

@@ -91,6 +91,15 @@ public final class SeedGenerator: @unchecked Sendable {
         return try Probing.run(body)
     }
 
+    /// The threefry key of the next draw: the state `[seed, counter]` itself, which Keras on JAX
+    /// passes to `jax.random` as the raw key (`next()` returns the state, then adds 1 to the
+    /// counter); the counter moves on by `draws` (the draws Keras's call makes in all).
+    public func nextThreefryKey(draws: Int = 1) -> ThreefryKey {
+        let key = ThreefryKey(seed, counter)
+        skip(draws: draws)
+        return key
+    }
+
     /// Moves the counter on by `draws` without drawing (the draws Keras makes and discards).
     public func skip(draws: Int) {
         let n = UInt32(truncatingIfNeeded: Swift.max(draws, 0))

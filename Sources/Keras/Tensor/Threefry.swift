@@ -25,22 +25,28 @@ public struct ThreefryKey: Equatable, Sendable {
     public func hash(_ x0: UInt32, _ x1: UInt32) -> (UInt32, UInt32) {
         let ks = (k0, k1, k0 ^ k1 ^ 0x1BD1_1BDA)
         var a = x0 &+ ks.0, b = x1 &+ ks.1
-        @inline(__always) func round(_ r: UInt32) {
-            a = a &+ b
-            b = (b << r) | (b >> (32 - r))
-            b ^= a
-        }
-        round(13); round(15); round(26); round(6)
+        // (A static function on inout words, not a nested one capturing them: a debug build
+        // boxes captured variables on the heap at every hash.)
+        Self.rounds(&a, &b, 13, 15, 26, 6)
         a = a &+ ks.1; b = b &+ ks.2 &+ 1
-        round(17); round(29); round(16); round(24)
+        Self.rounds(&a, &b, 17, 29, 16, 24)
         a = a &+ ks.2; b = b &+ ks.0 &+ 2
-        round(13); round(15); round(26); round(6)
+        Self.rounds(&a, &b, 13, 15, 26, 6)
         a = a &+ ks.0; b = b &+ ks.1 &+ 3
-        round(17); round(29); round(16); round(24)
+        Self.rounds(&a, &b, 17, 29, 16, 24)
         a = a &+ ks.1; b = b &+ ks.2 &+ 4
-        round(13); round(15); round(26); round(6)
+        Self.rounds(&a, &b, 13, 15, 26, 6)
         a = a &+ ks.2; b = b &+ ks.0 &+ 5
         return (a, b)
+    }
+
+    /// Four threefry rounds (add, rotate by `r`, exclusive-or) of the words `a`, `b`.
+    @inline(__always)
+    static func rounds(_ a: inout UInt32, _ b: inout UInt32, _ r0: UInt32, _ r1: UInt32, _ r2: UInt32, _ r3: UInt32) {
+        a = a &+ b; b = (b &<< r0) | (b &>> (32 - r0)); b ^= a
+        a = a &+ b; b = (b &<< r1) | (b &>> (32 - r1)); b ^= a
+        a = a &+ b; b = (b &<< r2) | (b &>> (32 - r2)); b ^= a
+        a = a &+ b; b = (b &<< r3) | (b &>> (32 - r3)); b ^= a
     }
 
     /// 32 random bits for element `i` of a draw (JAX's `random_bits(key, 32, shape)`, partitionable).
@@ -189,18 +195,25 @@ private let erfInvLarge: Nine = (-0.000200214257, 0.000100950558, 0.00134934322,
 func xlaLog1p(_ x: Float) -> Float {
     guard Swift.abs(x) < 0.41421356237309504880 else { return xlaLog(1 + x) }
     var numerator: Float = 4.5270000862445199635215e-5, denominator: Float = 1
-    for c in log1pNumerator { numerator = c.addingProduct(numerator, x) }
-    for c in log1pDenominator { denominator = c.addingProduct(denominator, x) }
+    // (Unrolled over tuples: a debug build's loop over an array allocated at every element.)
+    let n = log1pNumerator, d = log1pDenominator
+    numerator = n.0.addingProduct(numerator, x); numerator = n.1.addingProduct(numerator, x)
+    numerator = n.2.addingProduct(numerator, x); numerator = n.3.addingProduct(numerator, x)
+    numerator = n.4.addingProduct(numerator, x); numerator = n.5.addingProduct(numerator, x)
+    denominator = d.0.addingProduct(denominator, x); denominator = d.1.addingProduct(denominator, x)
+    denominator = d.2.addingProduct(denominator, x); denominator = d.3.addingProduct(denominator, x)
+    denominator = d.4.addingProduct(denominator, x); denominator = d.5.addingProduct(denominator, x)
     let x2 = x * x
     var small = (x * x2) * (numerator / denominator)
     small = -0.5 * x2 + small
     return x + small
 }
 
-private let log1pNumerator: [Float] = [4.9854102823193375972212e-1, 6.5787325942061044846969, 2.9911919328553073277375e1,
-                                        6.0949667980987787057556e1, 5.7112963590585538103336e1, 2.0039553499201281259648e1]
-private let log1pDenominator: [Float] = [1.5062909083469192043167e1, 8.3047565967967209469434e1, 2.2176239823732856465394e2,
-                                          3.0909872225312059774938e2, 2.1642788614495947685003e2, 6.0118660497603843919306e1]
+private typealias Six = (Float, Float, Float, Float, Float, Float)
+private let log1pNumerator: Six = (4.9854102823193375972212e-1, 6.5787325942061044846969, 2.9911919328553073277375e1,
+                                        6.0949667980987787057556e1, 5.7112963590585538103336e1, 2.0039553499201281259648e1)
+private let log1pDenominator: Six = (1.5062909083469192043167e1, 8.3047565967967209469434e1, 2.2176239823732856465394e2,
+                                          3.0909872225312059774938e2, 2.1642788614495947685003e2, 6.0118660497603843919306e1)
 
 /// XLA's CPU float32 logarithm for positive normal `v` (Eigen's Cephes-based `plog`: the
 /// mantissa moved into [√½, √2) minus one, a degree-8 polynomial, the exponent's `ln 2` added
@@ -228,4 +241,18 @@ func xlaLog(_ v: Float) -> Float {
     x -= x2 * 0.5
     x += y
     return x + e * 0.693359375
+}
+
+extension ThreefryKey {
+    /// `jax.random.bernoulli(key, p, (count,))` as a dropout mask: `scale` where element `i`'s
+    /// uniform is below `p` (kept), else 0; the chunks run on all cores.
+    /// The uniform `m / 2²³` (`m` the top 23 bits) is below `p` exactly when `m` is below
+    /// `⌈p · 2²³⌉`: one integer comparison per element. (Eight counts at once in Swift's SIMD8
+    /// types measured four times slower than this loop: their shifts are not vector instructions.)
+    public func fillBernoulliScaled(_ out: UnsafeMutablePointer<Float>, count: Int, p: Float, scale: Float) {
+        let threshold = UInt32(Swift.min(Swift.max((Double(p) * 8_388_608).rounded(.up), 0), 8_388_608))
+        Parallel.forEachChunk(count) { chunk in
+            for i in chunk { out[i] = bits(at: i) >> 9 < threshold ? scale : 0 }
+        }
+    }
 }

@@ -70,4 +70,17 @@ final class ThreefryTests: XCTestCase {
         let t = RandomNormal(mean: 0.5, stddev: 2, seed: 42)([2, 3])
         XCTAssertEqual(t.scalars.map(\.bitPattern), [0x3F56_0B34, 0xC021_40C2, 0xBDD1_4538, 0x3FCF_2329, 0x4005_84D2, 0x3C07_CE00])
     }
+
+    /// The Bernoulli mask's integer threshold gives the element-wise `unit < p` at every keep
+    /// probability.
+    func testBernoulliMaskEqualsTheUniformComparison() {
+        let key = ThreefryKey(7, 3)
+        let n = 1003
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { out.deallocate() }
+        for p: Float in [0.7, 0.5, 0.1, 0.999, 1] {
+            key.fillBernoulliScaled(out, count: n, p: p, scale: 2)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: out, count: n)), (0..<n).map { key.unit(at: $0) < p ? 2 : 0 }, "p \(p)")
+        }
+    }
 }

@@ -40,7 +40,7 @@ public final class Dropout: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
-        let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, (seedGenerator?.nextGenerator() ?? RandomGenerator.current))
+        let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, layerDrawKey(seedGenerator))
         return try Ops.multiply(inputs, mask)
     }
 
@@ -55,21 +55,30 @@ public final class Dropout: Layer, @unchecked Sendable {
 }
 
 /// A dropout mask of `shape`: `1 / (1 - rate)` with probability `1 - rate`, else 0 (all zeros
-/// for `rate >= 1`). Keras: `backend.random.dropout`'s mask.
-func dropoutMask(_ shape: [Int], rate: Double, _ rng: RandomGenerator) -> Tensor {
+/// for `rate >= 1`). Keras: `backend.random.dropout`'s mask on JAX, `jax.random.bernoulli(key,
+/// 1 - rate)`: element `i` kept where its threefry uniform is below the keep probability.
+func dropoutMask(_ shape: [Int], rate: Double, _ key: ThreefryKey) -> Tensor {
     let mask = Tensor.uninitialized(shape)
-    fillDropoutMask(mask.data, count: mask.count, rate: rate, rng)
+    fillDropoutMask(mask.data, count: mask.count, rate: rate, key)
     return mask
 }
 
 /// Writes ``dropoutMask(_:rate:_:)``'s `count` values into `p`, drawing as it does.
-func fillDropoutMask(_ p: UnsafeMutablePointer<Float>, count: Int, rate: Double, _ rng: RandomGenerator) {
+func fillDropoutMask(_ p: UnsafeMutablePointer<Float>, count: Int, rate: Double, _ key: ThreefryKey) {
     if rate >= 1 {
         p.initialize(repeating: 0, count: count)
     } else {
-        let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
-        for i in 0..<count { p[i] = rng.uniform() < keep ? scale : 0 }
+        // Keras scales the kept inputs by `x / keep_prob` in float32.
+        let keep = Float(1 - rate), scale = 1 / keep
+        key.fillBernoulliScaled(p, count: count, p: keep, scale: scale)
     }
+}
+
+/// The key of a built-in layer's draw in a training call: its generator's state, which moves on
+/// by `draws` (Keras's `seed_generator.next()`), or without one (nothing to draw for in Keras) a
+/// key from the calling thread's generator.
+func layerDrawKey(_ generator: SeedGenerator?, draws: Int = 1) -> ThreefryKey {
+    generator?.nextThreefryKey(draws: draws) ?? drawKey(nil, .current)
 }
 
 extension Dropout: DeclaredLayer {

@@ -18,9 +18,10 @@ import Glibc
 /// the batch), read at every evaluation. `dropout` takes the tensor it drops from as its input,
 /// and its `"noise_shape"` nulls follow that input as Keras's do.
 ///
-/// The numbers come from a counter-based hash (splitmix64 of the seed, the step and the element
-/// index), so every draw is reproducible from its seed and step alone. The noise has no
-/// gradient; dropout's gradient flows through the kept inputs.
+/// The numbers are Keras's on JAX, bit for bit: each draw's key is Keras's draw seed, the
+/// generator's state `[seed, counter]` or `[seed, 0]` for an integer seed (an advancing op with
+/// no generator keys its step `n` as `[seed, n]`), hashed by ``ThreefryKey`` as `jax.random`
+/// does. The noise has no gradient; dropout's gradient flows through the kept inputs.
 extension OpGraphOp {
     /// Random ops with their input count check and body; nil for a name that is not one.
     static func random(_ name: String, _ a: OpAttributes) throws -> (ClosedRange<Int>, RandomDraw, ([Tensor]) throws -> Tensor)? {
@@ -40,6 +41,10 @@ extension OpGraphOp {
             guard hi != Int.min else { throw a.bad("maxval", "is required (an integer)") }
             guard lo < hi else { throw a.bad("maxval", "must be greater than minval (\(lo)), got \(hi)") }
             guard !hi.subtractingReportingOverflow(lo).overflow else { throw a.bad("maxval", "- minval overflows, got [\(lo), \(hi))") }
+            // Keras draws int32 (jax.random.randint's dtype).
+            guard Int32(exactly: lo) != nil, Int32(exactly: hi) != nil else {
+                throw a.bad("maxval", "and minval must fit in int32 (Keras draws int32), got [\(lo), \(hi))")
+            }
             kind = .randint(minval: lo, maxval: hi)
         case "dropout":
             let rate = try a.double("rate")
@@ -116,54 +121,13 @@ final class RandomDraw: @unchecked Sendable {
     /// Back to the first step: the trace's probe evaluations do not count as steps.
     func rewind() { step = 0 }
 
-    /// The key of this evaluation's numbers (and the counter moved on for a seed generator).
-    private func nextKey() -> UInt64 {
-        if let generator { return generator.nextKey() }
-        let key = splitmix64(seed ^ splitmix64(step &+ 0x5EED))
+    /// The key of this evaluation's numbers (Keras's draw seed; the counter moved on for a seed
+    /// generator, the step for an advancing op without one).
+    private func nextKey() -> ThreefryKey {
+        if let generator { return generator.nextThreefryKey() }
+        let key = ThreefryKey(UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: step))
         if advances { step &+= 1 }
         return key
-    }
-
-    /// 64 random bits for element `i` (attempt `k`) of the draw keyed `key`.
-    @inline(__always) static func bits(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> UInt64 {
-        splitmix64(key ^ (UInt64(truncatingIfNeeded: i) &* 0xD1B5_4A32_D192_ED03 &+ k &* 0x8CB9_2BA7_2F3D_8DD7))
-    }
-
-    /// A standard normal for element `i`, attempt `k` (Box-Muller over two halves of one hash).
-    @inline(__always) static func normal(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> Double {
-        let (r, theta) = polar(bits(key, i, k))
-        return r * Double(Glibc.cosf(theta))
-    }
-
-    /// Box-Muller's radius and angle from one hash: two independent standard normals are
-    /// `r cos θ` and `r sin θ` (the radius in double precision: its logarithm shapes the tails).
-    @inline(__always) static func polar(_ b: UInt64) -> (Double, Float) {
-        let u1 = (Double(b >> 32) + 1) * (1.0 / 4_294_967_296.0)
-        let u2 = Float(b & 0xFF_FFFF) * (1.0 / 16_777_216.0)
-        return ((-2 * Glibc.log(u1)).squareRoot(), 2 * Float.pi * u2)
-    }
-
-    /// Standard normals into `p[range]`: pair `j` (elements 2j and 2j + 1) from one hash, so
-    /// any split of the range gives the same numbers.
-    static func normals(_ key: UInt64, _ p: UnsafeMutablePointer<Float>, _ range: Range<Int>, mean: Float, stddev: Float) {
-        var i = range.lowerBound
-        let end = range.upperBound
-        if i < end && i & 1 == 1 {
-            let (r, t) = polar(bits(key, i >> 1))
-            p[i] = Float(r) * Glibc.sinf(t) * stddev + mean
-            i += 1
-        }
-        while i + 1 < end {
-            let (r, t) = polar(bits(key, i >> 1))
-            let radius = Float(r)
-            p[i] = radius * Glibc.cosf(t) * stddev + mean
-            p[i + 1] = radius * Glibc.sinf(t) * stddev + mean
-            i += 2
-        }
-        if i < end {
-            let (r, t) = polar(bits(key, i >> 1))
-            p[i] = Float(r) * Glibc.cosf(t) * stddev + mean
-        }
     }
 
     /// The shape with its -1 entries taken from `like` (the same axis). Index loops only: a
@@ -199,34 +163,18 @@ final class RandomDraw: @unchecked Sendable {
         let out = Tensor.uninitialized(try resolve(shape, like: like, "random op"))
         let key = nextKey(), p = out.data, n = out.count
         switch kind {
-        // Every element's numbers depend on its index only: the chunks run on all cores.
         case .normal(let mean, let stddev):
-            Parallel.forEachChunk(n) { r in RandomDraw.normals(key, p, r, mean: mean, stddev: stddev) }
+            key.fillNormal(p, count: n, mean: mean, stddev: stddev)
         case .truncatedNormal(let mean, let stddev):
-            // Keras: a normal truncated to two standard deviations (redrawn outside them).
-            Parallel.forEachChunk(n) { r in
-                for i in r {
-                    var k: UInt64 = 0, z = RandomDraw.normal(key, i)
-                    while Swift.abs(z) > 2 { k += 1; z = RandomDraw.normal(key, i, k) }
-                    p[i] = Float(z) * stddev + mean
-                }
-            }
+            key.fillTruncatedNormal(p, count: n, mean: mean, stddev: stddev)
         case .uniform(let lo, let hi):
-            Parallel.forEachChunk(n) { r in
-                for i in r {
-                    let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
-                    p[i] = Float(lo + (hi - lo) * u)
-                }
-            }
+            key.fillUniform(p, count: n, minval: Float(lo), maxval: Float(hi))
         case .randint(let lo, let hi):
-            let span = UInt64(hi - lo)
-            Parallel.forEachChunk(n) { r in
-                for i in r {
-                    // The high word of bits × span: in [0, span), bias below span / 2^64.
-                    let b = RandomDraw.bits(key, i).multipliedFullWidth(by: span).high
-                    p[i] = Float(lo + Int(truncatingIfNeeded: b))
-                }
-            }
+            // int32 draws (bounds checked at construction), as float32 in the graph.
+            let ints = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(n, 1))
+            defer { ints.deallocate() }
+            key.fillRandint(ints, count: n, minval: Int32(truncatingIfNeeded: lo), maxval: Int32(truncatingIfNeeded: hi))
+            for i in 0..<n { p[i] = Float(ints[i]) }
         case .dropout:
             throw KerasError.invalidState("random op: dropout draws a mask over its input")
         }
@@ -250,15 +198,7 @@ final class RandomDraw: @unchecked Sendable {
         } else {
             shape = x.shape
         }
-        let mask = Tensor.uninitialized(shape)
-        let key = nextKey(), p = mask.data
-        let keep = 1 - rate, scale = rate >= 1 ? 0 : Float(1 / keep)
-        Parallel.forEachChunk(mask.count) { r in
-            for i in r {
-                let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
-                p[i] = u < keep ? scale : 0
-            }
-        }
+        let mask = dropoutMask(shape, rate: rate, nextKey())
         return try Ops.multiply(x, mask)
     }
 }

@@ -54,7 +54,7 @@ public class GatedCell: Layer, @unchecked Sendable {
     /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's seed
     /// generator, which moves on by `count` (Keras draws each mask).
     func dropoutMasks(rate: Double, shape: [Int], count: Int) -> [Tensor] {
-        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: seedGenerator.nextGenerator(draws: count))
+        (0..<count).map { _ in dropoutMask(shape, rate: rate, seedGenerator.nextThreefryKey()) }
     }
 
     /// The masks Keras's cell draws in a call over a sequence, one draw each.

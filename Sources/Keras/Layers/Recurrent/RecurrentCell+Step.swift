@@ -10,18 +10,6 @@ struct RecurrentStepContext {
     let inputMasks: [Tensor]?, recurrentMasks: [Tensor]?
 }
 
-/// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from `generator` (nil: the
-/// thread's generator). Keras: `DropoutRNNCell._create_dropout_mask`.
-func recurrentDropoutMasks(rate: Double, shape: [Int], count: Int, generator: RandomGenerator?) -> [Tensor] {
-    let rng = generator ?? RandomGenerator.current
-    let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
-    return (0..<count).map { _ in
-        let m = Tensor.uninitialized(shape)
-        for i in 0..<m.count { m.data[i] = rng.uniform() < keep ? scale : 0 }
-        return m
-    }
-}
-
 extension RecurrentCell {
     /// The masks of one call in training: Keras shares one input mask among the gates unless
     /// recurrent dropout is on (its `implementation=1`: one mask per gate for both).

@@ -38,10 +38,11 @@ public final class AlphaDropout: Layer, @unchecked Sendable {
         let a = 1 / ((1 - rate) * (1 + rate * alphaP * alphaP)).squareRoot(), b = -a * alphaP * rate
         // out = x · (a·keep) + (a·α'·(1 − keep) + b)
         let factor = Tensor.uninitialized(shape), offset = Tensor.uninitialized(shape)
-        let rng = (seedGenerator?.nextGenerator() ?? RandomGenerator.current)
+        // Keras: `random.uniform(noise_shape) >= rate`, compared in float32.
+        let key = layerDrawKey(seedGenerator), threshold = Float(rate)
         let kept = (Float(a), Float(b)), dropped = (Float(0), Float(a * alphaP + b))
         for i in 0..<factor.count {
-            let (f, o) = Double(rng.uniform()) >= rate ? kept : dropped
+            let (f, o) = key.unit(at: i) >= threshold ? kept : dropped
             factor.data[i] = f
             offset.data[i] = o
         }

@@ -44,7 +44,7 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         try checkInputRank(self, inputs.rank, expected: Self.spatialRank + 2, shape: "\(inputs.shape)")
         guard training && rate > 0 else { return inputs }
-        return try Ops.multiply(inputs, dropoutMask(noiseShape(inputs.shape), rate: rate, (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
+        return try Ops.multiply(inputs, dropoutMask(noiseShape(inputs.shape), rate: rate, layerDrawKey(seedGenerator)))
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -26,7 +26,7 @@ public final class GaussianDropout: Layer, @unchecked Sendable {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
         let stddev = Float((rate / (1 - rate)).squareRoot())
-        return try Ops.multiply(inputs, gaussianNoise(inputs.shape, mean: 1, stddev: stddev, (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
+        return try Ops.multiply(inputs, gaussianNoise(inputs.shape, mean: 1, stddev: stddev, layerDrawKey(seedGenerator)))
     }
 }
 

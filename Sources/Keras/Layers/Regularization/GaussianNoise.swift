@@ -27,16 +27,15 @@ public final class GaussianNoise: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && stddev > 0 else { return inputs }
-        return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
+        return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), layerDrawKey(seedGenerator)))
     }
 }
 
 /// Normal samples of `shape` with `mean` and `stddev`: the noise of `GaussianNoise` and
-/// `GaussianDropout`.
-func gaussianNoise(_ shape: [Int], mean: Float, stddev: Float, _ rng: RandomGenerator) -> Tensor {
+/// `GaussianDropout` (Keras's `random.normal` on JAX from the layer's draw `key`).
+func gaussianNoise(_ shape: [Int], mean: Float, stddev: Float, _ key: ThreefryKey) -> Tensor {
     let noise = Tensor.uninitialized(shape)
-    let p = noise.data
-    for i in 0..<noise.count { p[i] = mean + stddev * rng.normal() }
+    key.fillNormal(noise.data, count: noise.count, mean: mean, stddev: stddev)
     return noise
 }
 

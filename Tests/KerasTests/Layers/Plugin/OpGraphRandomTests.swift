@@ -37,13 +37,30 @@ final class OpGraphRandomTests: XCTestCase {
         XCTAssertEqual(try fixed.run(Tensor(shape: [5, 4]), weights: [], training: true).shape, [5, 4])
     }
 
-    /// Normals come in pairs from one hash: any split of the range (the cores' chunks) draws the same.
-    func testNormalsDoNotDependOnHowTheRangeIsSplit() {
-        let whole = UnsafeMutablePointer<Float>.allocate(capacity: 101), parts = UnsafeMutablePointer<Float>.allocate(capacity: 101)
-        defer { whole.deallocate(); parts.deallocate() }
-        RandomDraw.normals(9, whole, 0..<101, mean: 1, stddev: 2)
-        for r in [0..<7, 7..<8, 8..<50, 50..<101] { RandomDraw.normals(9, parts, r, mean: 1, stddev: 2) }
-        XCTAssertEqual(Array(UnsafeBufferPointer(start: whole, count: 101)), Array(UnsafeBufferPointer(start: parts, count: 101)))
+    /// The numbers are Keras's on JAX: threefry keyed by the draw seed, `[seed, 0]` for an
+    /// integer seed, `[seed, step]` for an advancing op; a dropout keeps where the uniform is
+    /// below the keep probability.
+    func testDrawsAreThreefrysKeyedByKerassDrawSeed() throws {
+        let x = Tensor(shape: [3, 4])
+        func expected(_ key: ThreefryKey) -> [Float] {
+            let t = Tensor.uninitialized([3, 4])
+            key.fillNormal(t.data, count: 12, mean: 0, stddev: 1)
+            return t.scalars
+        }
+        let fixed = try drawing("random_normal", [], advance: false)
+        XCTAssertEqual(try fixed.run(x, weights: [], training: true).scalars, expected(ThreefryKey(7, 0)))
+        XCTAssertEqual(try fixed.run(x, weights: [], training: true).scalars, expected(ThreefryKey(7, 0)))
+        let advancing = try drawing("random_normal", [])
+        XCTAssertEqual(try advancing.run(x, weights: [], training: true).scalars, expected(ThreefryKey(7, 0)))
+        XCTAssertEqual(try advancing.run(x, weights: [], training: true).scalars, expected(ThreefryKey(7, 1)))
+
+        let g = OpGraph(inputShape: [nil, 5]) { _ in Tensor(shape: [0]) }
+        let y = try g.addOp("dropout", [g.addInput()], attributes: attrs([("rate", .double(0.4)), ("seed", .int(11)), ("advance", .bool(false))]))
+        try g.setOutput(y, training: nil)
+        g.finish()
+        let out = try g.run(Tensor(shape: [6, 5], repeating: 3), weights: [], training: true).scalars
+        let key = ThreefryKey(11, 0)
+        XCTAssertEqual(out, (0..<30).map { key.unit(at: $0) < Float(0.6) ? 3 * (1 / Float(0.6)) : 0 })
     }
 
     func testDistributionsAreTheAskedOnes() throws {

@@ -74,4 +74,20 @@ final class NoiseLayerTests: XCTestCase {
         let model = try Sequential([InputLayer(shape: [6, 3]), Dropout(0.5, seed: 1), Dense(2), GaussianNoise(0.1, seed: 2)])
         XCTAssertEqual(model.allSeedGenerators.map { $0.generator.seed }, [1, 2])
     }
+
+    /// A training call draws Keras's numbers on JAX for the generator's state `[seed, counter]`
+    /// (numbers jax 0.10.2 / keras 3.15.1 printed: `keras.random.dropout(np.ones((2, 7)), 0.3,
+    /// seed=jnp.array([7, 2], "uint32"))`, `keras.random.normal((6,), 0, 0.2, seed=[3, 1])`).
+    func testTrainingCallsDrawKerassNumbersFromTheGeneratorState() throws {
+        let dropout = try Dropout(0.3, seed: 7)
+        let g = try XCTUnwrap(dropout.seedGenerators.first)
+        g.assign(seed: 7, counter: 2)
+        let kept: [Float] = [1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 1]
+        XCTAssertEqual(try dropout(Tensor(shape: [2, 7], repeating: 1), training: true).scalars, kept.map { $0 / Float(0.7) })
+        XCTAssertEqual(g.state, [7, 3])
+        let noise = try GaussianNoise(0.2, seed: 3)
+        try XCTUnwrap(noise.seedGenerators.first).assign(seed: 3, counter: 1)
+        XCTAssertEqual(try noise(Tensor(shape: [6]), training: true).scalars.map(\.bitPattern),
+                       [0x3E72_DD7F, 0xBD8E_E0C6, 0xBE9B_CE25, 0x3E38_1A8B, 0xBD1C_ED4B, 0x3EA4_66D8])
+    }
 }

@@ -28,6 +28,12 @@ open class ImageLayer: Layer, @unchecked Sendable {
         seedGenerator?.nextGenerator(draws: draws) ?? RandomGenerator.current
     }
 
+    /// The threefry key of one training call's draw (Keras's `seed_generator.next()` on JAX);
+    /// the state moves on by `draws`, the random draws Keras's layer makes in the call.
+    func drawKey(draws: Int = 1) -> ThreefryKey {
+        layerDrawKey(seedGenerator, draws: draws)
+    }
+
     /// Runs `body` on the images as a `(batch, height, width, channels)` batch and returns its
     /// result in the input's layout (rank and data format).
     func onBatch(_ x: Tensor, _ body: (Tensor) throws -> Tensor) throws -> Tensor {

@@ -18,7 +18,15 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try contrasting(x, factors: factors(count: imageCount(x), random(draws: 1)))
+        // Keras: `random.uniform((batch, 1, 1, 1), 1 - lower, 1 + upper)` from the layer's key.
+        let images = try imageCount(x)
+        let factors = [Float](unsafeUninitializedCapacity: images) { buffer, count in
+            if let p = buffer.baseAddress {
+                drawKey().fillUniform(p, count: buffer.count, minval: Float(1 - factor.lower), maxval: Float(1 + factor.upper))
+            }
+            count = buffer.count
+        }
+        return try contrasting(x, factors: factors)
     }
 
     /// One contrast factor per image, drawn from `[1 − lower, 1 + upper)`.

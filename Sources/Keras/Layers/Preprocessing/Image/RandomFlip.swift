@@ -19,9 +19,10 @@ public final class RandomFlip: ImageLayer, @unchecked Sendable {
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
-            let rng = random(draws: 1)
+            // Keras: `random.uniform((batch, 1, 1, 1)) <= 0.5`, one draw per image.
+            let key = drawKey()
             for b in 0..<n {
-                let flip = rng.uniform() <= 0.5
+                let flip = key.unit(at: b) <= 0.5
                 let fh = flip && mode != "vertical", fv = flip && mode != "horizontal"
                 for y in 0..<h {
                     let sy = fv ? h - 1 - y : y
