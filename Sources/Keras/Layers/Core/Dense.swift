@@ -37,7 +37,7 @@ public final class Dense: Layer, @unchecked Sendable {
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
-    /// A GPTQ kernel dequantized, once per value.
+    /// A GPTQ or AWQ kernel dequantized, once per value.
     let int4Kernel = DerivedWeightCache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,

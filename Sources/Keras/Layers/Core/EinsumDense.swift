@@ -45,6 +45,9 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     private(set) var float8: Float8Variables?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
+    /// A GPTQ or AWQ kernel dequantized in the kernel's shape, once per value (Keras's
+    /// `_gptq_call` / `_awq_call` dequantize it the same way; int4 reads its packed kernel).
+    let int4Kernel = DerivedWeightCache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
