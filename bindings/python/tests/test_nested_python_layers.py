@@ -63,6 +63,7 @@ def test_transformer_block_trains_to_keras_weights_natively(monkeypatch):
     import swiftkeras as sk
     from swiftkeras import _python_layers
     keras = real_keras()
+    keras.utils.set_random_seed(1)   # Keras's starting weights fixed: from some, 3 epochs raise the loss
     ref, _ = transformer_model(keras)
     ours, custom = transformer_model(sk)
     x, y = _data()
