@@ -1,6 +1,7 @@
 """Eager `keras.ops` on integer and boolean arrays give real Keras's dtype and exact values
-(Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats), checked
-op by op against real Keras run in this module on the same inputs."""
+(Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats;
+comparisons give bool), checked op by op against real Keras run in this module on the same
+inputs."""
 
 import numpy as np
 import pytest
@@ -75,6 +76,11 @@ CASES = {
     "matmul": (lambda o, a, b, n: o.matmul(a, o.transpose(b)), INTS),
     "zeros_like": (lambda o, a, b, n: o.zeros_like(a), ALL),
     "ones_like_float": (lambda o, a, b, n: o.ones_like(a, dtype="float32"), ALL),
+    "tril": (lambda o, a, b, n: o.tril(a), ALL),
+    "greater": (lambda o, a, b, n: o.greater(a, b), ALL),
+    "less_scalar": (lambda o, a, b, n: o.less(a, 2.5), INTS),
+    "equal": (lambda o, a, b, n: o.equal(a, b), ALL),
+    "not_equal_float64": (lambda o, a, b, n: o.not_equal(a.astype(np.float64) + 0.1, 3.1), ALL),
     "true_divide": (lambda o, a, b, n: o.true_divide(a, n), INTS),
     "mean": (lambda o, a, b, n: o.mean(a, axis=1), ALL),
 }

@@ -288,7 +288,7 @@ def roll(x, shift, axis=None):
 def _triangle(op, x, k, lower):
     ops = _ops()
     if not is_symbolic(x):
-        return (np.tril if lower else np.triu)(ops._value(x), k)
+        return ops._op(op, [x], lambda v: (np.tril if lower else np.triu)(v, k))
     if _rank(x) < 2 or x.shape[-1] is None or x.shape[-2] is None:
         raise Unsupported(f"ops.{op} in a traced layer needs the last two axes known, got {x.shape}")
     rows, cols = x.shape[-2], x.shape[-1]

@@ -5,7 +5,7 @@ which Keras keeps integers (keras/src/backend/jax/numpy.py: jnp's own dtype prom
 `convert_to_tensor`): on values that are all integers or booleans these compute in numpy in
 Keras's result dtype, so their results are exact (a large int32 stays itself, not the nearest
 float32). Ops that give floats on integers (true_divide, mean, sqrt, exp, ...) are not here and
-keep the float32 path. `_op` and `compose` ask `kept` before computing; nothing else decides it.
+keep the float32 path. Comparisons give bool on any values, as Keras's do. `_op` and `compose` ask `kept` before computing; nothing else decides it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .._dtypes import result_type
 # the first input's (the others are indices or shapes); "after_first" promotes all but the
 # first (where's condition); "sum" widens bool, int8 and int16 to int32 and uint8, uint16 to
 # uint32 (jnp's sums and products); "int_bool" is the input's with bool as int32 (Keras's clip,
-# jnp's square and cumulative sums and products).
+# jnp's square and cumulative sums and products); "compare" gives bool on any values (compared
+# in the inputs' promoted dtype, so float64 values compare as Keras's float32).
 _RULES = {
     "add": "all", "subtract": "all", "multiply": "all", "maximum": "all", "minimum": "all",
     "matmul": "all", "dot": "all", "floor_divide": "all", "mod": "all",
@@ -29,7 +30,9 @@ _RULES = {
     "flip": "first", "tile": "first", "repeat": "first", "roll": "first", "slice": "first",
     "take": "first", "take_along_axis": "first", "sort": "first", "zeros_like": "first",
     "ones_like": "first", "max": "first", "min": "first", "amax": "first", "amin": "first",
-    "copy": "first", "broadcast_to": "first", "vander": "first",
+    "copy": "first", "broadcast_to": "first", "vander": "first", "tril": "first", "triu": "first",
+    "greater": "compare", "greater_equal": "compare", "less": "compare", "less_equal": "compare",
+    "equal": "compare", "not_equal": "compare",
     "where": "after_first",
     "sum": "sum", "prod": "sum", "cumsum": "int_bool", "cumprod": "int_bool",
     "clip": "int_bool",
@@ -51,16 +54,19 @@ def _tensor_dtype(x):
 
 def kept(name, inputs, scalars=()):
     """Keras's integer or boolean result dtype (a numpy dtype) of eager op `name` on `inputs`
-    (and on the Python numbers `scalars` it takes as arguments: clip's bounds), or None where
-    the op computes in float32 (a float input, or an op that gives floats)."""
+    (and on the Python numbers `scalars` it takes as arguments: clip's bounds), bool for a
+    comparison, or None where the op computes in float32 (a float input, or an op that gives
+    floats)."""
     rule = _RULES.get(name)
     if rule is None or not inputs:
         return None
-    data = inputs[1:] if rule == "after_first" else inputs[:1] if rule != "all" else inputs
+    data = inputs[1:] if rule == "after_first" else inputs if rule in ("all", "compare") else inputs[:1]
     try:
         dtypes = [_tensor_dtype(_numpy(x)) for x in list(data) + list(scalars)]
     except (TypeError, ValueError):
         return None
+    if rule == "compare":
+        return np.dtype(bool)
     if not dtypes or any(np.dtype(d).kind not in "iub" for d in dtypes):
         return None
     out = result_type(*dtypes)
@@ -75,10 +81,12 @@ def values(name, inputs, dtype):
     """`inputs` as numpy arrays for computing op `name` in `dtype`: its data inputs in `dtype`
     (exact: every input's integers fit it), the others (indices, a condition) as they are."""
     rule = _RULES[name]
+    if rule == "compare":
+        dtype = result_type(*[_tensor_dtype(_numpy(x)) for x in inputs])
     out = []
     for i, x in enumerate(inputs):
         v = np.asarray(_numpy(x))
-        data = i > 0 if rule == "after_first" else i == 0 or rule == "all"
+        data = i > 0 if rule == "after_first" else i == 0 or rule in ("all", "compare")
         out.append(v.astype(dtype) if data else v)
     return out
 
