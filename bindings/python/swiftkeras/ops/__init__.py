@@ -1,9 +1,11 @@
 """Tensor operations (Keras `keras.ops`).
 
 On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32, with
-Keras 3's semantics and defaults. On symbolic tensors — while the library builds a layer
-written in Python and traces its `call` — each op appends the library's own op to the layer's
-graph, so that training and prediction then run natively with the library's autodiff.
+Keras 3's semantics and defaults; the numpy-like ops for which Keras keeps integers compute on
+integer and boolean values in Keras's dtype (`_int_dtypes`). On symbolic tensors — while the
+library builds a layer written in Python and traces its `call` — each op appends the library's
+own op to the layer's graph, so that training and prediction then run natively with the
+library's autodiff.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import image, linalg, nn
+from . import _int_dtypes, image, linalg, nn
 from ._arrays import (append, argmin, argsort, array_split, average, broadcast_to, conj, conjugate,
                       copy, cumprod, cumsum, diff, dsplit, dstack, empty, empty_like, fliplr, flipud,
                       geomspace, hsplit, hstack, identity, imag, inner, isreal, kron, linspace,
@@ -72,13 +74,17 @@ def _value(x):
     return np.asarray(x, dtype=_f32) if not isinstance(x, np.ndarray) or x.dtype != _f32 else x
 
 
-def _op(name, inputs, eager, attrs=None):
-    """Runs op `name`: into the trace when an input is symbolic, else `eager` on numpy."""
+def _op(name, inputs, eager, attrs=None, scalars=()):
+    """Runs op `name`: into the trace when an input is symbolic, else `eager` on numpy (in
+    Keras's dtype on integers: `_int_dtypes`, with the Python numbers `scalars` it takes)."""
     if builtins.any(is_symbolic(x) for x in inputs):
         trace = active()
         if trace is None:
             raise NotTraceable(f"ops.{name}: a symbolic tensor outside the trace of its layer")
         return trace.op(name, inputs, attrs)
+    kept = _int_dtypes.kept(name, inputs, scalars)
+    if kept is not None:    # integers and booleans, in Keras's dtype
+        return _int_dtypes.as_result(eager(*_int_dtypes.values(name, inputs, kept)), kept)
     out = eager(*[_value(x) for x in inputs])
     return np.asarray(out, dtype=_f32) if np.ndim(out) else _f32(out)
 
@@ -188,14 +194,18 @@ stop_gradient = _unary("stop_gradient", lambda x: x)
 
 
 def zeros_like(x, dtype=None):
-    """Keras `ops.zeros_like` (`dtype`: Keras's, as a config writes it; values here are float32,
-    a mask's booleans 0/1)."""
-    return _op("zeros_like", [x], np.zeros_like)
+    """Keras `ops.zeros_like` (`dtype`: Keras's, as a config writes it; values here are x's dtype
+    or `dtype`, a traced layer's float32, a mask's booleans 0/1)."""
+    return _in_dtype(_op("zeros_like", [x], np.zeros_like), dtype)
 
 
 def ones_like(x, dtype=None):
     """Keras `ops.ones_like` (`dtype` as zeros_like's)."""
-    return _op("ones_like", [x], np.ones_like)
+    return _in_dtype(_op("ones_like", [x], np.ones_like), dtype)
+
+
+def _in_dtype(out, dtype):
+    return out if dtype is None or is_symbolic(out) or _is_layer_output(out) else np.asarray(out, dtype)
 
 
 def cast(x, dtype):
@@ -225,7 +235,7 @@ def convert_to_numpy(x):
 
 def clip(x, x_min, x_max):
     return _op("clip", [x], lambda v: np.clip(v, x_min, x_max),
-               {"x_min": float(x_min), "x_max": float(x_max)})
+               {"x_min": float(x_min), "x_max": float(x_max)}, scalars=(x_min, x_max))
 
 
 def where(condition, x1=None, x2=None):

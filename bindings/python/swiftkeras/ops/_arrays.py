@@ -18,6 +18,7 @@ import builtins
 
 import numpy as np
 
+from . import _int_dtypes
 from ._math import compose
 from ._trace import Unsupported, is_symbolic
 
@@ -60,10 +61,10 @@ def _slices(x, a, n):
     return [x[lead + (slice(i, i + 1),)] for i in range(n)]
 
 
-def _int_result(v):
-    """Keras's dtypes for cumulative ops on values: int32 for integers and bools, else float32."""
-    a = np.asarray(v)
-    return np.int32 if a.dtype.kind in "iub" else _f32
+def _int_result(name, v):
+    """Keras's dtype of op `name` (a sum or product) on values: integers and bools widen as
+    `_int_dtypes` has it, anything else is float32."""
+    return _int_dtypes.kept(name, [v]) or _f32
 
 
 def _raw(x):
@@ -78,7 +79,7 @@ def cumsum(x, axis=None, dtype=None):
     ops = _ops()
     if not is_symbolic(x):
         v = _raw(x)
-        return np.cumsum(v, axis=axis).astype(dtype or _int_result(v))
+        return np.cumsum(v, axis=axis).astype(dtype or _int_result("cumsum", v))
     if axis is None:
         x, axis = _flat("cumsum", x), 0
     a, n = _known_axis("cumsum", x, axis)
@@ -91,7 +92,7 @@ def cumprod(x, axis=None, dtype=None):
     ops = _ops()
     if not is_symbolic(x):
         v = _raw(x)
-        return np.cumprod(v, axis=axis).astype(dtype or _int_result(v))
+        return np.cumprod(v, axis=axis).astype(dtype or _int_result("cumprod", v))
     if axis is None:
         x, axis = _flat("cumprod", x), 0
     a, n = _known_axis("cumprod", x, axis)
@@ -107,7 +108,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     if not is_symbolic(x):
         v = _raw(x)
         return np.asarray(np.prod(v, axis=tuple(axis) if isinstance(axis, list) else axis,
-                                  keepdims=keepdims), dtype or _int_result(v))
+                                  keepdims=keepdims), dtype or _int_result("prod", v))
     rank = _rank(x)
     if axis is None:
         y = prod(_flat("prod", x), 0, keepdims=False)
@@ -164,14 +165,16 @@ def sort(x, axis=-1):
     """Keras `ops.sort(x, axis=-1)` (ascending)."""
     if is_symbolic(x):
         return _sorted("sort", x, axis, descending=False)[0]
-    return np.sort(_ops()._value(x), axis=axis, kind="stable")
+    return _ops()._op("sort", [x], lambda v: np.sort(v, axis=axis, kind="stable"))
 
 
 def argsort(x, axis=-1):
     """Keras `ops.argsort(x, axis=-1)`: int32 on values (stable: ties in order)."""
     if is_symbolic(x):
         return _sorted("argsort", x, axis, descending=False, values=False, indices=True)[0]
-    return np.argsort(_ops()._value(x), axis=axis, kind="stable").astype(np.int32)
+    v = _raw(x)     # integers as they are (float32 would tie large neighbours)
+    v = v if v.dtype.kind in "iub" else _ops()._value(x)
+    return np.argsort(v, axis=axis, kind="stable").astype(np.int32)
 
 
 def top_k(x, k, sorted=True):  # noqa: A002 — Keras's name
@@ -266,7 +269,7 @@ def roll(x, shift, axis=None):
     """Keras `ops.roll(x, shift, axis=None)`."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.roll(ops._value(x), shift, axis=axis)
+        return ops._op("roll", [x], lambda v: np.roll(v, shift, axis=axis))
     if axis is None:
         return ops.reshape(roll(_flat("roll", x), shift, 0), x.shape)
     axes = list(axis) if isinstance(axis, (tuple, list)) else [axis]
@@ -285,7 +288,7 @@ def roll(x, shift, axis=None):
 def _triangle(op, x, k, lower):
     ops = _ops()
     if not is_symbolic(x):
-        return (np.tril if lower else np.triu)(ops._value(x), k)
+        return ops._op(op, [x], lambda v: (np.tril if lower else np.triu)(v, k))
     if _rank(x) < 2 or x.shape[-1] is None or x.shape[-2] is None:
         raise Unsupported(f"ops.{op} in a traced layer needs the last two axes known, got {x.shape}")
     rows, cols = x.shape[-2], x.shape[-1]
@@ -331,7 +334,7 @@ def broadcast_to(x, shape):
         return ops.add(x, ops.zeros_like(shape.source))
     target = ops._known_shape("broadcast_to", shape)
     if not is_symbolic(x):
-        return np.broadcast_to(ops._value(x), target).copy()
+        return ops._op("broadcast_to", [x], lambda v: np.broadcast_to(v, target).copy())
     return ops.add(x, np.zeros(target, _f32))
 
 
@@ -390,8 +393,8 @@ def rot90(array, k=1, axes=(0, 1)):
     perm = list(range(rank))
     perm[a0], perm[a1] = perm[a1], perm[a0]
     if k == 0:
-        return ops.flip(ops.flip(array, axis=a0), axis=a0) if is_symbolic(array) else np.asarray(
-            ops._value(array))
+        return ops.flip(ops.flip(array, axis=a0), axis=a0) if is_symbolic(array) else ops._op(
+            "copy", [array], np.copy)
     if k == 1:
         return ops.transpose(ops.flip(array, axis=a1), perm)
     if k == 2:
@@ -437,7 +440,8 @@ def array_split(x, indices_or_sections, axis=0):
     """Keras `ops.array_split`: like split, sections may be unequal (the first ones longer)."""
     ops = _ops()
     if not is_symbolic(x):
-        return [np.asarray(p, _f32) for p in np.array_split(ops._value(x), indices_or_sections, axis=axis)]
+        parts = np.array_split(ops._op("copy", [x], np.copy), indices_or_sections, axis=axis)
+        return [p.copy() for p in parts]
     a, n = _known_axis("array_split", x, axis)
     sections = int(indices_or_sections)
     if sections <= 0:
@@ -519,8 +523,9 @@ def select(condlist, choicelist, default=0):
     if len(condlist) != len(choicelist):
         raise ValueError("condlist and choicelist must have the same length")
     if not builtins.any(is_symbolic(v) for v in list(condlist) + list(choicelist)):
-        return np.select([np.asarray(ops._value(c)) != 0 for c in condlist],
-                         [ops._value(v) for v in choicelist], default).astype(_f32)
+        return ops._op("select", list(choicelist) + [default],
+                       lambda *v: np.select([np.asarray(_raw(c)) != 0 for c in condlist],
+                                            v[:-1], v[-1]))
     out = ops.add(ops.zeros_like(choicelist[0] if is_symbolic(choicelist[0]) else condlist[0]),
                   default)
     for c, v in reversed(list(zip(condlist, choicelist))):
@@ -822,7 +827,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803 — Keras's name
     """Keras `ops.vander`: the columns are powers of x."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.vander(ops._value(x), N, increasing).astype(_f32)
+        return ops._op("vander", [x], lambda v: np.vander(v, N, increasing))
     n = x.shape[0] if N is None else int(N)
     if n is None:
         raise Unsupported("ops.vander in a traced layer needs N or a known length")

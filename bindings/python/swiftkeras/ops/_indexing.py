@@ -128,8 +128,8 @@ def split(x, indices_or_sections, axis=0):
     """Keras `ops.split(x, indices_or_sections, axis=0)`: a list of tensors."""
     ops = _ops()
     if not is_symbolic(x):
-        return [np.asarray(p, np.float32)
-                for p in np.split(ops._value(x), indices_or_sections, axis=axis)]
+        parts = np.split(ops._op("copy", [x], np.copy), indices_or_sections, axis=axis)
+        return [p.copy() for p in parts]
     rank = _rank(x)
     a = axis + rank if axis < 0 else axis
     n = x.shape[a] if 0 <= a < rank else None

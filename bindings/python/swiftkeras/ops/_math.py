@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from . import _int_dtypes
 from ._trace import NotTraceable, active, is_symbolic
 
 
@@ -20,14 +21,18 @@ def _ops():
     return ops
 
 
-def compose(inputs, traced, eager, dtype=np.float32):
+def compose(inputs, traced, eager, dtype=np.float32, name=None):
     """`traced(*inputs)` (a composition of ops) when an input is symbolic, else `eager` on the
-    values, returned as `dtype` (Keras's result dtype on values)."""
+    values, returned as `dtype` (Keras's result dtype on values; on integers, op `name`'s, as
+    `_int_dtypes` has it)."""
     ops = _ops()
     if builtins.any(is_symbolic(x) for x in inputs):
         if active() is None:
             raise NotTraceable("a symbolic tensor outside the trace of its layer")
         return traced(*inputs)
+    kept = _int_dtypes.kept(name, inputs)
+    if kept is not None:
+        return _int_dtypes.as_result(eager(*_int_dtypes.values(name, inputs, kept)), kept)
     out = eager(*[ops._value(x) for x in inputs])
     return np.asarray(out, dtype) if np.ndim(out) else np.dtype(dtype).type(out)
 
@@ -106,14 +111,15 @@ def logaddexp(x1, x2):
 
 def floor_divide(x1, x2):
     ops = _ops()
-    return compose([x1, x2], lambda a, b: floor(ops.divide(a, b)), np.floor_divide)
+    return compose([x1, x2], lambda a, b: floor(ops.divide(a, b)), np.floor_divide,
+                   name="floor_divide")
 
 
 def mod(x1, x2):
     """Keras `ops.mod` (Python's sign rule: the divisor's); x1 - floor(x1 / x2) x2 traced."""
     ops = _ops()
     return compose([x1, x2], lambda a, b: ops.subtract(a, ops.multiply(floor(ops.divide(a, b)), b)),
-                   np.mod)
+                   np.mod, name="mod")
 
 
 def heaviside(x1, x2):
