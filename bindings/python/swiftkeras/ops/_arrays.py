@@ -564,7 +564,6 @@ conjugate = conj
 
 
 def isreal(x):
-    from ._math import compose
     return compose([x], lambda t: _ops().equal(_ops().zeros_like(t), 0.0), np.isreal, np.bool_)
 
 
@@ -802,7 +801,6 @@ def saturate_cast(x, dtype):
 
 def digitize(x, bins):
     """Keras `ops.digitize` (int32): for increasing bins, how many bins are <= each entry."""
-    from ._math import compose
     ops = _ops()
     b = np.asarray(bins, _f32)
     return compose([x], lambda t: ops.sum(ops.greater_equal(ops.expand_dims(t, -1), b), axis=-1),
@@ -811,7 +809,6 @@ def digitize(x, bins):
 
 def searchsorted(sorted_sequence, values, side="left"):
     """Keras `ops.searchsorted` (int32): where each value would go in the sorted 1-D sequence."""
-    from ._math import compose
     ops = _ops()
     if side not in ("left", "right"):
         raise ValueError(f"`side` must be 'left' or 'right', got {side!r}")
