@@ -125,68 +125,54 @@ class Int4DTypePolicy(QuantizedDTypePolicy):
         return {"mode": f"int4/{self.block_size}", "source_name": self._source_name}
 
 
-class GPTQDTypePolicy(QuantizedDTypePolicy):
+class _BitsAndGroupPolicy(QuantizedDTypePolicy):
+    """A policy whose mode is `"<kind>/<weight_bits>/<group_size>"` (GPTQ's and AWQ's), parsed
+    and refused with Keras's messages; a subclass names its kind, the bits it takes and the
+    words of its messages."""
+    _kind = _class = _bits_message = _group_words = None
+    _bits = ()
+
+    def __init__(self, mode, source_name=None):
+        parts = mode.split("/")
+        expected_format = f"'{self._kind}/<weight_bits>/<group_size>'"
+        if len(parts) != 3 or parts[0] != self._kind:
+            raise ValueError(f"Invalid mode for {self._class}. Expected format {expected_format}, "
+                             f"but got '{mode}'.")
+        try:
+            weight_bits, group_size = int(parts[1]), int(parts[2])
+        except ValueError:
+            raise ValueError(f"Invalid mode for {self._class}. <weight_bits> and <group_size> must "
+                             f"be integers. Expected format {expected_format}, but got '{mode}'.") from None
+        if weight_bits not in self._bits:
+            raise ValueError(f"Invalid weight_bits in mode. {self._bits_message}, but "
+                             f"got {weight_bits} from '{mode}'.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(f"Invalid group_size in mode. Supported values are -1 ({self._group_words}) or a "
+                             f"positive integer, but got {group_size} from '{mode}'.")
+        super().__init__(self._kind, source_name)
+        self._name = f"{mode}_from_{source_name}"   # as Keras: "..._from_None" when not given
+        self.mode = self._kind
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+
+    def get_config(self):
+        return {"mode": f"{self._kind}/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
+
+
+class GPTQDTypePolicy(_BitsAndGroupPolicy):
     """The policy of a GPTQ layer: `mode` is `"gptq/<weight_bits>/<group_size>"` (bits 2, 3, 4
     or 8; group size -1 for one group, or a positive integer), named
     `"gptq/4/128_from_float32"`. Keras: `keras.dtype_policies.GPTQDTypePolicy`."""
-
-    def __init__(self, mode, source_name=None):
-        parts = mode.split("/")
-        expected_format = "'gptq/<weight_bits>/<group_size>'"
-        if len(parts) != 3 or parts[0] != "gptq":
-            raise ValueError(f"Invalid mode for GPTQDTypePolicy. Expected format {expected_format}, "
-                             f"but got '{mode}'.")
-        try:
-            weight_bits, group_size = int(parts[1]), int(parts[2])
-        except ValueError:
-            raise ValueError(f"Invalid mode for GPTQDTypePolicy. <weight_bits> and <group_size> must "
-                             f"be integers. Expected format {expected_format}, but got '{mode}'.") from None
-        if weight_bits not in [2, 3, 4, 8]:
-            raise ValueError(f"Invalid weight_bits in mode. Supported values are 2, 3, 4, and 8, but "
-                             f"got {weight_bits} from '{mode}'.")
-        if group_size < -1 or group_size == 0:
-            raise ValueError(f"Invalid group_size in mode. Supported values are -1 (whole-tensor) or a "
-                             f"positive integer, but got {group_size} from '{mode}'.")
-        super().__init__("gptq", source_name)
-        self._name = f"{mode}_from_{self._source_name}"
-        self.mode = "gptq"
-        self.weight_bits = weight_bits
-        self.group_size = group_size
-
-    def get_config(self):
-        return {"mode": f"gptq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
+    _kind, _class, _bits = "gptq", "GPTQDTypePolicy", (2, 3, 4, 8)
+    _bits_message, _group_words = "Supported values are 2, 3, 4, and 8", "whole-tensor"
 
 
-class AWQDTypePolicy(QuantizedDTypePolicy):
+class AWQDTypePolicy(_BitsAndGroupPolicy):
     """The policy of an AWQ layer: `mode` is `"awq/<weight_bits>/<group_size>"` (4 bits only;
     group size -1 for per channel, or a positive integer), named `"awq/4/128_from_float32"`.
     Keras: `keras.dtype_policies.AWQDTypePolicy`."""
-
-    def __init__(self, mode, source_name=None):
-        parts = mode.split("/")
-        expected_format = "'awq/<weight_bits>/<group_size>'"
-        if len(parts) != 3 or parts[0] != "awq":
-            raise ValueError(f"Invalid mode for AWQDTypePolicy. Expected format {expected_format}, "
-                             f"but got '{mode}'.")
-        try:
-            weight_bits, group_size = int(parts[1]), int(parts[2])
-        except ValueError:
-            raise ValueError(f"Invalid mode for AWQDTypePolicy. <weight_bits> and <group_size> must "
-                             f"be integers. Expected format {expected_format}, but got '{mode}'.") from None
-        if weight_bits != 4:
-            raise ValueError(f"Invalid weight_bits in mode. AWQ only supports 4-bit quantization, but "
-                             f"got {weight_bits} from '{mode}'.")
-        if group_size < -1 or group_size == 0:
-            raise ValueError(f"Invalid group_size in mode. Supported values are -1 (per-channel) or a "
-                             f"positive integer, but got {group_size} from '{mode}'.")
-        super().__init__("awq", source_name)
-        self._name = f"{mode}_from_{self._source_name}"
-        self.mode = "awq"
-        self.weight_bits = weight_bits
-        self.group_size = group_size
-
-    def get_config(self):
-        return {"mode": f"awq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
+    _kind, _class, _bits = "awq", "AWQDTypePolicy", (4,)
+    _bits_message, _group_words = "AWQ only supports 4-bit quantization", "per-channel"
 
 
 class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
