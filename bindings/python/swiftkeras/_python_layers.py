@@ -331,6 +331,9 @@ class Weight(Variable):
         if trace is None:
             return super().assign_sub(value)
         from . import ops
+        from .ops._trace import is_symbolic
+        # A value is negated as the trace's float32 (ops.negative keeps a uint32 array unsigned).
+        value = value if is_symbolic(value) else np.asarray(value, np.float32)
         trace.assign(self._position, ops.negative(value), add=True)
         return self
 

@@ -45,7 +45,8 @@ class _NativeEstimator:
         Xv = est.feature_encoder_.transform(Xv)
         est._ensure_compiled_model(Xv, yv)
         if model_json is None:
-            model_json = est.model_._library_json()
+            seeded = isinstance(est.random_state, (int, np.integer))
+            model_json = _seeded_model_json(est.model_) if seeded else est.model_._library_json()
         ck = est._get_compile_kwargs()
         loss = ck["loss"] if ck["loss"] is not None else est._default_loss(yv)
         optimizer = ck["optimizer"]
@@ -83,6 +84,19 @@ class _NativeEstimator:
     def __exit__(self, *exc):
         _lib.keras_estimator_free(self.handle)
         self.handle = None
+
+
+def _seeded_model_json(model):
+    """The model's config for the library's fits, with the seeds its unseeded initializers and
+    generators took from Python's `random` when it was made (after the estimator's
+    `set_random_seed(random_state)`, as each fit of scikit-learn's own search makes it): every
+    fit of the native search starts from the weights that fit would (for an int random_state;
+    without one, each library fit draws its own). The library's own config where the binding
+    keeps none (a model read back from the library)."""
+    try:
+        return json.dumps(model._model_config())
+    except (AttributeError, TypeError, ValueError, NotImplementedError):
+        return model._library_json()
 
 
 def _native_estimator(estimator, X, y, model_json=None):

@@ -235,8 +235,10 @@ def test_images_grid_search_and_pipeline_natively():
     x, y = load_digits(n_class=3, return_X_y=True)
     images = (x / 16.0).reshape(-1, 8, 8, 1)[:180]
     y = y[:180]
+    # Adam at 0.01: from the starting weights Keras draws after set_random_seed(0) (which the
+    # binding now gives), Adam's default 0.001 reaches only 0.67 in 5 epochs, in both libraries.
     clf = KerasClassifier(model=cnn, loss="sparse_categorical_crossentropy", optimizer="adam",
-                          epochs=5, verbose=0, random_state=0)
+                          optimizer__learning_rate=0.01, epochs=5, verbose=0, random_state=0)
     search = GridSearchCV(clf, {"model__filters": [2, 4]}, cv=3).fit(images, y)
     assert search.best_score_ > 0.8 and search.predict(images).shape == (180,)
     native = NativeGridSearchCV(clf, {"model__filters": [2, 4]}, cv=3).fit(images, y)
