@@ -124,9 +124,10 @@ def test_training_after_int4_keeps_the_kernels_and_trains_biases_as_keras():
 
 
 def wide(lib):
-    """A Dense over 300 inputs: its int4 product reads the packed kernel in blocks of 128
-    rows (the last 44), and the bias before it trains through that product's input gradient."""
-    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(300, activation="relu", name="wide"),
+    """A Dense over 1100 inputs: its int4 product reads the packed kernel in blocks of 512
+    rows (`Ops.int4BlockRows`; the last 76), and the bias before it trains through that
+    product's input gradient."""
+    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(1100, activation="relu", name="wide"),
                            lib.layers.Dense(3, name="out")], name="wide")
 
 

@@ -90,10 +90,10 @@ final class Int4Tests: XCTestCase {
     }
 
     func testDenseInt4OverSeveralBlocksOfRowsAndItsGradients() throws {
-        // 260 input rows: the product reads the packed kernel in blocks of 128 rows (the last
-        // 4), with no float copy kept; it must equal x · (the whole dequantized kernel), and
-        // its input gradient the finite differences.
-        let (k, n) = (260, 5)
+        // 2 blocks and 4 rows: the product reads the packed kernel in blocks of
+        // `Ops.int4BlockRows` rows, with no float copy kept; it must equal x · (the whole
+        // dequantized kernel), and its input gradient the finite differences.
+        let (k, n) = (2 * Ops.int4BlockRows + 4, 5)
         XCTAssertGreaterThan(k, 2 * Ops.int4BlockRows)
         for block in [64, nil] as [Int?] {
             let layer = Dense(n, activation: .sigmoid)
