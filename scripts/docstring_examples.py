@@ -415,6 +415,8 @@ def ours_env(out_path):
     env["DOCSTRING_EXAMPLES_PROGRESS"] = str(out_path)
     # (DOCSTRING_EXAMPLES_BINDING: another checkout's bindings/python, e.g. to count "before")
     env["PYTHONPATH"] = os.environ.get("DOCSTRING_EXAMPLES_BINDING", str(ROOT / "bindings" / "python"))
+    if env.get("SWIFTKERAS_LIBRARY"):   # the child runs in the temporary directory
+        env["SWIFTKERAS_LIBRARY"] = str(Path(env["SWIFTKERAS_LIBRARY"]).resolve())
     return env
 
 
