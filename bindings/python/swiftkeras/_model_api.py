@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 
 import numpy as np
 
@@ -569,6 +570,8 @@ class ModelAPI(_variables.LayerBasics):
         first batch (`batch_size` rows, 32 by default), as Keras's summary shows them."""
         if self.__dict__.get("_handle") is None and self._subclassed():
             self._batch_cap = int(batch_size or 32)
+        elif self.__dict__.get("_handle") is None:
+            self._first_batch_cap = int(batch_size or 32)   # (_ensure_handle's static batch)
 
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
@@ -734,6 +737,25 @@ def _rows(x):
     if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape") and len(x[0].shape) > 0:
         x = x[0]
     return len(x)
+
+
+def with_static_batch(config, batch):
+    """`config` (a model's) with `batch` as the batch size of its inputs whose batch is None,
+    or None where it has none such or `batch` is unknown: the model as jax.jit traces it for the
+    batches it is given, where a layer's call needs the batch size (a reshape to a fixed number
+    of rows, keras.io's Switch Transformer)."""
+    if not batch:
+        return None
+    config = json.loads(json.dumps(config))
+    changed = False
+    for entry in (config.get("config") or {}).get("layers") or []:
+        inner = entry.get("config") or {}
+        shape = inner.get("batch_shape")
+        if entry.get("class_name") == "InputLayer" and isinstance(shape, list) and shape and \
+                shape[0] is None:
+            shape[0] = int(batch)
+            changed = True
+    return config if changed else None
 
 
 def _leading_dimension(x, cap=None):

@@ -31,6 +31,7 @@ from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _
                      _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
                      _tracked_sublayers, _warn_unbuilt_state)
 from .ops._functional import operation_arguments
+from .ops._trace import TraceError
 
 _MAX_RANK = 8
 
@@ -478,7 +479,19 @@ class Model(ModelAPI):
             self._trace(x)
         elif self._functional is not None or isinstance(self, Sequential):
             self._trace_compute_loss()
-        self._new_handle(self._model_config_for(x))
+        config = self._model_config_for(x)
+        try:
+            self._new_handle(config)
+        except TraceError:
+            # A Python layer whose call needs the batch size (a reshape to a fixed number of
+            # rows) cannot be traced for any batch: traced for the batch of this first call,
+            # as jax.jit traces Keras's call for the batches it is given.
+            from ._model_api import _leading_dimension, with_static_batch
+            static = with_static_batch(config, _leading_dimension(
+                x, self.__dict__.pop("_first_batch_cap", None)) if x is not None else None)
+            if static is None:
+                raise
+            self._new_handle(static)
         return self._handle
 
     def _new_handle(self, config):

@@ -29,6 +29,11 @@ scikit-learn's jaccard_score of the model's predictions into a standalone keras.
 its tf.summary writer records the values instead). Dropout draws from each
 library's own random stream, so the fits through dropout are compared on the same model built
 with rate 0 (the dropout model's predictions, inference, are compared as they are).
+And examples/nlp/text_classification_with_switch_transformer.py
+(https://keras.io/examples/nlp/text_classification_with_switch_transformer/: the Switch layer
+reshapes its (batch, tokens, embed) input to a fixed number of rows, batch_size *
+num_tokens_per_example, and back with the batch read by ops.shape; its Router adds a
+load-balancing loss and, in training, noise drawn with keras.random.uniform).
 """
 import os
 
@@ -670,3 +675,193 @@ def test_sklearn_metric_callback_like_keras():
     assert sorted(history) == sorted(ref_history)
     for key in ref_history:
         _close(history[key], ref_history[key], rtol=1e-4, what=key)
+
+
+# -- examples/nlp/text_classification_with_switch_transformer.py -------------------------------
+
+SWITCH_SIZES = dict(vocab_size=50, num_tokens_per_example=8, embed_dim=8, num_heads=2, ff_dim=8,
+                    num_experts=4, batch_size=4)
+
+
+def switch_transformer_classifier(keras, layers, ops, vocab_size, num_tokens_per_example,
+                                  embed_dim, num_heads, ff_dim, num_experts, batch_size,
+                                  dropout_rate=0.25, router_noise=True):
+    """The example's classifier as it writes it, but for the Router's noise: Keras with JAX
+    refuses an unseeded keras.random.uniform in a traced call (this library too, with Keras's
+    message), so it draws with a SeedGenerator, and `router_noise=False` leaves it out (each
+    library draws its own numbers)."""
+    num_tokens_per_batch = batch_size * num_tokens_per_example
+
+    class TokenAndPositionEmbedding(layers.Layer):
+        def __init__(self, maxlen, vocab_size, embed_dim):
+            super().__init__()
+            self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+            self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+        def call(self, x):
+            maxlen = ops.shape(x)[-1]
+            positions = ops.arange(start=0, stop=maxlen, step=1)
+            positions = self.pos_emb(positions)
+            x = self.token_emb(x)
+            return x + positions
+
+    def create_feedforward_network(ff_dim, embed_dim, name=None):
+        return keras.Sequential(
+            [layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)], name=name
+        )
+
+    def load_balanced_loss(router_probs, expert_mask):
+        num_experts = ops.shape(expert_mask)[-1]
+        density = ops.mean(expert_mask, axis=0)
+        density_proxy = ops.mean(router_probs, axis=0)
+        loss = ops.mean(density_proxy * density) * ops.cast((num_experts**2), "float32")
+        return loss
+
+    class Router(layers.Layer):
+        def __init__(self, num_experts, expert_capacity):
+            self.num_experts = num_experts
+            self.route = layers.Dense(units=num_experts)
+            self.expert_capacity = expert_capacity
+            super().__init__()
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs, training=False):
+            router_logits = self.route(inputs)
+            if training and router_noise:
+                router_logits += keras.random.uniform(
+                    shape=router_logits.shape, minval=0.9, maxval=1.1, seed=self.seed_generator
+                )
+            router_probs = keras.activations.softmax(router_logits, axis=-1)
+            expert_gate, expert_index = ops.top_k(router_probs, k=1)
+            expert_mask = ops.one_hot(expert_index, self.num_experts)
+            aux_loss = load_balanced_loss(router_probs, expert_mask)
+            self.add_loss(aux_loss)
+            position_in_expert = ops.cast(
+                ops.cumsum(expert_mask, axis=0) * expert_mask, "int32"
+            )
+            expert_mask *= ops.cast(
+                ops.less(ops.cast(position_in_expert, "int32"), self.expert_capacity),
+                "float32",
+            )
+            expert_mask_flat = ops.sum(expert_mask, axis=-1)
+            expert_gate *= expert_mask_flat
+            combined_tensor = ops.expand_dims(
+                expert_gate
+                * expert_mask_flat
+                * ops.squeeze(ops.one_hot(expert_index, self.num_experts), 1),
+                -1,
+            ) * ops.squeeze(ops.one_hot(position_in_expert, self.expert_capacity), 1)
+            dispatch_tensor = ops.cast(combined_tensor, "float32")
+            return dispatch_tensor, combined_tensor
+
+    class Switch(layers.Layer):
+        def __init__(
+            self, num_experts, embed_dim, ff_dim, num_tokens_per_batch, capacity_factor=1
+        ):
+            self.num_experts = num_experts
+            self.embed_dim = embed_dim
+            self.experts = [
+                create_feedforward_network(ff_dim, embed_dim) for _ in range(num_experts)
+            ]
+            self.expert_capacity = num_tokens_per_batch // self.num_experts
+            self.router = Router(self.num_experts, self.expert_capacity)
+            super().__init__()
+
+        def call(self, inputs):
+            batch_size = ops.shape(inputs)[0]
+            num_tokens_per_example = ops.shape(inputs)[1]
+            inputs = ops.reshape(inputs, [num_tokens_per_batch, self.embed_dim])
+            dispatch_tensor, combine_tensor = self.router(inputs)
+            expert_inputs = ops.einsum("ab,acd->cdb", inputs, dispatch_tensor)
+            expert_inputs = ops.reshape(
+                expert_inputs, [self.num_experts, self.expert_capacity, self.embed_dim]
+            )
+            expert_input_list = ops.unstack(expert_inputs, axis=0)
+            expert_output_list = [
+                self.experts[idx](expert_input)
+                for idx, expert_input in enumerate(expert_input_list)
+            ]
+            expert_outputs = ops.stack(expert_output_list, axis=1)
+            expert_outputs_combined = ops.einsum(
+                "abc,xba->xc", expert_outputs, combine_tensor
+            )
+            outputs = ops.reshape(
+                expert_outputs_combined,
+                [batch_size, num_tokens_per_example, self.embed_dim],
+            )
+            return outputs
+
+    class TransformerBlock(layers.Layer):
+        def __init__(self, embed_dim, num_heads, ffn, dropout_rate=0.1):
+            super().__init__()
+            self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.ffn = ffn
+            self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+            self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+            self.dropout1 = layers.Dropout(dropout_rate)
+            self.dropout2 = layers.Dropout(dropout_rate)
+
+        def call(self, inputs, training=False):
+            attn_output = self.att(inputs, inputs)
+            attn_output = self.dropout1(attn_output, training=training)
+            out1 = self.layernorm1(inputs + attn_output)
+            ffn_output = self.ffn(out1)
+            ffn_output = self.dropout2(ffn_output, training=training)
+            return self.layernorm2(out1 + ffn_output)
+
+    switch = Switch(num_experts, embed_dim, ff_dim, num_tokens_per_batch)
+    transformer_block = TransformerBlock(
+        embed_dim // num_heads, num_heads, switch, dropout_rate=0.1 if dropout_rate else 0.0)
+    inputs = layers.Input(shape=(num_tokens_per_example,))
+    embedding_layer = TokenAndPositionEmbedding(num_tokens_per_example, vocab_size, embed_dim)
+    x = embedding_layer(inputs)
+    x = transformer_block(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dropout(dropout_rate)(x)
+    x = layers.Dense(ff_dim, activation="relu")(x)
+    x = layers.Dropout(dropout_rate)(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    classifier = keras.Model(inputs=inputs, outputs=outputs)
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(0.001),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return classifier
+
+
+def test_switch_transformer_like_keras():
+    """The Switch layer reshapes its input to batch_size * num_tokens_per_example rows: under
+    jax.jit Keras traces it for the batches fit and predict give (all of the example's batch
+    size). The library traced a Python layer once for any batch (two probe batches, 2 and 3
+    rows), so the reshape failed and the model could not be built; a model whose layer cannot be
+    traced for any batch is now built for the batch of its first call. The same predictions and
+    evaluation (the Router's load-balancing loss included) as Keras from the same weights, the
+    same fit without the random parts, and the example as written trains an epoch."""
+    sizes = SWITCH_SIZES
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, sizes["vocab_size"], (16, sizes["num_tokens_per_example"]))
+    y = rng.integers(0, 2, (16,))
+    batch = sizes["batch_size"]
+    model, ref = _both(switch_transformer_classifier, **sizes)
+    ref.predict(x[:batch], batch_size=batch, verbose=0)   # (Keras's weights are made by then)
+    model.predict(x[:batch], batch_size=batch, verbose=0)
+    assert [tuple(v.shape) for v in model.weights] == [tuple(v.shape) for v in ref.weights]
+    _same_weights(model, ref, seed=3, scale=0.3)
+    _close(model.predict(x, batch_size=batch, verbose=0), ref.predict(x, batch_size=batch, verbose=0),
+           what="predictions")
+    _close(model.evaluate(x, y, batch_size=batch, verbose=0),
+           ref.evaluate(x, y, batch_size=batch, verbose=0), rtol=1e-5, what="evaluate")
+    history = model.fit(x, y, batch_size=batch, epochs=1, verbose=0).history
+    assert sorted(history) == ["accuracy", "loss"] and np.isfinite(history["loss"][0])
+
+    model, ref = _both(switch_transformer_classifier, **sizes, dropout_rate=0.0, router_noise=False)
+    model.predict(x[:batch], batch_size=batch, verbose=0)
+    ref.predict(x[:batch], batch_size=batch, verbose=0)
+    _same_weights(model, ref, seed=4, scale=0.3)
+    histories = [m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False).history
+                 for m in (model, ref)]
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=1e-4, what=key)
+    for a, b, v in zip(model.get_weights(), ref.get_weights(), ref.weights):
+        _close(a, b, rtol=1e-3, atol=2e-5, what=f"trained {v.path}")
