@@ -473,11 +473,31 @@ class LayerBasics:
         from ._quantize import quantize_layer
         quantize_layer(self, mode, config, type_check)
 
-    def stateless_call(self, *args, **kwargs):
-        raise NotImplementedError(
-            f"{type(self).__name__}.stateless_call: the library holds the weights and runs the "
-            f"layer itself (there are no backend tensors to pass in); set the values with "
-            f"`set_weights(...)` or `variable.assign(...)` and call it on arrays")
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Keras's `stateless_call(trainable_variables, non_trainable_variables, *args,
+        return_losses=False, **kwargs)`: the call's outputs and the non-trainable variables'
+        values after it (BatchNormalization's moving statistics in training), computed by the
+        library with the values given; the layer keeps its own (a StatelessScope)."""
+        if not self.built:
+            raise ValueError(f"To call stateless_call, {type(self).__name__} must be built (i.e. "
+                             f"its variables must have been already created). You can build it "
+                             f"by calling it on some data.")
+        own_trainable, own_other = self.trainable_variables, self.non_trainable_variables
+        for given, own, which in ((trainable_variables, own_trainable, "trainable_variables"),
+                                  (non_trainable_variables, own_other, "non_trainable_variables")):
+            if len(given) != len(own):
+                raise ValueError(f"Argument `{which}` must be a list of tensors corresponding 1:1 "
+                                 f"to {type(self).__name__}().{which}. Received list with length "
+                                 f"{len(given)}, but expected {len(own)} variables.")
+        mapping = list(zip(own_trainable, trainable_variables)) + \
+            list(zip(own_other, non_trainable_variables))
+        with _scopes.StatelessScope(state_mapping=mapping, collect_losses=return_losses):
+            outputs = self(*args, **kwargs)
+            # (read, not recorded: the library updates moving statistics itself)
+            after = [v.numpy() for v in own_other]
+            losses = list(getattr(self, "losses", None) or []) if return_losses else None
+        return (outputs, after, losses) if return_losses else (outputs, after)
 
 
 ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metric in "

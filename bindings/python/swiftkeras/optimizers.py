@@ -114,6 +114,55 @@ class Optimizer(KerasObject):
             self._refuse("apply")
         return self.iterations
 
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """Keras's `stateless_apply(optimizer_variables, grads, trainable_variables)`: the
+        updated (trainable_variables, optimizer_variables) of one library step from the values
+        given, for the variables the optimizer was built on; the optimizer and those variables
+        keep their own values."""
+        if not self.built:
+            raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. "
+                             f"its variables must have been created). You can build it via "
+                             f"`optimizer.build(trainable_variables)`.")
+        handle = self.__dict__.get("_standalone")
+        if handle is None:
+            raise NotImplementedError(
+                "optimizer.stateless_apply: this optimizer was built by a model's fit, whose "
+                "library holds its state; build it on keras.Variables with "
+                "`optimizer.build(variables)` to apply it statelessly")
+        built_on = self.__dict__["_standalone_variables"]
+        own = [value for _, value in handle.variables()]
+        if len(optimizer_variables) != len(own):
+            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
+                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
+                             f"list with length {len(optimizer_variables)}, but expected "
+                             f"{len(own)} variables.")
+        if len(trainable_variables) != len(built_on):
+            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
+                             f"corresponding 1:1 to the trainable variables list that the "
+                             f"optimizer was built with. Received len(trainable_variables) == "
+                             f"{len(trainable_variables)} whereas the optimizer was built with "
+                             f"{len(built_on)} variables.")
+        grads = list(grads)
+        if len(grads) != len(built_on):
+            raise ValueError(f"Argument `grads` and `trainable_variables` must have the same "
+                             f"length. Received: len(grads)={len(grads)}, "
+                             f"len(trainable_variables)={len(built_on)}")
+        values = [np.asarray(v.numpy() if hasattr(v, "numpy") else v) for v in trainable_variables]
+        kept = [v.numpy() for v in built_on]
+        try:
+            handle.set_variables([np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+                                  for v in optimizer_variables])
+            for variable, value in zip(built_on, values):
+                variable.assign(np.reshape(value, variable.shape))
+            stepped = [(g, v) for g, v in zip(grads, built_on) if g is not None]   # Keras skips None
+            if stepped:
+                handle.apply([g for g, _ in stepped], [v for _, v in stepped])
+            return [v.numpy() for v in built_on], [value for _, value in handle.variables()]
+        finally:
+            handle.set_variables(own)
+            for variable, value in zip(built_on, kept):
+                variable.assign(value)
+
     def _apply_to_free_variables(self, grads, variables):
         """Keras's eager update of `keras.Variable`s that belong to no model (each gradient a
         numpy array or anything numpy reads): the library's step (learning rate or schedule,

@@ -454,8 +454,8 @@ def test_refused_backend_methods_name_what_to_use():
     m.build((None, 4))
     for call, words in [(m.make_train_function, "fit"), (m.make_predict_function, "predict"),
                         (lambda: m.export("x"), "model.save"),
-                        (m.stateless_call, "set_weights"), (lambda: m.add_weight((2,)), "add_weight"),
-                        (lambda: m.add_loss(1.0), "compute_loss"), (m.layers[0].stateless_call, "assign"),
+                        (lambda: m.add_weight((2,)), "add_weight"),
+                        (lambda: m.add_loss(1.0), "compute_loss"),
                         (lambda: m.layers[0].enable_lora(2), "trainable")]:
         with pytest.raises(NotImplementedError, match=words):
             call()
