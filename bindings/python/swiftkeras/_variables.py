@@ -479,7 +479,7 @@ class LayerBasics:
         return_losses=False, **kwargs)`: the call's outputs and the non-trainable variables'
         values after it (BatchNormalization's moving statistics in training), computed by the
         library with the values given; the layer keeps its own (a StatelessScope)."""
-        if not self.built:
+        if not self.built and not self.weights:   # (a model given its Input is built, as Keras's)
             raise ValueError(f"To call stateless_call, {type(self).__name__} must be built (i.e. "
                              f"its variables must have been already created). You can build it "
                              f"by calling it on some data.")
