@@ -575,6 +575,14 @@ int keras_model_metric_variables(keras_model *model, char **out);
  * keras_model_metric_variables. Errors: INVALID_ARGUMENT (bad JSON, bad arguments),
  * UNKNOWN_NAME (not a built-in metric class). */
 int keras_metric_variables(const char *metric_json, char **out);
+/* The result of a built-in metric whose variables hold `variables_json` (Keras:
+ * `metric.stateless_result(metric_variables)`, and `result()` after `variable.assign(...)`):
+ * metric_json as keras_metric_variables's; variables_json {"total": [..], "count": [..]}, each
+ * variable's values row-major by the names keras_metric_variables lists (null for NaN). *out
+ * (caller-owned; keras_string_free) is {"result": number, or a list for a metric reported per
+ * class or per threshold, "variables": [as keras_metric_variables]}. Errors: INVALID_ARGUMENT
+ * (bad JSON, a variable missing), SHAPE_MISMATCH (a variable's value count), UNKNOWN_NAME. */
+int keras_metric_stateless_result(const char *metric_json, const char *variables_json, char **out);
 
 /* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be
  * called from a callback. */

@@ -91,6 +91,11 @@ public final class AUC: Metric, @unchecked Sendable {
         }
     }
 
+    public override func assignStateVariables(_ values: [String: [Double]]) throws {
+        try counts.assign(values, ["true_positives", "false_positives", "true_negatives", "false_negatives"],
+                          of: self, labelled: multiLabel)
+    }
+
     public override func result() -> Float {
         let n = numThresholds, labels = counts.labels
         var byLabel = [Double](repeating: 0, count: labels)

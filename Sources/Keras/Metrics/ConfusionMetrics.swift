@@ -26,6 +26,28 @@ struct ConfusionCounts {
                 MetricVariable("true_negatives", shape: shape, tn), MetricVariable("false_negatives", shape: shape, fn)]
     }
 
+    /// Sets the counts `names` lists (Keras's variable names, `true_positives`, ...) from
+    /// `values` of `metric`'s; the others stay. `labels`: the label count of multi-label counts
+    /// not yet built (taken from the values given).
+    mutating func assign(_ values: [String: [Double]], _ names: [String], of metric: Metric, labelled: Bool = false) throws {
+        var given = [String: [Double]]()
+        for name in names { given[name] = try metric.assignedValues(values, name, count: labelled ? nil : thresholds.count * labels) }
+        if labelled, let first = given.values.first {
+            guard first.count % thresholds.count == 0, first.count > 0,
+                  given.values.allSatisfy({ $0.count == first.count }) else {
+                throw KerasError.shapeMismatch("\(metric.className) '\(metric.name)': counts of \(first.count) values do not fit \(thresholds.count) thresholds")
+            }
+            if built, first.count != thresholds.count * labels {
+                throw KerasError.shapeMismatch("\(metric.className) '\(metric.name)': built for \(labels) labels, got \(first.count / thresholds.count)")
+            }
+            if !built { labels = first.count / thresholds.count; reset(); built = true }
+        }
+        if let v = given["true_positives"] { tp = v }
+        if let v = given["false_positives"] { fp = v }
+        if let v = given["true_negatives"] { tn = v }
+        if let v = given["false_negatives"] { fn = v }
+    }
+
     /// Index of (threshold, label).
     @inline(__always) func at(_ t: Int, _ label: Int) -> Int { t * labels + label }
 
@@ -165,6 +187,13 @@ open class ConfusionMetric: Metric, @unchecked Sendable {
         counts.variables(labelled: false).filter { keptCounts.contains($0.name) }
     }
 
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        try counts.assign(values, keptCounts, of: self)
+    }
+
+    /// Keras returns one value per threshold when given several (`Recall(thresholds=[0.3, 0.7])`).
+    open override var reportsPerClass: Bool { counts.thresholds.count > 1 }
+
     /// One value per threshold.
     func perThreshold(_ f: (Int) -> Double) -> [Float] { (0..<counts.thresholds.count).map { Float(f($0)) } }
 
@@ -228,6 +257,11 @@ public final class ConfusionCount: ConfusionMetric, @unchecked Sendable {
     public override var stateVariables: [MetricVariable] {
         counts.variables(labelled: false).filter { $0.name == cell.defaultName }
             .map { MetricVariable("accumulator", shape: $0.shape, $0.values) }
+    }
+
+    public override func assignStateVariables(_ values: [String: [Double]]) throws {
+        let accumulator = try assignedValues(values, "accumulator", count: counts.thresholds.count)
+        try counts.assign([cell.defaultName: accumulator], [cell.defaultName], of: self)
     }
 
     public override func resultValues() -> [Float] {

@@ -38,6 +38,9 @@ open class ConstrainedConfusionMetric: Metric, @unchecked Sendable {
 
     open override func reset() { counts.reset() }
     open override var stateVariables: [MetricVariable] { counts.variables(labelled: false) }
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        try counts.assign(values, counts.variables(labelled: false).map(\.name), of: self)
+    }
 
     /// The largest `dependent` rate among thresholds whose `constrained` rate reaches `value`.
     func maxUnderConstraint(_ constrained: (Int) -> Double, _ dependent: (Int) -> Double) -> Float {

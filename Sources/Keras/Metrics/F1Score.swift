@@ -96,6 +96,17 @@ open class FBetaScore: Metric, @unchecked Sendable {
                 MetricVariable("false_negatives", shape: shape, fn), MetricVariable("intermediate_weights", shape: shape, support)]
     }
 
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        let given = try assignedValues(values, "true_positives", count: tp.isEmpty ? nil : tp.count)
+        guard !given.isEmpty, average != .micro || given.count == 1 else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': true_positives of \(given.count) values")
+        }
+        let n = given.count
+        let f = try assignedValues(values, "false_positives", count: n), m = try assignedValues(values, "false_negatives", count: n)
+        let s = try assignedValues(values, "intermediate_weights", count: n)
+        tp = given; fp = f; fn = m; support = s
+    }
+
     open override var config: JSON {
         ["name": .string(name), "dtype": "float32", "average": average.map { .string($0.rawValue) } ?? .null,
          "beta": .double(Double(beta)), "threshold": threshold.map { .double(Double($0)) } ?? .null]

@@ -88,6 +88,10 @@ open class IoU: Metric, @unchecked Sendable {
         [MetricVariable("total_confusion_matrix", shape: [numClasses, numClasses], dtype: "int32", matrix)]
     }
 
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        matrix = try assignedValues(values, "total_confusion_matrix", count: numClasses * numClasses).map { $0.rounded(.towardZero) }
+    }
+
     open override var config: JSON {
         ["name": .string(name), "dtype": "int32", "num_classes": .int(numClasses),
          "target_class_ids": .array(targetClassIds.map { .int($0) }), "ignore_class": .optional(ignoreClass),

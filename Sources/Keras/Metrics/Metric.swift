@@ -42,6 +42,25 @@ open class Metric: @unchecked Sendable {
     /// before one, and for a plugin metric.
     open var stateVariables: [MetricVariable] { [] }
 
+    /// Sets the state from values of ``stateVariables`` by name (row-major), as Keras's
+    /// `variable.assign` on a metric's variables and `stateless_result(metric_variables)` do;
+    /// the names must be those ``stateVariables`` lists (for a metric that makes them at its
+    /// first update, those it would make). Throws for a metric that keeps no such state.
+    open func assignStateVariables(_ values: [String: [Double]]) throws {
+        throw KerasError.invalidArgument("\(className) '\(name)': its state cannot be assigned (it keeps no variables)")
+    }
+
+    /// The values given for the state variable `variable`, `count` of them (nil: any number).
+    public func assignedValues(_ values: [String: [Double]], _ variable: String, count: Int?) throws -> [Double] {
+        guard let v = values[variable] else {
+            throw KerasError.invalidArgument("\(className) '\(name)': no value given for its variable '\(variable)' (given: \(values.keys.sorted()))")
+        }
+        if let count, v.count != count {
+            throw KerasError.shapeMismatch("\(className) '\(name)': variable '\(variable)' holds \(count) values, \(v.count) were given")
+        }
+        return v
+    }
+
     /// What the logs carry for the metric: its name with ``result()`` (and, when it
     /// ``reportsPerClass``, each class's value); a metric whose result is a dict (a plugin's)
     /// lists each key of the dict instead, as Keras merges a dict result into the logs.
@@ -150,6 +169,10 @@ open class Mean: Metric, @unchecked Sendable {
     open override var stateVariables: [MetricVariable] {
         [MetricVariable("total", [total]), MetricVariable("count", [count])]
     }
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        let t = try assignedValues(values, "total", count: 1), c = try assignedValues(values, "count", count: 1)
+        total = t[0]; count = c[0]
+    }
 }
 
 /// A running sum. Keras: `keras.metrics.Sum`.
@@ -168,6 +191,9 @@ open class Sum: Metric, @unchecked Sendable {
     open override func result() -> Float { Float(total) }
     open override func reset() { total = 0 }
     open override var stateVariables: [MetricVariable] { [MetricVariable("total", [total])] }
+    open override func assignStateVariables(_ values: [String: [Double]]) throws {
+        total = try assignedValues(values, "total", count: 1)[0]
+    }
 }
 
 /// A metric from a function giving per-sample values, averaged over samples.

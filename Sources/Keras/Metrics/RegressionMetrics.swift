@@ -212,6 +212,15 @@ public final class R2Score: Metric, @unchecked Sendable {
                         MetricVariable("residual", shape: shape, totalMSE), MetricVariable("count", shape: shape, count)]
     }
 
+    public override func assignStateVariables(_ values: [String: [Double]]) throws {
+        let n = try assignedValues(values, "num_samples", count: 1)[0]
+        guard values["sum"] != nil || !sum.isEmpty else { numSamples = n; return }
+        let s = try assignedValues(values, "sum", count: sum.isEmpty ? nil : sum.count)
+        let q = try assignedValues(values, "squared_sum", count: s.count), r = try assignedValues(values, "residual", count: s.count)
+        let c = try assignedValues(values, "count", count: s.count)
+        numSamples = n; sum = s; squaredSum = q; totalMSE = r; count = c
+    }
+
     public override var config: JSON {
         ["name": .string(name), "dtype": "float32",
          "class_aggregation": classAggregation.map { .string($0.rawValue) } ?? .null,

@@ -100,6 +100,38 @@ class Metric:
         self.update_state(*args, **kwargs)
         return self.result()
 
+    # -- Keras's stateless forms: the state is given and returned, the metric keeps its own --
+
+    def _check_metric_variables(self, metric_variables):
+        if len(metric_variables) != len(self.variables):
+            raise ValueError(f"Argument `metric_variables` must be a list of tensors "
+                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
+                             f"list with length {len(metric_variables)}, but expected "
+                             f"{len(self.variables)} variables.")
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """Keras's `stateless_update_state(metric_variables, *args)`: the variables' values
+        after `update_state(*args)` from `metric_variables`; the metric's own are unchanged."""
+        from ._scopes import StatelessScope
+        self._check_metric_variables(metric_variables)
+        with StatelessScope(state_mapping=list(zip(self.variables, metric_variables))) as scope:
+            self.update_state(*args, **kwargs)
+        return _current_values(self.variables, scope)
+
+    def stateless_result(self, metric_variables):
+        """Keras's `stateless_result(metric_variables)`: `result()` with those values."""
+        from ._scopes import StatelessScope
+        self._check_metric_variables(metric_variables)
+        with StatelessScope(state_mapping=list(zip(self.variables, metric_variables))):
+            return self.result()
+
+    def stateless_reset_state(self):
+        """Keras's `stateless_reset_state()`: the variables' values after `reset_state()`."""
+        from ._scopes import StatelessScope
+        with StatelessScope() as scope:
+            self.reset_state()
+        return _current_values(self.variables, scope)
+
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
@@ -125,6 +157,15 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _current_values(variables, scope):
+    """Each variable's value at the end of `scope` (its own where the scope did not set it)."""
+    out = []
+    for v in variables:
+        value = scope.get_current_value(v)
+        out.append(v.numpy() if value is None else value)
+    return out
 
 
 def _traced_update(update_state):
@@ -171,19 +212,82 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     @property
     def variables(self):
         """Keras's `metric.variables` (`total` and `count`, AUC's `true_positives`, ...): copies
-        of the state the library keeps for the batches given so far."""
+        of the state the library keeps for the batches given so far; `assign` sets the state."""
+        return [_StateVariable(self, name, values.reshape(shape), dtype)
+                for name, shape, dtype, values in self._state()]
+
+    def _state(self):
+        """[(name, shape, dtype, values)] of the state now: a fit's (kept), or a state assigned
+        (`_assigned_state`) plus the library's counts for the batches given since (every Keras
+        metric's update adds to its variables), or the library's for the batches alone."""
         from ._array_eval import metric_variables
+        batches = self.__dict__.get("_batches", [])
         kept = self.__dict__.get("_library_state")
-        if kept is not None and not self.__dict__.get("_batches"):
-            return [_StateVariable(self, v["name"], np.asarray(
-                [np.nan if x is None else x for x in v["value"]], np.float64).reshape(v["shape"]),
-                v["dtype"]) for v in kept[0]]
+        if kept is not None and not batches:
+            return [(v["name"], tuple(v["shape"]), v["dtype"], np.asarray(
+                [np.nan if x is None else x for x in v["value"]], np.float64)) for v in kept[0]]
         if self.__dict__.get("_traced_state") is not None or "_traced_result" in self.__dict__:
             raise NotImplementedError(
                 f"{type(self).__name__} '{self.name}': the variables of a metric updated inside a "
                 f"traced call live in the model's fit; read the model's metrics instead")
-        return [_StateVariable(self, name, values.reshape(shape), dtype)
-                for name, shape, dtype, values in metric_variables(self, self.__dict__.get("_batches", []))]
+        fresh = metric_variables(self, batches)
+        base = self.__dict__.get("_assigned_state")
+        return fresh if base is None else _added(base, fresh)
+
+    def _assign_variable(self, name, value):
+        """`metric.variables[i].assign(value)`: the state with variable `name` set to `value`,
+        the others as they are; `result()` computes from it in the library."""
+        state = [(n, shape, dtype, np.asarray(value, np.float64).reshape(-1) if n == name else values)
+                 for n, shape, dtype, values in self._state()]
+        self.__dict__["_assigned_state"] = state
+        self.__dict__["_batches"] = []
+        self.__dict__.pop("_library_state", None)
+
+    def _stateless_result(self, state):
+        """The library's result for the metric whose variables hold `state`."""
+        from . import _lib
+        from ._native import dumps, take_json
+        values = {name: [None if not np.isfinite(x) else float(x) for x in np.ravel(v)]
+                  for name, _, _, v in state}
+        out = take_json(_lib.keras_metric_stateless_result, dumps(self._library_form()), dumps(values))
+        result = out["result"]
+        if isinstance(result, list):
+            return np.asarray([np.nan if x is None else x for x in result], np.float32)
+        return np.float32(np.nan if result is None else result)
+
+    def _given_state(self, metric_variables):
+        """`metric_variables` (arrays or Variables, 1:1 to `variables`) as a state."""
+        own = self._state()
+        if len(metric_variables) != len(own):
+            raise ValueError(f"Argument `metric_variables` must be a list of tensors "
+                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
+                             f"list with length {len(metric_variables)}, but expected "
+                             f"{len(own)} variables.")
+        state = []
+        for (name, shape, dtype, _), given in zip(own, metric_variables):
+            value = np.asarray(given.numpy() if hasattr(given, "numpy") else given, np.float64)
+            if value.size != int(np.prod(shape)):
+                raise ValueError(f"{type(self).__name__} '{self.name}': variable {name} has shape "
+                                 f"{tuple(shape)}, the value given has shape {value.shape}")
+            state.append((name, shape, dtype, value.reshape(-1)))
+        return state
+
+    def stateless_update_state(self, metric_variables, y_true, y_pred, sample_weight=None):
+        """Keras's: the variables after `update_state(y_true, y_pred, sample_weight)` from
+        `metric_variables` (the library counts the batch); the metric's own are unchanged."""
+        from ._array_eval import _pair, metric_variables as counted
+        state = self._given_state(metric_variables)
+        yt, yp = _pair(y_true, y_pred, f"{self.name}.stateless_update_state")
+        return [values.reshape(shape).astype(dtype) for _, shape, dtype, values in
+                _added(state, counted(self, [(yt, yp, sample_weight)]))]
+
+    def stateless_result(self, metric_variables):
+        """Keras's: `result()` of the metric whose variables hold `metric_variables`."""
+        return self._stateless_result(self._given_state(metric_variables))
+
+    def stateless_reset_state(self):
+        """Keras's: zeros of each variable's shape (made at the first update for F1Score's)."""
+        return [np.zeros(shape, dtype) for _, shape, dtype, _ in self._state()]
 
     def _library_form(self):
         from ._objects import serialize
@@ -201,10 +305,16 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         from . import _traced_metrics
         if _traced_metrics.update_wrapped(self, y_true, y_pred, sample_weight):
             return
-        self.__dict__.pop("_library_state", None)   # (these batches alone from here on)
+        kept = self.__dict__.get("_library_state")
+        if kept is not None and not self.__dict__.get("_batches"):
+            # (a fit's state, added to as Keras's metric object adds to it)
+            self.__dict__["_assigned_state"] = self._state()
+        self.__dict__.pop("_library_state", None)
         ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
 
     def result(self):
+        if self.__dict__.get("_assigned_state") is not None:
+            return self._stateless_result(self._state())
         kept = self.__dict__.get("_library_state")
         if kept is not None and not self.__dict__.get("_batches"):
             value = kept[1]() if callable(kept[1]) else kept[1]
@@ -222,6 +332,7 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         self.__dict__.pop("_traced_state", None)
         self.__dict__.pop("_traced_result", None)
         self.__dict__.pop("_library_state", None)
+        self.__dict__.pop("_assigned_state", None)
         ArrayMetric.reset_state(self)
 
     __repr__ = KerasObject.__repr__
@@ -234,19 +345,30 @@ def _state_variable_class():
         """A copy of one variable of a metric's state the library keeps (a built-in metric's,
         or a compiled metric's after fit): read-only here, as the state lives in the library."""
 
-        def __init__(self, owner_name, name, value, dtype):
+        def __init__(self, owner, name, value, dtype):
+            owner_name = owner if isinstance(owner, str) else owner.name
             super().__init__(np.asarray(value).astype(dtype), dtype=dtype, trainable=False,
                              aggregation="sum", synchronization="on_read", name=name)
             self.path = f"{owner_name.replace('/', '>')}/{name}"
             self._owner = owner_name
+            self._metric = None if isinstance(owner, str) else owner
 
         def assign(self, value):
-            raise NotImplementedError(
-                f"{self.path}: the state of a built-in metric is kept by the library, which "
-                f"reports these values; assign is not supported (use the metric's update_state "
-                f"or reset_state)")
+            """Sets this variable of the metric's state (Keras: `variable.assign(value)`), so
+            that the metric's `result()` and later updates start from it."""
+            if self._metric is None:
+                raise NotImplementedError(
+                    f"{self.path}: the state of a compiled model's metric is kept by the model's "
+                    f"library; assign the variables of a metric object instead")
+            super().assign(value)   # (Keras's shape check, the value cast to the dtype)
+            self._metric._assign_variable(self.name, self._value)
+            return self
 
-        assign_add = assign_sub = assign
+        def assign_add(self, value):
+            return self.assign(self._value + np.asarray(value))
+
+        def assign_sub(self, value):
+            return self.assign(self._value - np.asarray(value))
 
     return StateVariable
 
@@ -255,7 +377,18 @@ def _StateVariable(owner, name, value, dtype):
     global _state_variable
     if _state_variable is None:
         _state_variable = _state_variable_class()
-    return _state_variable(owner if isinstance(owner, str) else owner.name, name, value, dtype)
+    return _state_variable(owner, name, value, dtype)
+
+
+def _added(state, other):
+    """The state `state` plus `other` (both [(name, shape, dtype, values)]), variable by
+    variable: a Keras metric's update adds its batch's counts to its variables. A variable only
+    one of them has (made at the first update: R2Score's, F1Score's) is taken as it is."""
+    more = {name: values for name, _, _, values in other}
+    out = [(name, shape, dtype, values + more[name] if name in more and more[name].size == values.size
+            else values) for name, shape, dtype, values in state]
+    names = {name for name, *_ in state}
+    return out + [entry for entry in other if entry[0] not in names]
 
 
 _state_variable = None

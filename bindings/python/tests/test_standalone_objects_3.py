@@ -123,7 +123,7 @@ def reference(tmp_path_factory):
         for yt, yp, sw in updates:
             m.update_state(yt, yp, sample_weight=sw)
         result = np.asarray(m.result())
-        out["metrics"].append((fresh, _state(m.variables), float(result) if result.ndim == 0 else None))
+        out["metrics"].append((fresh, _state(m.variables), result))
     for mode in ("evaluate", "fit"):
         model = _fit(K, [], epochs=1, metrics=[K.metrics.MeanAbsoluteError(), K.metrics.AUC(num_thresholds=4)],
                      evaluate_only=mode == "evaluate")
@@ -151,16 +151,18 @@ def test_metric_variables_as_keras(reference, index):
         m.update_state(yt, yp, sample_weight=sw)
     _assert_same_state(_state(m.variables), updated, f"{cls}{args} updated")
     assert all(v.path.startswith(m.name + "/") for v in m.variables)
-    if result is not None:   # (a result per threshold: the library's result is the first)
-        np.testing.assert_allclose(m.result(), result, rtol=1e-5, atol=1e-6)
+    assert np.shape(m.result()) == np.shape(result)   # (one value per threshold: Recall's two)
+    np.testing.assert_allclose(m.result(), result, rtol=1e-5, atol=1e-6)
     m.reset_state()
     assert all(not np.any(v.numpy()) for v in m.variables if v.dtype != "int32") or cls == "R2Score"
 
 
-def test_metric_variable_assign_is_refused():
-    """The state is the library's: a copy's assign says so instead of changing nothing."""
-    with pytest.raises(NotImplementedError, match="mean_squared_error/total"):
-        keras.metrics.MeanSquaredError().variables[0].assign(1.0)
+def test_compiled_model_metric_variable_assign_is_refused():
+    """The state of a compiled model's metric is its library's: a copy's assign says so instead
+    of changing nothing (a metric object's own variables take assign: test_stateless_apis)."""
+    model = _fit(keras, [], epochs=1, evaluate_only=True)
+    with pytest.raises(NotImplementedError, match="loss/total"):
+        model.metrics[0].variables[0].assign(1.0)
 
 
 @pytest.mark.parametrize("mode", ["evaluate", "fit"])
