@@ -55,6 +55,7 @@ def _metric_runs(lib):
     variable, after another update; then the stateless forms from those values."""
     runs = []
     for cls, kwargs, yt, yp, sw in _METRICS:
+        kwargs = dict(kwargs, name="state")   # (named: no automatic name taken from later tests)
         m = getattr(lib.metrics, cls)(**kwargs)
         args, kw = _args(yt, yp, sw)
         m.update_state(*args, **kw)
@@ -81,12 +82,17 @@ def keras_runs():
     return _metric_runs(conftest.real_keras())
 
 
+@pytest.fixture(scope="module")
+def our_runs():
+    return _metric_runs(sk)
+
+
 @pytest.mark.parametrize("index", range(len(_METRICS)))
-def test_metric_assign_and_stateless_forms_like_keras(keras_runs, index):
+def test_metric_assign_and_stateless_forms_like_keras(our_runs, keras_runs, index):
     """Assigning a metric's variables sets its state: result() and the next update start from
     it; stateless_update_state / stateless_result / stateless_reset_state give Keras's values
     and leave the metric as it was."""
-    got, want = _metric_runs(sk)[index], keras_runs[index]
+    got, want = our_runs[index], keras_runs[index]
     what = f"{_METRICS[index][0]}{_METRICS[index][1]}"
     np.testing.assert_allclose(got["updated"], want["updated"], rtol=1e-5, atol=1e-6, err_msg=what)
     for key in ("assigned", "updated_again"):
@@ -102,7 +108,7 @@ def test_metric_assign_and_stateless_forms_like_keras(keras_runs, index):
 
 
 def test_metric_assign_and_stateless_bad_input():
-    m = sk.metrics.AUC(num_thresholds=4)
+    m = sk.metrics.AUC(num_thresholds=4, name="auc_state")
     with pytest.raises(ValueError, match="must match"):
         m.variables[0].assign(np.zeros(3))
     with pytest.raises(ValueError, match="expected 4 variables"):
@@ -112,6 +118,7 @@ def test_metric_assign_and_stateless_bad_input():
 
 
 def _threshold_runs(lib):
+    lib.backend.clear_session()   # (layer and optimizer names as a fresh session's)
     x = np.random.RandomState(0).rand(12, 3).astype("float32")
     y = (x.sum(1, keepdims=True) > 1.5).astype("float32")
     model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(
@@ -145,6 +152,7 @@ def test_metrics_per_threshold_like_keras():
 
 
 def _stateless_call_runs(lib):
+    lib.backend.clear_session()   # (layer and optimizer names as a fresh session's)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 3)).astype("float32")
     model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activity_regularizer="l2"),
@@ -191,6 +199,7 @@ def test_stateless_call_bad_input():
 
 
 def _stateless_apply_runs(lib, optimizer):
+    lib.backend.clear_session()   # (layer and optimizer names as a fresh session's)
     v1 = lib.Variable(np.ones((2, 2), "float32"))
     v2 = lib.Variable(np.zeros((3,), "float32"))
     optimizer.build([v1, v2])
