@@ -102,12 +102,14 @@ class Metric:
 
     # -- Keras's stateless forms: the state is given and returned, the metric keeps its own --
 
-    def _check_metric_variables(self, metric_variables):
-        if len(metric_variables) != len(self.variables):
+    def _check_metric_variables(self, metric_variables, expected=None):
+        """Keras's check that the stateless forms are given one value per variable."""
+        expected = len(self.variables) if expected is None else expected
+        if len(metric_variables) != expected:
             raise ValueError(f"Argument `metric_variables` must be a list of tensors "
                              f"corresponding 1:1 to {type(self).__name__}().variables. Received "
                              f"list with length {len(metric_variables)}, but expected "
-                             f"{len(self.variables)} variables.")
+                             f"{expected} variables.")
 
     def stateless_update_state(self, metric_variables, *args, **kwargs):
         """Keras's `stateless_update_state(metric_variables, *args)`: the variables' values
@@ -258,11 +260,7 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     def _given_state(self, metric_variables):
         """`metric_variables` (arrays or Variables, 1:1 to `variables`) as a state."""
         own = self._state()
-        if len(metric_variables) != len(own):
-            raise ValueError(f"Argument `metric_variables` must be a list of tensors "
-                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
-                             f"list with length {len(metric_variables)}, but expected "
-                             f"{len(own)} variables.")
+        self._check_metric_variables(metric_variables, len(own))
         state = []
         for (name, shape, dtype, _), given in zip(own, metric_variables):
             value = np.asarray(given.numpy() if hasattr(given, "numpy") else given, np.float64)
