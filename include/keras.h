@@ -581,7 +581,7 @@ int keras_metric_variables(const char *metric_json, char **out);
  * variable's values row-major by the names keras_metric_variables lists (null for NaN). *out
  * (caller-owned; keras_string_free) is {"result": number, or a list for a metric reported per
  * class or per threshold, "variables": [as keras_metric_variables]}. Errors: INVALID_ARGUMENT
- * (bad JSON, a variable missing), SHAPE_MISMATCH (a variable's value count), UNKNOWN_NAME. */
+ * (bad JSON, a variable missing), SHAPE (a variable's value count), UNKNOWN_NAME. */
 int keras_metric_stateless_result(const char *metric_json, const char *variables_json, char **out);
 
 /* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be

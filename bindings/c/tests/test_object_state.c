@@ -1,5 +1,6 @@
 /* The state Keras keeps in objects a binding mirrors: keras_metric_variables (a fresh metric's
- * variables), keras_model_metric_variables (the compiled metrics' variables after evaluate and
+ * variables), keras_metric_stateless_result (a metric's result from given variables),
+ * keras_model_metric_variables (the compiled metrics' variables after evaluate and
  * fit) and keras_callback_state (EarlyStopping's attributes before and after the fit that used
  * it), with bad input. */
 #include "check.h"
@@ -55,6 +56,25 @@ int main(void) {
     CHECK(keras_metric_variables("{\"class_name\": \"NoSuchMetric\"}", &out) != KERAS_OK);
     CHECK(out == NULL);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out", keras_metric_variables("{\"class_name\": \"Mean\"}", NULL));
+
+    /* A metric's result from given variables (Keras's stateless_result): Recall's two thresholds
+     * give two values, tp / (tp + fn) each; a variable missing or of the wrong size is refused. */
+    CHECK_OK(keras_metric_stateless_result("{\"class_name\": \"Recall\", \"config\": {\"thresholds\": [0.3, 0.6]}}",
+                                           "{\"true_positives\": [3, 1], \"false_negatives\": [1, 3]}", &out));
+    CHECK(fabs(number_at(out, "result", 0) - 0.75) < 1e-6 && fabs(number_at(out, "result", 1) - 0.25) < 1e-6);
+    CHECK(variable_value(out, "false_negatives", 1) == 3);
+    keras_string_free(out);
+    out = NULL;
+    CHECK_OK(keras_metric_stateless_result("{\"class_name\": \"Mean\"}", "{\"total\": [6], \"count\": [4]}", &out));
+    CHECK(fabs(number_at(out, "result", 0) - 1.5) < 1e-6);
+    keras_string_free(out);
+    out = NULL;
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count", keras_metric_stateless_result("{\"class_name\": \"Mean\"}",
+                                                                                "{\"total\": [6]}", &out));
+    CHECK_ERR(KERAS_ERR_SHAPE, "true_positives", keras_metric_stateless_result(
+        "{\"class_name\": \"AUC\", \"config\": {\"num_thresholds\": 3}}", "{\"true_positives\": [1]}", &out));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "variables_json", keras_metric_stateless_result("{\"class_name\": \"Mean\"}", "[1]", &out));
+    CHECK(out == NULL);
 
     /* A model's compiled metrics after evaluate. */
     CHECK_OK(keras_model_from_json(model_json, &m));
