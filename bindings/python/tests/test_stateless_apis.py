@@ -238,3 +238,26 @@ def test_stateless_apply_bad_input():
     optimizer.build([sk.Variable(np.zeros(2, "float32"))])
     with pytest.raises(ValueError, match="expected 4 variables"):
         optimizer.stateless_apply([0], [np.zeros(2)], [np.zeros(2)])
+
+
+def _updated_after_fit(lib):
+    lib.backend.clear_session()
+    x = np.random.RandomState(0).rand(12, 3).astype("float32")
+    y = (x.sum(1, keepdims=True) > 1.5).astype("float32")
+    auc, mae = lib.metrics.AUC(num_thresholds=4, name="a"), lib.metrics.MeanAbsoluteError(name="m")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid",
+                                                              kernel_initializer="ones")])
+    model.compile(lib.optimizers.SGD(0.0), "binary_crossentropy", metrics=[mae, auc])
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    for metric in (auc, mae):
+        metric.update_state(y[:5], 1 - x[:5, :1])
+    return [float(auc.result()), float(mae.result())] + \
+        [np.asarray(v.numpy()) for m in (auc, mae) for v in m.variables]
+
+
+def test_compiled_metric_object_updated_after_fit_adds_to_its_state():
+    """A metric object given to compile holds the fit's state; an update after the fit adds to
+    it, as Keras's object does."""
+    got, want = _updated_after_fit(sk), _updated_after_fit(conftest.real_keras())
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
