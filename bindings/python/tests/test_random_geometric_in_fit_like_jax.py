@@ -14,6 +14,7 @@ from conftest import CORE, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
+from test_random_in_fit_like_jax import _states, fit_from_weights  # noqa: E402
 
 pytestmark = needs(*CORE, "keras_register_layer")
 
@@ -47,11 +48,6 @@ X = np.random.default_rng(0).uniform(size=(8, 8, 8, 3)).astype(np.float32)
 Y = np.random.default_rng(1).normal(size=(8, 1)).astype(np.float32)
 
 
-def _states(obj):
-    return [np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist()
-            for v in obj.non_trainable_variables if v.path.endswith("seed_generator_state")]
-
-
 def _direct(lib, case):
     """Two training calls of the layer made after `set_random_seed`, on a batch and one image."""
     lib.utils.set_random_seed(SEED)
@@ -67,11 +63,7 @@ def _fit(lib, case):
     L = lib.layers
     head = L.GlobalAveragePooling2D() if case.startswith("crop") else L.Flatten()
     model = lib.Sequential([lib.Input((8, 8, 3)), CASES[case](L), head, L.Dense(1)])
-    rng = np.random.default_rng(2)
-    model.set_weights([rng.normal(scale=0.1, size=np.shape(w)).astype(np.float32) for w in model.get_weights()])
-    model.compile(optimizer=lib.optimizers.SGD(0.005), loss="mse")
-    history = model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    return [np.asarray(w) for w in model.get_weights()], history.history["loss"], _states(model)
+    return fit_from_weights(lib, model, X, Y, np.random.default_rng(2), scale=0.1, rate=0.005, batch_size=4, epochs=2)
 
 
 @pytest.fixture(scope="module")
