@@ -19,7 +19,8 @@ from test_random_in_fit_like_jax import _states, fit_from_weights  # noqa: E402
 pytestmark = needs(*CORE, "keras_register_layer")
 
 # Two or more settings per layer: symmetric and asymmetric ranges, a fill mode other than
-# `reflect`, nearest interpolation, and unseeded layers (their seeds from Python's `random`).
+# `reflect`, nearest interpolation, channels first and unseeded layers (their seeds from
+# Python's `random`).
 CASES = {
     "rotation": lambda L: L.RandomRotation(0.2, seed=3),
     "rotation_constant_nearest": lambda L: L.RandomRotation((-0.1, 0.3), fill_mode="constant", fill_value=0.5,
@@ -27,6 +28,8 @@ CASES = {
     "rotation_unseeded_wrap": lambda L: L.RandomRotation(0.15, fill_mode="wrap"),
     "zoom": lambda L: L.RandomZoom(0.2, seed=5),
     "zoom_width_wrap": lambda L: L.RandomZoom((-0.3, 0.1), width_factor=(0.0, 0.4), fill_mode="wrap", seed=6),
+    # (8 channels of 8 × 3 images)
+    "zoom_channels_first": lambda L: L.RandomZoom(0.25, width_factor=0.1, data_format="channels_first", seed=15),
     "translation": lambda L: L.RandomTranslation(0.2, 0.1, seed=7),
     "translation_nearest": lambda L: L.RandomTranslation((-0.3, 0.1), (0.05, 0.25), fill_mode="nearest", seed=8),
     "shear": lambda L: L.RandomShear(0.3, 0.2, seed=9),
