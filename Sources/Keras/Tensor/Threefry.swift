@@ -82,6 +82,15 @@ public struct ThreefryKey: Equatable, Sendable {
         }
     }
 
+    /// ``fillUniform(_:count:minval:maxval:)``'s `count` numbers as an array (a layer's few
+    /// per-image parameters).
+    public func uniform(count: Int, minval: Float = 0, maxval: Float = 1) -> [Float] {
+        [Float](unsafeUninitializedCapacity: Swift.max(count, 0)) { buffer, initialized in
+            if let p = buffer.baseAddress { fillUniform(p, count: buffer.count, minval: minval, maxval: maxval) }
+            initialized = buffer.count
+        }
+    }
+
     /// Keras's `random.normal` on JAX: `jax.random.normal` (√2 · erfinv of a uniform in
     /// (−1, 1)) times `stddev` plus `mean`.
     public func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int, mean: Float = 0, stddev: Float = 1) {

@@ -104,7 +104,10 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
     def generators():
         names.extend(make_generator_names())
         if config.get("seed") is None:
-            generator_seeds.extend(make_default_seed() for _ in names)
+            # Keras's RandomCrop draws the seed it writes (`make_default_seed()`) before its
+            # generator's; the library takes both, in that order.
+            written = 1 if class_name == "RandomCrop" else 0
+            generator_seeds.extend(make_default_seed() for _ in range(written + len(names)))
 
     if class_name == "Bidirectional":
         # Keras makes the wrapped layer again from its config for each direction (the backward

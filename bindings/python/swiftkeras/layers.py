@@ -788,12 +788,17 @@ class Layer(_variables.LayerBasics):
             # The private model that adapted or first ran the layer takes other sample shapes
             # (adapt on ["a b", ...], call on [["a b"]]): a new one is made with the layer's state.
             self._pending_weights = self.get_weights() or None
-            self._owner = None
+            self._owner, stale = None, owner
+        else:
+            stale = None
         if self._owner is None or self._owner._handle is None:
             # Keras builds a layer on its first call; here that is a one-layer model holding it.
             from .models import Sequential
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:], alone=True)
+            if stale is not None:   # its generators draw on from where they stand, as Keras's do
+                from .random import copy_layer_generators
+                copy_layer_generators(stale._handle, owner._ensure_handle(), self.name)
         if not isinstance(self, _BuiltinLayer) and _packed_inputs.shapes(self) is None and \
                 _python_layers.runs_on_numpy(self):
             # A call on numpy values runs eagerly, as Keras runs a direct call: here, with its

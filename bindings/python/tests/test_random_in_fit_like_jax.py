@@ -66,6 +66,15 @@ def _states(model):
             for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
 
 
+def fit_from_weights(lib, model, x, y, rng, scale, rate, batch_size, epochs):
+    """`model` from weights drawn from `rng` (normal, `scale`) fitted by SGD at `rate` on mse,
+    shuffle=False: its weights, losses and generators' states."""
+    model.set_weights([rng.normal(scale=scale, size=np.shape(w)).astype(np.float32) for w in model.get_weights()])
+    model.compile(optimizer=lib.optimizers.SGD(rate), loss="mse")
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    return [np.asarray(w) for w in model.get_weights()], history.history["loss"], _states(model)
+
+
 def _fit(lib, make):
     """`make(lib)` from drawn weights, 3 steps of SGD on mse (batches of 8, shuffle=False)."""
     model = make(lib)
@@ -73,10 +82,7 @@ def _fit(lib, make):
     rng = np.random.default_rng(1)
     x = rng.normal(size=shape).astype(np.float32)
     y = rng.normal(size=(24, 1)).astype(np.float32)
-    model.set_weights([rng.normal(scale=0.3, size=np.shape(w)).astype(np.float32) for w in model.get_weights()])
-    model.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse")
-    history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
-    return [np.asarray(w) for w in model.get_weights()], history.history["loss"], _states(model)
+    return fit_from_weights(lib, model, x, y, rng, scale=0.3, rate=0.05, batch_size=8, epochs=1)
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ open class ImageLayer: Layer, @unchecked Sendable {
     public let seedGenerator: SeedGenerator?
 
     /// `draws`: whether the layer is a random augmentation (Keras: `SeedGenerator(seed)` in its
-    /// constructor).
-    init(dataFormat: DataFormat, seed: Int?, draws: Bool, name: String?) {
+    /// constructor). `writtenSeed`: the layer's `seed` when it is not the generator's (Keras's
+    /// `RandomCrop` draws one for its config apart from its generator's).
+    init(dataFormat: DataFormat, seed: Int?, writtenSeed: Int? = nil, draws: Bool, name: String?) {
         self.dataFormat = dataFormat
-        self.seed = seed
+        self.seed = writtenSeed ?? seed
         seedGenerator = .owned(seed: seed, draws: draws)
         super.init(name: name)
     }
@@ -157,20 +158,39 @@ open class AffineAugmentation: ImageLayer, @unchecked Sendable {
     }
 
     /// One map `[a0, a1, a2, b0, b1, b2]` per image: output pixel `(x, y)` samples the input at
-    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`, drawn from `random`.
+    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`, drawn from `random` (a layer that does not draw
+    /// Keras's numbers: ``RandomPerspective``).
     func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] { [] }
+
+    /// One map per image (as above) drawn as Keras's `get_random_transformation` draws it on JAX:
+    /// each of its random ops keyed by `nextKey()`, Keras's `seed.next()` (in the layer's own
+    /// call its generator's). By default the maps of ``transforms(count:height:width:random:)``
+    /// from a generator seeded by the first key, the other keys of the call taken unused.
+    func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        let first = nextKey()
+        for _ in 1..<Swift.max(drawsPerCall, 1) { _ = nextKey() }
+        let random = RandomGenerator(seed: UInt64(first.k0) << 32 | UInt64(first.k1))
+        return transforms(count: count, height: height, width: width, random: random).map { $0.map { Float($0) } }
+    }
+
     /// The random draws Keras's layer makes in a training call.
     var drawsPerCall: Int { 1 }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try onBatch(x) { t in try drawTransformation(shape: t.shape, random: random(draws: drawsPerCall))(t) }
+        return try onBatch(x) { t in try drawTransformation(shape: t.shape, keys: { drawKey() })(t) }
     }
 
     /// The per-image maps drawn from `random` for a `(batch, height, width, channels)` batch of
-    /// `shape`, as the resampling of such a batch through them.
+    /// `shape`, as the resampling of such a batch through them (each draw keyed from `random`).
     func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let maps = transforms(count: shape[0], height: shape[1], width: shape[2], random: random).map { $0.map { Float($0) } }
+        drawTransformation(shape: shape, keys: { Keras.drawKey(nil, random) })
+    }
+
+    /// The per-image maps drawn with `nextKey()` (``transforms(count:height:width:keys:)``) for a
+    /// `(batch, height, width, channels)` batch of `shape`, as the resampling of such a batch.
+    func drawTransformation(shape: [Int], keys nextKey: () -> ThreefryKey) -> (Tensor) throws -> Tensor {
+        let maps = transforms(count: shape[0], height: shape[1], width: shape[2], keys: nextKey)
         let (bilinear, fill, value) = (interpolation == .bilinear, fillMode.rawValue, Float(fillValue))
         return { t in Kernels.affine(t, transforms: maps, bilinear: bilinear, fillMode: fill, fillValue: value) }
     }

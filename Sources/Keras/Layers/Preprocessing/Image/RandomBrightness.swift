@@ -18,13 +18,18 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try brightening(x, deltas: deltas(count: imageCount(x), random(draws: 1)))
+        return try brightening(x, deltas: deltas(count: imageCount(x), key: drawKey()))
     }
 
-    /// One delta per image, drawn from the factor's range times the value range's width.
-    func deltas(count: Int, _ rng: RandomGenerator) -> [Float] {
-        (0..<count).map { _ in Float(factor.sample(rng) * (valueRange[1] - valueRange[0])) }
+    /// One delta per image, as Keras draws them on JAX: `random.uniform((batch, 1, 1, 1), lower,
+    /// upper)` times the value range's width (float32).
+    func deltas(count: Int, key: ThreefryKey) -> [Float] {
+        let width = Float(valueRange[1] - valueRange[0])
+        return key.uniform(count: count, minval: Float(factor.lower), maxval: Float(factor.upper)).map { $0 * width }
     }
+
+    /// The deltas drawn with a key from `rng`.
+    func deltas(count: Int, _ rng: RandomGenerator) -> [Float] { deltas(count: count, key: Keras.drawKey(nil, rng)) }
 
     /// The images shifted by `deltas`, one per image (``RandomColorJitter``, ``RandAugment`` and
     /// ``AugMix`` draw them from their own generator).

@@ -5,15 +5,17 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
     public let height: Int
     public let width: Int
 
-    /// Without a seed, one is drawn from the thread's generator and written in the config, as
-    /// Keras does.
+    /// Without a seed, one is drawn and written in the config, and the generator draws its own
+    /// after it, as Keras does (`self.seed = seed or make_default_seed()`, then
+    /// `SeedGenerator(seed)`): from Python the two seeds handed over, in that order.
     public init(height: Int, width: Int, seed: Int? = nil, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws {
         guard height > 0, width > 0 else {
             throw KerasError.invalidArgument("RandomCrop: height and width must be positive, got \(height) × \(width)")
         }
         self.height = height
         self.width = width
-        super.init(dataFormat: dataFormat, seed: seed ?? Int(RandomGenerator.current.next() % (1 << 30)), draws: true, name: name)
+        let written = seed ?? DefaultSeeds.next().map { Int($0) } ?? Int(RandomGenerator.current.next() % (1 << 30))
+        super.init(dataFormat: dataFormat, seed: seed, writtenSeed: written, draws: true, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -21,8 +23,9 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
         return try onBatch(x.detached) { t in
             let (h, w) = (t.shape[1], t.shape[2])
             guard h > height, w > width else { return Self.cropAndResize(t, height: height, width: width) }
-            let rng = random(draws: 2)   // Keras: the top and the left offsets
-            let top = Int(Float(h - height + 1) * rng.uniform()), left = Int(Float(w - width + 1) * rng.uniform())
+            // Keras: the top, then the left offset, each `int32(random.uniform((), 0, span))`.
+            func offset(_ span: Int) -> Int { Int(drawKey().uniform(count: 1, maxval: Float(span)).first ?? 0) }
+            let top = offset(h - height + 1), left = offset(w - width + 1)
             return Kernels.crop(t, top: Swift.min(top, h - height), left: Swift.min(left, w - width), height: height, width: width)
         }
     }

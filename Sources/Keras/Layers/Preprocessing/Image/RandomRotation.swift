@@ -14,13 +14,20 @@ public final class RandomRotation: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomRotation")
     }
 
-    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
-        let (cx, cy) = (0.5 * Double(width - 1), 0.5 * Double(height - 1))
-        return (0..<count).map { _ in
-            let angle = Double(Float(factor.sample(random) * 360)) * Double.pi / 180
-            let (c, s) = (cos(angle), sin(angle))
-            return [c, -s, cx - cx * c + cy * s, s, c, cy - cx * s - cy * c]
-        }
+    /// Keras: one angle per image, `random.uniform((batch,), lower × 360, upper × 360)` in
+    /// degrees, then its `_compute_affine_matrix` (float32) about the image's centre.
+    override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        let angles = nextKey().uniform(count: count, minval: Float(factor.lower * 360), maxval: Float(factor.upper * 360))
+        return angles.map { Self.rotationMatrix(degrees: $0, height: height, width: width) }
+    }
+
+    /// Keras's `_compute_affine_matrix` for a rotation by `degrees` about the image's centre (no
+    /// shear, translation or scaling), in float32 as Keras computes it: `[a0, a1, a2, b0, b1, b2]`.
+    static func rotationMatrix(degrees: Float, height: Int, width: Int) -> [Float] {
+        let angle = degrees * Float(Double.pi / 180)
+        let (cx, cy) = (0.5 * (Float(width) - 1), 0.5 * (Float(height) - 1))
+        let (c, s) = (cosf(angle), sinf(angle))
+        return [c, -s, (cx - cx * c) - cy * -s, s, c, (cy - cx * s) - cy * c]
     }
 }
 

@@ -28,12 +28,13 @@ public final class RandomShear: AffineAugmentation, @unchecked Sendable {
     /// Keras draws the signs, the y shears and the x shears.
     override var drawsPerCall: Int { 3 }
 
-    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
-        (0..<count).map { _ in
-            let sign: Double = random.uniform() > 0.5 ? -1 : 1
-            let sy = Double(Float(yFactor.sample(random))), sx = Double(Float(xFactor.sample(random)))
-            return [1, sign * sx, 0, sign * sy, 1, 0]
-        }
+    /// Keras: `random.uniform((batch, 1))` above 0.5 flips an image's sign, then
+    /// `random.uniform((batch, 1), lower, upper)` for the y shears and as much for the x shears.
+    override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        let signs = nextKey().uniform(count: count).map { $0 > 0.5 ? Float(-1) : 1 }
+        let sy = nextKey().uniform(count: count, minval: Float(yFactor.lower), maxval: Float(yFactor.upper))
+        let sx = nextKey().uniform(count: count, minval: Float(xFactor.lower), maxval: Float(xFactor.upper))
+        return (0..<count).map { b in [1, sx[b] * signs[b], 0, sy[b] * signs[b], 1, 0] }
     }
 }
 

@@ -17,12 +17,14 @@ public final class RandomTranslation: AffineAugmentation, @unchecked Sendable {
     /// Keras draws the height and the width translations.
     override var drawsPerCall: Int { 2 }
 
-    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
-        (0..<count).map { _ in
-            let dy = Double(Float(heightFactor.sample(random)) * Float(height))
-            let dx = Double(Float(widthFactor.sample(random)) * Float(width))
-            return [1, 0, -dx, 0, 1, -dy]
+    /// Keras: `random.uniform((batch, 1), lower, upper)` times the height for every image's
+    /// vertical shift, then as much times the width for the horizontal ones (float32).
+    override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        func shifts(_ f: ImageFactor, _ size: Int) -> [Float] {
+            nextKey().uniform(count: count, minval: Float(f.lower), maxval: Float(f.upper)).map { $0 * Float(size) }
         }
+        let dy = shifts(heightFactor, height), dx = shifts(widthFactor, width)
+        return (0..<count).map { b in [1, 0, -dx[b], 0, 1, -dy[b]] }
     }
 }
 

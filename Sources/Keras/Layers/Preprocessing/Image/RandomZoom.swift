@@ -19,12 +19,15 @@ public final class RandomZoom: AffineAugmentation, @unchecked Sendable {
     /// Keras draws the height zoom, and the width zoom when it has a width factor.
     override var drawsPerCall: Int { widthFactor == nil ? 1 : 2 }
 
-    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
-        (0..<count).map { _ in
-            let zy = 1 + heightFactor.sample(random)
-            let zx = widthFactor.map { 1 + $0.sample(random) } ?? zy
-            return [zx, 0, Double(width - 1) / 2 * (1 - zx), 0, zy, Double(height - 1) / 2 * (1 - zy)]
-        }
+    /// Keras: `random.uniform((batch, 1), 1 + lower, 1 + upper)` for the height zoom, then as
+    /// much for the width's (else the height's), and its `_get_zoom_matrix` (float32).
+    override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        func zooms(_ f: ImageFactor) -> [Float] { nextKey().uniform(count: count, minval: Float(1 + f.lower), maxval: Float(1 + f.upper)) }
+        let zy = zooms(heightFactor)
+        var zx = zy
+        if let widthFactor { zx = zooms(widthFactor) }
+        let (cx, cy) = ((Float(width) - 1) / 2, (Float(height) - 1) / 2)
+        return (0..<count).map { b in [zx[b], 0, cx * (1 - zx[b]), 0, zy[b], cy * (1 - zy[b])] }
     }
 }
 
