@@ -116,14 +116,20 @@ extension Model {
 struct ONNXLayerConverter {
     let graph: ONNXGraphBuilder
 
-    /// The values of a model's outputs, given the values of its inputs.
+    /// The values of a model's outputs, given the values of its inputs. Masks (Embedding's
+    /// `mask_zero`, Masking) are carried as boolean values beside the outputs that hold them.
     func convert(_ model: Model, inputs: [String]) throws -> [String] {
         var values: [ObjectIdentifier: [String]] = [:]   // node -> its output values
+        var masks: [ObjectIdentifier: [String?]] = [:]   // node -> its outputs' masks
         func value(_ t: KerasTensor) throws -> String {
             guard let node = t.node, let outs = values[ObjectIdentifier(node)], t.tensorIndex < outs.count else {
                 throw KerasError.invalidState("Model '\(model.name)': tensor '\(t.name)' is used before it is computed")
             }
             return outs[t.tensorIndex]
+        }
+        func mask(_ t: KerasTensor) -> String? {
+            guard let node = t.node, let m = masks[ObjectIdentifier(node)], t.tensorIndex < m.count else { return nil }
+            return m[t.tensorIndex]
         }
         for (i, input) in model.inputs.enumerated() {
             guard let node = input.node, i < inputs.count else { continue }
@@ -135,19 +141,21 @@ struct ONNXLayerConverter {
             if layer is InputLayer {
                 throw KerasError.invalidArgument("Model '\(model.name)': input '\(layer.name)' is not among the model's inputs")
             }
-            if let masks = node.masks, masks.contains(where: { $0 != nil }) {
+            if let given = node.masks, given.contains(where: { $0 != nil }) {
                 throw KerasError.invalidArgument("Model '\(model.name)': layer '\(layer.name)' (\(layer.className)) is called with a mask, which the ONNX export cannot carry")
             }
             let ins = try node.inputs.map(value)
-            if let inner = layer as? Model {
-                values[ObjectIdentifier(node)] = try convert(inner, inputs: ins)
-                continue
+            let inMasks = node.inputs.map(mask)
+            guard inMasks.dropFirst().allSatisfy({ $0 == nil }) else {
+                throw unsupported(layer, "a mask reaches an input other than its first, which the ONNX export cannot carry")
             }
-            let outs = try convert(layer, node: node, inputs: ins)
+            let inMask = inMasks.first ?? nil
+            let outs = try convert(layer, inShapes: node.inputs.map(\.shape), outShapes: node.outputShapes, inputs: ins, mask: inMask)
             guard outs.count == node.outputShapes.count else {
                 throw KerasError.invalidState("Layer '\(layer.name)' (\(layer.className)): the ONNX export wrote \(outs.count) outputs for \(node.outputShapes.count)")
             }
             values[ObjectIdentifier(node)] = outs
+            if let x = ins.first { masks[ObjectIdentifier(node)] = outputMasks(layer, input: x, mask: inMask, count: outs.count) }
         }
         return try model.outputs.map(value)
     }
