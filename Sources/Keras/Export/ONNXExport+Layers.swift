@@ -87,6 +87,8 @@ extension ONNXLayerConverter {
             return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) })
         case let l as BaseDepthwiseConv:
             return [try depthwiseConvolution(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as OperationLayer:
+            return [try maskOperation(l, inputs: inputs)]
         case let l as Masking:
             let xf = graph.float(x, scope: s)
             return [graph.op1("Mul", [xf, maskingKeep(l, xf)], scope: s)]
@@ -200,6 +202,10 @@ extension ONNXLayerConverter {
     /// leading crop (``Ops/transposeLength``): ONNX's uncropped output is `(n - 1)·s + (k - 1)·d + 1`;
     /// what Keras keeps beyond it at the end is output padding. Neither depends on `n`.
     private func transposedPads(_ l: BaseConv, spatial: [Int?]) throws -> ([Int], [Int], [Int]) {
+        let axes = spatial.count
+        guard l.kernelSize.count == axes, l.strides.count == axes, l.dilationRate.count == axes, (l.outputPadding?.count ?? axes) == axes else {
+            throw unsupported(l, "its window \(l.kernelSize) does not fit the spatial sizes \(spatial)")
+        }
         var begins: [Int] = [], ends: [Int] = [], extra: [Int] = []
         for a in spatial.indices {
             let n = spatial[a] ?? 1, k = l.kernelSize[a], stride = l.strides[a], d = l.dilationRate[a]

@@ -49,4 +49,24 @@ extension ONNXLayerConverter {
     func sequenceLengths(_ mask: String, scope s: String) -> String {
         graph.reduce("ReduceSum", graph.cast(mask, to: .int32, scope: s), axes: [1], keepdims: false, scope: s)
     }
+
+    /// The operations Keras writes for a layer's mask in a functional graph, as 0/1 values (the
+    /// library's booleans): Embedding's `not_equal(x, 0)`, Masking's `any(not_equal(x, v), axis=-1)`.
+    func maskOperation(_ l: OperationLayer, inputs: [String]) throws -> String {
+        let s = l.name
+        guard let x = inputs.first, inputs.count == 1 else { throw unsupported(l, "it takes \(inputs.count) tensors") }
+        switch l.opName {
+        case "not_equal":
+            let numbers = (l.callArguments?["args"]?.arrayValue ?? []).compactMap(\.doubleValue)
+            guard numbers.count == 1, let v = numbers.first else { throw unsupported(l, "only not_equal(x, number) has an ONNX form here") }
+            let differs = graph.op1("Not", [graph.op1("Equal", [graph.float(x, scope: s), graph.scalar("\(s)/value", Float(v))], scope: s)], scope: s)
+            return graph.cast(differs, to: .float, scope: s)
+        case "any":
+            let a = l.operationArguments
+            guard let axis = a["axis"]?.intValue else { throw unsupported(l, "only any(x, axis) over one axis has an ONNX form here") }
+            return graph.reduce("ReduceMax", graph.float(x, scope: s), axes: [axis], keepdims: a["keepdims"]?.boolValue ?? false, scope: s)
+        default:
+            throw unsupported(l, "of the operations in a functional graph, the ONNX export covers those Keras writes for masks (not_equal, any)")
+        }
+    }
 }

@@ -28,6 +28,9 @@ extension Model {
     /// dynamic batch dimension `batch` (other unknown dimensions `dim_<input>_<axis>`); the
     /// outputs are `output_0`, `output_1`, ... in the order of `model.outputs`. A model holding a
     /// layer with no ONNX form is refused, naming the layer and its class, and no file is written.
+    /// Masks (Embedding's `mask_zero`, Masking) reach LSTM, GRU, SimpleRNN and Bidirectional as
+    /// ONNX's `sequence_lens`, which gives Keras's result for right-padded sequences; a mask
+    /// reaching another layer, and a stateful recurrent layer, are refused.
     ///
     /// ```swift
     /// try model.exportONNX("model.onnx")
@@ -141,11 +144,12 @@ struct ONNXLayerConverter {
             if layer is InputLayer {
                 throw KerasError.invalidArgument("Model '\(model.name)': input '\(layer.name)' is not among the model's inputs")
             }
-            if let given = node.masks, given.contains(where: { $0 != nil }) {
-                throw KerasError.invalidArgument("Model '\(model.name)': layer '\(layer.name)' (\(layer.className)) is called with a mask, which the ONNX export cannot carry")
-            }
             let ins = try node.inputs.map(value)
-            let inMasks = node.inputs.map(mask)
+            var inMasks = node.inputs.map(mask)
+            if let given = node.masks {
+                // (A config's `mask=` tensors, as Keras writes them: 0/1 values, as booleans.)
+                inMasks = try given.map { m in try m.map { graph.cast(try value($0), to: .bool, scope: layer.name) } }
+            }
             guard inMasks.dropFirst().allSatisfy({ $0 == nil }) else {
                 throw unsupported(layer, "a mask reaches an input other than its first, which the ONNX export cannot carry")
             }

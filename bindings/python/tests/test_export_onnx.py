@@ -247,6 +247,23 @@ def build():
     outs += keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True), merge_mode=None)(x)
     return keras.Model(x, outs)
 """,
+    # Masks reach the recurrent layers as sequence lengths: exact for right-padded sequences.
+    "masked_recurrent": """
+INPUTS = [((6,), "int32", "right_padded"), ((5, 3), "float32", "right_padded")]
+def build():
+    tokens, seq = keras.Input((6,), dtype="int32", name="tokens"), keras.Input((5, 3), name="seq")
+    e = keras.layers.Dropout(0.2)(keras.layers.Embedding(10, 3, mask_zero=True)(tokens))
+    outs = [
+        keras.layers.LSTM(3)(e),
+        keras.layers.GRU(2, return_sequences=True)(e),
+        keras.layers.SimpleRNN(2, return_sequences=True, go_backwards=True)(e),
+        keras.layers.Bidirectional(keras.layers.LSTM(2, return_sequences=True))(e),
+    ]
+    m = keras.layers.Masking()(seq)
+    h = keras.layers.LSTM(3, return_sequences=True)(keras.layers.Dense(3)(m))
+    outs += [m, keras.layers.GRU(2)(h), keras.layers.Bidirectional(keras.layers.GRU(2), merge_mode="sum")(m)]
+    return keras.Model([tokens, seq], outs)
+""",
 }
 
 
@@ -385,9 +402,14 @@ def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_stateful_recurrent_layer_is_refused(tmp_path):
-    """An ONNX graph keeps no state between runs: a stateful layer is refused by name."""
+def test_masks_reach_only_recurrent_layers_and_states_are_not_exported(tmp_path):
+    """A mask reaching a layer other than a recurrent one (through Dense, Activation or dropout)
+    is refused, as is a stateful recurrent layer (an ONNX graph keeps no state between runs)."""
     path = tmp_path / "m.onnx"
+    tokens = sk.Input((6,), dtype="int32")
+    pooled = sk.layers.GlobalAveragePooling1D(name="pool")(sk.layers.Embedding(10, 3, mask_zero=True)(tokens))
+    with pytest.raises(Exception, match="layer 'pool' of class GlobalAveragePooling1D.*mask"):
+        sk.Model(tokens, pooled).export(str(path), format="onnx", verbose=False)
     stateful = sk.Sequential([sk.Input((5, 3), batch_size=2), sk.layers.LSTM(2, stateful=True, name="s")])
     with pytest.raises(Exception, match="layer 's' of class LSTM.*stateful=True"):
         stateful.export(str(path), format="onnx", verbose=False)
