@@ -62,6 +62,7 @@ extension ONNXLayerConverter {
         case "threshold":
             guard let t = a["threshold"], let d = a["default_value"] else { break }
             return op("Where", [op("Greater", [x, c(t)]), x, c(d)])
+        case "sparsemax": return sparsemax(x, axis: try axis(), scope: s)
         case "glu":
             let halves = graph.op("Split", [x], scope: s, outputs: 2, [("axis", .int(try axis()))] + (graph.opset >= 18 ? [("num_outputs", .int(2))] : []))
             return op("Mul", [halves[0], op("Sigmoid", [halves[1]])])
@@ -80,5 +81,25 @@ extension ONNXLayerConverter {
         guard negativeSlope != 0 else { return positive }
         let negative = op("Mul", [op("Relu", [op("Sub", [c(threshold), x])]), c(negativeSlope)])
         return op("Sub", [positive, negative])
+    }
+
+    /// Keras's `sparsemax(x, axis)` as it computes it: with `z` sorted descending, `c` its running
+    /// sum and `r` the positions from 1, the support is `z - (c - 1) / r > 0`, and
+    /// `tau = (sum of c over the support - 1) / its size`; the result is `max(x - tau, 0)`.
+    func sparsemax(_ x: String, axis: Int, scope s: String) -> String {
+        func op(_ type: String, _ ins: [String], _ attributes: [(String, ONNXAttributeValue)] = []) -> String {
+            graph.op1(type, ins, scope: s, attributes)
+        }
+        func c(_ v: Float) -> String { graph.scalar("\(s)/sparsemax_c", v) }
+        let size = graph.slice(op("Shape", [x]), starts: [axis], ends: [axis == -1 ? Int(Int64.max) : axis + 1], axes: [0], scope: s)
+        let sorted = graph.op("TopK", [x, size], scope: s, outputs: 2, [("axis", .int(axis)), ("largest", .int(1)), ("sorted", .int(1))])[0]
+        let along = graph.int64s("\(s)/axis", [axis], shape: [])
+        let running = op("CumSum", [sorted, along])
+        let positions = op("CumSum", [op("Pow", [sorted, c(0)]), along])
+        let support = op("Greater", [op("Sub", [sorted, op("Div", [op("Sub", [running, c(1)]), positions])]), c(0)])
+        let count = graph.reduce("ReduceSum", graph.cast(support, to: .float, scope: s), axes: [axis], keepdims: true, scope: s)
+        let total = graph.reduce("ReduceSum", op("Where", [support, running, c(0)]), axes: [axis], keepdims: true, scope: s)
+        let tau = op("Div", [op("Sub", [total, c(1)]), count])
+        return op("Relu", [op("Sub", [x, tau])])
     }
 }

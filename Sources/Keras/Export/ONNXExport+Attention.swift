@@ -15,12 +15,12 @@ extension ONNXLayerConverter {
         return y
     }
 
-    func multiHeadAttention(_ l: MultiHeadAttention, node: GraphNode, inputs: [String]) throws -> [String] {
+    func multiHeadAttention(_ l: MultiHeadAttention, inShapes: [[Int?]], inputs: [String]) throws -> [String] {
         let s = l.name
         guard type(of: l) == MultiHeadAttention.self, l.keyValueHeads == l.numHeads, !l.useGate, l.slidingWindow == nil else {
             throw unsupported(l, "only plain multi-head attention (no grouped heads, gate or sliding window) has an ONNX form here")
         }
-        guard node.inputs.allSatisfy({ $0.shape.count == 3 }), l.builtAxes == nil || l.builtAxes == [1] else {
+        guard inShapes.allSatisfy({ $0.count == 3 }), l.builtAxes == nil || l.builtAxes == [1] else {
             throw unsupported(l, "only inputs of rank 3 attended over their second axis have an ONNX form here")
         }
         guard let queryDense = l.queryDense, let keyDense = l.keyDense, let valueDense = l.valueDense,
@@ -29,7 +29,7 @@ extension ONNXLayerConverter {
               valueDense.equation == "abc,cde->abde", outputDense.equation == "abcd,cde->abe" else {
             throw unsupported(l, "its projections are not those of attention over rank-3 inputs")
         }
-        guard inputs.count == 2 || inputs.count == 3, let t = node.inputs[0].shape[1], let sLen = node.inputs[1].shape[1] else {
+        guard inputs.count == 2 || inputs.count == 3, inShapes.count >= 2, let t = inShapes[0][1], let sLen = inShapes[1][1] else {
             throw unsupported(l, "it needs [query, value] or [query, value, key] of known lengths")
         }
         let query = inputs[0], value = inputs[1], key = inputs.count == 3 ? inputs[2] : inputs[1]
@@ -39,7 +39,7 @@ extension ONNXLayerConverter {
             let split = graph.op1("Reshape", [x, graph.int64s("\(s)/shape", [0, length, h, width])], scope: s)
             return graph.transpose(split, [0, 2, 1, 3], scope: s)
         }
-        func width(_ i: Int) -> Int { node.inputs[min(i, node.inputs.count - 1)].shape[2] ?? 0 }
+        func width(_ i: Int) -> Int { inShapes[min(i, inShapes.count - 1)][2] ?? 0 }
         let q = heads(try projection(queryDense, query, rows: width(0), layer: l), width: kd, length: t)
         let k = heads(try projection(keyDense, key, rows: width(inputs.count == 3 ? 2 : 1), layer: l), width: kd, length: sLen)
         let v = heads(try projection(valueDense, value, rows: width(1), layer: l), width: vd, length: sLen)

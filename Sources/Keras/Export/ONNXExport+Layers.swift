@@ -1,12 +1,17 @@
 /// The ONNX form of each covered layer (Keras's inference call: dropout and noise are the
 /// identity, BatchNormalization uses its moving statistics).
 extension ONNXLayerConverter {
-    /// The values of one layer call's outputs.
-    func convert(_ layer: Layer, node: GraphNode, inputs: [String]) throws -> [String] {
+    /// The values of one layer call's outputs, given its inputs' values and shapes and the mask
+    /// its first input carries (a boolean `(batch, time)` value, or nil).
+    func convert(_ layer: Layer, inShapes: [[Int?]], outShapes: [[Int?]], inputs: [String], mask: String? = nil) throws -> [String] {
         let s = layer.name
-        let inShapes = node.inputs.map(\.shape)
         guard let x = inputs.first, let shape = inShapes.first else { throw unsupported(layer, "it was called on no inputs") }
+        if mask != nil && !(layer is RNN || layer is Bidirectional || Self.passesMask(layer)) {
+            throw unsupported(layer, "its input carries a mask (from Embedding(mask_zero=True) or Masking), which the ONNX export carries only into LSTM, GRU, SimpleRNN and Bidirectional layers (through Dense, Activation and dropout layers)")
+        }
         switch layer {
+        case let m as Model:
+            return try convert(m, inputs: inputs)
         case is Dropout, is SpatialDropout1D, is SpatialDropout2D, is SpatialDropout3D, is GaussianNoise,
              is GaussianDropout, is AlphaDropout, is ActivityRegularization, is IdentityLayer:
             return [x]
@@ -29,7 +34,6 @@ extension ONNXLayerConverter {
             return [try layerNormalization(l, x: graph.float(x, scope: s), shape: shape)]
         case let l as Embedding:
             guard l.quantizationMode == nil else { throw unsupported(l, "a quantized table has no ONNX form here") }
-            guard !l.maskZero else { throw unsupported(l, "mask_zero=True makes a mask, which the ONNX export cannot carry") }
             guard let table = l.embeddings else { throw unsupported(l, "it is not built") }
             return [graph.op1("Gather", [graph.constant("\(s)/embeddings", table.storedValue), graph.indices(x, scope: s)], scope: s, [("axis", .int(0))])]
         case let l as Rescaling:
@@ -48,8 +52,9 @@ extension ONNXLayerConverter {
             if l.dataFormat == .channelsFirst && shape.count > 2 { y = graph.transpose(y, [0] + Array(2..<shape.count) + [1], scope: s) }
             return [graph.op1("Flatten", [y], scope: s, [("axis", .int(1))])]
         case is Reshape:
-            let out = node.outputShape.dropFirst()
-            guard out.allSatisfy({ $0 != nil }) else { throw unsupported(layer, "its output shape \(formatShape(node.outputShape)) is not known") }
+            let outShape = outShapes.first ?? []
+            let out = outShape.dropFirst()
+            guard out.allSatisfy({ $0 != nil }) else { throw unsupported(layer, "its output shape \(formatShape(outShape)) is not known") }
             return [graph.op1("Reshape", [x, graph.int64s("\(s)/shape", [-1] + out.compactMap { $0 })], scope: s)]
         case let l as Permute:
             return [graph.transpose(x, [0] + l.dims, scope: s)]
@@ -73,9 +78,29 @@ extension ONNXLayerConverter {
         case is Add, is Subtract, is Multiply, is Average, is Maximum, is Minimum, is Concatenate:
             return [try merge(layer, inputs.map { graph.float($0, scope: s) }, rank: shape.count)]
         case let l as RNN:
-            return try recurrent(l, node: node, x: graph.float(x, scope: s))
+            return try recurrent(l, inputCount: inputs.count, x: graph.float(x, scope: s), mask: mask)
+        case let l as Bidirectional:
+            return try bidirectional(l, inputCount: inputs.count, x: graph.float(x, scope: s), mask: mask)
+        case let l as TimeDistributed:
+            return [try timeDistributed(l, x: x, shape: shape)]
         case let l as MultiHeadAttention:
-            return try multiHeadAttention(l, node: node, inputs: inputs.map { graph.float($0, scope: s) })
+            return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) })
+        case let l as BaseDepthwiseConv:
+            return [try depthwiseConvolution(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as OperationLayer:
+            return [try maskOperation(l, inputs: inputs)]
+        case let l as Masking:
+            let xf = graph.float(x, scope: s)
+            return [graph.op1("Mul", [xf, maskingKeep(l, xf)], scope: s)]
+        case let l as RepeatVector:
+            let tiled = graph.int64s("\(s)/repeats", [1, l.n, 1])
+            return [graph.op1("Tile", [graph.unsqueeze(x, axes: [1], scope: s), tiled], scope: s)]
+        case let l as BaseCropping:
+            return [cropping(l, x: x, rank: shape.count)]
+        case let l as BaseZeroPadding:
+            return [graph.op1("Pad", [graph.float(x, scope: s), graph.int64s("\(s)/pads", l.allAxes.map(\.before) + l.allAxes.map(\.after))], scope: s)]
+        case let l as BaseUpSampling:
+            return [try upSampling(l, x: graph.float(x, scope: s), rank: shape.count)]
         default:
             throw unsupported(layer)
         }
@@ -101,16 +126,16 @@ extension ONNXLayerConverter {
     }
 
     /// Keras's (batch, spatial..., channels) to ONNX's (batch, channels, spatial...) and back.
-    private func channelsFirst(_ x: String, rank: Int, scope: String) -> String {
+    func channelsFirst(_ x: String, rank: Int, scope: String) -> String {
         graph.transpose(x, [0, rank - 1] + Array(1..<(rank - 1)), scope: scope)
     }
 
-    private func channelsLast(_ x: String, rank: Int, scope: String) -> String {
+    func channelsLast(_ x: String, rank: Int, scope: String) -> String {
         graph.transpose(x, [0] + Array(2..<rank) + [1], scope: scope)
     }
 
     /// The ONNX `pads` (all begins, then all ends) of Keras's padding for static spatial sizes.
-    private func pads(_ padding: ConvPadding, spatial: [Int?], kernel: [Int], strides: [Int], dilation: [Int],
+    func pads(_ padding: ConvPadding, spatial: [Int?], kernel: [Int], strides: [Int], dilation: [Int],
                       layer: Layer) throws -> [Int] {
         let n = kernel.count
         guard n > 0, spatial.count == n, strides.count == n, dilation.count == n, strides.allSatisfy({ $0 > 0 }) else {
@@ -133,22 +158,92 @@ extension ONNXLayerConverter {
         }
     }
 
+    /// An ONNX `Conv` (or `ConvTranspose`) node over a channels-first `x`, with its kernel
+    /// already in ONNX's layout.
+    private func convNode(_ opType: String, _ x: String, kernel: Tensor, bias: Tensor?, name: String,
+                          _ attributes: [(String, ONNXAttributeValue)], scope s: String) -> String {
+        var ins = [x, graph.constant("\(s)/\(name)", kernel)]
+        if let bias { ins.append(graph.constant("\(s)/bias", bias)) }
+        return graph.op1(opType, ins, scope: s, attributes)
+    }
+
+    /// Keras's kernel `(k..., a, b)` as ONNX's `(b, a, k...)`.
+    private func onnxKernel(_ k: Tensor) throws -> Tensor {
+        try Ops.transpose(k, [k.rank - 1, k.rank - 2] + Array(0..<(k.rank - 2)))
+    }
+
     private func convolution(_ l: BaseConv, x: String, shape: [Int?]) throws -> String {
         let s = l.name, rank = shape.count
-        guard !type(of: l).isTransposed else { throw unsupported(l) }
         guard let kernel = l.kernel, kernel.storedValue.rank == rank, rank >= 3 else { throw unsupported(l, "it is not built for an input of shape \(formatShape(shape))") }
         let last = l.dataFormat == .channelsLast
         let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
-        // Keras (k..., in / groups, filters) -> ONNX (filters, in / groups, k...).
-        let k = kernel.storedValue
-        let w = try Ops.transpose(k, [k.rank - 1, k.rank - 2] + Array(0..<(k.rank - 2)))
-        var ins = [last ? channelsFirst(x, rank: rank, scope: s) : x, graph.constant("\(s)/kernel", w)]
-        if let bias = l.bias { ins.append(graph.constant("\(s)/bias", bias.storedValue)) }
-        let p = try pads(l.padding, spatial: spatial, kernel: l.kernelSize, strides: l.strides, dilation: l.dilationRate, layer: l)
-        var y = graph.op1("Conv", ins, scope: s, [
+        let input = last ? channelsFirst(x, rank: rank, scope: s) : x
+        var attributes: [(String, ONNXAttributeValue)] = [
             ("kernel_shape", .ints(l.kernelSize)), ("strides", .ints(l.strides)), ("dilations", .ints(l.dilationRate)),
-            ("group", .int(l.groups)), ("pads", .ints(p)),
-        ])
+        ]
+        var y: String
+        if type(of: l).isTransposed {
+            // Keras (k..., filters, in) -> ONNX (in, filters, k...).
+            let (begins, ends, extra) = try transposedPads(l, spatial: spatial)
+            attributes += [("pads", .ints(begins + ends)), ("output_padding", .ints(extra))]
+            y = convNode("ConvTranspose", input, kernel: try onnxKernel(kernel.storedValue), bias: l.bias?.storedValue,
+                         name: "kernel", attributes, scope: s)
+        } else {
+            // Keras (k..., in / groups, filters) -> ONNX (filters, in / groups, k...).
+            let p = try pads(l.padding, spatial: spatial, kernel: l.kernelSize, strides: l.strides, dilation: l.dilationRate, layer: l)
+            attributes += [("group", .int(l.groups)), ("pads", .ints(p))]
+            y = convNode("Conv", input, kernel: try onnxKernel(kernel.storedValue), bias: l.bias?.storedValue, name: "kernel", attributes, scope: s)
+        }
+        if last { y = channelsLast(y, rank: rank, scope: s) }
+        return try activation(l.activationFunction, y, layer: l)
+    }
+
+    /// ConvTranspose's `pads` (begins, ends) and `output_padding` for Keras's output length and
+    /// leading crop (``Ops/transposeLength``): ONNX's uncropped output is `(n - 1)·s + (k - 1)·d + 1`;
+    /// what Keras keeps beyond it at the end is output padding. Neither depends on `n`.
+    private func transposedPads(_ l: BaseConv, spatial: [Int?]) throws -> ([Int], [Int], [Int]) {
+        let axes = spatial.count
+        guard l.kernelSize.count == axes, l.strides.count == axes, l.dilationRate.count == axes, (l.outputPadding?.count ?? axes) == axes else {
+            throw unsupported(l, "its window \(l.kernelSize) does not fit the spatial sizes \(spatial)")
+        }
+        var begins: [Int] = [], ends: [Int] = [], extra: [Int] = []
+        for a in spatial.indices {
+            let n = spatial[a] ?? 1, k = l.kernelSize[a], stride = l.strides[a], d = l.dilationRate[a]
+            guard let (out, before) = Ops.transposeLength(n, window: k, stride: stride, dilation: d, padding: l.padding,
+                                                          outputPadding: l.outputPadding?[a]) else {
+                throw unsupported(l, "padding \"\(l.padding.rawValue)\" has no transposed form")
+            }
+            let end = (n - 1) * stride + (k - 1) * d + 1 - before - out
+            begins.append(before)
+            ends.append(Swift.max(end, 0))
+            extra.append(Swift.max(-end, 0))
+        }
+        return (begins, ends, extra)
+    }
+
+    /// DepthwiseConv1D/2D as a `Conv` with one group per input channel (output channel
+    /// `c · depth_multiplier + m`), and SeparableConv1D/2D as that followed by a 1×1 `Conv`.
+    private func depthwiseConvolution(_ l: BaseDepthwiseConv, x: String, shape: [Int?]) throws -> String {
+        let s = l.name, rank = shape.count, n = rank - 2
+        guard let k = l.depthwiseKernel?.storedValue, k.rank == rank, n >= 1 else {
+            throw unsupported(l, "it is not built for an input of shape \(formatShape(shape))")
+        }
+        let last = l.dataFormat == .channelsLast
+        let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
+        let channels = k.shape[n]
+        // Keras (k..., in, multiplier) -> (k..., 1, in · multiplier) -> ONNX (in · multiplier, 1, k...).
+        let depthwise = try onnxKernel(try Ops.reshape(k, Array(k.shape.prefix(n)) + [1, channels * k.shape[n + 1]]))
+        let p = try pads(l.padding, spatial: spatial, kernel: l.kernelSize, strides: l.strides, dilation: l.dilationRate, layer: l)
+        var y = convNode("Conv", last ? channelsFirst(x, rank: rank, scope: s) : x, kernel: depthwise,
+                         bias: l.pointwiseKernel == nil ? l.bias?.storedValue : nil, name: "depthwise_kernel", [
+                            ("kernel_shape", .ints(l.kernelSize)), ("strides", .ints(l.strides)),
+                            ("dilations", .ints(l.dilationRate)), ("group", .int(channels)), ("pads", .ints(p)),
+                         ], scope: s)
+        if let pointwise = l.pointwiseKernel?.storedValue {
+            let ones = Array(repeating: 1, count: n)
+            y = convNode("Conv", y, kernel: try onnxKernel(pointwise), bias: l.bias?.storedValue, name: "pointwise_kernel",
+                         [("kernel_shape", .ints(ones)), ("pads", .ints(Array(repeating: 0, count: 2 * n)))], scope: s)
+        }
         if last { y = channelsLast(y, rank: rank, scope: s) }
         return try activation(l.activationFunction, y, layer: l)
     }

@@ -26,13 +26,16 @@ extension ONNXLayerConverter {
         return out
     }
 
-    func recurrent(_ l: RNN, node: GraphNode, x: String) throws -> [String] {
+    /// The outputs of `l` over `x` (time steps beyond each row's mask length are Keras's masked
+    /// steps); `timeReversed` gives the sequence output in the reverse of Keras's order (what
+    /// Bidirectional merges).
+    func recurrent(_ l: RNN, inputCount: Int, x: String, mask: String?, timeReversed: Bool = false) throws -> [String] {
         let s = l.name
         guard let cell = l.builtInCell, let kernel = cell.kernel?.storedValue, let recurrent = cell.recurrentKernel?.storedValue else {
             throw unsupported(l, "only LSTM, GRU and SimpleRNN (and RNN over their cells) have an ONNX form here")
         }
         guard !l.stateful else { throw unsupported(l, "stateful=True keeps states between calls, which an ONNX graph does not") }
-        guard node.inputs.count == 1 else { throw unsupported(l, "initial states given as inputs are not exported") }
+        guard inputCount == 1 else { throw unsupported(l, "initial states given as inputs are not exported") }
         guard kernel.rank == 2, recurrent.rank == 2 else { throw unsupported(l, "its kernels are not matrices") }
         let units = cell.units, inputDim = kernel.shape[0]
         let (opType, order): (String, [Int])
@@ -92,15 +95,21 @@ extension ONNXLayerConverter {
         let b = graph.constant("\(s)/B", inputBias + recurrentBias, shape: [1, 2 * blocks * units])
         // Keras is batch-major, ONNX's operators (layout 0) time-major.
         let timeMajor = graph.transpose(x, [1, 0, 2], scope: s)
-        let outs = graph.op(opType, [timeMajor, w, r, b], scope: s, outputs: opType == "LSTM" ? 3 : 2, attributes)
+        var ins = [timeMajor, w, r, b]
+        if let mask { ins.append(sequenceLengths(mask, scope: s)) }
+        let outs = graph.op(opType, ins, scope: s, outputs: opType == "LSTM" ? 3 : 2, attributes)
         var results: [String] = []
         if l.returnSequences {
-            // Y: (time, 1, batch, units).
+            // Y: (time, 1, batch, units), zero past each row's length.
             var y = graph.transpose(graph.squeeze(outs[0], axes: [1], scope: s), [1, 0, 2], scope: s)
-            if l.goBackwards {
+            if let mask, !l.zeroOutputForMask, !l.goBackwards {
+                // Keras repeats the previous output over masked steps: the last one, after them all.
+                let last = graph.unsqueeze(graph.squeeze(outs[1], axes: [0], scope: s), axes: [1], scope: s)
+                y = graph.op1("Where", [graph.unsqueeze(mask, axes: [2], scope: s), y, last], scope: s)
+            }
+            if l.goBackwards != timeReversed {
                 // Keras gives the outputs in the order it read them (last time step first).
-                y = graph.op1("Slice", [y, graph.int64s("\(s)/starts", [-1]), graph.int64s("\(s)/ends", [Int(Int64.min)]),
-                                        graph.int64s("\(s)/axes", [1]), graph.int64s("\(s)/steps", [-1])], scope: s)
+                y = graph.slice(y, starts: [-1], ends: [Int(Int64.min)], axes: [1], steps: [-1], scope: s)
             }
             results.append(y)
         } else {
@@ -111,5 +120,24 @@ extension ONNXLayerConverter {
             if opType == "LSTM" { results.append(graph.squeeze(outs[2], axes: [0], scope: s)) }
         }
         return results
+    }
+
+    /// Bidirectional: its forward and backward layers as two operators, the backward sequence
+    /// put back in time order, merged as `merge_mode` says; then the forward states, then the
+    /// backward ones.
+    func bidirectional(_ l: Bidirectional, inputCount: Int, x: String, mask: String?) throws -> [String] {
+        let s = l.name
+        let forward = try recurrent(l.forwardLayer, inputCount: inputCount, x: x, mask: mask)
+        let backward = try recurrent(l.backwardLayer, inputCount: inputCount, x: x, mask: mask, timeReversed: l.returnSequences)
+        guard let y = forward.first, let yr = backward.first else { throw unsupported(l, "its layers wrote no outputs") }
+        let merged: [String]
+        switch l.mergeMode {
+        case .concat: merged = [graph.op1("Concat", [y, yr], scope: s, [("axis", .int(-1))])]
+        case .sum: merged = [graph.op1("Add", [y, yr], scope: s)]
+        case .mul: merged = [graph.op1("Mul", [y, yr], scope: s)]
+        case .ave: merged = [graph.op1("Mul", [graph.op1("Add", [y, yr], scope: s), graph.scalar("\(s)/half", 0.5)], scope: s)]
+        case nil: merged = [y, yr]
+        }
+        return merged + forward.dropFirst() + backward.dropFirst()
     }
 }

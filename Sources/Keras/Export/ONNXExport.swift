@@ -28,6 +28,9 @@ extension Model {
     /// dynamic batch dimension `batch` (other unknown dimensions `dim_<input>_<axis>`); the
     /// outputs are `output_0`, `output_1`, ... in the order of `model.outputs`. A model holding a
     /// layer with no ONNX form is refused, naming the layer and its class, and no file is written.
+    /// Masks (Embedding's `mask_zero`, Masking) reach LSTM, GRU, SimpleRNN and Bidirectional as
+    /// ONNX's `sequence_lens`, which gives Keras's result for right-padded sequences; a mask
+    /// reaching another layer, and a stateful recurrent layer, are refused.
     ///
     /// ```swift
     /// try model.exportONNX("model.onnx")
@@ -116,14 +119,20 @@ extension Model {
 struct ONNXLayerConverter {
     let graph: ONNXGraphBuilder
 
-    /// The values of a model's outputs, given the values of its inputs.
+    /// The values of a model's outputs, given the values of its inputs. Masks (Embedding's
+    /// `mask_zero`, Masking) are carried as boolean values beside the outputs that hold them.
     func convert(_ model: Model, inputs: [String]) throws -> [String] {
         var values: [ObjectIdentifier: [String]] = [:]   // node -> its output values
+        var masks: [ObjectIdentifier: [String?]] = [:]   // node -> its outputs' masks
         func value(_ t: KerasTensor) throws -> String {
             guard let node = t.node, let outs = values[ObjectIdentifier(node)], t.tensorIndex < outs.count else {
                 throw KerasError.invalidState("Model '\(model.name)': tensor '\(t.name)' is used before it is computed")
             }
             return outs[t.tensorIndex]
+        }
+        func mask(_ t: KerasTensor) -> String? {
+            guard let node = t.node, let m = masks[ObjectIdentifier(node)], t.tensorIndex < m.count else { return nil }
+            return m[t.tensorIndex]
         }
         for (i, input) in model.inputs.enumerated() {
             guard let node = input.node, i < inputs.count else { continue }
@@ -135,19 +144,22 @@ struct ONNXLayerConverter {
             if layer is InputLayer {
                 throw KerasError.invalidArgument("Model '\(model.name)': input '\(layer.name)' is not among the model's inputs")
             }
-            if let masks = node.masks, masks.contains(where: { $0 != nil }) {
-                throw KerasError.invalidArgument("Model '\(model.name)': layer '\(layer.name)' (\(layer.className)) is called with a mask, which the ONNX export cannot carry")
-            }
             let ins = try node.inputs.map(value)
-            if let inner = layer as? Model {
-                values[ObjectIdentifier(node)] = try convert(inner, inputs: ins)
-                continue
+            var inMasks = node.inputs.map(mask)
+            if let given = node.masks {
+                // (A config's `mask=` tensors, as Keras writes them: 0/1 values, as booleans.)
+                inMasks = try given.map { m in try m.map { graph.cast(try value($0), to: .bool, scope: layer.name) } }
             }
-            let outs = try convert(layer, node: node, inputs: ins)
+            guard inMasks.dropFirst().allSatisfy({ $0 == nil }) else {
+                throw unsupported(layer, "a mask reaches an input other than its first, which the ONNX export cannot carry")
+            }
+            let inMask = inMasks.first ?? nil
+            let outs = try convert(layer, inShapes: node.inputs.map(\.shape), outShapes: node.outputShapes, inputs: ins, mask: inMask)
             guard outs.count == node.outputShapes.count else {
                 throw KerasError.invalidState("Layer '\(layer.name)' (\(layer.className)): the ONNX export wrote \(outs.count) outputs for \(node.outputShapes.count)")
             }
             values[ObjectIdentifier(node)] = outs
+            if let x = ins.first { masks[ObjectIdentifier(node)] = outputMasks(layer, input: x, mask: inMask, count: outs.count) }
         }
         return try model.outputs.map(value)
     }

@@ -57,10 +57,10 @@ final class ONNXGraphBuilder {
     /// A float32 scalar initializer.
     func scalar(_ name: String, _ value: Float) -> String { constant(name, [value], shape: []) }
 
-    /// An int64 initializer (shapes, axes).
-    func int64s(_ name: String, _ values: [Int]) -> String {
+    /// An int64 initializer (shapes, axes), 1-D unless `shape` is given (`[]`: a scalar).
+    func int64s(_ name: String, _ values: [Int], shape: [Int]? = nil) -> String {
         let unique = uniqueName(name)
-        initializers.append(ONNXTensor(name: unique, dims: [values.count], int64s: values))
+        initializers.append(ONNXTensor(name: unique, dims: shape ?? [values.count], int64s: values))
         setType(unique, .int64)
         return unique
     }
@@ -71,15 +71,13 @@ final class ONNXGraphBuilder {
     /// `x` as float32 (Keras casts a layer's inputs to its compute dtype).
     func float(_ x: String, scope: String) -> String {
         guard type(of: x) != .float else { return x }
-        return op1("Cast", [x], scope: scope, [("to", .int(ONNXDataType.float.rawValue))])
+        return cast(x, to: .float, scope: scope)
     }
 
     /// `x` as int64 indices.
     func indices(_ x: String, scope: String) -> String {
         guard type(of: x) != .int64 else { return x }
-        let y = op1("Cast", [x], scope: scope, [("to", .int(ONNXDataType.int64.rawValue))])
-        setType(y, .int64)
-        return y
+        return cast(x, to: .int64, scope: scope)
     }
 
     func transpose(_ x: String, _ perm: [Int], scope: String) -> String {
@@ -88,6 +86,24 @@ final class ONNXGraphBuilder {
 
     func squeeze(_ x: String, axes: [Int], scope: String) -> String {
         op1("Squeeze", [x, int64s("\(scope)/axes", axes)], scope: scope)
+    }
+
+    func unsqueeze(_ x: String, axes: [Int], scope: String) -> String {
+        op1("Unsqueeze", [x, int64s("\(scope)/axes", axes)], scope: scope)
+    }
+
+    /// `x[starts:ends:steps]` along `axes` (ends past the size clamp, as in numpy).
+    func slice(_ x: String, starts: [Int], ends: [Int], axes: [Int], steps: [Int]? = nil, scope: String) -> String {
+        var ins = [x, int64s("\(scope)/starts", starts), int64s("\(scope)/ends", ends), int64s("\(scope)/axes", axes)]
+        if let steps { ins.append(int64s("\(scope)/steps", steps)) }
+        return op1("Slice", ins, scope: scope)
+    }
+
+    /// `x` as `type` (the value's type is recorded).
+    func cast(_ x: String, to type: ONNXDataType, scope: String) -> String {
+        let y = op1("Cast", [x], scope: scope, [("to", .int(type.rawValue))])
+        setType(y, type)
+        return y
     }
 
     /// ReduceMean / ReduceMax / ReduceSum over `axes`: the axes are an attribute before opset 18

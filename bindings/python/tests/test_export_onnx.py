@@ -154,6 +154,116 @@ def build():
     causal = keras.layers.MultiHeadAttention(3, 2, use_bias=False)(q, q, use_causal_mask=True)
     return keras.Model([q, v], [cross, scores, keras.layers.LayerNormalization()(keras.layers.Add()([causal, q]))])
 """,
+    "transposed_depthwise_separable_2d": """
+INPUTS = [((6, 5, 3), "float32")]
+def build():
+    x = keras.Input((6, 5, 3))
+    outs = [
+        keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu")(x),
+        keras.layers.Conv2DTranspose(2, (2, 3), strides=(2, 1), output_padding=(1, 0))(x),
+        keras.layers.Conv2DTranspose(3, 2, strides=3)(x),
+        keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same", output_padding=1)(x),
+        keras.layers.Conv2DTranspose(2, 2, dilation_rate=2, padding="same")(x),
+        keras.layers.DepthwiseConv2D(2, depth_multiplier=2, padding="same", activation="tanh")(x),
+        keras.layers.DepthwiseConv2D((3, 2), strides=(2, 1), dilation_rate=1, use_bias=False)(x),
+        keras.layers.SeparableConv2D(4, 3, strides=2, depth_multiplier=2, padding="same")(x),
+        keras.layers.Conv2DTranspose(2, 2, strides=2, data_format="channels_first")(x),
+        keras.layers.DepthwiseConv2D(2, data_format="channels_first")(x),
+    ]
+    return keras.Model(x, outs)
+""",
+    "transposed_depthwise_separable_1d": """
+INPUTS = [((7, 3), "float32")]
+def build():
+    x = keras.Input((7, 3))
+    return keras.Model(x, [
+        keras.layers.Conv1DTranspose(2, 3, strides=2)(x),
+        keras.layers.Conv1DTranspose(3, 4, strides=3, padding="same", output_padding=2)(x),
+        keras.layers.DepthwiseConv1D(3, depth_multiplier=2, strides=2)(x),
+        keras.layers.SeparableConv1D(4, 2, dilation_rate=2, padding="same", activation="relu")(x),
+    ])
+""",
+    "conv3d_pooling_reshaping": """
+INPUTS = [((4, 5, 4, 2), "float32")]
+def build():
+    return keras.Sequential([
+        keras.Input((4, 5, 4, 2)),
+        keras.layers.Conv3D(3, 2, padding="same", activation="relu"),
+        keras.layers.ZeroPadding3D(((1, 0), (0, 1), (1, 1))),
+        keras.layers.MaxPooling3D(2),
+        keras.layers.Conv3DTranspose(2, 2, strides=2),
+        keras.layers.Cropping3D(((1, 0), (0, 1), (1, 2))),
+        keras.layers.UpSampling3D((1, 2, 1)),
+        keras.layers.AveragePooling3D(2, padding="same"),
+        keras.layers.GlobalAveragePooling3D(),
+    ])
+""",
+    "cropping_padding_upsampling_repeat": """
+INPUTS = [((6, 5, 2), "float32")]
+def build():
+    x = keras.Input((6, 5, 2))
+    seq = keras.layers.Reshape((30, 2))(x)
+    return keras.Model(x, [
+        keras.layers.Cropping2D(((1, 2), (0, 1)))(x),
+        keras.layers.ZeroPadding2D(((1, 0), (2, 1)))(x),
+        keras.layers.UpSampling2D((2, 3))(x),
+        keras.layers.UpSampling2D(2, interpolation="bilinear")(x),
+        keras.layers.Cropping2D(((1, 1), (0, 1)), data_format="channels_first")(x),
+        keras.layers.ZeroPadding2D(1, data_format="channels_first")(x),
+        keras.layers.UpSampling2D(2, data_format="channels_first", interpolation="bilinear")(x),
+        keras.layers.Cropping1D((2, 3))(seq),
+        keras.layers.ZeroPadding1D(2)(seq),
+        keras.layers.UpSampling1D(3)(seq),
+        keras.layers.RepeatVector(3)(keras.layers.Flatten()(x)),
+    ])
+""",
+    "sparsemax": """
+INPUTS = [((5,), "float32")]
+def build():
+    x = keras.Input((5,))
+    return keras.Model(x, [keras.layers.Dense(6, activation="sparsemax")(x), keras.layers.Activation("sparsemax")(x)])
+""",
+    "time_distributed": """
+INPUTS = [((4, 6), "float32"), ((3, 5, 4, 2), "float32")]
+def build():
+    x, images = keras.Input((4, 6), name="x"), keras.Input((3, 5, 4, 2), name="images")
+    conv = keras.layers.TimeDistributed(keras.layers.Conv2D(2, 2))(images)
+    return keras.Model([x, images], [
+        keras.layers.TimeDistributed(keras.layers.Dense(3, activation="relu"))(x),
+        keras.layers.TimeDistributed(keras.layers.Flatten())(conv),
+        keras.layers.TimeDistributed(keras.layers.Conv2D(3, 3, padding="same"))(images),
+    ])
+""",
+    "bidirectional": """
+INPUTS = [((5, 3), "float32")]
+def build():
+    x = keras.Input((5, 3))
+    outs = [
+        keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True))(x),
+        keras.layers.Bidirectional(keras.layers.GRU(2), merge_mode="sum")(x),
+        keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_sequences=True), merge_mode="mul")(x),
+        keras.layers.Bidirectional(keras.layers.GRU(2, return_sequences=True, reset_after=False), merge_mode="ave")(x),
+    ]
+    outs += keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True), merge_mode=None)(x)
+    return keras.Model(x, outs)
+""",
+    # Masks reach the recurrent layers as sequence lengths: exact for right-padded sequences.
+    "masked_recurrent": """
+INPUTS = [((6,), "int32", "right_padded"), ((5, 3), "float32", "right_padded")]
+def build():
+    tokens, seq = keras.Input((6,), dtype="int32", name="tokens"), keras.Input((5, 3), name="seq")
+    e = keras.layers.Dropout(0.2)(keras.layers.Embedding(10, 3, mask_zero=True)(tokens))
+    outs = [
+        keras.layers.LSTM(3)(e),
+        keras.layers.GRU(2, return_sequences=True)(e),
+        keras.layers.SimpleRNN(2, return_sequences=True, go_backwards=True)(e),
+        keras.layers.Bidirectional(keras.layers.LSTM(2, return_sequences=True))(e),
+    ]
+    m = keras.layers.Masking()(seq)
+    h = keras.layers.LSTM(3, return_sequences=True)(keras.layers.Dense(3)(m))
+    outs += [m, keras.layers.GRU(2)(h), keras.layers.Bidirectional(keras.layers.GRU(2), merge_mode="sum")(m)]
+    return keras.Model([tokens, seq], outs)
+""",
 }
 
 
@@ -172,9 +282,20 @@ def _drawn_weights(model, seed):
 
 
 def _inputs(spec, batch, seed):
+    """Per input spec `(shape, dtype)` or `(shape, dtype, "right_padded")`: drawn values; a
+    right-padded input has each row's steps after a drawn length (at least 1) all 0."""
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 10, size=(batch,) + shape).astype(dtype) if dtype.startswith("int")
-            else rng.normal(size=(batch,) + shape).astype(dtype) for shape, dtype in spec]
+    out = []
+    for shape, dtype, *how in spec:
+        if dtype.startswith("int"):
+            x = rng.integers(1 if how else 0, 10, size=(batch,) + shape).astype(dtype)
+        else:
+            x = rng.normal(size=(batch,) + shape).astype(dtype)
+        if how:
+            for row, length in zip(x, rng.integers(1, shape[0] + 1, size=batch)):
+                row[length:] = 0
+        out.append(x)
+    return out
 
 
 def _as_list(y):
@@ -268,15 +389,30 @@ def test_verbose_prints_the_path(tmp_path, capsys):
 
 def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
     x = sk.Input((4, 3))
-    y = sk.layers.Conv1DTranspose(2, 3, name="upsample")(x)
+    y = sk.layers.UnitNormalization(name="unit")(x)
     model = sk.Model(x, sk.layers.Dense(1)(y))
     path = tmp_path / "m.onnx"
-    with pytest.raises(Exception, match="layer 'upsample' of class Conv1DTranspose"):
+    with pytest.raises(Exception, match="layer 'unit' of class UnitNormalization"):
         model.export(str(path), format="onnx", verbose=False)
     assert not path.exists() and os.listdir(tmp_path) == []
-    custom = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, activation="sparsemax", name="sparse")])
-    with pytest.raises(Exception, match="layer 'sparse' of class Dense.*'sparsemax'"):
+    custom = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, activation="hard_silu", name="d"),
+                            sk.layers.Dense(2, activation=lambda z: z, name="custom")])
+    with pytest.raises(Exception, match="layer 'custom' of class Dense.*activation"):
         custom.export(str(path), format="onnx", verbose=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_masks_reach_only_recurrent_layers_and_states_are_not_exported(tmp_path):
+    """A mask reaching a layer other than a recurrent one (through Dense, Activation or dropout)
+    is refused, as is a stateful recurrent layer (an ONNX graph keeps no state between runs)."""
+    path = tmp_path / "m.onnx"
+    tokens = sk.Input((6,), dtype="int32")
+    pooled = sk.layers.GlobalAveragePooling1D(name="pool")(sk.layers.Embedding(10, 3, mask_zero=True)(tokens))
+    with pytest.raises(Exception, match="layer 'pool' of class GlobalAveragePooling1D.*mask"):
+        sk.Model(tokens, pooled).export(str(path), format="onnx", verbose=False)
+    stateful = sk.Sequential([sk.Input((5, 3), batch_size=2), sk.layers.LSTM(2, stateful=True, name="s")])
+    with pytest.raises(Exception, match="layer 's' of class LSTM.*stateful=True"):
+        stateful.export(str(path), format="onnx", verbose=False)
     assert os.listdir(tmp_path) == []
 
 

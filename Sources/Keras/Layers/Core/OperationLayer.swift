@@ -91,6 +91,13 @@ public final class OperationLayer: Layer, @unchecked Sendable {
         return c
     }
 
+    /// The operation's arguments: its config's, then the call's keywords (`axis` of `any`).
+    var operationArguments: JSON {
+        var a = operationConfig
+        for (k, v) in callArguments?["kwargs"]?.objectValue ?? [] { a.set(k, v) }
+        return a
+    }
+
     public override func build(_ inputShape: [Int?]) throws { try build(shapes: [inputShape]) }
 
     public override func build(shapes: [[Int?]]) throws {
@@ -118,11 +125,9 @@ public final class OperationLayer: Layer, @unchecked Sendable {
         } else {
             operands = try shapes.indices.map { try g.addInput(at: $0) }
         }
-        var attributes = operationConfig
-        for (k, v) in callArguments?["kwargs"]?.objectValue ?? [] { attributes.set(k, v) }
         let out: Int
         do {
-            out = try Self.addOperation(opName, operands, attributes, to: g)
+            out = try Self.addOperation(opName, operands, operationArguments, to: g)
             try g.setOutput(out, training: nil)
         } catch let e as KerasError {
             throw KerasError.invalidArgument("\(operationClass) '\(name)': \(e.message)")

@@ -22,7 +22,7 @@ open class BaseZeroPadding: Layer, @unchecked Sendable {
     }
 
     /// The padding of every axis of an input, zero on the batch and channel axes.
-    private var allAxes: [(before: Int, after: Int)] {
+    var allAxes: [(before: Int, after: Int)] {
         let spatial = padding.map { (before: $0[0], after: $0[1]) }
         return dataFormat == .channelsLast ? [(0, 0)] + spatial + [(0, 0)] : [(0, 0), (0, 0)] + spatial
     }
