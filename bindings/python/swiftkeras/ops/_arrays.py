@@ -630,7 +630,7 @@ def _nan_reduction(name, numpy_fn, traced):
         ops = _ops()
         if not is_symbolic(x):
             ax = tuple(axis) if isinstance(axis, list) else axis
-            return np.asarray(numpy_fn(ops._value(x), axis=ax, keepdims=keepdims), _f32)
+            return ops._op(name, [x], lambda v: numpy_fn(v, axis=ax, keepdims=keepdims))
         return traced(x, axis, keepdims)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Keras `ops.{name}`: NaNs ignored (replaced by the reduction's identity when traced)."
@@ -711,7 +711,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     the two axes (sizes known), summed, then sliced to the diagonal's length."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.diagonal(ops._value(x), offset, axis1, axis2).copy()
+        return ops._op("diagonal", [x], lambda v: np.diagonal(v, offset, axis1, axis2).copy())
     rank = _rank(x)
     a1, a2 = axis1 % rank, axis2 % rank
     y = ops.moveaxis(ops.moveaxis(x, a1, -1), a2 if a2 < a1 else a2 - 1, -1)   # (..., rows, cols)
@@ -730,7 +730,7 @@ def trace(x, offset=0, axis1=0, axis2=1):
     """Keras `ops.trace`: the sum of the diagonal."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.asarray(np.trace(ops._value(x), offset, axis1, axis2), _f32)
+        return ops._op("trace", [x], lambda v: np.trace(v, offset, axis1, axis2))
     return ops.sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
@@ -767,16 +767,6 @@ def in_top_k(targets, predictions, k):
         at = np.where(np.isnan(at), -np.inf, at)
         return 1 + np.sum(p > at, axis=-1) <= k
     return compose([targets, predictions], traced, eager, np.bool_)
-
-
-def switch(index, branches, *operands):
-    """Keras `ops.switch`: `branches[index](*operands)`, the index clamped; a traced index must
-    be a Python integer (the branch is chosen at trace time)."""
-    if is_symbolic(index):
-        raise Unsupported("ops.switch on a traced index: choose the branch with a Python integer, "
-                          "or compute every branch and pick with ops.where")
-    i = int(np.clip(int(np.asarray(index)), 0, len(branches) - 1))
-    return branches[i](*operands)
 
 
 def get_item(x, key):
@@ -892,6 +882,9 @@ def associative_scan(f, elems, reverse=False, axis=0):
     ops = _ops()
     leaves = tree.flatten(elems) if tree.is_nested(elems) else [elems]
     first = leaves[0]
+    if _rank(first) == 0:
+        raise ValueError(f"ops.associative_scan: `elems` must be tensors (or a nest of them) with "
+                         f"an axis {axis} to scan along, got {type(first).__name__} {first!r}")
     a, n = (_known_axis("associative_scan", first, axis) if is_symbolic(first)
             else (axis % np.ndim(first), np.shape(first)[axis]))
     lead = (slice(None),) * a
@@ -984,7 +977,7 @@ __all__ = ["cumsum", "cumprod", "prod", "argmin", "sort", "argsort", "top_k", "p
            "imag", "conj", "conjugate", "isreal", "ndim", "size", "quantile", "percentile",
            "median", "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd",
            "nancumsum", "nancumprod", "nanargmax", "nanargmin", "nanquantile", "nanpercentile",
-           "nanmedian", "logspace", "geomspace", "diagonal", "trace", "diag", "in_top_k", "switch",
+           "nanmedian", "logspace", "geomspace", "diagonal", "trace", "diag", "in_top_k",
            "get_item", "saturate_cast", "digitize", "searchsorted", "vander", "trapezoid", "cross",
            "vectorized_map", "associative_scan", "unravel_index", "nonzero", "bincount",
            "hamming", "hanning", "bartlett", "blackman", "kaiser"]
