@@ -22,10 +22,17 @@ B = {"int32": np.array([[2, 3, -4], [1, -6, 7]], np.int32),
 NONZERO = {"int32": np.array([[2, 3, -4], [1, -6, 7]], np.int32),
            "int64": np.array([[2, 3, -4], [1, -6, 7]], np.int64),
            "uint8": np.array([[2, 3, 4], [1, 6, 7]], np.uint8)}
+# int8 and int16, for the ops whose dtype rule differs on them (int8 einsum is int32; trace and
+# nansum widen to int32).
+A["int8"] = np.array([[3, -7, 100], [0, 5, -2]], np.int8)
+A["int16"] = np.array([[3, -7, 300], [0, 5, -2]], np.int16)
+B["int8"] = NONZERO["int8"] = np.array([[2, 3, -4], [1, -6, 7]], np.int8)
+B["int16"] = NONZERO["int16"] = np.array([[2, 3, -4], [1, -6, 7]], np.int16)
 COND = np.array([[True, False, True], [False, True, False]])
 
 # name: (the op on (ops, a, b, b_nonzero), the dtypes it runs on)
-ALL, INTS = tuple(A), ("int32", "int64", "uint8")
+ALL, INTS = ("int32", "int64", "uint8", "bool"), ("int32", "int64", "uint8")
+SMALL = ("int8", "int16", "int32", "uint8", "bool")     # for the jnp rules that differ by width
 CASES = {
     "add": (lambda o, a, b, n: o.add(a, b), ALL),
     "add_scalar": (lambda o, a, b, n: o.add(a, 2), ALL),
@@ -83,6 +90,26 @@ CASES = {
     "not_equal_float64": (lambda o, a, b, n: o.not_equal(a.astype(np.float64) + 0.1, 3.1), ALL),
     "true_divide": (lambda o, a, b, n: o.true_divide(a, n), INTS),
     "mean": (lambda o, a, b, n: o.mean(a, axis=1), ALL),
+    # (B's negative exponents: jnp's integer results, 0 for bases other than 1 and -1)
+    "power": (lambda o, a, b, n: o.power(a, b), SMALL),
+    "power_scalar": (lambda o, a, b, n: o.power(a, 2), SMALL),
+    "power_integer_array_scalar": (lambda o, a, b, n: o.power(a, np.int32(3)), SMALL),
+    "power_float_scalar": (lambda o, a, b, n: o.power(a, 0.5), SMALL),
+    "power_of_scalar": (lambda o, a, b, n: o.power(2, b), SMALL),
+    "einsum": (lambda o, a, b, n: o.einsum("ij,kj->ik", a, b), SMALL),
+    "einsum_one": (lambda o, a, b, n: o.einsum("ij->j", a), SMALL),
+    "einsum_with_int16": (lambda o, a, b, n: o.einsum("ij,ij->i", a, b.astype(np.int16)), SMALL),
+    "trace": (lambda o, a, b, n: o.trace(a), SMALL),
+    "trace_offset": (lambda o, a, b, n: o.trace(a, offset=1), SMALL),
+    "diagonal": (lambda o, a, b, n: o.diagonal(a, offset=1), SMALL),
+    "nansum": (lambda o, a, b, n: o.nansum(a, axis=0), SMALL),
+    "nansum_all": (lambda o, a, b, n: o.nansum(a), SMALL),
+    "nanprod": (lambda o, a, b, n: o.nanprod(b, axis=1), SMALL),
+    "nanmax": (lambda o, a, b, n: o.nanmax(a, axis=1), SMALL),
+    "nanmin": (lambda o, a, b, n: o.nanmin(a), SMALL),
+    "nanmean": (lambda o, a, b, n: o.nanmean(a, axis=0), SMALL),
+    "nanvar": (lambda o, a, b, n: o.nanvar(a), SMALL),
+    "nancumsum": (lambda o, a, b, n: o.nancumsum(a, axis=1), SMALL),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 
@@ -116,3 +143,19 @@ def test_large_int32_stays_exact():
     assert sk.ops.add(x, 0).tolist() == [BIG, BIG + 2]
     assert sk.ops.max(x).item() == BIG + 2
     assert sk.ops.sum(x).dtype == np.int32 and sk.ops.sum(x).item() == 2 * BIG + 2
+
+
+def test_power_of_negative_integer_exponents_matches_keras():
+    """jnp's integer power uses the exponent's low 6 bits (a negative exponent's two's-complement
+    bits, an exponent past 63 wrapped); a negative Python exponent is refused, as Keras refuses it."""
+    ops = real_keras().ops
+    base = np.array([1, -1, -1, 2, -3, 4, 0, 5, -7, 100, 3, 0], np.int32)
+    exponent = np.array([-3, -3, -2, -1, -2, 2, -1, -6, 3, -4, 70, 0], np.int32)
+    want = np.asarray(ops.power(base, exponent))
+    got = sk.ops.power(base, exponent)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(TypeError, match="negative powers"):
+        ops.power(base, -1)
+    with pytest.raises(TypeError, match="negative powers"):
+        sk.ops.power(base, -1)

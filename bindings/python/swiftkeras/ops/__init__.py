@@ -123,8 +123,8 @@ def negative(x):
 
 def power(x1, x2):
     """Keras `ops.power`. On values an integer scalar exponent keeps x1's dtype (jnp's
-    integer_pow: int8 ** int32(2) is int8), and integers to negative integer powers follow jnp
-    (1 and -1 keep their powers, the others truncate to 0)."""
+    integer_pow: int8 ** int32(2) is int8, a negative one refused on integers), and integer
+    arrays to integer powers follow jnp's (`_integer_power`)."""
     if is_symbolic(x1) and np.ndim(x2) == 0 and not is_symbolic(x2):
         return _op("power", [x1], None, {"exponent": float(x2)})
     if not is_symbolic(x2) and np.ndim(x2) == 0 and np.asarray(x2).dtype.kind in "iub":
@@ -137,14 +137,20 @@ def power(x1, x2):
 
 
 def _power(x1, x2):
-    """np.power, with jnp's results for integers to negative integer powers (numpy refuses)."""
-    if x2.dtype.kind not in "iu" or x1.dtype.kind not in "iu" or not np.any(x2 < 0):
-        return np.power(x1, x2)
-    x1, x2 = np.broadcast_arrays(x1, x2)
-    out = np.power(x1, np.maximum(x2, 0))
-    odd = (x2 % 2).astype(bool)
-    by_negative = np.where(x1 == 1, 1, np.where(x1 == -1, np.where(odd, -1, 1), 0))
-    return np.where(x2 < 0, by_negative, out).astype(out.dtype)
+    return _integer_power(x1, x2) if x1.dtype.kind in "iu" and x2.dtype.kind in "iu" else np.power(x1, x2)
+
+
+def _integer_power(x1, x2):
+    """jnp's integer power: binary exponentiation over the exponent's low 6 bits, wrapping as the
+    dtype does (any larger power of a base other than 0, 1, -1 overflows), 0 ** n 0 for n != 0;
+    so a negative exponent gives what its two's-complement bits give, where numpy refuses."""
+    acc = np.where((x1 == 0) & (x2 != 0), 0, 1).astype(x1.dtype)
+    base = x1.copy()
+    with np.errstate(over="ignore"):
+        for bit in range(6):
+            acc = np.where(np.right_shift(x2, bit) & 1, acc * base, acc).astype(x1.dtype)
+            base = base * base
+    return acc
 
 
 def matmul(x1, x2):
