@@ -1,7 +1,7 @@
 """Eager `keras.ops` on integer and boolean arrays give real Keras's dtype and exact values
 (Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats;
-comparisons give bool), checked op by op against real Keras run in this module on the same
-inputs."""
+comparisons give bool), and float16 stays float16, checked op by op against real Keras run in
+this module on the same inputs."""
 
 import numpy as np
 import pytest
@@ -28,11 +28,14 @@ A["int8"] = np.array([[3, -7, 100], [0, 5, -2]], np.int8)
 A["int16"] = np.array([[3, -7, 300], [0, 5, -2]], np.int16)
 B["int8"] = NONZERO["int8"] = np.array([[2, 3, -4], [1, -6, 7]], np.int8)
 B["int16"] = NONZERO["int16"] = np.array([[2, 3, -4], [1, -6, 7]], np.int16)
+# float16 stays float16 in Keras (computed here in float32, rounded to float16)
+A["float16"] = np.array([[3, -7, 100], [0, 5, -2]], np.float16)
+B["float16"] = NONZERO["float16"] = np.array([[2, 3, -4], [1, -6, 7]], np.float16)
 COND = np.array([[True, False, True], [False, True, False]])
 
 # name: (the op on (ops, a, b, b_nonzero), the dtypes it runs on)
 ALL, INTS = ("int32", "int64", "uint8", "bool"), ("int32", "int64", "uint8")
-SMALL = ("int8", "int16", "int32", "uint8", "bool")     # for the jnp rules that differ by width
+SMALL = ("int8", "int16", "int32", "uint8", "bool", "float16")  # the jnp rules that differ by width
 CASES = {
     "add": (lambda o, a, b, n: o.add(a, b), ALL),
     "add_scalar": (lambda o, a, b, n: o.add(a, 2), ALL),
@@ -110,6 +113,15 @@ CASES = {
     "nanmean": (lambda o, a, b, n: o.nanmean(a, axis=0), SMALL),
     "nanvar": (lambda o, a, b, n: o.nanvar(a), SMALL),
     "nancumsum": (lambda o, a, b, n: o.nancumsum(a, axis=1), SMALL),
+    "nanmedian": (lambda o, a, b, n: o.nanmedian(a, axis=0), SMALL),
+    # float16 through the float paths: one op of each kind
+    "add_float16_scalar": (lambda o, a, b, n: o.add(a, 0.5), ("float16",)),
+    "exp_float16": (lambda o, a, b, n: o.exp(o.divide(a, 100.0)), ("float16",)),
+    "mean_float16": (lambda o, a, b, n: o.mean(a, axis=1), ("float16",)),
+    "cumsum_float16": (lambda o, a, b, n: o.cumsum(a, axis=1), ("float16",)),
+    "log2_float16": (lambda o, a, b, n: o.log2(o.abs(n)), ("float16",)),
+    "arctan2_float16_python_float": (lambda o, a, b, n: o.arctan2(a, 2.0), ("float16",)),
+    "softmax_float16": (lambda o, a, b, n: o.nn.softmax(b), ("float16",)),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 
@@ -133,6 +145,8 @@ def test_integer_op_matches_keras(keras_results, name, dtype):
     assert got.shape == want.shape
     if want.dtype.kind in "iub":
         np.testing.assert_array_equal(got, want)
+    elif want.dtype == np.float16:  # (jnp rounds to float16 along the way; here only at the end)
+        np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), rtol=2e-3, atol=1e-6)
     else:
         np.testing.assert_allclose(got, want, rtol=1e-6)
 

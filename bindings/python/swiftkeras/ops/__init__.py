@@ -87,7 +87,8 @@ def _op(name, inputs, eager, attrs=None, scalars=()):
     if kept is not None:    # integers and booleans, in Keras's dtype
         return _int_dtypes.as_result(eager(*_int_dtypes.values(name, inputs, kept)), kept)
     out = eager(*[_value(x) for x in inputs])
-    return np.asarray(out, dtype=_f32) if np.ndim(out) else _f32(out)
+    dtype = _int_dtypes.half(inputs) or np.dtype(_f32)
+    return np.asarray(out, dtype=dtype) if np.ndim(out) else dtype.type(out)
 
 
 def _axis(axis):

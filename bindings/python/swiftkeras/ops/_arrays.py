@@ -63,8 +63,8 @@ def _slices(x, a, n):
 
 def _int_result(name, v):
     """Keras's dtype of op `name` (a sum or product) on values: integers and bools widen as
-    `_int_dtypes` has it, anything else is float32."""
-    return _int_dtypes.kept(name, [v]) or _f32
+    `_int_dtypes` has it, float16 stays, anything else is float32."""
+    return _int_dtypes.kept(name, [v]) or _int_dtypes.half([v]) or _f32
 
 
 def _raw(x):
@@ -695,7 +695,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
                           "per row; use quantile on cleaned values")
     ax = tuple(axis) if isinstance(axis, list) else axis
     return np.asarray(np.nanquantile(_ops()._value(x), np.asarray(q, np.float64), axis=ax,
-                                     method=method, keepdims=keepdims), _f32)
+                                     method=method, keepdims=keepdims), _int_dtypes.half([x]) or _f32)
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):

@@ -84,6 +84,19 @@ def kept(name, inputs, scalars=()):
     return np.dtype(out) if np.dtype(out).kind in "iub" else None
 
 
+def half(inputs):
+    """float16 where the inputs' values promote to it (float16 arrays, alone or with Python
+    numbers, bools or int8/uint8): Keras's ops keep float16 there; the eager float path computes
+    in float32 and rounds its result to it. None otherwise."""
+    try:
+        dtypes = [_tensor_dtype(_numpy(x)) for x in inputs]
+    except (TypeError, ValueError):
+        return None
+    if "float16" not in dtypes:
+        return None
+    return np.dtype(np.float16) if result_type(*dtypes) == "float16" else None
+
+
 def values(name, inputs, dtype):
     """`inputs` as numpy arrays for computing op `name` in `dtype`: its data inputs in `dtype`
     (exact: every input's integers fit it), the others (indices, a condition) as they are."""
