@@ -481,6 +481,10 @@ def squeeze(x, axis=None):
 
 def concatenate(xs, axis=0):
     xs = list(xs)
+    shapes = [tuple(x.shape) if hasattr(x, "shape") else np.shape(x) for x in xs]
+    if len({len(s) for s in shapes}) > 1:   # (Keras's JAX backend raises jnp's TypeError)
+        raise TypeError(f"Cannot concatenate arrays with different numbers of dimensions: got "
+                        f"{', '.join(str(s) for s in shapes)}.")
     return _op("concatenate", xs, lambda *v: np.concatenate(v, axis=axis), {"axis": axis})
 
 

@@ -369,6 +369,11 @@ def average(x, axis=None, weights=None):
     ops = _ops()
     if weights is None:
         return ops.mean(x, axis=axis)
+    x_shape, w_shape = (tuple(v.shape) if hasattr(v, "shape") else np.shape(v) for v in (x, weights))
+    if axis is None and x_shape != w_shape:
+        raise ValueError("Axis must be specified when shapes of a and weights differ.")
+    if axis is not None and x_shape != w_shape and (len(w_shape) != 1 or w_shape[0] != x_shape[axis]):
+        raise ValueError("Shape of weights must be consistent with shape of a along specified axis.")
     if axis is not None and _rank(weights) == 1 and _rank(x) > 1:
         a = axis % _rank(x)
         weights = ops.reshape(weights, [-1 if d == a else 1 for d in range(_rank(x))])
@@ -564,7 +569,10 @@ conjugate = conj
 
 
 def isreal(x):
-    return compose([x], lambda t: _ops().equal(_ops().zeros_like(t), 0.0), np.isreal, np.bool_)
+    """Keras `ops.isreal`: on values, whether each imaginary part is 0 (a traced tensor is real)."""
+    if not is_symbolic(x):
+        return np.asarray(np.isreal(_raw(x)))
+    return _ops().equal(_ops().zeros_like(x), 0.0)
 
 
 def ndim(x):
