@@ -1,8 +1,9 @@
 """Tensor operations (Keras `keras.ops`).
 
-On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32, with
-Keras 3's semantics and defaults; the numpy-like ops for which Keras keeps integers compute on
-integer and boolean values in Keras's dtype (`_int_dtypes`). On symbolic tensors — while the
+On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32 (a float16
+result rounded back to float16, as Keras keeps it), with Keras 3's semantics and defaults; the
+numpy-like ops for which Keras keeps integers compute on integer and boolean values in Keras's
+dtype (`_int_dtypes`). On symbolic tensors — while the
 library builds a layer written in Python and traces its `call` — each op appends the library's
 own op to the layer's graph, so that training and prediction then run natively with the
 library's autodiff.

@@ -5,7 +5,9 @@ which Keras keeps integers (keras/src/backend/jax/numpy.py: jnp's own dtype prom
 `convert_to_tensor`): on values that are all integers or booleans these compute in numpy in
 Keras's result dtype, so their results are exact (a large int32 stays itself, not the nearest
 float32). Ops that give floats on integers (true_divide, mean, sqrt, exp, ...) are not here and
-keep the float32 path. Comparisons give bool on any values, as Keras's do. `_op` and `compose` ask `kept` before computing; nothing else decides it.
+keep the float32 path (float16 values keep float16 there: `half`). Comparisons give bool on
+any values, as Keras's do. `_op` and `compose` ask `kept` before computing; nothing else
+decides it.
 """
 
 from __future__ import annotations
