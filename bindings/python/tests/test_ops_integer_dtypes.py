@@ -1,7 +1,7 @@
 """Eager `keras.ops` on integer and boolean arrays give real Keras's dtype and exact values
 (Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats;
-comparisons give bool), checked op by op against real Keras run in this module on the same
-inputs."""
+comparisons give bool), and float16 stays float16, checked op by op against real Keras run in
+this module on the same inputs."""
 
 import numpy as np
 import pytest
@@ -22,10 +22,20 @@ B = {"int32": np.array([[2, 3, -4], [1, -6, 7]], np.int32),
 NONZERO = {"int32": np.array([[2, 3, -4], [1, -6, 7]], np.int32),
            "int64": np.array([[2, 3, -4], [1, -6, 7]], np.int64),
            "uint8": np.array([[2, 3, 4], [1, 6, 7]], np.uint8)}
+# int8 and int16, for the ops whose dtype rule differs on them (int8 einsum is int32; trace and
+# nansum widen to int32).
+A["int8"] = np.array([[3, -7, 100], [0, 5, -2]], np.int8)
+A["int16"] = np.array([[3, -7, 300], [0, 5, -2]], np.int16)
+B["int8"] = NONZERO["int8"] = np.array([[2, 3, -4], [1, -6, 7]], np.int8)
+B["int16"] = NONZERO["int16"] = np.array([[2, 3, -4], [1, -6, 7]], np.int16)
+# float16 stays float16 in Keras (computed here in float32, rounded to float16)
+A["float16"] = np.array([[3, -7, 100], [0, 5, -2]], np.float16)
+B["float16"] = NONZERO["float16"] = np.array([[2, 3, -4], [1, -6, 7]], np.float16)
 COND = np.array([[True, False, True], [False, True, False]])
 
 # name: (the op on (ops, a, b, b_nonzero), the dtypes it runs on)
-ALL, INTS = tuple(A), ("int32", "int64", "uint8")
+ALL, INTS = ("int32", "int64", "uint8", "bool"), ("int32", "int64", "uint8")
+SMALL = ("int8", "int16", "int32", "uint8", "bool", "float16")  # the jnp rules that differ by width
 CASES = {
     "add": (lambda o, a, b, n: o.add(a, b), ALL),
     "add_scalar": (lambda o, a, b, n: o.add(a, 2), ALL),
@@ -83,6 +93,35 @@ CASES = {
     "not_equal_float64": (lambda o, a, b, n: o.not_equal(a.astype(np.float64) + 0.1, 3.1), ALL),
     "true_divide": (lambda o, a, b, n: o.true_divide(a, n), INTS),
     "mean": (lambda o, a, b, n: o.mean(a, axis=1), ALL),
+    # (B's negative exponents: jnp's integer results, 0 for bases other than 1 and -1)
+    "power": (lambda o, a, b, n: o.power(a, b), SMALL),
+    "power_scalar": (lambda o, a, b, n: o.power(a, 2), SMALL),
+    "power_integer_array_scalar": (lambda o, a, b, n: o.power(a, np.int32(3)), SMALL),
+    "power_float_scalar": (lambda o, a, b, n: o.power(a, 0.5), SMALL),
+    "power_of_scalar": (lambda o, a, b, n: o.power(2, b), SMALL),
+    "einsum": (lambda o, a, b, n: o.einsum("ij,kj->ik", a, b), SMALL),
+    "einsum_one": (lambda o, a, b, n: o.einsum("ij->j", a), SMALL),
+    "einsum_with_int16": (lambda o, a, b, n: o.einsum("ij,ij->i", a, b.astype(np.int16)), SMALL),
+    "trace": (lambda o, a, b, n: o.trace(a), SMALL),
+    "trace_offset": (lambda o, a, b, n: o.trace(a, offset=1), SMALL),
+    "diagonal": (lambda o, a, b, n: o.diagonal(a, offset=1), SMALL),
+    "nansum": (lambda o, a, b, n: o.nansum(a, axis=0), SMALL),
+    "nansum_all": (lambda o, a, b, n: o.nansum(a), SMALL),
+    "nanprod": (lambda o, a, b, n: o.nanprod(b, axis=1), SMALL),
+    "nanmax": (lambda o, a, b, n: o.nanmax(a, axis=1), SMALL),
+    "nanmin": (lambda o, a, b, n: o.nanmin(a), SMALL),
+    "nanmean": (lambda o, a, b, n: o.nanmean(a, axis=0), SMALL),
+    "nanvar": (lambda o, a, b, n: o.nanvar(a), SMALL),
+    "nancumsum": (lambda o, a, b, n: o.nancumsum(a, axis=1), SMALL),
+    "nanmedian": (lambda o, a, b, n: o.nanmedian(a, axis=0), SMALL),
+    # float16 through the float paths: one op of each kind
+    "add_float16_scalar": (lambda o, a, b, n: o.add(a, 0.5), ("float16",)),
+    "exp_float16": (lambda o, a, b, n: o.exp(o.divide(a, 100.0)), ("float16",)),
+    "mean_float16": (lambda o, a, b, n: o.mean(a, axis=1), ("float16",)),
+    "cumsum_float16": (lambda o, a, b, n: o.cumsum(a, axis=1), ("float16",)),
+    "log2_float16": (lambda o, a, b, n: o.log2(o.abs(n)), ("float16",)),
+    "arctan2_float16_python_float": (lambda o, a, b, n: o.arctan2(a, 2.0), ("float16",)),
+    "softmax_float16": (lambda o, a, b, n: o.nn.softmax(b), ("float16",)),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 
@@ -106,6 +145,8 @@ def test_integer_op_matches_keras(keras_results, name, dtype):
     assert got.shape == want.shape
     if want.dtype.kind in "iub":
         np.testing.assert_array_equal(got, want)
+    elif want.dtype == np.float16:  # (jnp rounds to float16 along the way; here only at the end)
+        np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), rtol=2e-3, atol=1e-6)
     else:
         np.testing.assert_allclose(got, want, rtol=1e-6)
 
@@ -116,3 +157,19 @@ def test_large_int32_stays_exact():
     assert sk.ops.add(x, 0).tolist() == [BIG, BIG + 2]
     assert sk.ops.max(x).item() == BIG + 2
     assert sk.ops.sum(x).dtype == np.int32 and sk.ops.sum(x).item() == 2 * BIG + 2
+
+
+def test_power_of_negative_integer_exponents_matches_keras():
+    """jnp's integer power uses the exponent's low 6 bits (a negative exponent's two's-complement
+    bits, an exponent past 63 wrapped); a negative Python exponent is refused, as Keras refuses it."""
+    ops = real_keras().ops
+    base = np.array([1, -1, -1, 2, -3, 4, 0, 5, -7, 100, 3, 0], np.int32)
+    exponent = np.array([-3, -3, -2, -1, -2, 2, -1, -6, 3, -4, 70, 0], np.int32)
+    want = np.asarray(ops.power(base, exponent))
+    got = sk.ops.power(base, exponent)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(TypeError, match="negative powers"):
+        ops.power(base, -1)
+    with pytest.raises(TypeError, match="negative powers"):
+        sk.ops.power(base, -1)

@@ -101,7 +101,26 @@ EAGER = {
     "bincount_weights": lambda o: o.bincount(np.array([0, 2, 2, 5]), weights=np.array([1.0, 2.0, 0.5, 3.0], np.float32)),
     "hamming": lambda o: o.hamming(7), "hanning": lambda o: o.hanning(6), "bartlett": lambda o: o.bartlett(5),
     "blackman": lambda o: o.blackman(8), "kaiser": lambda o: o.kaiser(6, 3.0),
+    "isreal_complex": lambda o: o.isreal(np.array([1 + 1j, 1 + 0j, 4.5, 2j], np.complex64)),
+    "average_weights_of_axis": lambda o: o.average(M, axis=0, weights=np.arange(1, 5, dtype=np.float32)),
 }
+
+REFUSED = {
+    "append_ranks": lambda o: o.append(M, M[0], axis=0),
+    "concatenate_ranks": lambda o: o.concatenate([A, M], axis=0),
+    "average_no_axis": lambda o: o.average(M, weights=M[0]),
+    "average_wrong_length": lambda o: o.average(M, axis=1, weights=M[:, 0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refusals_match_keras(name):
+    """Keras's error type and message (its docstring examples show them)."""
+    with pytest.raises(Exception) as want:
+        REFUSED[name](keras.ops)
+    with pytest.raises(type(want.value)) as got:
+        REFUSED[name](ops)
+    assert str(got.value) == str(want.value)
 
 
 @pytest.mark.parametrize("name", sorted(EAGER))

@@ -1,8 +1,9 @@
 """Tensor operations (Keras `keras.ops`).
 
-On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32, with
-Keras 3's semantics and defaults; the numpy-like ops for which Keras keeps integers compute on
-integer and boolean values in Keras's dtype (`_int_dtypes`). On symbolic tensors — while the
+On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32 (a float16
+result rounded back to float16, as Keras keeps it), with Keras 3's semantics and defaults; the
+numpy-like ops for which Keras keeps integers compute on integer and boolean values in Keras's
+dtype (`_int_dtypes`). On symbolic tensors — while the
 library builds a layer written in Python and traces its `call` — each op appends the library's
 own op to the layer's graph, so that training and prediction then run natively with the
 library's autodiff.
@@ -28,13 +29,14 @@ from ._arrays import slice_ as slice  # noqa: A001 — Keras's name
 from ._arrays import map  # noqa: A001 — Keras's name
 from ._arrays import (associative_scan, bartlett, bincount, blackman, cross, diag, diagonal, digitize,
                       get_item, hamming, hanning, in_top_k, kaiser, nonzero, saturate_cast,
-                      searchsorted, switch, trace, trapezoid, unravel_index, vander, vectorized_map)
+                      searchsorted, trace, trapezoid, unravel_index, vander, vectorized_map)
 from ._math import arctan2, fmax, fmin, fmod, isin, ldexp
 from ._math import (all, allclose, any, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, cbrt, ceil,
                     cosh, count_nonzero, deg2rad, divide_no_nan, exp2, fabs, floor, floor_divide,
                     heaviside, hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, log2, log10,
                     logaddexp, logaddexp2, logical_and, logical_not, logical_or, logical_xor, mod,
                     nan_to_num, ptp, rad2deg, round, signbit, sinc, sinh, tan, trunc)
+from ._control_flow import cond, fori_loop, scan, switch, while_loop
 from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
@@ -86,7 +88,8 @@ def _op(name, inputs, eager, attrs=None, scalars=()):
     if kept is not None:    # integers and booleans, in Keras's dtype
         return _int_dtypes.as_result(eager(*_int_dtypes.values(name, inputs, kept)), kept)
     out = eager(*[_value(x) for x in inputs])
-    return np.asarray(out, dtype=_f32) if np.ndim(out) else _f32(out)
+    dtype = _int_dtypes.half(inputs) or np.dtype(_f32)
+    return np.asarray(out, dtype=dtype) if np.ndim(out) else dtype.type(out)
 
 
 def _axis(axis):
@@ -121,9 +124,35 @@ def negative(x):
 
 
 def power(x1, x2):
+    """Keras `ops.power`. On values an integer scalar exponent keeps x1's dtype (jnp's
+    integer_pow: int8 ** int32(2) is int8, a negative one refused on integers), and integer
+    arrays to integer powers follow jnp's (`_integer_power`)."""
     if is_symbolic(x1) and np.ndim(x2) == 0 and not is_symbolic(x2):
         return _op("power", [x1], None, {"exponent": float(x2)})
-    return _op("power", [x1, x2], np.power)
+    if not is_symbolic(x2) and np.ndim(x2) == 0 and np.asarray(x2).dtype.kind in "iub":
+        k = int(np.asarray(x2))
+        if k < 0 and _int_dtypes.kept("power", [x1]) is not None:
+            raise TypeError(f"ops.power: integers cannot be raised to negative powers (exponent {k} "
+                            f"on {np.asarray(x1).dtype} values); cast them to a float dtype first")
+        return _op("power", [x1], lambda v: np.power(v, k))
+    return _op("power", [x1, x2], _power)
+
+
+def _power(x1, x2):
+    return _integer_power(x1, x2) if x1.dtype.kind in "iu" and x2.dtype.kind in "iu" else np.power(x1, x2)
+
+
+def _integer_power(x1, x2):
+    """jnp's integer power: binary exponentiation over the exponent's low 6 bits, wrapping as the
+    dtype does (any larger power of a base other than 0, 1, -1 overflows), 0 ** n 0 for n != 0;
+    so a negative exponent gives what its two's-complement bits give, where numpy refuses."""
+    acc = np.where((x1 == 0) & (x2 != 0), 0, 1).astype(x1.dtype)
+    base = x1.copy()
+    with np.errstate(over="ignore"):
+        for bit in range(6):
+            acc = np.where(np.right_shift(x2, bit) & 1, acc * base, acc).astype(x1.dtype)
+            base = base * base
+    return acc
 
 
 def matmul(x1, x2):
@@ -453,6 +482,10 @@ def squeeze(x, axis=None):
 
 def concatenate(xs, axis=0):
     xs = list(xs)
+    shapes = [tuple(x.shape) if hasattr(x, "shape") else np.shape(x) for x in xs]
+    if len({len(s) for s in shapes}) > 1:   # (Keras's JAX backend raises jnp's TypeError)
+        raise TypeError(f"Cannot concatenate arrays with different numbers of dimensions: got "
+                        f"{', '.join(str(s) for s in shapes)}.")
     return _op("concatenate", xs, lambda *v: np.concatenate(v, axis=axis), {"axis": axis})
 
 
@@ -518,19 +551,6 @@ def logsumexp(x, axis=None, keepdims=False):
     if keepdims:
         return y
     return reshape(y, ()) if axis is None else squeeze(y, axis)
-
-
-def cond(pred, true_fn, false_fn):
-    """Keras `ops.cond`: on a traced tensor both branches are traced and `where(pred, ...)`
-    picks one (outputs of the same shape); on a value only the chosen branch runs."""
-    if not is_symbolic(pred):
-        return true_fn() if bool(np.asarray(_value(pred)).item()) else false_fn()
-    t, f = true_fn(), false_fn()
-    if isinstance(t, (list, tuple)):
-        if not isinstance(f, (list, tuple)) or len(t) != len(f):
-            raise ValueError("ops.cond: true_fn and false_fn must return the same structure")
-        return type(t)(where(pred, a, b) for a, b in zip(t, f))
-    return where(pred, t, f)
 
 
 def zeros(shape, dtype=None):
@@ -608,62 +628,6 @@ def moments(x, axes, keepdims=False, synchronized=False):
     if axes is None:
         return reshape(m, ()), reshape(v, ())
     return squeeze(m, axis=axes), squeeze(v, axis=axes)
-
-
-def fori_loop(lower, upper, body_fun, init_val):
-    """Keras `ops.fori_loop`: `init_val` through `body_fun(i, val)` for i in [lower, upper).
-    The bounds are Python integers (fixed at trace time, as shapes are), so a traced loop is
-    unrolled into the layer's graph."""
-    if is_symbolic(lower) or is_symbolic(upper):
-        raise Unsupported("ops.fori_loop: the bounds of a traced loop must be Python integers")
-    val = init_val
-    for i in range(int(lower), int(upper)):
-        val = body_fun(i, val)
-    return val
-
-
-def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    """Keras `ops.while_loop` on values (and on traced tensors while `cond` gives a Python
-    bool, e.g. from shapes): `body` until `cond` is false or `maximum_iterations` is reached.
-    A condition on a traced tensor's values cannot be unrolled and is refused."""
-    single = not isinstance(loop_vars, (list, tuple))
-    state = (loop_vars,) if single else tuple(loop_vars)
-    count = 0
-    while maximum_iterations is None or count < maximum_iterations:
-        go = cond(*state)
-        if is_symbolic(go):
-            raise Unsupported("ops.while_loop: a condition on a traced tensor's values cannot be "
-                              "unrolled; use fori_loop with Python bounds")
-        if not bool(np.asarray(go).item()):
-            break
-        out = body(*state)
-        state = (out,) if single else tuple(out)
-        count += 1
-    return state[0] if single else (list(state) if isinstance(loop_vars, list) else state)
-
-
-def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
-    """Keras `ops.scan`: `carry, y = f(carry, x)` over the leading axis of `xs` (or `length`
-    steps with x None); returns the last carry and the stacked y's. The length is fixed at trace
-    time, so a traced scan is unrolled into the layer's graph."""
-    if xs is None and length is None:
-        raise ValueError("Got no `xs` to scan over and `length` not provided.")
-    n = shape(xs)[0] if xs is not None else int(length)
-    if n is None:
-        raise Unsupported("ops.scan over a traced tensor needs its leading dimension fixed")
-    if length is not None and xs is not None and int(length) != n:
-        raise ValueError(f"ops.scan: length {length} does not match the leading dimension {n} of xs")
-    carry, ys = init, []
-    steps = range(n - 1, -1, -1) if reverse else range(n)
-    for i in steps:
-        x = None if xs is None else (getitem(xs, i) if is_symbolic(xs) else np.asarray(_value(xs))[i])
-        carry, y = f(carry, x)
-        ys.append(y)
-    if reverse:
-        ys.reverse()
-    if not ys or ys[0] is None:
-        return carry, None
-    return carry, stack(ys, axis=0)
 
 
 # numpy ufuncs reaching a symbolic tensor (np.tanh(x), np.maximum(x, 0)) are these ops.

@@ -63,8 +63,8 @@ def _slices(x, a, n):
 
 def _int_result(name, v):
     """Keras's dtype of op `name` (a sum or product) on values: integers and bools widen as
-    `_int_dtypes` has it, anything else is float32."""
-    return _int_dtypes.kept(name, [v]) or _f32
+    `_int_dtypes` has it, float16 stays, anything else is float32."""
+    return _int_dtypes.kept(name, [v]) or _int_dtypes.half([v]) or _f32
 
 
 def _raw(x):
@@ -369,6 +369,11 @@ def average(x, axis=None, weights=None):
     ops = _ops()
     if weights is None:
         return ops.mean(x, axis=axis)
+    x_shape, w_shape = (tuple(v.shape) if hasattr(v, "shape") else np.shape(v) for v in (x, weights))
+    if axis is None and x_shape != w_shape:
+        raise ValueError("Axis must be specified when shapes of a and weights differ.")
+    if axis is not None and x_shape != w_shape and (len(w_shape) != 1 or w_shape[0] != x_shape[axis]):
+        raise ValueError("Shape of weights must be consistent with shape of a along specified axis.")
     if axis is not None and _rank(weights) == 1 and _rank(x) > 1:
         a = axis % _rank(x)
         weights = ops.reshape(weights, [-1 if d == a else 1 for d in range(_rank(x))])
@@ -564,7 +569,10 @@ conjugate = conj
 
 
 def isreal(x):
-    return compose([x], lambda t: _ops().equal(_ops().zeros_like(t), 0.0), np.isreal, np.bool_)
+    """Keras `ops.isreal`: on values, whether each imaginary part is 0 (a traced tensor is real)."""
+    if not is_symbolic(x):
+        return np.asarray(np.isreal(_raw(x)))
+    return _ops().equal(_ops().zeros_like(x), 0.0)
 
 
 def ndim(x):
@@ -630,7 +638,7 @@ def _nan_reduction(name, numpy_fn, traced):
         ops = _ops()
         if not is_symbolic(x):
             ax = tuple(axis) if isinstance(axis, list) else axis
-            return np.asarray(numpy_fn(ops._value(x), axis=ax, keepdims=keepdims), _f32)
+            return ops._op(name, [x], lambda v: numpy_fn(v, axis=ax, keepdims=keepdims))
         return traced(x, axis, keepdims)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Keras `ops.{name}`: NaNs ignored (replaced by the reduction's identity when traced)."
@@ -695,7 +703,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
                           "per row; use quantile on cleaned values")
     ax = tuple(axis) if isinstance(axis, list) else axis
     return np.asarray(np.nanquantile(_ops()._value(x), np.asarray(q, np.float64), axis=ax,
-                                     method=method, keepdims=keepdims), _f32)
+                                     method=method, keepdims=keepdims), _int_dtypes.half([x]) or _f32)
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
@@ -711,7 +719,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     the two axes (sizes known), summed, then sliced to the diagonal's length."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.diagonal(ops._value(x), offset, axis1, axis2).copy()
+        return ops._op("diagonal", [x], lambda v: np.diagonal(v, offset, axis1, axis2).copy())
     rank = _rank(x)
     a1, a2 = axis1 % rank, axis2 % rank
     y = ops.moveaxis(ops.moveaxis(x, a1, -1), a2 if a2 < a1 else a2 - 1, -1)   # (..., rows, cols)
@@ -730,7 +738,7 @@ def trace(x, offset=0, axis1=0, axis2=1):
     """Keras `ops.trace`: the sum of the diagonal."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.asarray(np.trace(ops._value(x), offset, axis1, axis2), _f32)
+        return ops._op("trace", [x], lambda v: np.trace(v, offset, axis1, axis2))
     return ops.sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
@@ -767,16 +775,6 @@ def in_top_k(targets, predictions, k):
         at = np.where(np.isnan(at), -np.inf, at)
         return 1 + np.sum(p > at, axis=-1) <= k
     return compose([targets, predictions], traced, eager, np.bool_)
-
-
-def switch(index, branches, *operands):
-    """Keras `ops.switch`: `branches[index](*operands)`, the index clamped; a traced index must
-    be a Python integer (the branch is chosen at trace time)."""
-    if is_symbolic(index):
-        raise Unsupported("ops.switch on a traced index: choose the branch with a Python integer, "
-                          "or compute every branch and pick with ops.where")
-    i = int(np.clip(int(np.asarray(index)), 0, len(branches) - 1))
-    return branches[i](*operands)
 
 
 def get_item(x, key):
@@ -892,6 +890,9 @@ def associative_scan(f, elems, reverse=False, axis=0):
     ops = _ops()
     leaves = tree.flatten(elems) if tree.is_nested(elems) else [elems]
     first = leaves[0]
+    if _rank(first) == 0:
+        raise ValueError(f"ops.associative_scan: `elems` must be tensors (or a nest of them) with "
+                         f"an axis {axis} to scan along, got {type(first).__name__} {first!r}")
     a, n = (_known_axis("associative_scan", first, axis) if is_symbolic(first)
             else (axis % np.ndim(first), np.shape(first)[axis]))
     lead = (slice(None),) * a
@@ -984,7 +985,7 @@ __all__ = ["cumsum", "cumprod", "prod", "argmin", "sort", "argsort", "top_k", "p
            "imag", "conj", "conjugate", "isreal", "ndim", "size", "quantile", "percentile",
            "median", "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd",
            "nancumsum", "nancumprod", "nanargmax", "nanargmin", "nanquantile", "nanpercentile",
-           "nanmedian", "logspace", "geomspace", "diagonal", "trace", "diag", "in_top_k", "switch",
+           "nanmedian", "logspace", "geomspace", "diagonal", "trace", "diag", "in_top_k",
            "get_item", "saturate_cast", "digitize", "searchsorted", "vander", "trapezoid", "cross",
            "vectorized_map", "associative_scan", "unravel_index", "nonzero", "bincount",
            "hamming", "hanning", "bartlett", "blackman", "kaiser"]

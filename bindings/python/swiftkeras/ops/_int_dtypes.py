@@ -5,7 +5,9 @@ which Keras keeps integers (keras/src/backend/jax/numpy.py: jnp's own dtype prom
 `convert_to_tensor`): on values that are all integers or booleans these compute in numpy in
 Keras's result dtype, so their results are exact (a large int32 stays itself, not the nearest
 float32). Ops that give floats on integers (true_divide, mean, sqrt, exp, ...) are not here and
-keep the float32 path. Comparisons give bool on any values, as Keras's do. `_op` and `compose` ask `kept` before computing; nothing else decides it.
+keep the float32 path (float16 values keep float16 there: `half`). Comparisons give bool on
+any values, as Keras's do. `_op` and `compose` ask `kept` before computing; nothing else
+decides it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from .._dtypes import result_type
 # the first input's (the others are indices or shapes); "after_first" promotes all but the
 # first (where's condition); "sum" widens bool, int8 and int16 to int32 and uint8, uint16 to
 # uint32 (jnp's sums and products); "int_bool" is the input's with bool as int32 (Keras's clip,
-# jnp's square and cumulative sums and products); "compare" gives bool on any values (compared
-# in the inputs' promoted dtype, so float64 values compare as Keras's float32).
+# jnp's square and cumulative sums and products); "all_int_bool" promotes every input, bool as
+# int32 (jnp's power); "einsum" promotes every input, all int8 as int32 (Keras's einsum asks
+# jnp for an int32 result there); "compare" gives bool on any values (compared in the inputs'
+# promoted dtype, so float64 values compare as Keras's float32).
 _RULES = {
     "add": "all", "subtract": "all", "multiply": "all", "maximum": "all", "minimum": "all",
     "matmul": "all", "dot": "all", "floor_divide": "all", "mod": "all",
@@ -36,8 +40,11 @@ _RULES = {
     "where": "after_first",
     "sum": "sum", "prod": "sum", "cumsum": "int_bool", "cumprod": "int_bool",
     "clip": "int_bool",
+    "power": "all_int_bool", "einsum": "einsum", "diagonal": "first", "trace": "sum",
+    "nansum": "sum", "nanprod": "sum", "nanmax": "first", "nanmin": "first",
 }
 
+_EVERY_INPUT = ("all", "all_int_bool", "einsum", "compare")
 _WIDER = {"bool": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32", "uint16": "uint32"}
 
 
@@ -60,7 +67,7 @@ def kept(name, inputs, scalars=()):
     rule = _RULES.get(name)
     if rule is None or not inputs:
         return None
-    data = inputs[1:] if rule == "after_first" else inputs if rule in ("all", "compare") else inputs[:1]
+    data = inputs[1:] if rule == "after_first" else inputs if rule in _EVERY_INPUT else inputs[:1]
     try:
         dtypes = [_tensor_dtype(_numpy(x)) for x in list(data) + list(scalars)]
     except (TypeError, ValueError):
@@ -72,9 +79,24 @@ def kept(name, inputs, scalars=()):
     out = result_type(*dtypes)
     if rule == "sum":
         out = _WIDER.get(out, out)
-    elif rule == "int_bool" and out == "bool":
+    elif rule in ("int_bool", "all_int_bool") and out == "bool":
+        out = "int32"
+    elif rule == "einsum" and {np.dtype(d) for d in dtypes} == {np.dtype(np.int8)}:
         out = "int32"
     return np.dtype(out) if np.dtype(out).kind in "iub" else None
+
+
+def half(inputs):
+    """float16 where the inputs' values promote to it (float16 arrays, alone or with Python
+    numbers, bools or int8/uint8): Keras's ops keep float16 there; the eager float path computes
+    in float32 and rounds its result to it. None otherwise."""
+    try:
+        dtypes = [_tensor_dtype(_numpy(x)) for x in inputs]
+    except (TypeError, ValueError):
+        return None
+    if "float16" not in dtypes:
+        return None
+    return np.dtype(np.float16) if result_type(*dtypes) == "float16" else None
 
 
 def values(name, inputs, dtype):
@@ -86,7 +108,7 @@ def values(name, inputs, dtype):
     out = []
     for i, x in enumerate(inputs):
         v = np.asarray(_numpy(x))
-        data = i > 0 if rule == "after_first" else i == 0 or rule in ("all", "compare")
+        data = i > 0 if rule == "after_first" else i == 0 or rule in _EVERY_INPUT
         out.append(v.astype(dtype) if data else v)
     return out
 

@@ -34,7 +34,19 @@ def compose(inputs, traced, eager, dtype=np.float32, name=None):
     if kept is not None:
         return _int_dtypes.as_result(eager(*_int_dtypes.values(name, inputs, kept)), kept)
     out = eager(*[ops._value(x) for x in inputs])
+    if np.dtype(dtype) == np.float32:
+        dtype = _int_dtypes.half(inputs) or dtype
     return np.asarray(out, dtype) if np.ndim(out) else np.dtype(dtype).type(out)
+
+
+def _strong(*xs):
+    """Python numbers among eager `xs` as Keras's convert_to_tensor holds them (int32, float32
+    arrays), for the ops whose Keras promotion reads their dtypes (`result_type(x1.dtype,
+    x2.dtype, float)`): there a Python float with float16 gives float32, not jnp's float16."""
+    if builtins.any(is_symbolic(x) for x in xs):
+        return xs
+    from .._dtypes import as_keras_array
+    return [as_keras_array(x) if isinstance(x, (int, float)) else x for x in xs]
 
 
 def _native(name, fn):
@@ -104,6 +116,7 @@ def hypot(x1, x2):
 def logaddexp(x1, x2):
     """Keras `ops.logaddexp`: max(a, b) + log1p(exp(-|a - b|)), stable for large inputs."""
     ops = _ops()
+    x1, x2 = _strong(x1, x2)
     return compose([x1, x2], lambda a, b: ops.add(
         ops.maximum(a, b), ops.log1p(ops.exp(ops.negative(ops.abs(ops.subtract(a, b)))))),
         np.logaddexp)
@@ -216,6 +229,7 @@ def logaddexp2(x1, x2):
     """Keras `ops.logaddexp2`: logaddexp of x ln 2, over ln 2."""
     ops = _ops()
     ln2 = math.log(2)
+    x1, x2 = _strong(x1, x2)
     return compose([x1, x2], lambda a, b: ops.divide(
         logaddexp(ops.multiply(a, ln2), ops.multiply(b, ln2)), ln2), np.logaddexp2)
 
@@ -294,6 +308,7 @@ def arctan2(x1, x2):
         axis = ops.equal(den, 0.0)              # x <= 0, y == 0: pi (0 at the origin)
         half = ops.multiply(arctan(ops.divide(y, ops.add(den, axis))), 2.0)
         return ops.where(axis, ops.where(ops.less(x, 0.0), math.pi, 0.0), half)
+    x1, x2 = _strong(x1, x2)
     return compose([x1, x2], traced, np.arctan2)
 
 
