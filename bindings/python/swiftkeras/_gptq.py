@@ -286,6 +286,33 @@ def assign(model, layer, config, values):
         by_name[name].assign(value)
 
 
+# Keras's wording of the two modes' errors (`gptq_core.gptq_quantize`, `awq_core.awq_quantize`).
+_NO_DATASET = {"gptq": "GPTQ quantization requires a dataset and a tokenizer. Please provide them in the `GPTQConfig`.",
+               "awq": "AWQ quantization requires a dataset and tokenizer. Please provide them in the AWQConfig."}
+_NO_BLOCKS = {"gptq": "No sequential blocks found in the provided structure to quantize.",
+              "awq": "No sequential blocks found in the structure to quantize."}
+
+
+def calibration_layers(model, config, structure, filters=None):
+    """What Keras's `gptq_quantize` and `awq_quantize` check before they change a layer, with
+    each mode's errors (a dataset and a tokenizer, a structure, the calibration windows made by
+    `get_dataloader`, sequential blocks), then the blocks' layers that the config's mode
+    quantizes (`block_layers`)."""
+    mode = config.mode
+    if config.dataset is None or config.tokenizer is None:
+        raise ValueError(_NO_DATASET[mode])
+    if structure is None:
+        raise ValueError(f"For '{mode}' mode, a valid quantization structure must be provided either via "
+                         "`config.quantization_layer_structure` or by overriding "
+                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
+                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
+    get_dataloader(config.tokenizer, config.sequence_length, config.dataset, num_samples=config.num_samples)
+    blocks = structure.get("sequential_blocks", [])
+    if not blocks:
+        raise ValueError(_NO_BLOCKS[mode])
+    return block_layers(model, blocks, mode, filters)
+
+
 def gptq_quantize(model, config, structure, filters=None):
     """Keras's `gptq_core.gptq_quantize` + `apply_gptq_layerwise` as Keras 3.15 computes them:
     the calibration windows made (`get_dataloader`, with its errors), then each block's Dense
@@ -297,19 +324,7 @@ def gptq_quantize(model, config, structure, filters=None):
     damped, the solve is the group-wise rounding of the kernel with no error to propagate, and
     the calibration data change nothing. The library solves with the same Hessian, so that its
     integers, scales and zero points are Keras's."""
-    if config.dataset is None or config.tokenizer is None:
-        raise ValueError("GPTQ quantization requires a dataset and a tokenizer. Please provide them "
-                         "in the `GPTQConfig`.")
-    if structure is None:
-        raise ValueError("For 'gptq' mode, a valid quantization structure must be provided either via "
-                         "`config.quantization_layer_structure` or by overriding "
-                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
-                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
-    get_dataloader(config.tokenizer, config.sequence_length, config.dataset, num_samples=config.num_samples)
-    blocks = structure.get("sequential_blocks", [])
-    if not blocks:
-        raise ValueError("No sequential blocks found in the provided structure to quantize.")
-    for layer in block_layers(model, blocks, "gptq", filters):
+    for layer in calibration_layers(model, config, structure, filters):
         kernel = flat_kernel(layer)
         hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
         quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)
