@@ -211,15 +211,27 @@ def _find_layers_in_block(block):
         raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
                          f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
                          f"a Sequential or a functional model (write the block as a functional model)")
+    if type(block).__name__ == "MultiHeadAttention":   # (its projections, in Keras's order)
+        return [getattr(block, name) for name in ("output_dense", "value_dense", "key_dense", "query_dense")]
     if type(block).__name__ in _HOLDING_DENSE:
         raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
                          f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
     return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
 
-# The built-in layers that hold Dense or EinsumDense layers of their own (Keras's
+# The other built-in layers that hold Dense or EinsumDense layers of their own (Keras's
 # `find_layers_in_block` finds those).
-_HOLDING_DENSE = ("MultiHeadAttention", "GroupedQueryAttention", "TimeDistributed")
+_HOLDING_DENSE = ("GroupedQueryAttention", "TimeDistributed")
+
+
+def _leaf_names(model):
+    """The names of the model's leaf layers as the library's quantize finds them by name: a
+    MultiHeadAttention's projections by their own."""
+    for layer in _quantize._leaf_layers(model):
+        if type(layer).__name__ == "MultiHeadAttention":
+            yield from (getattr(layer, name).name for name in ("query_dense", "key_dense", "value_dense", "output_dense"))
+        else:
+            yield layer.name
 
 
 def block_layers(model, blocks, mode, filters=None):
@@ -228,7 +240,7 @@ def block_layers(model, blocks, mode, filters=None):
     `find_layers_in_block`) that `filters` keeps, all checked before any is changed (an
     EinsumDense's kernel of 2 or 3 axes, as Keras's `GPTQ` / `AWQ` take; a layer that is not
     one of `model`'s is refused)."""
-    found, members = [], list(_quantize._leaf_layers(model))
+    found, members, names = [], list(_quantize._leaf_layers(model)), None
     for block in blocks:
         try:
             layers = _find_layers_in_block(block)
@@ -237,9 +249,16 @@ def block_layers(model, blocks, mode, filters=None):
         for layer in layers:
             if not _quantize._should_quantize(layer, filters):
                 continue
-            if all(layer is not member for member in members):
+            holder = layer.__dict__.get("_parent") or layer   # (a MultiHeadAttention's projection: its layer)
+            if all(holder is not member for member in members):
                 raise ValueError(f"{mode}: the layer '{layer.name}' of block '{block.name}' is not a layer of "
                                  f"model '{model.name}'")
+            if holder is not layer:
+                names = list(_leaf_names(model)) if names is None else names
+                if names.count(layer.name) > 1:
+                    raise ValueError(f"{mode}: the projection '{layer.name}' of MultiHeadAttention '{holder.name}' "
+                                     f"shares its name with another layer of model '{model.name}': swiftkeras "
+                                     f"quantizes a projection by its name (one MultiHeadAttention a model)")
             if len(layer.kernel.shape) not in (2, 3):
                 raise TypeError(f"Unsupported layer type for {mode.upper()}: EinsumDense '{layer.name}' with a "
                                 f"kernel of shape {tuple(layer.kernel.shape)} (2 or 3 axes)")
