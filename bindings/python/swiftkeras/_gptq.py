@@ -211,14 +211,17 @@ def _find_layers_in_block(block):
         raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
                          f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
                          f"a Sequential or a functional model (write the block as a functional model)")
-    if type(block).__name__ == "MultiHeadAttention":   # (its projections, in Keras's order)
-        return [getattr(block, name) for name in ("output_dense", "value_dense", "key_dense", "query_dense")]
+    if type(block).__name__ == "MultiHeadAttention":
+        return [getattr(block, name) for name in _ATTENTION_PROJECTIONS]
     if type(block).__name__ in _HOLDING_DENSE:
         raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
                          f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
     return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
 
+# A MultiHeadAttention's EinsumDense projections, in the order Keras's `find_layers_in_block`
+# finds them.
+_ATTENTION_PROJECTIONS = ("output_dense", "value_dense", "key_dense", "query_dense")
 # The other built-in layers that hold Dense or EinsumDense layers of their own (Keras's
 # `find_layers_in_block` finds those).
 _HOLDING_DENSE = ("GroupedQueryAttention", "TimeDistributed")
@@ -229,7 +232,7 @@ def _leaf_names(model):
     MultiHeadAttention's projections by their own."""
     for layer in _quantize._leaf_layers(model):
         if type(layer).__name__ == "MultiHeadAttention":
-            yield from (getattr(layer, name).name for name in ("query_dense", "key_dense", "value_dense", "output_dense"))
+            yield from (getattr(layer, name).name for name in _ATTENTION_PROJECTIONS)
         else:
             yield layer.name
 
