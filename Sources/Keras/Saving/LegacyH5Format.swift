@@ -119,8 +119,10 @@ enum LegacyH5Format {
         guard names.count == entries.count else {
             return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(entries.count)"]
         }
-        let values = try zip(names, entries).map { try OptimizerState.read($0.1, from: g, key: $0.0) }
-        try OptimizerState.restore(opt, entries: entries, from: values)
+        let (inFile, values) = try OptimizerState.readFromFile(opt, model: model) { e, i in
+            try OptimizerState.read(e, from: g, key: names[i])
+        }
+        try OptimizerState.restore(opt, entries: inFile, from: values)
         return []
     }
 

@@ -142,7 +142,10 @@ enum WeightsH5Store {
         if loadOptimizer, let opt = model.optimizer, let g = try root.group("optimizer/vars") {
             optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeightsInBuildOrder)
             if try count(g) == optimizerEntries.count {
-                optimizerValues = try optimizerEntries.enumerated().map { try OptimizerState.read($0.element, from: g, key: String($0.offset)) }
+                let (inFile, values) = try OptimizerState.readFromFile(opt, model: model) { e, i in
+                    try OptimizerState.read(e, from: g, key: String(i))
+                }
+                (optimizerEntries, optimizerValues) = (inFile, Optional(values))
             } else {
                 warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(optimizerEntries.count)")
             }
