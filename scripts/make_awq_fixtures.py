@@ -3,7 +3,8 @@
 holding two Dense and three EinsumDense layers, then a Dense block) with fixed weights, quantized by `model.quantize("awq",
 config=AWQConfig(...))` (several configs) and by `model.quantize("gptq", ...)` (the block of
 several layers) over a fixed calibration array: the quantized weights, the layers' configs, the
-predictions, and the first AWQ case's model saved as .keras and .weights.h5. (Keras's AWQ runs op
+predictions, and the first AWQ case's model saved as .keras and .weights.h5; and in
+awq_attention.json the same for a block around a MultiHeadAttention (AWQ and GPTQ). (Keras's AWQ runs op
 by op, its grid search 21 roundings a layer: too slow for the test itself.)
 
     KERAS_BACKEND=jax /work/main/.venv/bin/python scripts/make_awq_fixtures.py
@@ -74,6 +75,62 @@ def config(lib, mode, kwargs, structure):
                quantization_layer_structure=structure, **kwargs)
 
 
+def attention_model(lib):
+    """Embedding(20, 6) → block → Dense(5), the block a functional one around a
+    MultiHeadAttention(2 heads, key_dim 3) over its input, added to it: Keras quantizes the
+    attention's four EinsumDense projections."""
+    b_in = lib.Input((8, 6))
+    a = lib.layers.MultiHeadAttention(2, 3, name="att")(b_in, b_in)
+    block = lib.Model(b_in, lib.layers.Add(name="residual")([b_in, a]), name="block")
+    inp = lib.Input((8,), dtype="int32")
+    emb = lib.layers.Embedding(20, 6, name="emb")
+    head = lib.layers.Dense(5, name="head")
+    m = lib.Model(inp, head(block(emb(inp))), name="tokens")
+    rng = np.random.default_rng(20261208)
+    m.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in m.get_weights()])
+    return m, {"pre_block_layers": [emb], "sequential_blocks": [block, head]}
+
+
+def attention_layers(m):
+    """The attention's projections and the head: (name, layer)."""
+    att = m.get_layer("block").get_layer("att")
+    return [(n, getattr(att, f"{n}_dense")) for n in ("query", "key", "value", "output")] + [("head", m.get_layer("head"))]
+
+
+ATTENTION_CASES = {
+    "attention_awq_per_channel": ("awq", dict(group_size=-1)),
+    "attention_gptq_bits4_group3": ("gptq", dict(weight_bits=4, group_size=3)),
+}
+
+
+def quantized_case(keras, make, layers_of, mode, kwargs, filters=None):
+    """Keras's model from `make` quantized in `mode`: the model and what the fixture keeps of
+    it (the quantized layers' weights and configs, the predictions)."""
+    m, structure = make(keras)
+    cfg = config(keras, mode, kwargs, structure)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.quantize(mode, config=cfg, filters=filters)
+    # (Keras cannot serialize a config holding the layers: the structure goes once used)
+    cfg.quantization_layer_structure = None
+    layers = {}
+    for lname, layer in layers_of(m):
+        layers[lname] = {"weights": [{"path": w.path, "dtype": w.dtype, "trainable": w.trainable,
+                                      "value": np.asarray(w).tolist()}
+                                     for w in layer.weights],
+                         "config": layer.get_config()}
+    return m, {"mode": mode, "kwargs": kwargs, "filters": filters, "layers": layers, "predict": np.asarray(m(X)).tolist()}
+
+
+def write_attention(keras):
+    out = {"hash": HASH, "data": DATA.tolist(), "x": X.tolist(), "cases": {}}
+    for name, (mode, kwargs) in ATTENTION_CASES.items():
+        out["cases"][name] = quantized_case(keras, attention_model, attention_layers, mode, kwargs)[1]
+        print(name, "done", flush=True)
+    with open(os.path.join(OUT, "awq_attention.json"), "w") as f:
+        json.dump(out, f)
+
+
 def main():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
@@ -82,27 +139,14 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     out = {"hash": HASH, "data": DATA.tolist(), "x": X.tolist(), "cases": {}}
     for i, (name, (mode, kwargs, *filters)) in enumerate(CASES.items()):
-        m, structure = model(keras)
-        cfg = config(keras, mode, kwargs, structure)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m.quantize(mode, config=cfg, filters=filters[0] if filters else None)
-        # (Keras cannot serialize a config holding the layers: the structure goes once used)
-        cfg.quantization_layer_structure = None
-        layers = {}
-        for lname, layer in dense_layers(m):
-            layers[lname] = {"weights": [{"path": w.path, "dtype": w.dtype, "trainable": w.trainable,
-                                          "value": np.asarray(w).tolist()}
-                                         for w in layer.weights],
-                             "config": layer.get_config()}
-        out["cases"][name] = {"mode": mode, "kwargs": kwargs, "filters": filters[0] if filters else None,
-                              "layers": layers, "predict": np.asarray(m(X)).tolist()}
+        m, out["cases"][name] = quantized_case(keras, model, dense_layers, mode, kwargs, filters[0] if filters else None)
         if i == 0:
             m.save(os.path.join(OUT, "awq_group8.keras"))
             m.save_weights(os.path.join(OUT, "awq_group8.weights.h5"))
         print(name, "done", flush=True)
     with open(os.path.join(OUT, "awq.json"), "w") as f:
         json.dump(out, f)
+    write_attention(keras)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,26 @@ extension Model {
 
     /// Trainable weights in Keras's order: what optimizer slots follow.
     var kerasTrainableWeights: [Variable] { trainable ? kerasWeights.filter(\.trainable) : [] }
+
+    /// ``kerasTrainableWeights`` as a model rebuilt from a file has them (``weightsInBuildOrder(_:)``):
+    /// the order in which files list the optimizer's variables, so that they load back.
+    var kerasTrainableWeightsInBuildOrder: [Variable] { trainable ? kerasWeightsInBuildOrder.filter(\.trainable) : [] }
+
+    private var kerasWeightsInBuildOrder: [Variable] {
+        kerasLayers.flatMap { ($0 as? Model)?.kerasWeightsInBuildOrder ?? weightsInBuildOrder($0) }
+    }
+}
+
+/// A layer's weights in the order its `build` makes them, which is the order of the layer
+/// rebuilt from a file: a float8 layer's scales and amax histories first (Keras's
+/// `quantized_build` runs before the kernel is made), also when it was quantized after it was
+/// built (its `weights`, in Keras as here, then list them last). Files that list weights or
+/// optimizer variables by position (legacy `.h5` layer groups, `optimizer/vars`) follow this
+/// order: Keras 3.15 writes the other one for a float8 model quantized after building, and then
+/// cannot load its own file (gradient accumulators, legacy `.h5` weights: shape mismatches).
+func weightsInBuildOrder(_ l: Layer) -> [Variable] {
+    guard let q = l as? QuantizableLayer, case .float8? = q.quantizationMode else { return l.weights }
+    return l.weights.filter(\.overwriteWithGradient) + l.weights.filter { !$0.overwriteWithGradient }
 }
 
 /// A layer's own variables as Keras saves them in its `vars` group: those created trainable,

@@ -7,15 +7,15 @@ enum LegacyH5Format {
     static let backendName = "swiftkeras"
 
     /// The weights of `layer` (sublayers' included) in the file's order, trainable then
-    /// non-trainable (Keras: `_legacy_weights`), named by their variable paths as Keras names
-    /// them (`sequential/block/dense/kernel` for what a Sequential built, `inner/dense/kernel`
-    /// for a nested model built before).
+    /// non-trainable (Keras: `_legacy_weights`), each layer's in ``weightsInBuildOrder(_:)``,
+    /// named by their variable paths as Keras names them (`sequential/block/dense/kernel` for
+    /// what a Sequential built, `inner/dense/kernel` for a nested model built before).
     static func weights(of layer: Layer) -> [(variable: Variable, name: String)] {
         let all: [(variable: Variable, name: String)]
         if let nested = layer as? Model {
             all = nested.kerasLayers.flatMap { weights(of: $0) }
         } else {
-            all = layer.weights.map { ($0, $0.path) }
+            all = weightsInBuildOrder(layer).map { ($0, $0.path) }
         }
         return layer.trainable ? all.filter(\.variable.trainable) + all.filter { !$0.variable.trainable } : all
     }
@@ -37,7 +37,7 @@ enum LegacyH5Format {
         try saveWeights(model, to: try root.createGroup("model_weights"))
         if let opt = model.optimizer {
             let g = try root.createGroup("optimizer_weights")
-            let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+            let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeightsInBuildOrder)
             // Inner optimizers of a MultiOptimizer may share a name; datasets need distinct ones.
             var used: [String: Int] = [:]
             let names = entries.map { e -> String in
@@ -115,12 +115,14 @@ enum LegacyH5Format {
     static func loadOptimizer(_ model: Model, from g: HDF5Group) throws -> [String] {
         guard let opt = model.optimizer,
               let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
-        let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+        let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeightsInBuildOrder)
         guard names.count == entries.count else {
             return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(entries.count)"]
         }
-        let values = try zip(names, entries).map { try OptimizerState.read($0.1, from: g, key: $0.0) }
-        try OptimizerState.restore(opt, entries: entries, from: values)
+        let (inFile, values) = try OptimizerState.readFromFile(opt, model: model) { e, i in
+            try OptimizerState.read(e, from: g, key: names[i])
+        }
+        try OptimizerState.restore(opt, entries: inFile, from: values)
         return []
     }
 
@@ -155,7 +157,7 @@ enum LegacyH5Format {
         }
         var assignments: [(Variable, VariableFileValue)] = []
         for (layer, groupName, names) in pairs {
-            let vars = weights(of: layer).map(\.variable)
+            let vars = inFileOrder(weights(of: layer).map(\.variable), of: layer, names: names)
             guard vars.count == names.count else {
                 let msg = "Layer '\(layer.name)' expects \(vars.count) weights, but the saved weights have \(names.count) elements"
                 if skipMismatch { warnings.append(msg); continue }
@@ -172,5 +174,15 @@ enum LegacyH5Format {
         }
         for (v, t) in assignments { try v.assign(t) }
         return warnings
+    }
+
+    /// A float8 layer's weights in the order of the file's weight `names`, when those name each
+    /// of them once (Keras writes a float8 layer quantized after building with its kernel first,
+    /// this library and a rebuilt Keras layer with its scales first: both files load here).
+    private static func inFileOrder(_ vars: [Variable], of layer: Layer, names: [String]) -> [Variable] {
+        guard let q = layer as? QuantizableLayer, case .float8? = q.quantizationMode, vars.count == names.count else { return vars }
+        let byName = Dictionary(vars.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let ordered = names.compactMap { byName[String($0.split(separator: "/").last ?? "")] }
+        return Set(ordered.map(ObjectIdentifier.init)).count == vars.count ? ordered : vars
     }
 }

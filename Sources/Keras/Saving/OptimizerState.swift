@@ -126,6 +126,24 @@ enum OptimizerState {
         return .tensor(try g.readTensor(key, expected: e.shape))
     }
 
+    /// The optimizer's entries for `model` and their values as `read` (entry, position) takes
+    /// them from a file: in build order (``Model/kerasTrainableWeightsInBuildOrder``, what this
+    /// library writes), else, where that differs (a float8 layer quantized after building), in
+    /// the model's own order (what Keras 3.15 writes for it); the first error when neither reads.
+    static func readFromFile(_ o: Optimizer, model: Model,
+                             _ read: (Entry, Int) throws -> OptimizerVariableValue) throws -> ([Entry], [OptimizerVariableValue]) {
+        let built = model.kerasTrainableWeightsInBuildOrder, own = model.kerasTrainableWeights
+        let first = entries(o, variables: built)
+        do {
+            return (first, try first.enumerated().map { try read($0.element, $0.offset) })
+        } catch {
+            guard !zip(built, own).allSatisfy({ $0 === $1 }) else { throw error }
+            let other = entries(o, variables: own)
+            guard let values = try? other.enumerated().map({ try read($0.element, $0.offset) }) else { throw error }
+            return (other, values)
+        }
+    }
+
     /// The largest iteration count taken (2^53: counting on from it cannot overflow, and it is
     /// exact in a Double, what decay and schedules compute with).
     static let maxCount = 1 << 53

@@ -84,7 +84,7 @@ enum WeightsH5Store {
         if let opt = model.optimizer {
             let g = try root.createGroup("optimizer/vars")
             try g.setStringAttribute("name", opt.name)
-            for (i, e) in OptimizerState.entries(opt, variables: model.kerasTrainableWeights).enumerated() {
+            for (i, e) in OptimizerState.entries(opt, variables: model.kerasTrainableWeightsInBuildOrder).enumerated() {
                 try OptimizerState.write(e, to: g, as: String(i))
             }
         }
@@ -140,9 +140,12 @@ enum WeightsH5Store {
         var optimizerValues: [OptimizerVariableValue]?
         var optimizerEntries: [OptimizerState.Entry] = []
         if loadOptimizer, let opt = model.optimizer, let g = try root.group("optimizer/vars") {
-            optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+            optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeightsInBuildOrder)
             if try count(g) == optimizerEntries.count {
-                optimizerValues = try optimizerEntries.enumerated().map { try OptimizerState.read($0.element, from: g, key: String($0.offset)) }
+                let (inFile, values) = try OptimizerState.readFromFile(opt, model: model) { e, i in
+                    try OptimizerState.read(e, from: g, key: String(i))
+                }
+                (optimizerEntries, optimizerValues) = (inFile, Optional(values))
             } else {
                 warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(optimizerEntries.count)")
             }

@@ -81,19 +81,7 @@ def awq_quantize(model, config, structure, filters=None):
     are all 1 and the result is the plain group-wise 4-bit rounding of the kernel, whatever the
     calibration data. The library searches with the same magnitudes, so that its integers,
     scales, zero points and AWQ scales are Keras's."""
-    if config.dataset is None or config.tokenizer is None:
-        raise ValueError("AWQ quantization requires a dataset and tokenizer. Please provide them in the "
-                         "AWQConfig.")
-    if structure is None:
-        raise ValueError("For 'awq' mode, a valid quantization structure must be provided either via "
-                         "`config.quantization_layer_structure` or by overriding "
-                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
-                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
-    _gptq.get_dataloader(config.tokenizer, config.sequence_length, config.dataset, num_samples=config.num_samples)
-    blocks = structure.get("sequential_blocks", [])
-    if not blocks:
-        raise ValueError("No sequential blocks found in the structure to quantize.")
-    for layer in _gptq.block_layers(model, blocks, "awq", filters):
+    for layer in _gptq.calibration_layers(model, config, structure, filters):
         kernel = _gptq.flat_kernel(layer)
         magnitudes = np.zeros(kernel.shape[0], dtype=_F32)
         quantized, scale, zero, awq_scales, g_idx = awq_quantize_matrix(

@@ -211,15 +211,30 @@ def _find_layers_in_block(block):
         raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
                          f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
                          f"a Sequential or a functional model (write the block as a functional model)")
+    if type(block).__name__ == "MultiHeadAttention":
+        return [getattr(block, name) for name in _ATTENTION_PROJECTIONS]
     if type(block).__name__ in _HOLDING_DENSE:
         raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
                          f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
     return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
 
-# The built-in layers that hold Dense or EinsumDense layers of their own (Keras's
+# A MultiHeadAttention's EinsumDense projections, in the order Keras's `find_layers_in_block`
+# finds them.
+_ATTENTION_PROJECTIONS = ("output_dense", "value_dense", "key_dense", "query_dense")
+# The other built-in layers that hold Dense or EinsumDense layers of their own (Keras's
 # `find_layers_in_block` finds those).
-_HOLDING_DENSE = ("MultiHeadAttention", "GroupedQueryAttention", "TimeDistributed")
+_HOLDING_DENSE = ("GroupedQueryAttention", "TimeDistributed")
+
+
+def _leaf_names(model):
+    """The names of the model's leaf layers as the library's quantize finds them by name: a
+    MultiHeadAttention's projections by their own."""
+    for layer in _quantize._leaf_layers(model):
+        if type(layer).__name__ == "MultiHeadAttention":
+            yield from (getattr(layer, name).name for name in _ATTENTION_PROJECTIONS)
+        else:
+            yield layer.name
 
 
 def block_layers(model, blocks, mode, filters=None):
@@ -228,7 +243,7 @@ def block_layers(model, blocks, mode, filters=None):
     `find_layers_in_block`) that `filters` keeps, all checked before any is changed (an
     EinsumDense's kernel of 2 or 3 axes, as Keras's `GPTQ` / `AWQ` take; a layer that is not
     one of `model`'s is refused)."""
-    found, members = [], list(_quantize._leaf_layers(model))
+    found, members, names = [], list(_quantize._leaf_layers(model)), None
     for block in blocks:
         try:
             layers = _find_layers_in_block(block)
@@ -237,9 +252,16 @@ def block_layers(model, blocks, mode, filters=None):
         for layer in layers:
             if not _quantize._should_quantize(layer, filters):
                 continue
-            if all(layer is not member for member in members):
+            holder = layer.__dict__.get("_parent") or layer   # (a MultiHeadAttention's projection: its layer)
+            if all(holder is not member for member in members):
                 raise ValueError(f"{mode}: the layer '{layer.name}' of block '{block.name}' is not a layer of "
                                  f"model '{model.name}'")
+            if holder is not layer:
+                names = list(_leaf_names(model)) if names is None else names
+                if names.count(layer.name) > 1:
+                    raise ValueError(f"{mode}: the projection '{layer.name}' of MultiHeadAttention '{holder.name}' "
+                                     f"shares its name with another layer of model '{model.name}': swiftkeras "
+                                     f"quantizes a projection by its name (one MultiHeadAttention a model)")
             if len(layer.kernel.shape) not in (2, 3):
                 raise TypeError(f"Unsupported layer type for {mode.upper()}: EinsumDense '{layer.name}' with a "
                                 f"kernel of shape {tuple(layer.kernel.shape)} (2 or 3 axes)")
@@ -286,6 +308,33 @@ def assign(model, layer, config, values):
         by_name[name].assign(value)
 
 
+# Keras's wording of the two modes' errors (`gptq_core.gptq_quantize`, `awq_core.awq_quantize`).
+_NO_DATASET = {"gptq": "GPTQ quantization requires a dataset and a tokenizer. Please provide them in the `GPTQConfig`.",
+               "awq": "AWQ quantization requires a dataset and tokenizer. Please provide them in the AWQConfig."}
+_NO_BLOCKS = {"gptq": "No sequential blocks found in the provided structure to quantize.",
+              "awq": "No sequential blocks found in the structure to quantize."}
+
+
+def calibration_layers(model, config, structure, filters=None):
+    """What Keras's `gptq_quantize` and `awq_quantize` check before they change a layer, with
+    each mode's errors (a dataset and a tokenizer, a structure, the calibration windows made by
+    `get_dataloader`, sequential blocks), then the blocks' layers that the config's mode
+    quantizes (`block_layers`)."""
+    mode = config.mode
+    if config.dataset is None or config.tokenizer is None:
+        raise ValueError(_NO_DATASET[mode])
+    if structure is None:
+        raise ValueError(f"For '{mode}' mode, a valid quantization structure must be provided either via "
+                         "`config.quantization_layer_structure` or by overriding "
+                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
+                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
+    get_dataloader(config.tokenizer, config.sequence_length, config.dataset, num_samples=config.num_samples)
+    blocks = structure.get("sequential_blocks", [])
+    if not blocks:
+        raise ValueError(_NO_BLOCKS[mode])
+    return block_layers(model, blocks, mode, filters)
+
+
 def gptq_quantize(model, config, structure, filters=None):
     """Keras's `gptq_core.gptq_quantize` + `apply_gptq_layerwise` as Keras 3.15 computes them:
     the calibration windows made (`get_dataloader`, with its errors), then each block's Dense
@@ -297,19 +346,7 @@ def gptq_quantize(model, config, structure, filters=None):
     damped, the solve is the group-wise rounding of the kernel with no error to propagate, and
     the calibration data change nothing. The library solves with the same Hessian, so that its
     integers, scales and zero points are Keras's."""
-    if config.dataset is None or config.tokenizer is None:
-        raise ValueError("GPTQ quantization requires a dataset and a tokenizer. Please provide them "
-                         "in the `GPTQConfig`.")
-    if structure is None:
-        raise ValueError("For 'gptq' mode, a valid quantization structure must be provided either via "
-                         "`config.quantization_layer_structure` or by overriding "
-                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
-                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
-    get_dataloader(config.tokenizer, config.sequence_length, config.dataset, num_samples=config.num_samples)
-    blocks = structure.get("sequential_blocks", [])
-    if not blocks:
-        raise ValueError("No sequential blocks found in the provided structure to quantize.")
-    for layer in block_layers(model, blocks, "gptq", filters):
+    for layer in calibration_layers(model, config, structure, filters):
         kernel = flat_kernel(layer)
         hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
         quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)

@@ -235,3 +235,50 @@ def quantization_mode(layer):
     model)."""
     policy = quantized_policy(layer)
     return None if policy is None else policy.quantization_mode
+
+
+def keras_kernel(layer, item, variable):
+    """What Keras's `kernel` property (Dense, EinsumDense) or `embeddings` (Embedding) returns
+    for a layer whose stored values are packed: int4 unpacked to int8 in the float weight's
+    shape; GPTQ at 4 bits and AWQ unpacked to their uint8 `[units, input_dim]` (an EinsumDense's
+    flattened columns and rows), as arrays; any other layer's the variable itself (GPTQ at 2, 3
+    or 8 bits: its uint8 variable, as Keras)."""
+    if (item, layer.class_name) not in (("kernel", "Dense"), ("kernel", "EinsumDense"), ("embeddings", "Embedding")):
+        return variable
+    policy = quantized_policy(layer)
+    mode = None if policy is None else policy.quantization_mode
+    from .quantizers import unpack_int4
+    import numpy as np
+    packed = np.asarray(variable.numpy())
+    if mode == "int4":
+        if layer.class_name != "EinsumDense":
+            return unpack_int4(packed, layer.units if item == "kernel" else layer.output_dim, axis=-1)
+        shape = _einsum_kernel_shape(layer, packed.shape[0])
+        columns = int(np.prod(shape)) // packed.shape[0]
+        return unpack_int4(packed, columns, axis=-1).reshape(shape)
+    if mode == "awq" or (mode == "gptq" and policy.weight_bits == 4):
+        columns = np.asarray(layer.kernel_scale.numpy()).shape[0]   # (`[units, groups]`)
+        return unpack_int4(packed, columns, axis=0, dtype="uint8")
+    return variable
+
+
+def _einsum_kernel_shape(layer, rows):
+    """An EinsumDense's float kernel shape (Keras's `original_kernel_shape`): each letter of the
+    kernel's spec sized by the output shape (the specs' letters aligned to the right, past an
+    ellipsis) or, for a contracted one, by `rows` (the flattened kernel's, when it is the only
+    one) or the layer's input shape."""
+    operands, outputs = layer.equation.split("->")
+    inputs, kernel = operands.split(",")
+    output_shape = layer.get_config()["output_shape"]
+    output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+    sizes = dict(zip(reversed(outputs.replace("...", "")), reversed(output_shape)))
+    contracted = [letter for letter in kernel if letter not in sizes]
+    if len(contracted) == 1:
+        sizes[contracted[0]] = rows
+    elif contracted:
+        try:
+            input_shape = layer.input.shape
+        except AttributeError:   # (a layer built on its own: the library's model around it)
+            input_shape = layer.__dict__["_owner"].inputs[0].shape
+        sizes.update(zip(reversed(inputs.replace("...", "")), reversed(tuple(input_shape))))
+    return tuple(sizes[letter] for letter in kernel)

@@ -1514,11 +1514,15 @@ class _BuiltinLayer(Layer):
                 getattr(_trace_state().__dict__.get("trace"), "layer", None) is self):
             return base_weights[item]   # `self.kernel` in a subclass's build or traced call
         try:
-            return super().__getattr__(item)
+            found = super().__getattr__(item)
         except AttributeError:
             if self.class_name in _BUILD_FIRST.get(item, ()):
                 raise AttributeError(f"You must build the layer before accessing `{item}`.") from None
             raise
+        if item in _BUILD_FIRST and self.class_name in _BUILD_FIRST[item]:
+            from ._quantize import keras_kernel
+            return keras_kernel(self, item, found)   # (int4, GPTQ and AWQ: Keras's unpacked values)
+        return found
 
     def _inner_layer(self, class_name, name):
         """A layer Keras makes inside this one (MultiHeadAttention's `query_dense`): its weights

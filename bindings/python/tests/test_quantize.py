@@ -233,3 +233,50 @@ def test_a_model_made_again_from_its_layers_keeps_them_quantized():
     np.testing.assert_allclose(ours.predict(X, verbose=0), before @ w + b, rtol=1e-5, atol=1e-5)
     assert [l.dtype_policy.name for l in sk.models.clone_model(ours).layers] == \
         ["int8_from_float32", "int8_from_float32", "float32"]
+
+
+# A layer built from each packed policy: (policy class, mode, layer maker, input shape).
+_PACKED = [("GPTQDTypePolicy", "gptq/4/8"), ("GPTQDTypePolicy", "gptq/3/-1"), ("AWQDTypePolicy", "awq/4/8"),
+           ("Int4DTypePolicy", "int4/8"), ("Int4DTypePolicy", "int4/-1")]
+_PACKED_LAYERS = [
+    ("dense", lambda lib, p: lib.layers.Dense(5, dtype=p, name="d"), (None, 16)),
+    ("einsum_in", lambda lib, p: lib.layers.EinsumDense("abc,cde->abde", output_shape=(3, 2, 5), bias_axes="de",
+                                                       dtype=p, name="e"), (None, 3, 16)),
+    ("einsum_out", lambda lib, p: lib.layers.EinsumDense("abde,dec->abc", output_shape=(3, 7), bias_axes="c",
+                                                        dtype=p, name="e2"), (None, 3, 2, 5)),
+    ("embedding", lambda lib, p: lib.layers.Embedding(10, 5, dtype=p, name="emb"), (None, 3))]
+
+
+@pytest.mark.parametrize("policy,mode", _PACKED, ids=[m for _, m in _PACKED])
+def test_kernel_of_a_packed_layer_is_keras_s_unpacked_values(policy, mode):
+    """Keras's `kernel` (`embeddings`) of an int4, 4-bit GPTQ or AWQ layer is its values
+    unpacked (int4: int8 in the float kernel's shape; GPTQ/AWQ: uint8 `[units, input_dim]`), a
+    GPTQ layer at other bits its uint8 variable; `weights` and `get_weights()` list the stored
+    (packed) variables. Keras's layer marked calibrated, as one loaded from a file is."""
+    keras = real_keras()
+    import swiftkeras as sk
+    rng = np.random.default_rng(3)
+    for name, make, shape in _PACKED_LAYERS:
+        if name == "embedding" and not mode.startswith("int4"):
+            continue
+        ref = make(keras, getattr(keras.dtype_policies, policy)(mode, "float32"))
+        ref.build(shape)
+        ref.is_gptq_calibrated, ref.is_awq_calibrated = mode.startswith("gptq"), mode.startswith("awq")
+        for w in ref.weights:   # random stored values: every nibble pattern
+            info = np.iinfo(w.dtype) if "int" in w.dtype else None
+            w.assign(rng.integers(info.min, info.max + 1, size=w.shape).astype(w.dtype) if info is not None
+                     else rng.normal(size=w.shape).astype(w.dtype))
+        ours = make(sk, getattr(sk.dtype_policies, policy)(mode, "float32"))
+        ours.build(shape)
+        ours.set_weights(ref.get_weights())
+        item = "embeddings" if name == "embedding" else "kernel"
+        theirs, mine = getattr(ref, item), getattr(ours, item)
+        assert hasattr(mine, "path") == hasattr(theirs, "path"), (name, type(mine), type(theirs))
+        a, b = np.asarray(mine.numpy() if hasattr(mine, "numpy") else mine), np.asarray(theirs)
+        assert a.shape == b.shape and a.dtype == b.dtype, (name, a.shape, a.dtype, b.shape, b.dtype)
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        assert [(w.path, tuple(w.shape), w.dtype) for w in ours.weights] == \
+            [(w.path, tuple(w.shape), w.dtype) for w in ref.weights], name
+        for x, y in zip(ours.get_weights(), ref.get_weights(), strict=True):
+            assert x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y, err_msg=name)

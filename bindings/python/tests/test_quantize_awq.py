@@ -180,22 +180,29 @@ def test_awq_refusals():
             dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"pre_block_layers": []}))
     with pytest.raises(ValueError, match="through `model.quantize\\(\"awq\""):
         model.get_layer("head").quantize("awq", config=sk.quantizers.AWQConfig(dataset=data, tokenizer=lambda s: s))
-    # A block whose layers Keras would quantize and the library cannot name (a
-    # MultiHeadAttention's own EinsumDense layers), or a layer of another model: refused before
-    # any layer changes.
+    # A block whose layers Keras would quantize and the library cannot name (the projections of
+    # two MultiHeadAttention layers, the same names; a GroupedQueryAttention's), or a layer of
+    # another model: refused before any layer changes.
     inp = sk.Input((4, 6))
-    attention = sk.Model(inp, sk.layers.MultiHeadAttention(2, 3, name="att")(
-        sk.layers.Dense(6, name="first")(inp), inp))
+    attention = sk.Model(inp, sk.layers.MultiHeadAttention(2, 3, name="att2")(
+        sk.layers.MultiHeadAttention(2, 3, name="att")(inp, inp), inp))
+    grouped = sk.Model(inp, sk.layers.GroupedQueryAttention(3, 2, 1, name="gqa")(inp, inp))
     elsewhere = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, name="elsewhere")])
     for mode, cls in (("awq", sk.quantizers.AWQConfig), ("gptq", sk.quantizers.GPTQConfig)):
-        with pytest.raises(ValueError, match=f"{mode}: in block 'functional.*', the layer 'att' is a MultiHeadAttention"):
+        with pytest.raises(ValueError, match=f"{mode}: the projection 'attention_output' of MultiHeadAttention 'att' "
+                                             "shares its name"):
             attention.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
                                                 quantization_layer_structure={"sequential_blocks": [attention]}))
+        with pytest.raises(ValueError, match=f"{mode}: in block 'functional.*', the layer 'gqa' is a GroupedQueryAttention"):
+            grouped.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
+                                              quantization_layer_structure={"sequential_blocks": [grouped]}))
         with pytest.raises(ValueError, match=f"{mode}: the layer 'elsewhere' of block .* is not a layer of model"):
             model.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
                                             quantization_layer_structure={"sequential_blocks": [model.get_layer("head"),
                                                                                                 elsewhere]}))
-    assert all(layer.quantization_mode is None for layer in attention.layers)
+    assert all(layer.quantization_mode is None for layer in attention.layers + grouped.layers)
+    assert all(getattr(attention.get_layer(a), f"{p}_dense").quantization_mode is None
+               for a in ("att", "att2") for p in ("query", "key", "value", "output"))
 
     class Wrapped(sk.layers.Layer):   # (a block written in Python holding a Dense)
         def __init__(self, **kwargs):
@@ -210,3 +217,28 @@ def test_awq_refusals():
         wrapped.quantize("awq", config=sk.quantizers.AWQConfig(
             dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"sequential_blocks": [wrapped.layers[0]]}))
     assert all(layer.quantization_mode is None for _, layer in made.dense_layers(model))   # (nothing changed)
+
+
+ATTENTION = json.loads((FIXTURES / "awq_attention.json").read_text())
+
+
+@pytest.mark.parametrize("name", list(ATTENTION["cases"]))
+def test_awq_and_gptq_quantize_the_projections_of_a_multi_head_attention_as_keras(name):
+    """Keras's `find_layers_in_block` finds a MultiHeadAttention's four EinsumDense projections
+    (query, key, value, attention_output): each is quantized as Keras's (the same weights,
+    `zero_point` and all), its policy set, and the model predicts as Keras's."""
+    import swiftkeras as sk
+    case = ATTENTION["cases"][name]
+    model, structure = made.attention_model(sk)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize(case["mode"], config=made.config(sk, case["mode"], case["kwargs"], structure))
+    for lname, layer in made.attention_layers(model):
+        expected = case["layers"][lname]["weights"]
+        assert [(w.path.split("/")[-2:], w.dtype, tuple(w.shape), w.trainable) for w in layer.weights] == \
+            [(e["path"].split("/")[-2:], e["dtype"], np.shape(e["value"]), e["trainable"]) for e in expected], lname
+        for w, e in zip(layer.weights, expected):
+            np.testing.assert_array_equal(np.asarray(w.numpy()), np.array(e["value"], dtype=e["dtype"]), err_msg=w.path)
+        assert layer.quantization_mode == case["mode"]
+        assert layer.dtype_policy.name == f"{case['layers'][lname]['config']['dtype']['config']['mode']}_from_float32"
+    np.testing.assert_allclose(model.predict(X, verbose=0), np.array(case["predict"]), rtol=1e-5, atol=2e-6)

@@ -176,6 +176,59 @@ def test_float8_keras_files_both_ways(keras_runs, tmp_path):
     np.testing.assert_allclose(fresh.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_float8_model_trained_with_gradient_accumulation_reloads_in_keras(keras_runs, tmp_path):
+    """A float8 model quantized after building lists its float8 variables after its kernel
+    (Keras's and the library's `weights`), a model rebuilt from a file before it. Keras 3.15
+    writes its gradient accumulators and its legacy `.h5` weights in the first order and then
+    cannot load its own file; the library writes the rebuilt order: real Keras loads its `.keras`
+    and `.h5` files (3 steps under Adam(gradient_accumulation_steps=2): accumulators part way)
+    with the same predictions, weights, float8 scales and histories, and (`.keras`) its
+    accumulators: one more step (which applies them) from the file gives the weights of one
+    more step in the library, as it does from either file loaded here. Keras's own legacy `.h5` of a float8 model (no accumulators) loads here too."""
+    keras = real_keras()
+    import swiftkeras as sk
+    run = keras_runs["mlp_accumulating"]
+    ours = _quantized(sk, mlp, run["initial"])
+    # (a loss object: Keras's legacy `.h5` loader cannot take the string "mse" back)
+    ours.compile(sk.optimizers.Adam(0.01, gradient_accumulation_steps=2), sk.losses.MeanSquaredError())
+    ours.fit(X, Y, epochs=1, batch_size=6, shuffle=False, verbose=0)   # (3 steps)
+    expected = np.asarray(ours.predict(X, verbose=0))
+    for suffix in (".keras", ".h5"):
+        ours.save(tmp_path / f"ours{suffix}")
+    before = _by_name(ours)
+    ours.fit(X[:8], Y[:8], epochs=1, batch_size=8, shuffle=False, verbose=0)
+    stepped = _by_name(ours)
+    for suffix in (".keras", ".h5"):
+        for lib in (keras, sk):
+            loaded = lib.models.load_model(tmp_path / f"ours{suffix}")
+            np.testing.assert_allclose(np.asarray(loaded.predict(X, verbose=0)), expected, rtol=1e-6, atol=1e-7)
+            for key, value in _by_name(loaded).items():
+                np.testing.assert_array_equal(value, before[key], err_msg=f"{lib.__name__} {suffix} {key}")
+            if lib is keras and suffix == ".h5":
+                continue   # (Keras's legacy loader builds the optimizer on no variables: no state)
+            if lib is keras:
+                accumulators = [np.asarray(v) for v in loaded.optimizer.variables
+                                if v.path.endswith("_gradient_accumulator")]
+                assert len(accumulators) == 16 and all(np.abs(a).max() > 0 for a in accumulators)
+            loaded.fit(X[:8], Y[:8], epochs=1, batch_size=8, shuffle=False, verbose=0)
+            for key, value in _by_name(loaded).items():
+                np.testing.assert_allclose(value, stepped[key], rtol=1e-5, atol=1e-6,
+                                           err_msg=f"{lib.__name__} {suffix} {key}")
+    ref = keras_runs["mlp"]["model"]
+    ref.save(tmp_path / "ref.h5")
+    mine = sk.models.load_model(tmp_path / "ref.h5")
+    _assert_same_by_name(mine, ref)
+    np.testing.assert_allclose(mine.predict(X, verbose=0), np.asarray(ref.predict(X, verbose=0)), rtol=1e-5, atol=1e-6)
+    # Keras's own `.weights.h5` with accumulators (in the order of a model quantized after
+    # building) loads into such a model here (the optimizer's variables read in that order)
+    ref = run["model"]
+    ref.save_weights(tmp_path / "ref.weights.h5")
+    mine = _quantized(sk, mlp, run["initial"])
+    mine.compile(sk.optimizers.Adam(0.01, gradient_accumulation_steps=2), "mse")
+    mine.load_weights(tmp_path / "ref.weights.h5")
+    _assert_same_by_name(mine, ref)
+
+
 def test_float8_skips_embedding_as_keras_and_refuses_requantizing():
     import swiftkeras as sk
     from test_quantize import tagger

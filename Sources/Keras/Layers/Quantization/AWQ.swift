@@ -13,26 +13,6 @@ struct AWQKernel {
     /// Keras's `AWQConfig` / `AWQDTypePolicy`: 4 bits only.
     static let bits = 4
 
-    /// The group size of Keras's `AWQDTypePolicy` mode `"awq/<weight_bits>/<group_size>"`, with
-    /// Keras's errors.
-    static func groupSize(policyMode mode: String) throws -> Int {
-        let parts = mode.split(separator: "/", omittingEmptySubsequences: false)
-        let expected = "'awq/<weight_bits>/<group_size>'"
-        guard parts.count == 3, parts[0] == "awq" else {
-            throw KerasError.invalidArgument("Invalid mode for AWQDTypePolicy. Expected format \(expected), but got '\(mode)'.")
-        }
-        guard let bits = Int(parts[1]), let groupSize = Int(parts[2]) else {
-            throw KerasError.invalidArgument("Invalid mode for AWQDTypePolicy. <weight_bits> and <group_size> must be integers. Expected format \(expected), but got '\(mode)'.")
-        }
-        guard bits == AWQKernel.bits else {
-            throw KerasError.invalidArgument("Invalid weight_bits in mode. AWQ only supports 4-bit quantization, but got \(bits) from '\(mode)'.")
-        }
-        guard groupSize == -1 || groupSize > 0 else {
-            throw KerasError.invalidArgument("Invalid group_size in mode. Supported values are -1 (per-channel) or a positive integer, but got \(groupSize) from '\(mode)'.")
-        }
-        return groupSize
-    }
-
     /// Keras's `_awq_build`: the packed values, scale, zero point, AWQ scales and group index,
     /// none trainable (a layer made from an AWQ config, whose values a file then gives).
     static func build(on layer: Layer, rows: Int, cols: Int, groupSize: Int, zeroName: String = "kernel_zero") -> AWQKernel {

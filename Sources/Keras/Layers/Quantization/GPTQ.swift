@@ -13,22 +13,28 @@ struct GPTQKernel {
     /// Keras's `GPTQConfig` / `GPTQDTypePolicy` weight bits.
     static let supportedBits = [2, 3, 4, 8]
 
-    /// The bits and group size of Keras's `GPTQDTypePolicy` mode `"gptq/<bits>/<group_size>"`,
-    /// with Keras's errors.
-    static func parameters(policyMode mode: String) throws -> (bits: Int, groupSize: Int) {
+    /// The bits and group size of Keras's `GPTQDTypePolicy` (`method` "gptq") or
+    /// `AWQDTypePolicy` ("awq", 4 bits only) mode `"<method>/<weight_bits>/<group_size>"`, with
+    /// Keras's errors (each policy's own wording).
+    static func policyParameters(_ mode: String, method: String) throws -> (bits: Int, groupSize: Int) {
+        let awq = method == "awq"
+        let policy = awq ? "AWQDTypePolicy" : "GPTQDTypePolicy"
         let parts = mode.split(separator: "/", omittingEmptySubsequences: false)
-        let expected = "'gptq/<weight_bits>/<group_size>'"
-        guard parts.count == 3, parts[0] == "gptq" else {
-            throw KerasError.invalidArgument("Invalid mode for GPTQDTypePolicy. Expected format \(expected), but got '\(mode)'.")
+        let expected = "'\(method)/<weight_bits>/<group_size>'"
+        guard parts.count == 3, parts[0] == method else {
+            throw KerasError.invalidArgument("Invalid mode for \(policy). Expected format \(expected), but got '\(mode)'.")
         }
         guard let bits = Int(parts[1]), let groupSize = Int(parts[2]) else {
-            throw KerasError.invalidArgument("Invalid mode for GPTQDTypePolicy. <weight_bits> and <group_size> must be integers. Expected format \(expected), but got '\(mode)'.")
+            throw KerasError.invalidArgument("Invalid mode for \(policy). <weight_bits> and <group_size> must be integers. Expected format \(expected), but got '\(mode)'.")
         }
-        guard supportedBits.contains(bits) else {
+        if awq, bits != AWQKernel.bits {
+            throw KerasError.invalidArgument("Invalid weight_bits in mode. AWQ only supports 4-bit quantization, but got \(bits) from '\(mode)'.")
+        }
+        guard awq || supportedBits.contains(bits) else {
             throw KerasError.invalidArgument("Invalid weight_bits in mode. Supported values are 2, 3, 4, and 8, but got \(bits) from '\(mode)'.")
         }
         guard groupSize == -1 || groupSize > 0 else {
-            throw KerasError.invalidArgument("Invalid group_size in mode. Supported values are -1 (whole-tensor) or a positive integer, but got \(groupSize) from '\(mode)'.")
+            throw KerasError.invalidArgument("Invalid group_size in mode. Supported values are -1 (\(awq ? "per-channel" : "whole-tensor")) or a positive integer, but got \(groupSize) from '\(mode)'.")
         }
         return (bits, groupSize)
     }

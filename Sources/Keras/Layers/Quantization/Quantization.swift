@@ -42,12 +42,12 @@ public enum QuantizationMode: Sendable, Hashable {
         if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
         if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
         if name.hasPrefix("gptq/") {
-            let (bits, groupSize) = try GPTQKernel.parameters(policyMode: name)
+            let (bits, groupSize) = try GPTQKernel.policyParameters(name, method: "gptq")
             self = .gptq(bits: bits, groupSize: groupSize)
             return
         }
         if name.hasPrefix("awq/") {
-            self = .awq(groupSize: try AWQKernel.groupSize(policyMode: name))
+            self = .awq(groupSize: try GPTQKernel.policyParameters(name, method: "awq").groupSize)
             return
         }
         if QuantizationMode.kerasModes.contains(name) {
