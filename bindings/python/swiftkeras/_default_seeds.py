@@ -48,6 +48,17 @@ def made_without_drawing(seed=None):
         _quiet.depth, _quiet.seed = depth, saved
 
 
+@contextlib.contextmanager
+def drawing_nothing():
+    """Python's `random` left as before the block: a view the binding makes of a layer Keras
+    made once (a Bidirectional's `forward_layer`) takes no seeds."""
+    state = _python_random.getstate()
+    try:
+        yield
+    finally:
+        _python_random.setstate(state)
+
+
 def seed_for_new_initializer():
     """The seed an unseeded initializer being made takes: Python's next `randint(1, 10**9)`, or
     inside `made_without_drawing` the seed given there (None: none)."""

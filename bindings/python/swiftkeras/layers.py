@@ -1593,7 +1593,9 @@ class _BuiltinLayer(Layer):
                 config = {**config, "name": prefix + (name[len(prefix):] if name.startswith(prefix) else name)}
                 if which == "backward_layer":
                     config["go_backwards"] = not config.get("go_backwards", False)
-                view = cls.from_config(config)
+                from ._default_seeds import drawing_nothing
+                with drawing_nothing():   # (Keras made it once, drawing then)
+                    view = cls.from_config(config)
             view._parent = self
             views[which] = view
         views[which].built = self.built
