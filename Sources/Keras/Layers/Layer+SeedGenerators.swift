@@ -14,3 +14,22 @@ extension Layer {
         return out
     }
 }
+
+/// The layer config key of ``Layer/buildSeeds``.
+let buildSeedsKey = "_build_seeds"
+
+extension Layer {
+    /// The next seed a front end drew for an object the build makes (Keras's
+    /// `make_default_seed()`), if any; without one the object draws from the thread's generator.
+    func takeBuildSeed() -> Int? {
+        buildSeeds.isEmpty ? nil : buildSeeds.removeFirst()
+    }
+
+    /// `initializer` made again from its config, as Keras's build makes a sublayer's
+    /// (`cls.from_config(initializer.get_config())`): an unseeded one that draws takes a new seed.
+    func buildCopy(of initializer: Initializer) -> Initializer {
+        guard var seeded = initializer as? any DefaultSeeded, seeded.seed == nil else { return initializer }
+        seeded.defaultSeed = takeBuildSeed()
+        return seeded
+    }
+}

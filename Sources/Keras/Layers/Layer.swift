@@ -50,6 +50,11 @@ open class Layer: @unchecked Sendable {
     /// The arguments its config gave as ints (`Dropout(0)`'s rate), which ``getConfig()`` writes
     /// as given where the layer holds them as floats, as Keras keeps them.
     @exclusivity(unchecked) var givenIntegers: [String: Int] = [:]
+    /// The seeds a front end drew for the unseeded initializers and generators Keras's `build`
+    /// of the layer makes (MultiHeadAttention's copies of its initializers, SpectralNormalization's
+    /// `vector_u`), handed over under the config's private key `_build_seeds` and taken in order
+    /// by ``takeBuildSeed()``; never written back.
+    @exclusivity(unchecked) var buildSeeds: [Int] = []
     /// The input shape the layer was built with.
     public internal(set) var buildInputShape: [Int?]?
     /// The activation applied by layers that have one (`Dense`, `Activation`); nil otherwise.

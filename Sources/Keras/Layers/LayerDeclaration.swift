@@ -153,6 +153,7 @@ public struct LayerDeclaration: @unchecked Sendable {
             let config = c.withDefaults(defaults)
             let layer = try DefaultSeeds.making(from: c.json) { try make(config) }
             try config.applyCommon(to: layer)
+            layer.buildSeeds = c.json[buildSeedsKey]?.arrayValue?.compactMap { $0.intValue } ?? []
             if !convertsIntegers, let given = c.json.objectValue {
                 for case (let key, .int(let value)) in given { layer.givenIntegers[key] = value }
             }

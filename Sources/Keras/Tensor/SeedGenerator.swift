@@ -147,9 +147,12 @@ enum DefaultSeeds {
 
     /// Runs `body` (a layer's construction from `config`) with the config's generator seeds.
     static func making<T>(from config: JSON, _ body: () throws -> T) rethrows -> T {
-        guard let seeds = config[generatorSeedsKey]?.arrayValue?.compactMap({ $0.intValue }), !seeds.isEmpty else {
-            return try body()
-        }
+        try making(seeds: config[generatorSeedsKey]?.arrayValue?.compactMap { $0.intValue } ?? [], body)
+    }
+
+    /// Runs `body` (the construction of a layer's generators) with `seeds`.
+    static func making<T>(seeds: [Int], _ body: () throws -> T) rethrows -> T {
+        guard !seeds.isEmpty else { return try body() }
         let queue = pending.value, saved = queue.seeds
         queue.seeds = seeds.map { UInt32(truncatingIfNeeded: $0) }
         defer { queue.seeds = saved }

@@ -27,8 +27,8 @@ RANDOM_INITIALIZERS = frozenset({
 KEY = "_default_seed"
 
 # Keras's layers whose constructor makes its SeedGenerator before its initializers
-# (SimpleRNNCell; LSTMCell and GRUCell make theirs after).
-_GENERATOR_FIRST = frozenset({"SimpleRNN", "SimpleRNNCell"})
+# (SimpleRNNCell and ConvLSTMCell; LSTMCell and GRUCell make theirs after).
+_GENERATOR_FIRST = frozenset({"SimpleRNN", "SimpleRNNCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
 
 
 _quiet = threading.local()
@@ -46,6 +46,17 @@ def made_without_drawing(seed=None):
         yield
     finally:
         _quiet.depth, _quiet.seed = depth, saved
+
+
+@contextlib.contextmanager
+def drawing_nothing():
+    """Python's `random` left as before the block: a view the binding makes of a layer Keras
+    made once (a Bidirectional's `forward_layer`) takes no seeds."""
+    state = _python_random.getstate()
+    try:
+        yield
+    finally:
+        _python_random.setstate(state)
 
 
 def seed_for_new_initializer():
@@ -70,6 +81,17 @@ def _class_name(identifier):
         name = identifier.get("class_name")
         return _GET_ALIASES.get(name, name) if isinstance(name, str) else None
     return None
+
+
+def copy_seed(value):
+    """The seed Keras's copy of an initializer argument made from its config
+    (`cls.from_config(initializer.get_config())`, a clone) draws when unseeded, else None."""
+    from .initializers import Initializer
+    if isinstance(value, Initializer):
+        if value.class_name not in RANDOM_INITIALIZERS or value.get_config().get("seed") is not None:
+            return None
+        return make_default_seed()
+    return initializer_seed(value)
 
 
 def initializer_seed(value):
@@ -109,20 +131,11 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
             written = 1 if class_name == "RandomCrop" else 0
             generator_seeds.extend(make_default_seed() for _ in range(written + len(names)))
 
-    if class_name == "Bidirectional":
-        # Keras makes the wrapped layer again from its config for each direction (the backward
-        # one unless given): each copy's initializers and generators take seeds anew.
+    if class_name == "Bidirectional":   # (its copies' seeds: wrapped_copy_seeds)
         names.extend(make_generator_names())
-        for _ in ("layer",) + (("backward_layer",) if config.get("backward_layer") is None else ()):
-            wrapped = config.get("layer")
-            args = getattr(wrapped, "__dict__", {}).get("_args")
-            if args is None:
-                continue
-            signature = _catalog.layer_signature(wrapped.class_name) or ((), {}, ())
-            _, _, drawn = layer_construction_seeds(
-                wrapped.class_name, args, signature[1], signature[0],
-                lambda: list(wrapped.__dict__.get("_generator_names") or []))
-            generator_seeds.extend(drawn)
+    elif class_name == "RNN":   # its cells took theirs when made
+        names.extend(make_generator_names())
+        initializers()
     elif class_name in _GENERATOR_FIRST:
         generators()
         initializers()
@@ -132,14 +145,188 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
     return seeds, names, generator_seeds
 
 
+def wrapped_copy_seeds(config):
+    """Draws the seeds of the copies Keras's Bidirectional makes of its wrapped built-in layer
+    from its config in its constructor, the forward one and the backward one unless given
+    (each copy's initializers, objects given included, and generators take seeds anew, as when
+    the layer was made); returns [(initializer seeds, generator seeds)] for each copy."""
+    wrapped = config.get("layer")
+    args = getattr(wrapped, "__dict__", {}).get("_args")
+    if args is None:
+        return []
+    from .initializers import Initializer
+    from ._objects import serialize
+    # (an initializer object given comes back from its config: unseeded, it draws again)
+    args = {k: serialize(v) if isinstance(v, Initializer) else v for k, v in args.items()}
+    signature = _catalog.layer_signature(wrapped.class_name) or ((), {}, ())
+    copies = []
+    for _ in range(1 if config.get("backward_layer") is not None else 2):
+        seeds, _, drawn = layer_construction_seeds(
+            wrapped.class_name, args, signature[1], signature[0],
+            lambda: list(wrapped.__dict__.get("_generator_names") or []))
+        copies.append((seeds, drawn))
+    return copies
+
+
+def with_wrapped_copies(config, wrapped, copies):
+    """Bidirectional's config for the library with the copies of `wrapped` that Keras makes,
+    each with the seeds it took (`copies`, from ``wrapped_copy_seeds``): the forward one as
+    `layer` and the backward one, unless given, as `backward_layer` (as Keras's config writes
+    them)."""
+    if not copies:
+        return config
+
+    def copy(seeds, prefix, go_backwards=None):
+        inner = dict(wrapped._given_config(seeds))
+        name = wrapped.name
+        inner["name"] = prefix + (name[len(prefix):] if name.startswith(prefix) else name)
+        if go_backwards is not None:
+            inner["go_backwards"] = go_backwards
+        return {"module": "keras.layers", "class_name": wrapped.class_name, "config": inner,
+                "registered_name": None}
+
+    config = {**config, "layer": copy(copies[0], "forward_")}
+    if len(copies) > 1:
+        config["backward_layer"] = copy(copies[1], "backward_", not wrapped.go_backwards)
+    return config
+
+
+#: The layers whose build in Keras makes objects that draw: MultiHeadAttention's and
+#: GroupQueryAttention's copies of their initializers for each projection (and their Dropout's
+#: generator), SpectralNormalization's `vector_u` initializer.
+DRAWS_AT_BUILD = frozenset({"MultiHeadAttention", "GroupQueryAttention", "SpectralNormalization"})
+
+
+def build_seeds(class_name, config, defaults):
+    """Draws, in Keras's order, the seeds built-in layer `class_name` (made with `config`, the
+    catalogue's `defaults` for the rest) takes from Python's `random` when it is built."""
+    return _build_draws(class_name, config, defaults)[0]
+
+
+def _build_draws(class_name, config, defaults):
+    """``build_seeds`` and, of them, those of the generators the build makes."""
+    if class_name == "SpectralNormalization":
+        return [make_default_seed()], []   # (TruncatedNormal(stddev=0.02), unseeded)
+    if class_name not in DRAWS_AT_BUILD:
+        return [], []
+
+    def value(k):
+        return config[k] if k in config else defaults.get(k)
+
+    def copies():   # `_get_common_kwargs_for_sublayer`: the kernel's, then the bias's (even unused)
+        found = (copy_seed(value("kernel_initializer")), copy_seed(value("bias_initializer")))
+        return [s for s in found if s is not None]
+
+    seeds = []
+    for _ in range(3 + bool(value("use_gate"))):   # query, key, [gate,] value
+        seeds.extend(copies())
+    try:
+        dropout = float(value("dropout") or 0)
+    except (TypeError, ValueError):   # the library refuses the value when it builds
+        dropout = 0
+    generators = []
+    if dropout > 0 and value("seed") is None:   # its Dropout's SeedGenerator, before the output
+        generators.append(make_default_seed())
+    return seeds + generators + copies(), generators
+
+
+def take_load_seeds(model, entry):
+    """Draws from Python's `random` what Keras's `load_model` of the file's model `entry` draws
+    (each unseeded initializer and generator that deserializing its layers makes, in Keras's
+    order, and what their builds make) and gives the library's generators of the loaded
+    `model` the seeds Keras's take (states `[seed, 0]`: files keep no generator state); the
+    initializers' draws are overwritten by the weights loaded. Where the library holds another
+    number of generators than counted (a layer written in Python), none is given a seed."""
+    if not isinstance(entry, dict):
+        return
+    seeds = _layer_draws(entry, [])
+    import ctypes
+    import numpy as np
+    from . import _lib, _native
+    handle = getattr(model, "_handle", None)
+    if handle is None or not seeds:
+        return
+    count = ctypes.c_int32()
+    _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+    if count.value != len(seeds):
+        return
+    for i, seed in enumerate(seeds):
+        state = np.array([seed, 0], np.uint32)
+        _native.check(_lib.keras_model_set_seed_generator(
+            handle, i, state.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32))))
+
+
+_MODELS = frozenset({"Sequential", "Functional", "Model"})
+
+
+def _layer_draws(entry, pending):
+    """Draws what Keras's deserialization of the layer or model `entry` draws; returns the
+    seeds of its generators in the library's order (a list the builds in `pending`, run by the
+    model holding it, add to)."""
+    if not isinstance(entry, dict):
+        return []
+    class_name = entry.get("class_name")
+    config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+    if class_name in _MODELS:
+        built, per_layer = [], []
+        for layer in config.get("layers") or []:
+            per_layer.append(_layer_draws(layer, built))
+            if class_name == "Sequential":   # each is built as it is added
+                _run_builds(built)
+        _run_builds(built)   # a functional model's are built once all are made
+        return [seed for own in per_layer for seed in own]
+    if class_name == "Bidirectional":
+        # from_config makes the wrapped layer and the backward one given, then the wrapper
+        # copies the wrapped layer (the forward one)
+        _layer_draws(config.get("layer"), [])
+        backward = _layer_draws(config.get("backward_layer"), pending) if config.get("backward_layer") else None
+        forward = _layer_draws(config.get("layer"), pending)
+        if backward is None:
+            backward = _layer_draws(config.get("layer"), pending)
+        return forward + backward
+    if class_name == "RNN":
+        cell = config.get("cell")
+        cells = (cell.get("config") or {}).get("cells") if isinstance(cell, dict) and \
+            cell.get("class_name") == "StackedRNNCells" else [cell]
+        return [seed for c in cells or [] for seed in _layer_draws(c, pending)]
+    own = []
+    if isinstance(config.get("layer"), dict):   # a wrapper (TimeDistributed, SpectralNormalization)
+        own.extend(_layer_draws(config["layer"], pending))
+    signature = _catalog.layer_signature(class_name) if isinstance(class_name, str) else None
+    if signature is None:
+        return own
+    from .random import constructor_generator_names
+    names, defaults, _ = signature
+    _, _, generators = layer_construction_seeds(class_name, config, defaults, names,
+                                                lambda: constructor_generator_names(class_name, config))
+    own.extend(generators)
+    if class_name in DRAWS_AT_BUILD:
+        pending.append((own, class_name, config, defaults))
+    return own
+
+
+def _run_builds(pending):
+    """Draws what the builds in `pending` draw, adding their generators' seeds to their layers'."""
+    while pending:
+        own, class_name, config, defaults = pending.pop(0)
+        own.extend(_build_draws(class_name, config, defaults)[1])
+
+
+#: The layer config key the library takes the seeds of what a layer's build makes from, in
+#: order (never written back).
+BUILD_KEY = "_build_seeds"
+
 #: The layer config key the library's generators of a layer take their seeds from, in order
 #: (never written back).
 GENERATOR_KEY = "_generator_seeds"
 
 
-def with_generator_seeds(config, seeds):
-    """`config` (a layer's, for the library) with the seeds its unseeded generators took."""
-    return {**config, GENERATOR_KEY: list(seeds)} if seeds else config
+def with_generator_seeds(config, seeds, built=None):
+    """`config` (a layer's, for the library) with the seeds its unseeded generators took, and
+    those its build took (`built`)."""
+    if seeds:
+        config = {**config, GENERATOR_KEY: list(seeds)}
+    return {**config, BUILD_KEY: list(built)} if built else config
 
 
 def with_initializer_seeds(config, seeds, defaults, serialize):

@@ -1367,6 +1367,9 @@ class _BuiltinLayer(Layer):
         self._default_seeds, self._generator_names, self._generator_seeds = layer_construction_seeds(
             self.class_name, config, defaults, names,
             lambda: constructor_generator_names(self.class_name, config))
+        if self.class_name == "Bidirectional":
+            from ._default_seeds import wrapped_copy_seeds
+            self._copy_seeds = wrapped_copy_seeds(config)
         if self.class_name in _AUGMENT_ORDER:
             # Keras makes its augmentations in its constructor, where they take automatic names
             # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made
@@ -1427,8 +1430,10 @@ class _BuiltinLayer(Layer):
                 "dtype": self.__dict__.get("_dtype") or "float32", "sparse": False,
                 "ragged": False, "name": self.name, "optional": bool(args.get("optional", False))}
 
-    def _given_config(self):
-        """The arguments given to the constructor: what the library makes the layer from."""
+    def _given_config(self, seeds=None):
+        """The arguments given to the constructor: what the library makes the layer from, with
+        the seeds Keras's layer took from Python's `random` (`seeds`: (initializer seeds,
+        generator seeds) of a copy Keras makes from the layer's config instead)."""
         config = super().get_config()
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
@@ -1439,10 +1444,16 @@ class _BuiltinLayer(Layer):
                 config[k] = regularizers._library_form(v)
                 continue
             config[k] = _serialize(v)
-        from ._default_seeds import with_generator_seeds, with_initializer_seeds
+        from ._default_seeds import with_generator_seeds, with_initializer_seeds, with_wrapped_copies
         defaults = (_catalog.layer_signature(self.class_name) or ((), {}, ()))[1]
+        if seeds is not None:
+            return with_generator_seeds(with_initializer_seeds(config, seeds[0], defaults, _serialize), seeds[1])
         config = with_initializer_seeds(config, self.__dict__.get("_default_seeds"), defaults, _serialize)
-        return with_generator_seeds(config, self.__dict__.get("_generator_seeds"))
+        config = with_generator_seeds(config, self.__dict__.get("_generator_seeds"),
+                                      self.__dict__.get("_build_seeds"))
+        if self.class_name == "Bidirectional":
+            config = with_wrapped_copies(config, self._args.get("layer"), self.__dict__.get("_copy_seeds"))
+        return config
 
     def _library_config(self):
         if _subclasses_builtin(self):   # its own get_config, as Keras saves the subclass
@@ -1591,7 +1602,9 @@ class _BuiltinLayer(Layer):
                 config = {**config, "name": prefix + (name[len(prefix):] if name.startswith(prefix) else name)}
                 if which == "backward_layer":
                     config["go_backwards"] = not config.get("go_backwards", False)
-                view = cls.from_config(config)
+                from ._default_seeds import drawing_nothing
+                with drawing_nothing():   # (Keras made it once, drawing then)
+                    view = cls.from_config(config)
             view._parent = self
             views[which] = view
         views[which].built = self.built
@@ -2195,6 +2208,7 @@ def _take_build_names(layer):
     for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(layer, "class_name", None), ()):
         unique_name(prefix)
     if isinstance(layer, _BuiltinLayer):
+        _take_build_seeds(layer)
         return
     for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
@@ -2202,6 +2216,16 @@ def _take_build_names(layer):
             _take_sequential_build_names(item)
         elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
             _take_build_names(item)
+
+
+def _take_build_seeds(layer):
+    """Draws, once, the seeds built-in `layer`'s build takes from Python's `random` in Keras
+    (when it is first called, or added to a Sequential with an Input), handed to the library."""
+    from ._default_seeds import DRAWS_AT_BUILD, build_seeds
+    if layer.class_name not in DRAWS_AT_BUILD or "_build_seeds" in layer.__dict__:
+        return
+    defaults = (_catalog.layer_signature(layer.class_name) or ((), {}, ()))[1]
+    layer.__dict__["_build_seeds"] = build_seeds(layer.class_name, layer._args, defaults)
 
 
 def _take_sequential_build_names(model):

@@ -2221,6 +2221,9 @@ class Sequential(Model):
             if "_name_scope_path" not in self.__dict__:
                 self.__dict__["_built_where_made"] = True   # (not by a model's call)
             _scopes.note_build_scope(self)
+            if isinstance(layer, _BuiltinLayer):   # (what its build draws, drawn now as in Keras)
+                from .layers import _take_build_seeds
+                _take_build_seeds(layer)
 
     def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):
@@ -3321,6 +3324,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
         model.__dict__["_policy_read"] = True
+        from ._default_seeds import take_load_seeds
+        take_load_seeds(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
         _take_custom_regularizers(model)
         _assets.load(model, _native.path_bytes(filepath))
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))

@@ -3,8 +3,11 @@ weights: each unseeded initializer and SeedGenerator takes its seed from Python'
 Keras makes it (in the layer's constructor, in Keras's order), and the library draws with the
 initializers' seeds at build, as Keras does on JAX. Compared with real Keras run here on a Dense
 MLP with Dropout, a Conv2D + BatchNormalization net, an Embedding + LSTM, a SimpleRNN, a
-subclassed model with a layer of its own (add_weight) and a user's `random` calls in between;
-the configs keep `seed: None`, as Keras's."""
+subclassed model with a layer of its own (add_weight) and a user's `random` calls in between,
+and on the layers Keras copies or draws for at build (Bidirectional's copies of the wrapped
+layer, MultiHeadAttention's copies of its initializers, SpectralNormalization's `vector_u`);
+the configs keep `seed: None`, as Keras's. A model loaded after set_random_seed draws as
+Keras's load does: its Dropout masks in a later fit are Keras's."""
 
 import json
 import os
@@ -82,16 +85,112 @@ def _weights(K):
     b = K.layers.Dense(3)
     out["interleaved"] = [np.asarray(w) for m in (K.Sequential([K.Input((2,)), a]), K.Sequential([K.Input((2,)), b]))
                           for w in m.get_weights()]
-    K.utils.set_random_seed(11)   # Keras remakes the wrapped LSTM for each direction (their
-    # kernels are not Keras's yet: the copies' seeds do not reach the library); the layers after
-    # it start as Keras's
+    K.utils.set_random_seed(11)   # Keras remakes the wrapped LSTM for each direction
     model = K.Sequential([K.Input((4, 3)), K.layers.Bidirectional(K.layers.LSTM(2)), K.layers.Dense(3)])
-    out["after_bidirectional"] = [np.asarray(w) for w in model.get_weights()[-2:]]
+    out["bidirectional"] = [np.asarray(w) for w in model.get_weights()]
     K.utils.set_random_seed(3)
     out["standalone"] = [np.asarray(K.initializers.GlorotUniform()((3, 4))),
                          np.asarray(K.initializers.get("orthogonal")((4, 4)))]
     out["after"] = np.array([random.randint(0, 10 ** 6)])   # Python's `random` moved on as Keras's
     return out
+
+
+class _Block:
+    """keras.io's transformer block: a layer written in Python holding a MultiHeadAttention
+    (built, drawing, at the block's first call), a Sequential and a Dropout."""
+
+    @staticmethod
+    def make(K):
+        class Block(K.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.att = K.layers.MultiHeadAttention(2, 4)
+                self.ffn = K.Sequential([K.layers.Dense(8, activation="relu"), K.layers.Dense(6)])
+                self.norm = K.layers.LayerNormalization()
+                self.drop = K.layers.Dropout(0.1)
+
+            def call(self, x):
+                return self.norm(x + self.ffn(self.drop(self.att(x, x))))
+        return Block()
+
+
+def _composites(K):
+    """Initial weights of models whose layers Keras copies or draws for at build: Bidirectional
+    (GRU and SimpleRNN with dropout, a backward layer given), MultiHeadAttention (a Dense made
+    between it and its call; dropout, gate and a random bias), GroupQueryAttention, a
+    transformer block, ConvLSTM2D, RNN over cells, TimeDistributed and SpectralNormalization;
+    each with the next number of Python's `random` after it."""
+    def attention():
+        inputs = K.Input((5, 6))
+        x = K.layers.Dense(6)(inputs)
+        attend, last = K.layers.MultiHeadAttention(2, 3), K.layers.Dense(4)
+        return K.Model(inputs, last(attend(x, x)))
+
+    def attention_with_everything():
+        inputs = K.Input((5, 6))
+        x = K.layers.MultiHeadAttention(2, 3, dropout=0.1, bias_initializer="random_normal",
+                                        use_gate=True)(inputs, inputs)
+        return K.Model(inputs, K.layers.Dense(2)(x))
+
+    def grouped():
+        inputs = K.Input((5, 8))
+        x = K.layers.GroupQueryAttention(4, 4, 2, dropout=0.2)(inputs, inputs)
+        return K.Model(inputs, K.layers.Dense(2)(x))
+
+    def block():
+        inputs = K.Input((5, 6))
+        x = K.layers.GlobalAveragePooling1D()(_Block.make(K)(inputs))
+        return K.Model(inputs, K.layers.Dense(2)(x))
+
+    L = K.layers
+    makers = {
+        "attention": attention, "attention_with_everything": attention_with_everything,
+        "grouped_query_attention": grouped, "transformer_block": block,
+        "bidirectional_gru_simple_rnn": lambda: K.Sequential([
+            K.Input((4, 3)), L.Bidirectional(L.GRU(2, return_sequences=True)),
+            L.Bidirectional(L.SimpleRNN(2, dropout=0.1)), L.Dense(3)]),
+        "bidirectional_backward_given": lambda: K.Sequential([
+            K.Input((4, 3)), L.Bidirectional(L.LSTM(2, kernel_initializer=K.initializers.HeNormal()),
+                                             backward_layer=L.GRU(2, go_backwards=True)), L.Dense(3)]),
+        "conv_lstm": lambda: K.Sequential([K.Input((2, 5, 5, 2)), L.ConvLSTM2D(2, 3), L.Flatten(), L.Dense(3)]),
+        "rnn_cells": lambda: K.Sequential([K.Input((4, 3)), L.RNN([L.LSTMCell(2), L.GRUCell(3)]), L.Dense(3)]),
+        "time_distributed": lambda: K.Sequential([K.Input((4, 3)), L.TimeDistributed(L.Dense(2)), L.Dense(3)]),
+        "spectral_normalization": lambda: K.Sequential([
+            K.Input((4,)), L.SpectralNormalization(L.Dense(3)), L.Dense(2)]),
+    }
+    out = {}
+    for name, make in makers.items():
+        K.utils.set_random_seed(21)
+        random.random()
+        model = make()
+        out[name] = [np.asarray(w) for w in model.get_weights()] + [np.array([random.randint(0, 10 ** 6)])]
+    return out
+
+
+def _fit_after_load(K):
+    """A model with Dropout fit, saved, loaded after another set_random_seed and fit again:
+    Keras's load draws its layers' seeds anew (files keep no generator state), so the second
+    fit's masks depend on them; with the next number of Python's `random` after the load."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 6)).astype("float32"), rng.normal(size=(32, 2)).astype("float32")
+    K.utils.set_random_seed(1)
+    inputs = K.Input((6,))
+    h = K.layers.Dropout(0.3)(K.layers.Dense(8, activation="relu")(inputs))
+    h = K.layers.Bidirectional(K.layers.GRU(2, dropout=0.2))(K.layers.Reshape((2, 4))(h))
+    model = K.Model(inputs, K.layers.Dense(2)(K.layers.Dropout(0.5)(h)))
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "m.keras")
+        model.save(path)
+        K.utils.set_random_seed(5)
+        again = K.saving.load_model(path)
+        after = np.array([random.randint(0, 10 ** 6)])
+        K.utils.set_random_seed(5)
+        again = K.saving.load_model(path)
+    again.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    return {"fit_after_load": [np.asarray(w) for w in again.get_weights()],
+            "random_after_load": [after]}
 
 
 def _distributions(K):
@@ -117,7 +216,7 @@ _REFERENCE = """
 import sys, numpy as np
 sys.path.insert(0, sys.argv[1])
 import keras, test_random_seed_build_like_jax as t
-found = {**t._weights(keras), **t._distributions(keras)}
+found = {**t._weights(keras), **t._composites(keras), **t._fit_after_load(keras), **t._distributions(keras)}
 np.savez(sys.argv[2], **{f"{k}/{i}": w for k, ws in found.items() for i, w in enumerate(ws)})
 """
 
@@ -139,17 +238,30 @@ def keras_numbers():
 
 @pytest.fixture(scope="module")
 def our_weights():
-    return _weights(sk)
+    return {**_weights(sk), **_composites(sk)}
 
 
-@pytest.mark.parametrize("name", ["mlp", "dropout_generator", "conv", "recurrent", "subclassed",
-                                  "interleaved", "after_bidirectional", "standalone", "after"])
-def test_initial_weights_are_kerass_after_set_random_seed(name, keras_numbers, our_weights):
-    expected, ours = keras_numbers[name], our_weights[name]
-    assert [w.shape for w in ours] == [w.shape for w in expected]
+def _assert_close(name, ours, expected, atol):
+    assert [w.shape for w in ours] == [w.shape for w in expected], name
     for i, (a, b) in enumerate(zip(ours, expected)):
-        # Orthogonal's QR rounds differently (the LSTM's recurrent kernel, the standalone one)
-        np.testing.assert_allclose(a, b, rtol=0, atol=2e-6, err_msg=f"{name} weight {i}")
+        np.testing.assert_allclose(a, b, rtol=0, atol=atol, err_msg=f"{name} weight {i}")
+
+
+@pytest.mark.parametrize("name", [
+    "mlp", "dropout_generator", "conv", "recurrent", "subclassed", "interleaved", "bidirectional",
+    "standalone", "after", "attention", "attention_with_everything", "grouped_query_attention",
+    "transformer_block", "bidirectional_gru_simple_rnn", "bidirectional_backward_given", "conv_lstm",
+    "rnn_cells", "time_distributed", "spectral_normalization"])
+def test_initial_weights_are_kerass_after_set_random_seed(name, keras_numbers, our_weights):
+    # Orthogonal's QR rounds differently (the LSTM's recurrent kernel, the standalone one)
+    _assert_close(name, our_weights[name], keras_numbers[name], 2e-6)
+
+
+def test_fit_after_load_model_is_kerass(keras_numbers):
+    ours = _fit_after_load(sk)
+    np.testing.assert_array_equal(ours["random_after_load"][0], keras_numbers["random_after_load"][0])
+    # (one epoch of SGD on float32 sums in another order)
+    _assert_close("fit_after_load", ours["fit_after_load"], keras_numbers["fit_after_load"], 1e-6)
 
 
 def test_unseeded_configs_keep_seed_none_as_keras(tmp_path):
@@ -162,7 +274,7 @@ def test_unseeded_configs_keep_seed_none_as_keras(tmp_path):
     model.save(path)
     with zipfile.ZipFile(path) as z:
         text = z.read("config.json").decode()
-    for private in ("_default_seed", "_generator_seeds"):
+    for private in ("_default_seed", "_generator_seeds", "_build_seeds"):
         assert private not in text and private not in json.dumps(model.get_config())
         assert private not in json.dumps(model.layers[1].get_config())
     assert json.loads(text)["config"]["layers"][1]["config"]["kernel_initializer"]["config"]["seed"] is None

@@ -149,9 +149,12 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
         }
         func projection(_ input: [Int?], heads: Int, _ dim: Int, _ layerName: String, activation: ActivationFunction = .linear) throws -> EinsumDense {
             let p = AttentionMasks.projection(free: input.count - 1, bound: 1, output: 2)
+            // Keras gives each projection copies of the initializers (with new seeds), the bias's
+            // even without a bias
+            let kernel = buildCopy(of: kernelInitializer), bias = buildCopy(of: biasInitializer)
             let layer = try EinsumDense(p.equation, outputShape: AttentionMasks.outputShape(rank: p.rank - 1, known: [heads, dim]),
                                         activation: activation, biasAxes: useBias ? p.biasAxes : nil,
-                                        kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                                        kernelInitializer: kernel, biasInitializer: bias,
                                         kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer,
                                         activityRegularizer: activityRegularizer, kernelConstraint: kernelConstraint,
                                         biasConstraint: biasConstraint, name: layerName)
@@ -165,16 +168,18 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
         builtAxes = try resolvedAxes(rank: query.count + 1)
         let out = outputShape ?? [queryDim]
         let p = AttentionMasks.projection(free: query.count - 1, bound: 2, output: out.count)
+        // Keras makes the Dropout (its generator's seed) before the output projection
+        let dropoutSeeds = dropout > 0 && seed == nil ? (takeBuildSeed().map { [$0] } ?? []) : []
         let output = try EinsumDense(p.equation, outputShape: AttentionMasks.outputShape(rank: p.rank - 1, known: out),
-                                     biasAxes: useBias ? p.biasAxes : nil, kernelInitializer: kernelInitializer,
-                                     biasInitializer: biasInitializer, kernelRegularizer: kernelRegularizer,
+                                     biasAxes: useBias ? p.biasAxes : nil, kernelInitializer: buildCopy(of: kernelInitializer),
+                                     biasInitializer: buildCopy(of: biasInitializer), kernelRegularizer: kernelRegularizer,
                                      biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
                                      kernelConstraint: kernelConstraint, biasConstraint: biasConstraint, name: "attention_output")
         try output.buildIfNeeded(Array(query.dropLast()) + [numHeads, valueDim])
         outputDense = output
         softmax = Softmax(axis: -1)
         softmax?.built = true
-        dropoutLayer = try Dropout(dropout, seed: seed)
+        dropoutLayer = try DefaultSeeds.making(seeds: dropoutSeeds) { try Dropout(dropout, seed: seed) }
         dropoutLayer?.built = true
     }
 

@@ -50,7 +50,8 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
         }
         adoptWeight(k)
         kernel = k
-        vectorU = addWeight(name: "vector_u", shape: [1, units], initializer: TruncatedNormal(stddev: 0.02), trainable: false)
+        vectorU = addWeight(name: "vector_u", shape: [1, units], initializer: buildCopy(of: TruncatedNormal(stddev: 0.02)),
+                            trainable: false)
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {

@@ -22,10 +22,19 @@ public final class Bidirectional: Layer, @unchecked Sendable {
     ///   - layer: the recurrent layer; the wrapper runs a copy of it named `forward_<name>`.
     ///   - backwardLayer: the backward layer; by default a copy of `layer` with `goBackwards`
     ///     flipped, named `backward_<name>`.
-    public init(_ layer: RNN, mergeMode: MergeMode? = .concat, backwardLayer: RNN? = nil,
-                name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
-        forwardLayer = try Self.copy(layer, prefix: "forward_", goBackwards: nil)
-        self.backwardLayer = try backwardLayer ?? Self.copy(layer, prefix: "backward_", goBackwards: !layer.goBackwards)
+    public convenience init(_ layer: RNN, mergeMode: MergeMode? = .concat, backwardLayer: RNN? = nil,
+                            name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        let entry = Self.entry(of: layer)
+        try self.init(forward: Self.copy(entry, prefix: "forward_", goBackwards: nil),
+                      backward: backwardLayer ?? Self.copy(entry, prefix: "backward_", goBackwards: !layer.goBackwards),
+                      mergeMode: mergeMode, name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
+    }
+
+    /// The wrapper of the two layers made (Keras's copies of the wrapped layer).
+    private init(forward: RNN, backward: RNN, mergeMode: MergeMode?, name: String?, trainable: Bool = true,
+                 inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        forwardLayer = forward
+        self.backwardLayer = backward
         guard forwardLayer.goBackwards != self.backwardLayer.goBackwards else {
             throw KerasError.invalidArgument("Bidirectional(backward_layer: '\(self.backwardLayer.name)'): the forward and backward layers must differ in go_backwards")
         }
@@ -39,14 +48,24 @@ public final class Bidirectional: Layer, @unchecked Sendable {
         for l in [forwardLayer, self.backwardLayer] { l.zeroOutputForMask = l.returnSequences }
     }
 
-    /// `layer` rebuilt from its config, renamed `prefix + name` (as Keras recreates it).
-    private static func copy(_ layer: RNN, prefix: String, goBackwards: Bool?) throws -> RNN {
-        var config = layer.getConfig()
-        let base = layer.name.hasPrefix(prefix) ? String(layer.name.dropFirst(prefix.count)) : layer.name
+    /// `layer` as a serialized layer (class name and config).
+    private static func entry(of layer: RNN) -> JSON {
+        ["class_name": .string(layer.className), "config": layer.getConfig()]
+    }
+
+    /// The layer the serialized `entry` describes, made again and renamed `prefix + name`, as
+    /// Keras recreates the wrapped layer from its config (a front end's seeds in the config, the
+    /// copy's own, reach it).
+    private static func copy(_ entry: JSON, prefix: String, goBackwards: Bool?) throws -> RNN {
+        var config = entry["config"] ?? [:]
+        let name = config["name"]?.stringValue ?? ""
+        let base = name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name
         config.set("name", .string(prefix + base))
         if let goBackwards { config.set("go_backwards", .bool(goBackwards)) }
-        guard let copy = try deserializeLayer(["class_name": .string(layer.className), "config": config]) as? RNN else {
-            throw KerasError.invalidArgument("Bidirectional(layer: '\(layer.name)'): needs a recurrent layer")
+        var copied = entry
+        copied.set("config", config)
+        guard let copy = try deserializeLayer(copied) as? RNN else {
+            throw KerasError.invalidArgument("Bidirectional(layer: '\(name)'): needs a recurrent layer")
         }
         return copy
     }
@@ -142,7 +161,11 @@ extension Bidirectional: DeclaredLayer {
             }
             mode = m
         }
-        return try Bidirectional(layer, mergeMode: mode, backwardLayer: try rnn("backward_layer"), name: c.name)
+        // Keras makes the wrapped layer and then its copies from the config given
+        let entry = c["layer"].flatMap { $0["config"]?.objectValue == nil ? nil : $0 } ?? Bidirectional.entry(of: layer)
+        return try Bidirectional(forward: Bidirectional.copy(entry, prefix: "forward_", goBackwards: nil),
+                                 backward: rnn("backward_layer") ?? Bidirectional.copy(entry, prefix: "backward_", goBackwards: !layer.goBackwards),
+                                 mergeMode: mode, name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Bidirectional.self, $0) }
