@@ -105,9 +105,9 @@ struct RecurrentRun {
                 ? RecurrentRowPacking(mask: m.data, batch: b, steps: steps, goBackwards: goBackwards) : nil
         }
         let row = { (i: Int) -> Int in packing?.order[i] ?? i }
-        let xt: Tensor
+        // Full-sized either way: the buffer pool reuses buffers by exact size.
+        let xt = Tensor.uninitialized([steps, b, f])
         if let packing {
-            xt = Tensor.uninitialized([packing.rows, f])
             let xs = x.data, xp = xt.data
             for t in 0..<steps {
                 for i in 0..<packing.counts[t] {
@@ -115,7 +115,6 @@ struct RecurrentRun {
                 }
             }
         } else {
-            xt = Tensor.uninitialized([steps, b, f])
             RecurrentSequence.timeMajor(x.data, into: xt.data, batch: b, steps: steps, features: f, goBackwards: goBackwards)
         }
         let mt = mask.map { (m: Tensor) -> Tensor in

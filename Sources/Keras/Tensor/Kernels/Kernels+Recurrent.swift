@@ -27,12 +27,13 @@ final class RecurrentSequence {
     let act: ElementwiseActivation, recAct: ElementwiseActivation
     let steps: Int, batch: Int, features: Int, units: Int
     var width: Int { kind.gates * units }
-    /// `(T, B, F)` inputs in processing order (`(R, F)`, the rows each step runs, with a
-    /// ``packing``); `(T, B)` mask or nil.
+    /// `(T, B, F)` inputs in processing order (with a ``packing``, its first `R` rows: the rows
+    /// each step runs); `(T, B)` mask or nil.
     let x: Tensor, mask: Tensor?
     /// Which rows of each step run (``RecurrentRowPacking``); nil: every row of every step.
     let packing: RecurrentRowPacking?
-    /// The rows of `x`, `gates` and the gate gradients: `T·B`, or the packing's.
+    /// The rows of `x`, `gates` and the gate gradients in use: `T·B`, or the packing's (the
+    /// buffers keep their full size: the buffer pool reuses buffers by exact size).
     let packedRows: Int
     /// The weights; ``bind(kernel:recurrent:bias:)`` points a kept sequence at their current values.
     private(set) var kernel: Tensor, recurrent: Tensor, bias: Tensor?
@@ -40,7 +41,7 @@ final class RecurrentSequence {
     private(set) var inputBias: UnsafePointer<Float>?, recurrentBias: UnsafePointer<Float>?
     /// `(T+1, B, u)` hidden states, `hs[0]` the initial one; cells for LSTM.
     let hs: Tensor, cs: Tensor
-    /// `(T, B, G·u)` (with a packing `(R, G·u)`) activated gates; `(T, B, u)` extra: act(c)
+    /// `(T, B, G·u)` (with a packing, its first `R` rows) activated gates; `(T, B, u)` extra: act(c)
     /// (LSTM), the recurrent h part (GRU reset_after) or r ⊙ h_prev (GRU reset_before).
     let gates: Tensor, extra: Tensor
     /// `(B, G·u)`: one step's recurrent products.
@@ -53,19 +54,14 @@ final class RecurrentSequence {
     /// plan's kept buffer) and the weights; it starts from `initialStates` (zeros when empty).
     /// A step plan keeps the sequence and runs it again on each batch; the op makes one per call.
     /// With a `packing` (LSTM and SimpleRNN only: their weight gradients read `x` and the states
-    /// row by row), `x` holds only the rows it runs, `(R, F)`, and `mask` is required.
+    /// row by row), `x` holds only the rows it runs, in its first `R` rows, and `mask` is required.
     init(kind: RecurrentCellKind, activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
          x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?, initialStates: [Tensor] = [],
          packing: RecurrentRowPacking? = nil) {
         self.kind = kind
         act = activation
         recAct = recurrentActivation
-        if let packing {
-            steps = packing.counts.count; batch = packing.batch; features = x.shape[1]
-        } else {
-            steps = x.shape[0]; batch = x.shape[1]; features = x.shape[2]
-        }
-        units = recurrent.shape[0]
+        steps = x.shape[0]; batch = x.shape[1]; features = x.shape[2]; units = recurrent.shape[0]
         self.packing = packing
         packedRows = packing?.rows ?? steps * batch
         self.x = x; self.mask = mask; self.kernel = kernel; self.recurrent = recurrent; self.bias = bias
@@ -74,7 +70,7 @@ final class RecurrentSequence {
         recurrentBias = nil
         hs = Tensor.uninitialized([steps + 1, batch, units])
         cs = Tensor.uninitialized(kind == .lstm ? [steps + 1, batch, units] : [1])
-        gates = Tensor.uninitialized(packing == nil ? [steps, batch, g] : [packedRows, g])
+        gates = Tensor.uninitialized([steps, batch, g])
         extra = Tensor.uninitialized(kind == .simple ? [1] : [steps, batch, units])
         rec = Tensor.uninitialized([batch, g])
         let resetBefore = kind == .gru(resetAfter: false)

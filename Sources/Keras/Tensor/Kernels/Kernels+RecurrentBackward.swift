@@ -7,7 +7,7 @@ extension RecurrentSequence {
     func backward(outputs dOut: Tensor, lastState dLast: Tensor, lastCell dLastCell: Tensor?,
                   biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?, state: Tensor, cell: Tensor) {
         let buffers = RecurrentGradientBuffers(self)
-        let dx = Tensor.uninitialized(packing == nil ? [steps, batch, features] : [packedRows, features])
+        let dx = Tensor.uninitialized([steps, batch, features])
         let dW = Tensor.uninitialized(kernel.shape), dU = Tensor.uninitialized(recurrent.shape)
         let db = biasShape.map { Tensor.uninitialized($0) }
         backward(outputs: dOut.data, lastState: dLast.data, lastCell: dLastCell?.data, buffers, kernel: dW.data,
@@ -231,7 +231,7 @@ final class RecurrentGradientBuffers {
     let recurrentT: Tensor?, xh: Tensor?, all: Tensor?, dUh: Tensor?
 
     init(_ seq: RecurrentSequence) {
-        let g = seq.width, u = seq.units, rows = seq.packedRows
+        let g = seq.width, u = seq.units, rows = seq.steps * seq.batch
         let shared = seq.kind == .lstm || seq.kind == .simple, resetBefore = seq.kind == .gru(resetAfter: false)
         dXW = Tensor.uninitialized([rows, g])
         dHU = shared ? dXW : Tensor.uninitialized([rows, g])
