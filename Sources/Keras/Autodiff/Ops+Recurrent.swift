@@ -60,6 +60,9 @@ struct RecurrentRun {
     let activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation
     let mask: Tensor?, initialStates: [Tensor], goBackwards: Bool
 
+    /// False to run every row of every step of a masked sequence (tests compare both).
+    nonisolated(unsafe) static var packsMaskedRows = true
+
     init(_ x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?, kind: RecurrentCellKind,
          activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
          mask: Tensor?, initialStates: [Tensor], goBackwards: Bool) throws {
@@ -96,27 +99,45 @@ struct RecurrentRun {
     /// last state and, for LSTM, the last cell.
     func forward() -> (RecurrentSequence, [Tensor]) {
         let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
+        // A masked LSTM or SimpleRNN runs only the rows each step needs (``RecurrentRowPacking``).
+        let packing = mask.flatMap { m in
+            Self.packsMaskedRows && (kind == .lstm || kind == .simple)
+                ? RecurrentRowPacking(mask: m.data, batch: b, steps: steps, goBackwards: goBackwards) : nil
+        }
+        let row = { (i: Int) -> Int in packing?.order[i] ?? i }
+        // Full-sized either way: the buffer pool reuses buffers by exact size.
         let xt = Tensor.uninitialized([steps, b, f])
-        RecurrentSequence.timeMajor(x.data, into: xt.data, batch: b, steps: steps, features: f, goBackwards: goBackwards)
+        if let packing {
+            let xs = x.data, xp = xt.data
+            for t in 0..<steps {
+                for i in 0..<packing.counts[t] {
+                    Kernels.copy(xs + (packing.order[i] * steps + order(t)) * f, to: xp + (packing.offsets[t] + i) * f, count: f)
+                }
+            }
+        } else {
+            RecurrentSequence.timeMajor(x.data, into: xt.data, batch: b, steps: steps, features: f, goBackwards: goBackwards)
+        }
         let mt = mask.map { (m: Tensor) -> Tensor in
             let out = Tensor.uninitialized([steps, b])
-            for t in 0..<steps { for i in 0..<b { out.data[t * b + i] = m.data[i * steps + order(t)] } }
+            for t in 0..<steps { for i in 0..<b { out.data[t * b + i] = m.data[row(i) * steps + order(t)] } }
             return out
         }
+        let units = recurrentKernel.shape[0], bu = b * units
         let seq = RecurrentSequence(kind: kind, activation: activation, recurrentActivation: recurrentActivation,
                                     x: xt, mask: mt, kernel: kernel, recurrent: recurrentKernel, bias: bias,
-                                    initialStates: initialStates)
+                                    initialStates: packing.map { p in initialStates.map { p.reorder($0, width: units, toPacked: true) } }
+                                        ?? initialStates,
+                                    packing: packing)
         seq.forward()
-        let units = seq.units, bu = b * units
         let outputs = Tensor.uninitialized([b, steps, units])
         // Pointers taken once: a property read inside the loops retains and releases a tensor per row.
         let hs = seq.hs.data, out = outputs.data
         for t in 0..<steps {
-            for i in 0..<b { Kernels.copy(hs + (t + 1) * bu + i * units, to: out + (i * steps + t) * units, count: units) }
+            for i in 0..<b { Kernels.copy(hs + (t + 1) * bu + i * units, to: out + (row(i) * steps + t) * units, count: units) }
         }
         let last = { (s: Tensor) -> Tensor in
             let out = Tensor.uninitialized([b, units])
-            out.data.update(from: s.data + steps * bu, count: bu)
+            for i in 0..<b { (out.data + row(i) * units).update(from: s.data + steps * bu + i * units, count: units) }
             return out
         }
         var results = [outputs, last(seq.hs)]
@@ -128,20 +149,38 @@ struct RecurrentRun {
     func backward(_ seq: RecurrentSequence, upstream ups: ArraySlice<Tensor>) -> [Tensor] {
         let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
         let units = seq.units, bu = b * units
+        let packing = seq.packing
+        let row = { (i: Int) -> Int in packing?.order[i] ?? i }
+        // Batch-ordered rows into the sequence's order and back (the identity unpacked).
+        let packed = { (t: Tensor) -> Tensor in packing?.reorder(t, width: units, toPacked: true) ?? t }
+        let unpacked = { (t: Tensor) -> Tensor in packing?.reorder(t, width: units, toPacked: false) ?? t }
         let dOut = Tensor.uninitialized([steps, b, units])
         let first = ups.startIndex
         let up = ups[first].data, dOutData = dOut.data
         for t in 0..<steps {
-            for i in 0..<b { Kernels.copy(up + (i * steps + t) * units, to: dOutData + t * bu + i * units, count: units) }
+            for i in 0..<b { Kernels.copy(up + (row(i) * steps + t) * units, to: dOutData + t * bu + i * units, count: units) }
         }
-        let grads = seq.backward(outputs: dOut, lastState: ups[first + 1], lastCell: kind == .lstm ? ups[first + 2] : nil,
-                                 biasShape: bias?.shape)
-        let dx = Tensor.uninitialized(x.shape)
-        let gx = grads.x.data, dxData = dx.data
-        for t in 0..<steps {
-            for i in 0..<b { Kernels.copy(gx + (t * b + i) * f, to: dxData + (i * steps + order(t)) * f, count: f) }
+        let grads = seq.backward(outputs: dOut, lastState: packed(ups[first + 1]),
+                                 lastCell: kind == .lstm ? packed(ups[first + 2]) : nil, biasShape: bias?.shape)
+        let dx: Tensor
+        let gx = grads.x.data
+        if let packing {
+            // Rows a step does not run have no gradient.
+            dx = Tensor(shape: x.shape)
+            let dxData = dx.data
+            for t in 0..<steps {
+                for i in 0..<packing.counts[t] {
+                    Kernels.copy(gx + (packing.offsets[t] + i) * f, to: dxData + (packing.order[i] * steps + order(t)) * f, count: f)
+                }
+            }
+        } else {
+            dx = Tensor.uninitialized(x.shape)
+            let dxData = dx.data
+            for t in 0..<steps {
+                for i in 0..<b { Kernels.copy(gx + (t * b + i) * f, to: dxData + (i * steps + order(t)) * f, count: f) }
+            }
         }
         return [dx, grads.kernel, grads.recurrent] + (grads.bias.map { [$0] } ?? [])
-            + [grads.state, grads.cell].prefix(initialStates.count)
+            + [unpacked(grads.state), unpacked(grads.cell)].prefix(initialStates.count)
     }
 }

@@ -70,10 +70,29 @@ func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n
         }
     } else {
         Parallel.forEachChunk(n) { r in
-            for i in r.lowerBound..<r.upperBound {
+            // Eight lanes at a time, each lane the scalar loop's operations in its order (no
+            // fused multiply-adds), so the bits are the same; the scalar loop's divide and square
+            // root waited on each other one element at a time (8.5% of bilstm_text_epoch's samples).
+            let c1 = SIMD8<Float>(repeating: 1 - b1), c2 = SIMD8<Float>(repeating: 1 - b2)
+            let a = SIMD8<Float>(repeating: alpha), e = SIMD8<Float>(repeating: eps)
+            var i = r.lowerBound
+            while i + 8 <= r.upperBound {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self)
+                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self)
+                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+                mi += (gi - mi) * c1
+                vi += (gi * gi - vi) * c2
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - mi * a / (vi.squareRoot() + e), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < r.upperBound {
                 m[i] += (g[i] - m[i]) * (1 - b1)
                 v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
                 w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+                i += 1
             }
         }
     }

@@ -27,16 +27,22 @@ final class RecurrentSequence {
     let act: ElementwiseActivation, recAct: ElementwiseActivation
     let steps: Int, batch: Int, features: Int, units: Int
     var width: Int { kind.gates * units }
-    /// `(T, B, F)` inputs in processing order; `(T, B)` mask or nil.
+    /// `(T, B, F)` inputs in processing order (with a ``packing``, its first `R` rows: the rows
+    /// each step runs); `(T, B)` mask or nil.
     let x: Tensor, mask: Tensor?
+    /// Which rows of each step run (``RecurrentRowPacking``); nil: every row of every step.
+    let packing: RecurrentRowPacking?
+    /// The rows of `x`, `gates` and the gate gradients in use: `T·B`, or the packing's (the
+    /// buffers keep their full size: the buffer pool reuses buffers by exact size).
+    let packedRows: Int
     /// The weights; ``bind(kernel:recurrent:bias:)`` points a kept sequence at their current values.
     private(set) var kernel: Tensor, recurrent: Tensor, bias: Tensor?
     /// Input bias `(G·u)` and, for GRU with reset_after, the recurrent bias.
     private(set) var inputBias: UnsafePointer<Float>?, recurrentBias: UnsafePointer<Float>?
     /// `(T+1, B, u)` hidden states, `hs[0]` the initial one; cells for LSTM.
     let hs: Tensor, cs: Tensor
-    /// `(T, B, G·u)` activated gates; `(T, B, u)` extra: act(c) (LSTM), the recurrent h part
-    /// (GRU reset_after) or r ⊙ h_prev (GRU reset_before).
+    /// `(T, B, G·u)` (with a packing, its first `R` rows) activated gates; `(T, B, u)` extra: act(c)
+    /// (LSTM), the recurrent h part (GRU reset_after) or r ⊙ h_prev (GRU reset_before).
     let gates: Tensor, extra: Tensor
     /// `(B, G·u)`: one step's recurrent products.
     let rec: Tensor
@@ -47,12 +53,17 @@ final class RecurrentSequence {
     /// A sequence's buffers for `x` (filled by the caller: the op's time-major copy, or a step
     /// plan's kept buffer) and the weights; it starts from `initialStates` (zeros when empty).
     /// A step plan keeps the sequence and runs it again on each batch; the op makes one per call.
+    /// With a `packing` (LSTM and SimpleRNN only: their weight gradients read `x` and the states
+    /// row by row), `x` holds only the rows it runs, in its first `R` rows, and `mask` is required.
     init(kind: RecurrentCellKind, activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
-         x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?, initialStates: [Tensor] = []) {
+         x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?, initialStates: [Tensor] = [],
+         packing: RecurrentRowPacking? = nil) {
         self.kind = kind
         act = activation
         recAct = recurrentActivation
         steps = x.shape[0]; batch = x.shape[1]; features = x.shape[2]; units = recurrent.shape[0]
+        self.packing = packing
+        packedRows = packing?.rows ?? steps * batch
         self.x = x; self.mask = mask; self.kernel = kernel; self.recurrent = recurrent; self.bias = bias
         let g = kind.gates * units
         inputBias = nil
@@ -97,6 +108,14 @@ final class RecurrentSequence {
     }
 
     func masked(_ t: Int, _ b: Int) -> Bool { mask.map { $0.data[t * batch + b] == 0 } ?? false }
+
+    /// Where step `t`'s rows start in `x`, `gates` and the gate gradients, and how many leading
+    /// rows of the batch it runs (the others carry their state through).
+    @inline(__always)
+    func stepRows(_ t: Int) -> (offset: Int, count: Int) {
+        guard let packing else { return (t * batch, batch) }
+        return (packing.offsets[t], packing.counts[t])
+    }
 
     /// Applies `f` to columns `[off, off + units)` of `rows` rows of a `(rows, G·u)` block.
     private func columns(_ p: UnsafeMutablePointer<Float>, rows: Int, _ off: Int, _ f: ElementwiseActivation) {
@@ -149,8 +168,8 @@ final class RecurrentSequence {
     func forward() {
         let g = width, u = units
         // One GEMM for the input projection of every step (and the input bias).
-        if let inputBias { Kernels.fillRows(gates.data, with: inputBias, rows: steps * batch, cols: g) }
-        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, gates.data, m: steps * batch, n: g, k: features,
+        if let inputBias { Kernels.fillRows(gates.data, with: inputBias, rows: packedRows, cols: g) }
+        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, gates.data, m: packedRows, n: g, k: features,
                      beta: inputBias == nil ? 0 : 1)
         if let uzr, let uh {
             Self.columns(of: recurrent, 0, 2 * u, into: uzr)
@@ -172,10 +191,19 @@ final class RecurrentSequence {
 
     /// Step `t` of rows `rows` of the batch: the recurrent GEMM and the gate math in place in
     /// `gates`, the new state into `hs` (and `cs`). `rec` is a work buffer of the rows' size.
+    /// Rows past the step's ``stepRows(_:)`` count carry their state through.
     private func forwardStep(_ t: Int, rows: Range<Int>, rec: UnsafeMutablePointer<Float>, uzr: Tensor?, uh: Tensor?) {
-        let g = width, u = units, bu = batch * units, n = rows.count, nu = n * units, lo = rows.lowerBound
+        let (offset, count) = stepRows(t)
+        let g = width, u = units, bu = batch * units, lo = rows.lowerBound
+        let n = Swift.min(rows.upperBound, Swift.max(lo, count)) - lo, nu = n * units
         let hPrev = hs.data + t * bu + lo * u, h = hs.data + (t + 1) * bu + lo * u
-        let zt = gates.data + (t * batch + lo) * g
+        if n < rows.count {
+            let skipped = (rows.count - n) * u
+            (h + n * u).update(from: hPrev + n * u, count: skipped)
+            if kind == .lstm { (cs.data + (t + 1) * bu + (lo + n) * u).update(from: cs.data + t * bu + (lo + n) * u, count: skipped) }
+            if n == 0 { return }
+        }
+        let zt = gates.data + (offset + lo) * g
         switch kind {
         case .simple:
             stepProduct(hPrev, recurrent.data, zt, m: n, n: g, k: u, accumulate: true)
@@ -253,5 +281,49 @@ final class RecurrentSequence {
     static func columns(of m: Tensor, _ from: Int, _ count: Int, into out: Tensor) {
         let rows = m.shape[0], cols = m.shape[1]
         for r in 0..<rows { (out.data + r * count).update(from: m.data + r * cols + from, count: count) }
+    }
+}
+
+/// The rows a masked sequence runs at each step, packed: a row whose steps are all masked from
+/// some step on (a padded sentence's tail), or up to some step (its head, run backwards), only
+/// carries its state there. The batch is reordered (`order[i]` is the batch row at position `i`)
+/// by the first step each row runs, then by its last, latest first, so that the rows a step runs
+/// are the leading `counts[t]`; `x`, the gates and their gradients hold those rows only, step
+/// after step from `offsets[t]` (`rows` in all). A masked row among the leading ones runs and is
+/// masked as before. Each row's arithmetic is the same as unpacked; the weight gradients sum
+/// fewer (all-zero) rows. Keras (`keras/src/backend/jax/rnn.py`) runs every step of every row.
+struct RecurrentRowPacking {
+    let batch: Int
+    let order: [Int], counts: [Int], offsets: [Int]
+    let rows: Int
+
+    /// The packing of a `(batch, steps)` mask read in processing order (last step first with
+    /// `goBackwards`).
+    init(mask: UnsafePointer<Float>, batch: Int, steps: Int, goBackwards: Bool) {
+        var first = [Int](repeating: steps, count: batch), last = [Int](repeating: -1, count: batch)
+        for b in 0..<batch {
+            for t in 0..<steps where mask[b * steps + (goBackwards ? steps - 1 - t : t)] != 0 {
+                if first[b] == steps { first[b] = t }
+                last[b] = t
+            }
+        }
+        let order = (0..<batch).sorted { (first[$0], -last[$0], $0) < (first[$1], -last[$1], $1) }
+        var counts = [Int](repeating: 0, count: steps)
+        for (i, b) in order.enumerated() where first[b] <= last[b] {
+            for t in first[b]...last[b] { counts[t] = i + 1 }
+        }
+        var offsets = [Int](repeating: 0, count: steps), rows = 0
+        for t in 0..<steps { offsets[t] = rows; rows += counts[t] }
+        self.batch = batch; self.order = order; self.counts = counts; self.offsets = offsets; self.rows = rows
+    }
+
+    /// `(batch, width)` rows of `t` in packed order (`toPacked`) or back in batch order.
+    func reorder(_ t: Tensor, width: Int, toPacked: Bool) -> Tensor {
+        let out = Tensor.uninitialized([batch, width])
+        for (i, b) in order.enumerated() {
+            let (from, to) = toPacked ? (b, i) : (i, b)
+            (out.data + to * width).update(from: t.data + from * width, count: width)
+        }
+        return out
     }
 }

@@ -19,13 +19,14 @@ extension RecurrentSequence {
     /// The backward pass through time on `buffers` (made for this sequence): from the upstream
     /// gradients of the outputs `(T, B, u)`, the last state and (LSTM) the last cell `(B, u)`,
     /// the gradients of the kernel, recurrent kernel and bias (nil exactly when the sequence has
-    /// none) into `kernel`, `recurrent`, `bias`, and of x `(T, B, F)` into `inputs` when given;
+    /// none) into `kernel`, `recurrent`, `bias`, and of x `(T, B, F)` (the rows of `x` with a
+    /// packing) into `inputs` when given;
     /// those of the initial state and cell are left in `buffers.dh`, `buffers.dc`.
     func backward(outputs dOut: UnsafePointer<Float>, lastState: UnsafePointer<Float>, lastCell: UnsafePointer<Float>?,
                   _ buffers: RecurrentGradientBuffers, kernel dW: UnsafeMutablePointer<Float>,
                   recurrent dU: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?,
                   inputs dx: UnsafeMutablePointer<Float>?) {
-        let g = width, u = units, rows = steps * batch, bu = batch * units
+        let g = width, u = units, rows = packedRows, bu = batch * units
         let dXW = buffers.dXW.data, dHU = buffers.dHU.data, dh = buffers.dh.data, dc = buffers.dc.data
         dh.update(from: lastState, count: bu)
         if let lastCell { dc.update(from: lastCell, count: bu) } else { dc.update(repeating: 0, count: bu) }
@@ -70,14 +71,17 @@ extension RecurrentSequence {
     /// three gradients.
     private func sharedWeightGradients(_ dZ: UnsafePointer<Float>, xh: Tensor, all: Tensor, kernel dW: UnsafeMutablePointer<Float>,
                                        recurrent dU: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
-        let g = width, u = units, f = features, rows = steps * batch
+        let g = width, u = units, f = features, rows = packedRows
         let cols = f + u + (db == nil ? 0 : 1)
         let xhd = xh.data, xs = x.data, h = hs.data, a = all.data
-        for r in 0..<rows {
-            let row = xhd + r * cols
-            row.update(from: xs + r * f, count: f)
-            (row + f).update(from: h + r * u, count: u)
-            if cols > f + u { row[f + u] = 1 }
+        for t in 0..<steps {
+            let (offset, count) = stepRows(t)
+            for i in 0..<count {
+                let r = offset + i, row = xhd + r * cols
+                row.update(from: xs + r * f, count: f)
+                (row + f).update(from: h + (t * batch + i) * u, count: u)
+                if cols > f + u { row[f + u] = 1 }
+            }
         }
         Kernels.gemm(xhd, transA: true, dZ, transB: false, a, m: cols, n: g, k: rows)
         dW.update(from: a, count: f * g)
@@ -99,18 +103,22 @@ extension RecurrentSequence {
                               dc: UnsafeMutablePointer<Float>, dXW: UnsafeMutablePointer<Float>,
                               dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?,
                               recurrentT: Tensor?) {
-        let g = width, u = units, bu = batch * units, n = part.count, nu = n * u, lo = part.lowerBound
+        let (offset, count) = stepRows(t)
+        let g = width, u = units, bu = batch * units, lo = part.lowerBound
         let shared = kind == .lstm || kind == .simple
         let dht = dh + lo * u, dct = dc + lo * u, tmp = work.tmp + lo * u
         let up = dOut + t * bu + lo * u
-        for i in 0..<nu { dht[i] += up[i] }
+        for i in 0..<(part.count * u) { dht[i] += up[i] }
+        // Rows past the step's count carry their state: its gradients pass straight through.
+        let n = Swift.min(part.upperBound, Swift.max(lo, count)) - lo, nu = n * u
+        if n == 0 { return }
         // Masked rows: no gate gradient, the state's gradient passes straight through.
         let keepH = work.keepH + lo * u, keepC = work.keepC + lo * u
         if mask != nil {
             keepH.update(from: dht, count: nu)
             keepC.update(from: dct, count: nu)
         }
-        let a = gates.data + (t * batch + lo) * g, dx = dXW + (t * batch + lo) * g, dr = dHU + (t * batch + lo) * g
+        let a = gates.data + (offset + lo) * g, dx = dXW + (offset + lo) * g, dr = dHU + (offset + lo) * g
         let hPrev = hs.data + t * bu + lo * u
         switch kind {
         case .simple:

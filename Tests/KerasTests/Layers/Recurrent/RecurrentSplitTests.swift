@@ -60,6 +60,84 @@ final class RecurrentSplitTests: XCTestCase {
     }
 }
 
+/// A masked LSTM or SimpleRNN runs only the rows each step needs (``RecurrentRowPacking``):
+/// outputs and every gradient against the run of every row of every step.
+final class RecurrentRowPackingTests: XCTestCase {
+    /// Rows padded at the end, at the start, with gaps, all masked, and unmasked.
+    private func mask(batch: Int, steps: Int) -> Tensor {
+        let m = Tensor(shape: [batch, steps], repeating: 1)
+        for i in 0..<batch {
+            for t in 0..<steps {
+                let tail = i % 4 == 0 && t >= steps - i, head = i % 4 == 1 && t < i
+                let gap = i % 4 == 2 && (i + t) % 5 == 0
+                if tail || head || gap || i == 3 { m.data[i * steps + t] = 0 }
+            }
+        }
+        return m
+    }
+
+    private func run(_ kind: RecurrentCellKind, goBackwards: Bool, packs: Bool) throws -> [Tensor] {
+        let (b, steps, f, u) = (11, 9, 5, 8)
+        let g = kind.gates * u
+        let x = GradientCheck.random([b, steps, f], seed: 51)
+        let kernel = GradientCheck.random([f, g], in: -0.5...0.5, seed: 52)
+        let recurrent = GradientCheck.random([u, g], in: -0.5...0.5, seed: 53)
+        let bias = GradientCheck.random([g], in: -0.5...0.5, seed: 54)
+        let states = (0..<(kind == .lstm ? 2 : 1)).map { GradientCheck.random([b, u], in: -0.5...0.5, seed: 55 + UInt64($0)) }
+        let weights = GradientCheck.random([b, steps, u], in: -1...1, seed: 59)
+        RecurrentRun.packsMaskedRows = packs
+        defer { RecurrentRun.packsMaskedRows = true }
+        let tape = GradientTape()
+        let (leaves, outs, loss) = try tape.record { () throws -> ([Tensor], [Tensor], Tensor) in
+            let leaves = ([x, kernel, recurrent, bias] + states).map { tape.watch($0) }
+            let outs = try Ops.recurrentSequence(leaves[0], kernel: leaves[1], recurrentKernel: leaves[2], bias: leaves[3],
+                                                 kind: kind, activation: .tanh, recurrentActivation: .sigmoid,
+                                                 mask: mask(batch: b, steps: steps), initialStates: Array(leaves[4...]),
+                                                 goBackwards: goBackwards)
+            var loss = try Ops.sum(Ops.multiply(outs[0], weights))
+            for (k, s) in outs.dropFirst().enumerated() { loss = try Ops.add(loss, Ops.multiply(Ops.sum(s), Tensor(Float(k + 2)))) }
+            return (leaves, outs, loss)
+        }
+        return outs + (try tape.gradient(of: loss, with: leaves))
+    }
+
+    func testPackedRowsEqualEveryRowRun() throws {
+        for kind in [RecurrentCellKind.lstm, .simple] {
+            for goBackwards in [false, true] {
+                let packed = try run(kind, goBackwards: goBackwards, packs: true)
+                let every = try run(kind, goBackwards: goBackwards, packs: false)
+                XCTAssertEqual(packed.count, every.count)
+                for (i, (a, c)) in zip(packed, every).enumerated() {
+                    XCTAssertEqual(a.shape, c.shape, "\(kind) backwards \(goBackwards) result \(i)")
+                    // The weight gradients sum fewer rows: relative to the largest value.
+                    var worst: Float = 0, scale: Float = 1
+                    for j in 0..<min(a.count, c.count) { worst = max(worst, abs(a.data[j] - c.data[j])); scale = max(scale, abs(c.data[j])) }
+                    XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "\(kind) backwards \(goBackwards) result \(i)")
+                }
+                XCTAssertGreaterThan(packed[3].scalars.map(abs).max() ?? 0, 0, "the input gradient is not all zero")
+            }
+        }
+    }
+
+    /// Every unmasked step of a row runs (its position is below the step's count), and the
+    /// packing holds fewer rows than the batch's steps.
+    func testPackingCoversEveryUnmaskedStep() {
+        let (b, steps) = (11, 9)
+        let m = mask(batch: b, steps: steps)
+        for goBackwards in [false, true] {
+            let p = RecurrentRowPacking(mask: m.data, batch: b, steps: steps, goBackwards: goBackwards)
+            XCTAssertEqual(p.order.sorted(), Array(0..<b))
+            for (i, row) in p.order.enumerated() {
+                for t in 0..<steps where m.data[row * steps + (goBackwards ? steps - 1 - t : t)] != 0 {
+                    XCTAssertLessThan(i, p.counts[t], "row \(row) step \(t) backwards \(goBackwards)")
+                }
+            }
+            XCTAssertEqual(p.rows, p.counts.reduce(0, +))
+            XCTAssertLessThan(p.rows, b * steps)
+        }
+    }
+}
+
 /// The fused gate kernels (LSTM; GRU with reset_after; sigmoid gates, tanh cell) in Swift against
 /// the general gate math.
 final class FusedLSTMGateTests: XCTestCase {
