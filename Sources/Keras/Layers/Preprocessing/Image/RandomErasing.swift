@@ -61,10 +61,15 @@ struct ImageBox {
     let x0: Float, x1: Float, y0: Float, y1: Float
 
     init(random: RandomGenerator, height: Int, width: Int, ratio: (x: Float, y: Float)) {
+        self.init(unit: (random.uniform(), random.uniform()), height: height, width: width, ratio: ratio)
+    }
+
+    /// The box whose start is `unit` (uniforms in `[0, 1)`) of the room left along each side.
+    init(unit: (x: Float, y: Float), height: Int, width: Int, ratio: (x: Float, y: Float)) {
         let cw = ratio.x * Float(width), ch = ratio.y * Float(height)
-        x0 = random.uniform() * (Float(width) - cw)
+        x0 = unit.x * (Float(width) - cw)
         x1 = x0 + cw
-        y0 = random.uniform() * (Float(height) - ch)
+        y0 = unit.y * (Float(height) - ch)
         y1 = y0 + ch
     }
 
