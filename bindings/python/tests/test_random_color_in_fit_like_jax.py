@@ -1,4 +1,4 @@
-"""The colour augmentations, RandomColorJitter, RandAugment, AugMix, MixUp and CutMix draw
+"""The colour augmentations, RandomGaussianBlur, RandomErasing, RandomColorJitter, RandAugment, AugMix, MixUp and CutMix draw
 Keras's numbers on the JAX backend: each draw takes the next threefry key of the layer's
 generator (its state [seed, counter], the counter moving on by one a draw), a composite layer's
 sublayers drawing with the composite's keys in Keras's order. Training-mode calls (two in a row,
@@ -35,6 +35,9 @@ LAYERS = {
     "solarization": ("Solarization", dict(UNIT, addition_factor=(0.0, 0.3), threshold_factor=(0.1, 0.6), seed=9)),
     "grayscale": ("RandomGrayscale", dict(factor=0.5, seed=10)),
     "invert": ("RandomInvert", dict(UNIT, factor=(0.3, 0.9), seed=12)),
+    "gaussian_blur": ("RandomGaussianBlur", dict(UNIT, factor=(0.3, 0.9), kernel_size=3, sigma=(0.2, 0.9), seed=15)),
+    "erasing_noise": ("RandomErasing", dict(UNIT, factor=(0.4, 1.0), scale=(0.1, 0.5), seed=16)),
+    "erasing_fill": ("RandomErasing", dict(UNIT, factor=0.8, fill_value=0.25, seed=17)),
     "mixup": ("MixUp", dict(alpha=0.4, seed=13)),
     "cutmix": ("CutMix", dict(factor=(0.3, 1.0), seed=14)),
 }

@@ -21,6 +21,15 @@ final class DrawKeys {
         }
     }
 
+    /// `random.normal((count,))` from the next key.
+    func normal(_ count: Int) -> [Float] {
+        let key = next()
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let p = buffer.baseAddress { key.fillNormal(p, count: count) }
+            initialized = count
+        }
+    }
+
     /// `random.beta((count,), alpha, beta)` from the next key (parameters broadcast, float32).
     func beta(_ count: Int, _ alpha: Float, _ beta: Float) -> [Float] {
         let key = next(), a = [Float](repeating: alpha, count: count), b = [Float](repeating: beta, count: count)
@@ -49,20 +58,6 @@ final class DrawKeys {
             initialized = count
         }
         return values.map { Int($0) }
-    }
-
-    /// `random.randint((count,), minval, maxval, dtype="uint8")` from the next key: JAX's
-    /// `randint` in 8-bit arithmetic on the low bytes of the 32-bit draws (its partitionable
-    /// threefry, the default).
-    func randintUInt8(_ count: Int, _ minval: Int, _ maxval: Int) -> [Int] {
-        let halves = next().split(2)
-        let low = UInt8(clamping: minval), high = UInt8(clamping: maxval)
-        let span: UInt8 = high <= low ? 1 : high &- low
-        let m = UInt8(16) % span, multiplier = (m &* m) % span
-        return (0..<count).map { i in
-            let a = UInt8(truncatingIfNeeded: halves[0].bits(at: i)), b = UInt8(truncatingIfNeeded: halves[1].bits(at: i))
-            return Int(low &+ ((a % span) &* multiplier &+ b % span) % span)
-        }
     }
 
     /// `random.shuffle(arange(count))` from the next key (JAX's `permutation`, independent).

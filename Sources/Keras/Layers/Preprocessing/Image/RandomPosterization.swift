@@ -32,10 +32,12 @@ public final class RandomPosterization: ImageLayer, @unchecked Sendable {
     var bitsDraws: Int { factor.lower != factor.upper ? 1 : 0 }
 
     /// The bits kept in each image: Keras's `random.randint((batch,), lower, upper,
-    /// dtype="uint8")` from the next key, or `lower` (no draw) when the two are equal.
+    /// dtype="uint8")` from the next key (JAX draws it as int32 between the bounds clipped to
+    /// uint8's, then casts), or `lower` (no draw) when the two are equal.
     func bits(count: Int, _ keys: DrawKeys) -> [Int] {
         let (low, high) = (Int(factor.lower), Int(factor.upper))
-        return bitsDraws > 0 ? keys.randintUInt8(count, low, high) : [Int](repeating: low, count: count)
+        guard bitsDraws > 0 else { return [Int](repeating: low, count: count) }
+        return keys.randint(count, Swift.min(Swift.max(low, 0), 255), Swift.min(Swift.max(high, 0), 256))
     }
 
     /// The images with each value of image `b` kept to its `bits[b]` highest bits.
