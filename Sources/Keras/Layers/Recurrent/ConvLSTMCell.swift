@@ -61,6 +61,15 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
         }, axis: -1)
     }
 
+    /// The four gates' dropout masks for channels-last tensors of `shape` `(batch, spatial...,
+    /// channels)`, drawn as Keras draws them for its step tensors (channels before the spatial
+    /// axes with `channels_first`, so the same numbers fall on the same elements).
+    private func gateMasks(rate: Double, shape: [Int]) throws -> [Tensor] {
+        guard dataFormat == .channelsFirst, let channels = shape.last else { return dropoutMasks(rate: rate, shape: shape, count: 4) }
+        let drawn = [shape[0], channels] + shape.dropFirst().dropLast()
+        return try dropoutMasks(rate: rate, shape: drawn, count: 4).map { try channelsLast($0, .channelsFirst, rank: spatialRank) }
+    }
+
     /// Runs the cell over channels-last, time-major `x` `(steps, batch, spatial..., channels)` from
     /// `states` (h and c, channels-last; zeros when empty): the outputs of every step stacked
     /// time-major (only with `keepSequence`, else the last h), then the last h and c.
@@ -68,13 +77,14 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
         guard let kernel, let recurrentKernel else { throw KerasError.invalidState("\(className) '\(name)' is not built") }
         let steps = x.shape[0], batch = x.shape[1], frame = Array(x.shape.dropFirst(2))
         // Fraction-of-one rates act in training only, as in Keras.
-        let inputMasks = training && dropsInputs ? dropoutMasks(rate: options.dropout, shape: [1, batch] + frame, count: 4) : nil
+        let inputMasks = training && dropsInputs
+            ? try gateMasks(rate: options.dropout, shape: [batch] + frame).map { $0.viewing([1] + $0.shape) } : nil
         let z = try gateConv(x, kernel: kernel.value, bias: bias?.value, masks: inputMasks, frames: [steps * batch] + frame,
                              strides: strides, padding: padding, dilation: dilationRate)
         let stateShape = [batch] + Array(z.shape.dropFirst().dropLast()) + [filters]
         let inputParts = try Ops.reshape(z, [steps] + Array(stateShape.dropLast()) + [4 * filters])
         var h = initial.first ?? Tensor(shape: stateShape), c = initial.count > 1 ? initial[1] : Tensor(shape: stateShape)
-        let recurrentMasks = training && dropsState ? dropoutMasks(rate: options.recurrentDropout, shape: stateShape, count: 4) : nil
+        let recurrentMasks = training && dropsState ? try gateMasks(rate: options.recurrentDropout, shape: stateShape) : nil
         let ones = [Int](repeating: 1, count: spatialRank)
         let act = activationFunction, rec = recurrentActivationFunction
         var outputs: [Tensor] = []

@@ -2,79 +2,78 @@ import Foundation
 
 /// An augmentation that ``RandAugment`` and ``AugMix`` apply as one of their steps, as Keras's
 /// `get_random_transformation(data, seed=generator)` then `transform_images(images,
-/// transformation)`: the transformation is drawn from the caller's generator (the step's own
-/// stays put) and applied to `(batch, height, width, channels)` batches. Each step's own `call`
-/// draws and applies with the same functions.
+/// transformation)`: the transformation is drawn with the caller's keys (the step's own
+/// generator stays put) and applied to `(batch, height, width, channels)` batches. Each step's
+/// own `call` draws and applies with the same functions.
 protocol AugmentationStep: ImageLayer {
-    /// The draws Keras's `get_random_transformation` makes from the generator it is given.
-    var transformationDraws: Int { get }
-    /// The transformation drawn from `random` for batches of `shape`, as the function applying
-    /// it.
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor
+    /// The transformation drawn with `keys` (one key per draw of Keras's
+    /// `get_random_transformation`) for batches of `shape`, as the function applying it.
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor
 }
 
 extension AffineAugmentation: AugmentationStep {
-    var transformationDraws: Int { drawsPerCall }
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        drawTransformation(shape: shape, random: keys.generator(draws: drawsPerCall))
+    }
 }
 
 extension RandomBrightness: AugmentationStep {
-    var transformationDraws: Int { 1 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let deltas = deltas(count: shape[0], random)
+    /// Keras's `rgb_delta`: `random.uniform((batch, 1, 1, 1), lower, upper)` from the next key
+    /// times the value range's width (in float32).
+    func deltas(count: Int, _ keys: DrawKeys) -> [Float] {
+        let width = Float(valueRange[1] - valueRange[0])
+        return keys.uniform(count, factor.lower, factor.upper).map { $0 * width }
+    }
+
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let deltas = deltas(count: shape[0], keys)
         return { try self.brightening($0, deltas: deltas) }
     }
 }
 
 extension RandomContrast: AugmentationStep {
-    var transformationDraws: Int { 1 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let factors = factors(count: shape[0], random)
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let factors = factors(count: shape[0], keys)
         return { try self.contrasting($0, factors: factors) }
     }
 }
 
 extension RandomColorDegeneration: AugmentationStep {
-    var transformationDraws: Int { 1 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let factors = factors(count: shape[0], random)
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let factors = factors(count: shape[0], keys)
         return { try self.degenerating($0, factors: factors) }
     }
 }
 
 extension RandomSharpness: AugmentationStep {
-    var transformationDraws: Int { 1 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let factors = factors(count: shape[0], random)
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let factors = factors(count: shape[0], keys)
         return { try self.sharpening($0, factors: factors) }
     }
 }
 
 extension RandomPosterization: AugmentationStep {
-    var transformationDraws: Int { bitsDraws }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let bits = bits(count: shape[0], bitsDraws > 0 ? random : nil)
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let bits = bits(count: shape[0], keys)
         return { try self.posterizing($0, bits: bits) }
     }
 }
 
 extension Solarization: AugmentationStep {
-    var transformationDraws: Int { 2 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        let (additions, thresholds) = draws(count: shape[0], random)
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
+        let (additions, thresholds) = draws(count: shape[0], keys)
         return { try self.solarize($0, additions: additions, thresholds: thresholds) }
     }
 }
 
 extension AutoContrast: AugmentationStep {
-    var transformationDraws: Int { 0 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
         { try self.call($0, training: true) }
     }
 }
 
 extension Equalization: AugmentationStep {
-    var transformationDraws: Int { 0 }
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
+    func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
         { try self.call($0, training: true) }
     }
 }
@@ -116,8 +115,8 @@ struct AugmentationSteps {
 /// image of the batch) among shear, translation, rotation, brightness, colour degeneration,
 /// contrast, sharpness, posterization, solarization, auto-contrast and equalization, each of
 /// strength drawn from `factor`; at inference the images pass unchanged. Each augmentation's
-/// transformation is drawn once per call, from this layer's generator (an augmentation chosen
-/// twice applies the same one twice). Keras: `keras.layers.RandAugment`.
+/// transformation is drawn once per call, with this layer's keys after the choice's (an
+/// augmentation chosen twice applies the same one twice). Keras: `keras.layers.RandAugment`.
 public final class RandAugment: ImageLayer, @unchecked Sendable {
     /// The range of the pixel values, as given (`[0, 255]` by default).
     public let valueRange: [Double]
@@ -169,12 +168,13 @@ public final class RandAugment: ImageLayer, @unchecked Sendable {
         guard training else { return x }   // Keras draws nothing at inference
         let steps = self.steps
         return try onBatch(x.detached) { t in
-            // Keras draws the indices, then every augmentation's transformation.
-            let rng = random(draws: 1 + steps.reduce(0) { $0 + $1.transformationDraws })
-            let chosen = (0..<numOps).map { _ in Swift.min(Int(rng.uniform() * Float(steps.count)), steps.count - 1) }
-            let transformations = steps.map { $0.drawTransformation(shape: t.shape, random: rng) }
+            // Keras draws the indices (`random.randint((num_ops,), 0, count)`), then every
+            // augmentation's transformation, all with this layer's keys.
+            let keys = drawKeys
+            let chosen = keys.randint(numOps, 0, steps.count)
+            let transformations = steps.map { $0.drawTransformation(shape: t.shape, keys: keys) }
             var out = t
-            for k in chosen { out = try transformations[k](out) }
+            for k in chosen where steps.indices.contains(k) { out = try transformations[k](out) }
             return out
         }
     }
@@ -295,18 +295,19 @@ public final class AugMix: ImageLayer, @unchecked Sendable {
         }
         let chains = (0..<numChains).map { c in choices[(c * chainDepth)..<((c + 1) * chainDepth)].compactMap { $0 } }
         return try onBatch(x.detached) { t in
-            // Keras draws the chains' weights, the mixing weight, then each chosen step's transformation.
-            let rng = random(draws: 2 + chains.joined().reduce(0) { $0 + steps[$1].transformationDraws })
-            let logs = (0..<numChains).map { _ in rng.logGamma(alpha) }
-            let top = logs.max() ?? 0
-            let gammas = logs.map { Float(exp($0 - top)) }
+            // Keras draws the chains' Dirichlet weights (`random.gamma((num_chains,), alpha)` over
+            // their sum), the mixing weight (`random.beta((), alpha, alpha)`), then each chosen
+            // step's transformation, chain by chain, all with this layer's keys.
+            let keys = drawKeys
+            let gammas = keys.gamma(numChains, Float(alpha))
             let total = gammas.reduce(0, +)
             let weights = gammas.map { $0 / total }
-            let w = Float(rng.beta(alpha, alpha))
+            let w = keys.beta(1, Float(alpha), Float(alpha))[0]
+            let transformations = chains.map { chain in chain.map { steps[$0].drawTransformation(shape: t.shape, keys: keys) } }
             let mixed = Tensor(shape: t.shape)
-            for (c, chain) in chains.enumerated() {
+            for (c, chain) in transformations.enumerated() {
                 var copy = t
-                for k in chain { copy = try steps[k].drawTransformation(shape: t.shape, random: rng)(copy) }
+                for transform in chain { copy = try transform(copy) }
                 let p = copy.data, m = mixed.data
                 for i in 0..<t.count { m[i] += p[i] * weights[c] }
             }

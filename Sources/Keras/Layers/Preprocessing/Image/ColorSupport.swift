@@ -152,11 +152,12 @@ extension FactorColorLayer {
     /// One draw from `factor` per image of `x`, made at every call: Keras draws before it looks
     /// at `training`, so its generator moves on at inference too.
     func drawFactors(_ x: Tensor) throws -> [Float] {
-        factors(count: try imageCount(x), random(draws: 1))
+        factors(count: try imageCount(x), drawKeys)
     }
 
-    /// One draw from `factor` per image, from `rng`.
-    func factors(count: Int, _ rng: RandomGenerator) -> [Float] { (0..<count).map { _ in Float(factor.sample(rng)) } }
+    /// One draw from `factor` per image: `random.uniform((batch,), lower, upper)` from the next
+    /// key.
+    func factors(count: Int, _ keys: DrawKeys) -> [Float] { keys.uniform(count, factor.lower, factor.upper) }
 
     /// The class's declaration (its ``DeclaredLayer/declaration``).
     static var factorDeclaration: LayerDeclaration {

@@ -38,16 +38,19 @@ public final class CutMix: ImageLayer, @unchecked Sendable {
         guard training, x.rank != 3 else { return (x, labels) }
         var mixed = labels
         let images = try onBatch(x.detached) { t in   // (a rank other than 3 or 4 is refused there)
-            // Keras draws the Beta parameter, the weights, the x and y starts and the permutation.
-            let rng = random(draws: 5)
+            // Keras draws the Beta parameter (`random.uniform((), lower, upper) + 1e-6`), the
+            // weights (`random.beta((batch,), a, a)`), the x and the y starts (each
+            // `random.uniform((batch,))`) and the permutation, each with the next key.
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
-            let a = Double(Float(factor.sample(rng)) + 1e-6)
-            let order = rng.permutation(n)
+            let keys = drawKeys
+            let a = keys.uniform(1, factor.lower, factor.upper)[0] + 1e-6
+            let ratios = keys.beta(n, a, a).map { (1 - $0).squareRoot() }
+            let startsX = keys.uniform(n), startsY = keys.uniform(n)
+            let order = keys.shuffled(n)
             let out = t.copy()
             var kept = [Float](repeating: 1, count: n)
             for b in 0..<n {
-                let ratio = Float(1 - rng.beta(a, a)).squareRoot()
-                let box = ImageBox(random: rng, height: h, width: w, ratio: (x: ratio, y: ratio))
+                let box = ImageBox(unit: (startsX[b], startsY[b]), height: h, width: w, ratio: (x: ratios[b], y: ratios[b]))
                 kept[b] = 1 - (box.x1 - box.x0) * (box.y1 - box.y0) / Float(w * h)
                 let o = out.data + b * h * w * c, src = t.data + order[b] * h * w * c
                 for y in 0..<h where box.containsRow(y) {

@@ -15,15 +15,16 @@ public final class MixUp: ImageLayer, @unchecked Sendable {
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        // Keras draws the permutation and the weights in every call, in inference too.
-        let rng = random(draws: 2)
+        // Keras draws the permutation (`random.shuffle(arange(batch))`), then the weights
+        // (`random.beta((batch,), alpha, alpha)`), in every call, in inference too.
+        let keys = drawKeys, n = try imageCount(x)
+        let order = keys.shuffled(n), weights = keys.beta(n, Float(alpha), Float(alpha))
         guard training else { return x }
         return try onBatch(x.detached) { t in
-            let n = t.shape[0], per = t.count / Swift.max(n, 1)
-            let order = rng.permutation(n)
+            let per = t.count / Swift.max(n, 1)
             let out = Tensor.uninitialized(t.shape)
             for b in 0..<n {
-                let w = Float(rng.beta(alpha, alpha))
+                let w = weights[b]
                 let p = t.data + b * per, q = t.data + order[b] * per, o = out.data + b * per
                 for i in 0..<per { o[i] = w * p[i] + (1 - w) * q[i] }
             }

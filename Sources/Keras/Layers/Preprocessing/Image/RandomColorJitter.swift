@@ -28,10 +28,12 @@ public final class RandomColorJitter: ImageLayer, @unchecked Sendable {
         guard training else { return x }
         let n = try imageCount(x)
         var t = x
-        if let l = randomBrightness { t = try l.brightening(t, deltas: l.deltas(count: n, random(draws: 1))) }
-        if let l = randomContrast { t = try l.contrasting(t, factors: l.factors(count: n, random(draws: 1))) }
-        if let l = randomSaturation { t = try l.saturating(t, scales: l.scales(count: n, random(draws: 1))) }
-        if let l = randomHue { t = try l.turning(t, shifts: l.shifts(count: n, random(draws: 2))) }
+        // Each sublayer's transformation drawn with this layer's keys, in Keras's order.
+        let keys = drawKeys
+        if let l = randomBrightness { t = try l.brightening(t, deltas: l.deltas(count: n, keys)) }
+        if let l = randomContrast { t = try l.contrasting(t, factors: l.factors(count: n, keys)) }
+        if let l = randomSaturation { t = try l.saturating(t, scales: l.scales(count: n, keys)) }
+        if let l = randomHue { t = try l.turning(t, shifts: l.shifts(count: n, keys)) }
         return t
     }
 }

@@ -18,21 +18,12 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        // Keras: `random.uniform((batch, 1, 1, 1), 1 - lower, 1 + upper)` from the layer's key.
-        let images = try imageCount(x)
-        let factors = [Float](unsafeUninitializedCapacity: images) { buffer, count in
-            if let p = buffer.baseAddress {
-                drawKey().fillUniform(p, count: buffer.count, minval: Float(1 - factor.lower), maxval: Float(1 + factor.upper))
-            }
-            count = buffer.count
-        }
-        return try contrasting(x, factors: factors)
+        return try contrasting(x, factors: factors(count: imageCount(x), drawKeys))
     }
 
-    /// One contrast factor per image, drawn from `[1 − lower, 1 + upper)`.
-    func factors(count: Int, _ rng: RandomGenerator) -> [Float] {
-        (0..<count).map { _ in Float(1 - factor.lower + (factor.upper + factor.lower) * Double(rng.uniform())) }
-    }
+    /// One contrast factor per image: Keras's `random.uniform((batch, 1, 1, 1), 1 − lower,
+    /// 1 + upper)` from the next key.
+    func factors(count: Int, _ keys: DrawKeys) -> [Float] { keys.uniform(count, 1 - factor.lower, 1 + factor.upper) }
 
     /// The images with their contrast scaled by `factors`, one per image (``RandomColorJitter``,
     /// ``RandAugment`` and ``AugMix`` draw them from their own generator).

@@ -29,22 +29,29 @@ public final class RandomErasing: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         return try onBatch(x.detached) { t in
-            // Keras draws the scales, the x and y starts, the probabilities, the thresholds and,
-            // without a fill value, the noise.
-            let rng = random(draws: fillValue == nil ? 6 : 5)
+            // Keras draws, each with the next key, the scales (`random.uniform((batch, 2), lower,
+            // upper)`, x then y of each image), the x and the y starts (`random.uniform((batch,))`
+            // each), the probabilities, the thresholds and, without a fill value, the noise
+            // (`random.normal(images.shape) * high`).
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
+            let keys = drawKeys
+            let ratios = keys.uniform(2 * n, scale.lower, scale.upper).map { $0.squareRoot() }
+            let startsX = keys.uniform(n), startsY = keys.uniform(n)
+            let probabilities = keys.uniform(n, factor.lower, factor.upper)
+            let erased = zip(keys.uniform(n), probabilities).map { $0 < $1 }
+            let noise = fillValue == nil ? keys.normal(t.count) : []
             let out = t.copy()
             for b in 0..<n {
-                let box = ImageBox(random: rng, height: h, width: w,
-                                   ratio: (x: Float(scale.sample(rng)).squareRoot(), y: Float(scale.sample(rng)).squareRoot()))
-                guard rng.uniform() < Float(factor.sample(rng)) else { continue }
+                let box = ImageBox(unit: (startsX[b], startsY[b]), height: h, width: w, ratio: (x: ratios[2 * b], y: ratios[2 * b + 1]))
+                guard erased[b] else { continue }
                 let o = out.data + b * h * w * c
                 for y in 0..<h where box.containsRow(y) {
                     for xo in 0..<w where box.containsColumn(xo) {
                         for k in 0..<c {
-                            let fill = fillValue.map { Float($0.count == 1 ? $0[0] : $0[k % 3]) } ?? rng.normal() * hi
-                            o[(y * w + xo) * c + k] = Swift.min(Swift.max(fill, lo), hi)
+                            let at = (y * w + xo) * c + k
+                            let fill = fillValue.map { Float($0.count == 1 ? $0[0] : $0[k % 3]) } ?? noise[b * h * w * c + at] * hi
+                            o[at] = Swift.min(Swift.max(fill, lo), hi)
                         }
                     }
                 }
@@ -60,11 +67,12 @@ public final class RandomErasing: ImageLayer, @unchecked Sendable {
 struct ImageBox {
     let x0: Float, x1: Float, y0: Float, y1: Float
 
-    init(random: RandomGenerator, height: Int, width: Int, ratio: (x: Float, y: Float)) {
+    /// The box whose start is `unit` (uniforms in `[0, 1)`) of the room left along each side.
+    init(unit: (x: Float, y: Float), height: Int, width: Int, ratio: (x: Float, y: Float)) {
         let cw = ratio.x * Float(width), ch = ratio.y * Float(height)
-        x0 = random.uniform() * (Float(width) - cw)
+        x0 = unit.x * (Float(width) - cw)
         x1 = x0 + cw
-        y0 = random.uniform() * (Float(height) - ch)
+        y0 = unit.y * (Float(height) - ch)
         y1 = y0 + ch
     }
 

@@ -32,10 +32,14 @@ public final class RandomGaussianBlur: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         return try onBatch(x.detached) { t in
-            // Keras draws the blur probabilities, the thresholds and the two deviations.
-            let rng = random(draws: 3)
-            let blurred = (0..<t.shape[0]).map { _ in rng.uniform() < Float(factor.sample(rng)) }
-            let sx = Float(sigma.sample(rng)) + 1e-6, sy = Float(sigma.sample(rng)) + 1e-6
+            // Keras draws the blur probabilities (`random.uniform((batch,), lower, upper)`), the
+            // thresholds (`random.uniform((batch,))`) and the two deviations
+            // (`random.uniform((2,), sigma lower, sigma upper) + 1e-6`), each with the next key.
+            let keys = drawKeys, n = t.shape[0]
+            let probabilities = keys.uniform(n, factor.lower, factor.upper)
+            let blurred = zip(keys.uniform(n), probabilities).map { $0 < $1 }
+            let sigmas = keys.uniform(2, sigma.lower, sigma.upper).map { $0 + 1e-6 }
+            let (sx, sy) = (sigmas[0], sigmas[1])
             let out = Kernels.gaussianBlur(t, images: blurred, width: kernelSize[0], sigmaX: sx, height: kernelSize[1], sigmaY: sy)
             return Ops.clip(out, Float(valueRange[0]), Float(valueRange[1]))
         }

@@ -15,9 +15,10 @@ public final class RandomGrayscale: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         let n = try imageCount(x)
-        let rng = random(draws: 1)
+        // Keras: `random.uniform((batch,)) < factor`, drawn at inference too.
+        let draws = drawKeys.uniform(n)
         guard training else { return x }
-        let apply = (0..<n).map { _ in Double(rng.uniform()) < factor }
+        let apply = draws.map { $0 < Float(factor) }
         return try graying(x, apply)
     }
 

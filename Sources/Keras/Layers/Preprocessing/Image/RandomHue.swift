@@ -14,15 +14,16 @@ public final class RandomHue: ImageLayer, @unchecked Sendable {
         super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
-    /// The hue shift of each image drawn from `rng` (Keras's `get_random_transformation`: a
-    /// sign, then a factor, each its own draw).
-    func shifts(count: Int, _ rng: RandomGenerator) -> [Float] {
-        let signs: [Float] = (0..<count).map { _ in rng.uniform() > 0.5 ? -1 : 1 }
-        return signs.map { $0 * Float(factor.sample(rng)) * 0.5 }
+    /// The hue shift of each image from the next two keys (Keras's `get_random_transformation`:
+    /// a sign from `random.uniform((batch,))`, then a factor from `random.uniform((batch,),
+    /// lower, upper)`).
+    func shifts(count: Int, _ keys: DrawKeys) -> [Float] {
+        let signs: [Float] = keys.uniform(count).map { $0 > 0.5 ? -1 : 1 }
+        return zip(signs, keys.uniform(count, factor.lower, factor.upper)).map { $0 * $1 * 0.5 }
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        let shifts = self.shifts(count: try imageCount(x), random(draws: 2))
+        let shifts = self.shifts(count: try imageCount(x), drawKeys)
         guard training else { return x }
         return try turning(x, shifts: shifts)
     }

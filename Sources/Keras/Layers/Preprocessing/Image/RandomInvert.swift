@@ -17,9 +17,9 @@ public final class RandomInvert: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         let n = try imageCount(x)
-        let rng = random(draws: 2)
-        let probabilities = (0..<n).map { _ in Float(factor.sample(rng)) }
-        let invert = probabilities.map { rng.uniform() < $0 }
+        // Keras: `random.uniform((batch,), lower, upper)`, then `random.uniform((batch,))` below it.
+        let keys = drawKeys, probabilities = keys.uniform(n, factor.lower, factor.upper)
+        let invert = zip(keys.uniform(n), probabilities).map { $0 < $1 }
         return try inverting(x, invert)
     }
 

@@ -23,18 +23,21 @@ public final class RandomPosterization: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         let n = try imageCount(x)
         // Keras draws (even at inference) only when the range holds more than one value.
-        let rng = bitsDraws > 0 ? random(draws: bitsDraws) : nil
+        let bits = bits(count: n, drawKeys)
         guard training else { return x }
-        return try posterizing(x, bits: bits(count: n, rng))
+        return try posterizing(x, bits: bits)
     }
 
     /// Keras draws the bits only when the factor's range holds more than one value.
     var bitsDraws: Int { factor.lower != factor.upper ? 1 : 0 }
 
-    /// The bits kept in each image: drawn from `[lower, upper)` with `rng`, `lower` without one.
-    func bits(count: Int, _ rng: RandomGenerator?) -> [Int] {
+    /// The bits kept in each image: Keras's `random.randint((batch,), lower, upper,
+    /// dtype="uint8")` from the next key (JAX draws it as int32 between the bounds clipped to
+    /// uint8's, then casts), or `lower` (no draw) when the two are equal.
+    func bits(count: Int, _ keys: DrawKeys) -> [Int] {
         let (low, high) = (Int(factor.lower), Int(factor.upper))
-        return (0..<count).map { _ in rng.map { low + Swift.min(Int(Double($0.uniform()) * Double(high - low)), high - low - 1) } ?? low }
+        guard bitsDraws > 0 else { return [Int](repeating: low, count: count) }
+        return keys.randint(count, Swift.min(Swift.max(low, 0), 255), Swift.min(Swift.max(high, 0), 256))
     }
 
     /// The images with each value of image `b` kept to its `bits[b]` highest bits.

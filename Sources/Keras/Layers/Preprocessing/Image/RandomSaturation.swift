@@ -14,16 +14,14 @@ public final class RandomSaturation: ImageLayer, @unchecked Sendable {
         super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
-    /// One scale per image drawn from `rng` (Keras's `get_random_transformation`).
-    func scales(count: Int, _ rng: RandomGenerator) -> [Float] {
-        (0..<count).map { _ in
-            let f = Float(factor.lower) + Float(factor.upper - factor.lower) * rng.uniform()
-            return f / (1 - f + 1e-7)   // Keras: backend.epsilon()
-        }
+    /// One scale per image from the next key (Keras's `get_random_transformation`: `f / (1 − f +
+    /// ε)` of `random.uniform((batch,), lower, upper)`).
+    func scales(count: Int, _ keys: DrawKeys) -> [Float] {
+        keys.uniform(count, factor.lower, factor.upper).map { f in f / (1 - f + 1e-7) }   // Keras: backend.epsilon()
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        let scales = self.scales(count: try imageCount(x), random(draws: 1))
+        let scales = self.scales(count: try imageCount(x), drawKeys)
         guard training else { return x }
         return try saturating(x, scales: scales)
     }

@@ -19,23 +19,19 @@ public final class Solarization: ImageLayer, @unchecked Sendable {
         super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
-    /// Keras's draw of one factor: `uniform(minval=lower, maxval=upper · 255)`.
-    private static func draw(_ f: ImageFactor, _ u: Float) -> Float {
-        let low = Float(f.lower), high = Float(f.upper * 255)
-        return low + (high - low) * u
-    }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         let n = try imageCount(x)
-        let (additions, thresholds) = draws(count: n, random(draws: 2))
+        let (additions, thresholds) = draws(count: n, drawKeys)
         return try solarize(x, additions: additions, thresholds: thresholds)
     }
 
-    /// The per-image additions, then the thresholds, drawn from `rng` (Keras's two draws).
-    func draws(count n: Int, _ rng: RandomGenerator) -> (additions: [Float], thresholds: [Float]) {
-        let additions = (0..<n).map { _ in Self.draw(additionFactor, rng.uniform()) }
-        return (additions, (0..<n).map { _ in Self.draw(thresholdFactor, rng.uniform()) })
+    /// The per-image additions, then the thresholds, from the next two keys (Keras's two draws,
+    /// each `random.uniform((batch, 1, 1, 1), minval=lower, maxval=upper · 255)`).
+    func draws(count n: Int, _ keys: DrawKeys) -> (additions: [Float], thresholds: [Float]) {
+        let additions = keys.uniform(n, additionFactor.lower, additionFactor.upper * 255)
+        return (additions, keys.uniform(n, thresholdFactor.lower, thresholdFactor.upper * 255))
     }
 
     /// The transformation with given per-image additions and thresholds (in `[0, 255]` units).
