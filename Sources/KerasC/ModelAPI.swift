@@ -611,7 +611,9 @@ public func keras_model_nested_model(_ handle: OpaquePointer?, _ name: UnsafePoi
         let box = try modelBox(handle)
         let n = try string(name, "name")
         let nested = try box.locked { () throws -> Model in
-            guard let layer = box.model.layers.first(where: { $0.name == n }) else {
+            // (a layer of the model, or the model a TimeDistributed of it wraps)
+            let held = box.model.layers + box.model.layers.compactMap { ($0 as? TimeDistributed)?.layer }
+            guard let layer = held.first(where: { $0.name == n }) else {
                 throw ABIError(.invalidArgument, "model '\(box.model.name)' has no layer named '\(n)'")
             }
             guard let model = layer as? Model else {

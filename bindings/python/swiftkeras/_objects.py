@@ -303,6 +303,11 @@ def serialize(value):
         if "name" not in value.get_config():
             config = {k: v for k, v in config.items() if k != "name"}
         return {**entry, "config": serialize(config)}
+    if hasattr(value, "_as_layer"):
+        # A model as a layer's argument (TimeDistributed(Sequential([...]))): its entry as
+        # a nested model.
+        entry = value._as_layer()._layer_entry()
+        return {**entry, "config": serialize(entry["config"])}
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)

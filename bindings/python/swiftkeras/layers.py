@@ -921,7 +921,8 @@ class Wrapper(Layer):
         # asks for this config while it builds the wrapper, and builds the wrapped layer
         # from the call.
         from . import _objects
-        layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
+        held = self.layer._as_layer() if hasattr(self.layer, "_as_layer") else self.layer   # (a model)
+        layer = {**held._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
         return {**config, "layer": layer}
 
     @classmethod

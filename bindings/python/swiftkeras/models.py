@@ -2973,7 +2973,9 @@ def _layer_from_info(info, owner):
     config = dict(info.get("config", {}))
     if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too,
         # on the library model `owner` holds (the same variables)
-        return _from_handle(_nested_model_handle(owner, info["name"]))._as_layer()
+        # (a wrapper's model is named in its config: TimeDistributed(Sequential([...])))
+        name = info.get("name") or config.get("name")
+        return _from_handle(_nested_model_handle(owner, name))._as_layer()
     # (a user's class by the name it is registered under, 'package>Name': two packages may
     # each have a class of the same name)
     registered = info.get("registered_name")

@@ -449,3 +449,36 @@ def test_a_flag_changed_by_a_callback_during_fit_as_in_keras(freeze_at):
         _all_close(models[swiftkeras].get_weights(), models[keras].get_weights())
         with pytest.raises(ValueError, match="optimizer was built with 4 variables"):
             models[swiftkeras].fit(X, Y[:, :1].repeat(3, 1), epochs=1, verbose=0)
+
+
+def test_time_distributed_over_a_sequential_like_keras(tmp_path):
+    """`TimeDistributed(Sequential([...]))`: the wrapped model's config, predictions, a fit and
+    the `.keras` file (loaded here and by real Keras) as Keras's."""
+    keras = real_keras()
+    seq = RNG.normal(size=(6, 3, 4)).astype("float32")
+    target = RNG.normal(size=(6, 3, 2)).astype("float32")
+    models = {}
+    for lib in (keras, swiftkeras):
+        inner = lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, activation="tanh", name="t1"),
+                                lib.layers.Dense(2, name="t2")], name="inner")
+        x = lib.Input((3, 4), name="seq")
+        models[lib] = lib.Model(x, lib.layers.TimeDistributed(inner, name="td")(x), name="outer")
+    ours, ref = models[swiftkeras], models[keras]
+    _same_start(ours, ref)
+    wrapped = ours.get_config()["layers"][1]["config"]["layer"]
+    expected = ref.get_config()["layers"][1]["config"]["layer"]
+    assert (wrapped["class_name"], wrapped["config"]["name"]) == (expected["class_name"], "inner")
+    assert [(entry["class_name"], entry["config"]["name"]) for entry in wrapped["config"]["layers"][1:]] == \
+        [(entry["class_name"], entry["config"]["name"]) for entry in expected["config"]["layers"][1:]] == \
+        [("Dense", "t1"), ("Dense", "t2")]   # (after the InputLayer, named by a count of its own)
+    _close(ours.predict(seq, verbose=0), ref.predict(seq, verbose=0))
+    for m in (ours, ref):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(seq, target, epochs=2, batch_size=3, shuffle=False, verbose=0)
+    _all_close(ours.get_weights(), ref.get_weights())
+    path = str(tmp_path / "td.keras")
+    ours.save(path)
+    loaded, by_keras = swiftkeras.models.load_model(path), keras.models.load_model(path)
+    for m in (loaded, by_keras):
+        _close(m.predict(seq, verbose=0), ref.predict(seq, verbose=0))
+    assert loaded.get_layer("td").layer.name == "inner"
