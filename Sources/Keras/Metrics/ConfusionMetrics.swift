@@ -70,10 +70,12 @@ struct ConfusionCounts {
         var truth = yTrue.scalars
         if let k = topK {
             guard k > 0 else { throw KerasError.invalidArgument("\(what): top_k must be positive, got \(k)") }
-            for r in 0..<rows {
-                let row = Array(pred[(r * columns)..<((r + 1) * columns)])
+            // Along the last axis, as Keras's: a 1-D batch of predictions is one row.
+            let width = yPred.rank == 1 ? yPred.count : columns
+            for r in 0..<(pred.count / width) {
+                let row = Array(pred[(r * width)..<((r + 1) * width)])
                 let keep = Set(row.indices.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }.prefix(k))
-                for j in 0..<columns where !keep.contains(j) { pred[r * columns + j] = -1e10 }
+                for j in 0..<width where !keep.contains(j) { pred[r * width + j] = -1e10 }
             }
         }
         var cols = columns

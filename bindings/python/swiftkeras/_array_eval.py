@@ -140,8 +140,20 @@ class ArrayMetric:
     """Keras's stateful metric API on numpy: update_state, result, reset_state, __call__."""
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        yt, yp = _pair(y_true, y_pred, f"{self.name}.update_state")
+        yt, yp = self._update_pair(y_true, y_pred, sample_weight, f"{self.name}.update_state")
         self.__dict__.setdefault("_batches", []).append((yt, yp, sample_weight))
+
+    def _update_pair(self, y_true, y_pred, sample_weight, what):
+        """The batch as the library counts it. A metric with `top_k` keeps the k highest
+        predictions along the last axis, as Keras's: a 1-D batch of predictions is one row."""
+        config = self.__dict__.get("_config") or {}
+        if config.get("top_k") is not None and np.ndim(y_pred) == 1:
+            if sample_weight is not None:
+                raise ValueError(f"{what}: sample_weight with top_k on 1-D predictions is not "
+                                 f"supported; give predictions of shape (batch, classes)")
+            yt, yp = _pair(y_true, y_pred, what, rows=False)
+            return yt.reshape(1, -1), yp.reshape(1, -1)
+        return _pair(y_true, y_pred, what)
 
     def result(self):
         return metric_result(self, self.__dict__.get("_batches", []))

@@ -273,9 +273,9 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     def stateless_update_state(self, metric_variables, y_true, y_pred, sample_weight=None):
         """Keras's: the variables after `update_state(y_true, y_pred, sample_weight)` from
         `metric_variables` (the library counts the batch); the metric's own are unchanged."""
-        from ._array_eval import _pair, metric_variables as counted
+        from ._array_eval import metric_variables as counted
         state = self._given_state(metric_variables)
-        yt, yp = _pair(y_true, y_pred, f"{self.name}.stateless_update_state")
+        yt, yp = self._update_pair(y_true, y_pred, sample_weight, f"{self.name}.stateless_update_state")
         return [values.reshape(shape).astype(dtype) for _, shape, dtype, values in
                 _added(state, counted(self, [(yt, yp, sample_weight)]))]
 
