@@ -13,20 +13,13 @@ protocol AugmentationStep: ImageLayer {
 
 extension AffineAugmentation: AugmentationStep {
     func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
-        drawTransformation(shape: shape, random: keys.generator(draws: drawsPerCall))
+        drawTransformation(shape: shape, keys: { keys.next() })
     }
 }
 
 extension RandomBrightness: AugmentationStep {
-    /// Keras's `rgb_delta`: `random.uniform((batch, 1, 1, 1), lower, upper)` from the next key
-    /// times the value range's width (in float32).
-    func deltas(count: Int, _ keys: DrawKeys) -> [Float] {
-        let width = Float(valueRange[1] - valueRange[0])
-        return keys.uniform(count, factor.lower, factor.upper).map { $0 * width }
-    }
-
     func drawTransformation(shape: [Int], keys: DrawKeys) -> (Tensor) throws -> Tensor {
-        let deltas = deltas(count: shape[0], keys)
+        let deltas = deltas(count: shape[0], key: keys.next())
         return { try self.brightening($0, deltas: deltas) }
     }
 }

@@ -14,11 +14,7 @@ final class DrawKeys {
 
     /// `random.uniform((count,), minval, maxval)` (float32 bounds) from the next key.
     func uniform(_ count: Int, _ minval: Double = 0, _ maxval: Double = 1) -> [Float] {
-        let key = next()
-        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let p = buffer.baseAddress { key.fillUniform(p, count: count, minval: Float(minval), maxval: Float(maxval)) }
-            initialized = count
-        }
+        next().uniform(count: count, minval: Float(minval), maxval: Float(maxval))
     }
 
     /// `random.normal((count,))` from the next key.
@@ -62,12 +58,6 @@ final class DrawKeys {
 
     /// `random.shuffle(arange(count))` from the next key (JAX's `permutation`, independent).
     func shuffled(_ count: Int) -> [Int] { next().permutation(outer: 1, n: count, inner: 1) }
-
-    /// A generator reseeded from the next key, moving on by `draws` in all: for a step that
-    /// still draws from the splitmix generator (the geometric augmentations).
-    func generator(draws: Int) -> RandomGenerator {
-        generator?.nextGenerator(draws: draws) ?? RandomGenerator.current
-    }
 }
 
 extension ImageLayer {

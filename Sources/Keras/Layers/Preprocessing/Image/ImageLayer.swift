@@ -181,12 +181,6 @@ open class AffineAugmentation: ImageLayer, @unchecked Sendable {
         return try onBatch(x) { t in try drawTransformation(shape: t.shape, keys: { drawKey() })(t) }
     }
 
-    /// The per-image maps drawn from `random` for a `(batch, height, width, channels)` batch of
-    /// `shape`, as the resampling of such a batch through them (each draw keyed from `random`).
-    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
-        drawTransformation(shape: shape, keys: { Keras.drawKey(nil, random) })
-    }
-
     /// The per-image maps drawn with `nextKey()` (``transforms(count:height:width:keys:)``) for a
     /// `(batch, height, width, channels)` batch of `shape`, as the resampling of such a batch.
     func drawTransformation(shape: [Int], keys nextKey: () -> ThreefryKey) -> (Tensor) throws -> Tensor {

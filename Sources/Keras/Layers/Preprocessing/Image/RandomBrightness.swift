@@ -28,8 +28,6 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
         return key.uniform(count: count, minval: Float(factor.lower), maxval: Float(factor.upper)).map { $0 * width }
     }
 
-    /// The deltas drawn with a key from `rng`.
-    func deltas(count: Int, _ rng: RandomGenerator) -> [Float] { deltas(count: count, key: Keras.drawKey(nil, rng)) }
 
     /// The images shifted by `deltas`, one per image (``RandomColorJitter``, ``RandAugment`` and
     /// ``AugMix`` draw them from their own generator).

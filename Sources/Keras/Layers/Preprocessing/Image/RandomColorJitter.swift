@@ -30,7 +30,7 @@ public final class RandomColorJitter: ImageLayer, @unchecked Sendable {
         var t = x
         // Each sublayer's transformation drawn with this layer's keys, in Keras's order.
         let keys = drawKeys
-        if let l = randomBrightness { t = try l.brightening(t, deltas: l.deltas(count: n, keys)) }
+        if let l = randomBrightness { t = try l.brightening(t, deltas: l.deltas(count: n, key: keys.next())) }
         if let l = randomContrast { t = try l.contrasting(t, factors: l.factors(count: n, keys)) }
         if let l = randomSaturation { t = try l.saturating(t, scales: l.scales(count: n, keys)) }
         if let l = randomHue { t = try l.turning(t, shifts: l.shifts(count: n, keys)) }
