@@ -354,9 +354,9 @@ def _nested_subclass_layers(model):
         inner = layer.__dict__.get("_model", layer)   # a model's layer view
         if inner is not model and inner.__dict__.get("_traced_subclass") and \
                 not inner.__dict__.get("_built_unscoped"):
-            for held in inner._layers:
-                found.setdefault(held.name, inner.name)
-                held_by.setdefault(inner.name, set()).add(held.name)
+            for sub in inner._layers:
+                found.setdefault(sub.name, inner.name)
+                held_by.setdefault(inner.name, set()).add(sub.name)
         children = getattr(inner, "_layers", None) if hasattr(inner, "_model_config") else None
         for child in children or [item for *_, item in _tracked_sublayers(inner)]:
             visit(child, depth + 1)

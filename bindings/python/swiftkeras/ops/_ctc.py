@@ -102,7 +102,7 @@ def _traced_ctc_loss(target, output, target_length, output_length, mask_index):
         raise not_traceable("nn.ctc_loss", f"its recursion is unrolled over the time steps, so "
                             f"their number, the classes and the labels must be known, got target "
                             f"{tgt_shape} and output {out_shape}", "give the model's Input a fixed "
-                            f"number of time steps")
+                            "number of time steps")
     if not 0 <= mask_index < classes:
         raise ValueError(f"ops.nn.ctc_loss: mask_index {mask_index} is not a class of {classes}")
     for name, length in (("target_length", target_length), ("output_length", output_length)):
