@@ -11,37 +11,45 @@ extension Ops {
     /// As ``int8Dense(_:kernel:kernelScale:)``, with `packed` the kernel already packed for the
     /// int8 product (a quantized layer's, made once per kernel value); packed here when nil.
     static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?) throws -> Tensor {
-        try int8Dense(x, kernel: kernel, kernelScale: kernelScale, packed: packed, bias: nil, activation: .linear)
+        try int8Dense(x, kernelShape: kernel.shape, kernelScale: kernelScale, bias: nil, activation: .linear,
+                      packed: { try packed ?? PackedInt8Matrix(kernel) }, kernel: { kernel })
     }
 
     /// A quantized Dense's whole inference call, `activation(int8Dense(x) + bias)`: the bias and
     /// a relu added in the product's dequantizing pass (`sk_i8_gemm`), any other elementwise
     /// activation in place after it, with the bits of the separate ops. Only while nothing
     /// records (the ops' gradients are not recorded here).
-    static func int8DenseInference(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?,
+    /// The kernel is the packed one's: its float form is not needed, as nothing records.
+    static func int8DenseInference(_ x: Tensor, packed: PackedInt8Matrix, kernelScale: Tensor,
                                    bias: Tensor?, activation: ElementwiseActivation) throws -> Tensor {
         guard GradientTape.active == nil else {
             throw KerasError.invalidState("int8 dense: the fused inference call does not record gradients")
         }
-        let n = kernel.rank == 2 ? kernel.shape[1] : 0
-        if let bias, bias.shape != [n] {
-            throw KerasError.shapeMismatch("int8 dense: bias of shape \(bias.shape) does not fit \(n) units")
+        if let bias, bias.shape != [packed.n] {
+            throw KerasError.shapeMismatch("int8 dense: bias of shape \(bias.shape) does not fit \(packed.n) units")
         }
-        return try int8Dense(x, kernel: kernel, kernelScale: kernelScale, packed: packed, bias: bias, activation: activation)
+        return try int8Dense(x, kernelShape: [packed.k, packed.n], kernelScale: kernelScale, bias: bias, activation: activation,
+                             packed: { packed }, kernel: {
+            throw KerasError.invalidState("int8 dense: the fused inference call does not record gradients")
+        })
     }
 
-    private static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?,
-                                  bias: Tensor?, activation: ElementwiseActivation) throws -> Tensor {
-        guard x.rank >= 1, kernel.rank == 2, x.shape[x.rank - 1] == kernel.shape[0] else {
-            throw KerasError.shapeMismatch("int8 dense: input of shape \(x.shape) does not fit a kernel of shape \(kernel.shape)")
+    /// The product of a kernel of `kernelShape`: `packed` gives it packed, `kernel` its float
+    /// values, read only when the input's gradient is recorded (a quantized layer's int8 kernel
+    /// keeps only its bytes).
+    private static func int8Dense(_ x: Tensor, kernelShape: [Int], kernelScale: Tensor, bias: Tensor?,
+                                  activation: ElementwiseActivation, packed: () throws -> PackedInt8Matrix,
+                                  kernel: () throws -> Tensor) throws -> Tensor {
+        guard x.rank >= 1, kernelShape.count == 2, x.shape[x.rank - 1] == kernelShape[0] else {
+            throw KerasError.shapeMismatch("int8 dense: input of shape \(x.shape) does not fit a kernel of shape \(kernelShape)")
         }
-        let k = kernel.shape[0], n = kernel.shape[1]
+        let k = kernelShape[0], n = kernelShape[1]
         guard kernelScale.shape == [n] else {
             throw KerasError.shapeMismatch("int8 dense: kernel_scale of shape \(kernelScale.shape) does not fit \(n) units")
         }
-        let matrix = try packed ?? PackedInt8Matrix(kernel)
+        let matrix = try packed()
         guard matrix.k == k, matrix.n == n else {
-            throw KerasError.shapeMismatch("int8 dense: the packed kernel (\(matrix.k), \(matrix.n)) does not fit a kernel of shape \(kernel.shape)")
+            throw KerasError.shapeMismatch("int8 dense: the packed kernel (\(matrix.k), \(matrix.n)) does not fit a kernel of shape \(kernelShape)")
         }
         var outShape = x.shape
         outShape[x.rank - 1] = n
@@ -58,9 +66,13 @@ extension Ops {
         }
         if !relu && activation != .linear { activation.apply(y, count: out.count) }
         guard let tape = GradientTape.active, tape.tracks(x) else { return out }
+        let kernelValues = try kernel()
+        guard kernelValues.shape == kernelShape else {
+            throw KerasError.shapeMismatch("int8 dense: a kernel of shape \(kernelValues.shape) does not fit the packed kernel (\(k), \(n))")
+        }
         return tape.record(out) { g, t in
             let dequantized = Tensor.uninitialized([k, n])
-            let w = kernel.data, d = dequantized.data
+            let w = kernelValues.data, d = dequantized.data
             for i in 0..<k {
                 for j in 0..<n { d[i * n + j] = w[i * n + j] / ks[j] }
             }

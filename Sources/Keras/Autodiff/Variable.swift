@@ -7,6 +7,8 @@
 /// Keras on jax holds them, see ``VariableDType``) keeps its exact values in ``integers``; its
 /// ``value`` is the same numbers in float32, what the ops compute with (exact up to 2^24).
 /// Optimizers leave it alone; files and the C and Python weight calls carry its 32-bit values.
+/// An int8 or uint8 one (a quantized layer's packed weights) keeps only its bytes
+/// (``bytes``): its float value is made when read, not kept.
 public final class Variable: @unchecked Sendable {
     /// The short name (`kernel`, `bias`).
     public let name: String
@@ -27,10 +29,35 @@ public final class Variable: @unchecked Sendable {
     public var overwriteWithGradient = false
     /// `float32`, or an integer dtype (`int32`, `int64`, `uint32`, `int8`).
     public let dtype: VariableDType
-    @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }
+    /// A float32 or 32-bit integer variable's value (the integers' float mirror); empty for an
+    /// int8 / uint8 one, whose value is made from ``bytes`` when read.
+    @exclusivity(unchecked) private var held: Tensor { didSet { version &+= 1 } }
+    /// An int8 / uint8 variable's values as their bytes (an int8's bit patterns), one a value;
+    /// empty for other dtypes.
+    private(set) var bytes: [UInt8] = [] { didSet { version &+= 1 } }
+    /// An int8 / uint8 variable's shape (``held`` is empty for it).
+    private var byteShape: [Int] = []
+    /// A 32-bit integer variable's exact values (a `uint32` one's as their bit patterns);
+    /// ``held`` mirrors them.
+    private var heldIntegers: [Int32] = []
+
+    /// The value as float32: the stored tensor, or for an int8 / uint8 variable its bytes
+    /// converted, made on each read (a temporary: keep the tensor, not a pointer into it, while
+    /// using it).
+    var storedValue: Tensor {
+        guard dtype.isByte else { return held }
+        return dtype.float32Mirror(ofBytes: bytes, shape: byteShape)
+    }
+
     /// An integer variable's exact values, 32 bits each (a `uint32` one's as their bit patterns;
-    /// empty for a float32 variable); ``storedValue`` mirrors them.
-    public private(set) var integers: [Int32] = []
+    /// an int8 / uint8 one's made from its bytes; empty for a float32 variable).
+    public var integers: [Int32] {
+        switch dtype {
+        case .int8: bytes.map { Int32(Int8(bitPattern: $0)) }
+        case .uint8: bytes.map { Int32($0) }
+        default: heldIntegers
+        }
+    }
     /// Counts the writes to the value (assignments, optimizer and constraint updates), so that
     /// what is derived from it (a BatchNormalization folded into a kernel) knows when to recompute.
     @exclusivity(unchecked) private(set) var version: UInt64 = 0
@@ -38,10 +65,15 @@ public final class Variable: @unchecked Sendable {
     public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil,
                 dtype: VariableDType = .float32) {
         self.dtype = dtype
-        self.storedValue = value.detached
-        if dtype.isInteger {
-            integers = dtype.integers(of: value)
-            storedValue = dtype.float32Mirror(of: integers, shape: value.shape)
+        if dtype.isByte {
+            held = Tensor(shape: [0])
+            byteShape = value.shape
+            bytes = dtype.integers(of: value).map { UInt8(truncatingIfNeeded: $0) }
+        } else if dtype.isInteger {
+            heldIntegers = dtype.integers(of: value)
+            held = dtype.float32Mirror(of: heldIntegers, shape: value.shape)
+        } else {
+            held = value.detached
         }
         self.name = name
         self.path = name
@@ -64,7 +96,10 @@ public final class Variable: @unchecked Sendable {
     /// The current value, never recorded.
     public var numpy: Tensor { storedValue.copy() }
 
-    public var shape: [Int] { storedValue.shape }
+    public var shape: [Int] { dtype.isByte ? byteShape : held.shape }
+
+    /// The number of values.
+    public var count: Int { dtype.isByte ? bytes.count : held.count }
 
     /// Replaces the value; the shape must match. The caller's tensor is copied.
     public func assign(_ newValue: Tensor) throws {
@@ -72,26 +107,27 @@ public final class Variable: @unchecked Sendable {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign a value of shape \(newValue.shape) to a variable of shape \(shape)")
         }
         if dtype.isInteger {
-            integers = dtype.integers(of: newValue)
-            storedValue = dtype.float32Mirror(of: integers, shape: shape)
+            try assign(integers: dtype.integers(of: newValue))
         } else {
-            storedValue = newValue.copy()
+            held = newValue.copy()
         }
     }
 
     /// Replaces an integer variable's values exactly (`values.count` must be its size; a uint32
     /// variable's as bit patterns); a float32 variable takes them converted.
     public func assign(integers values: [Int32]) throws {
-        let n = storedValue.count
+        let n = count
         guard values.count == n else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign \(values.count) values to a variable of shape \(shape) (\(n) values)")
         }
         // (an int8 variable keeps the low 8 bits, as numpy's astype("int8") does)
         // (a uint8 variable its low 8 bits unsigned, as astype("uint8"))
-        let values = dtype == .int8 ? values.map { Int32(Int8(truncatingIfNeeded: $0)) }
-            : dtype == .uint8 ? values.map { Int32(UInt8(truncatingIfNeeded: $0)) } : values
-        storedValue = dtype.float32Mirror(of: values, shape: shape)
-        if dtype.isInteger { integers = values }
+        if dtype.isByte {
+            bytes = values.map { UInt8(truncatingIfNeeded: $0) }
+            return
+        }
+        held = dtype.float32Mirror(of: values, shape: shape)
+        if dtype.isInteger { heldIntegers = values }
     }
 
     /// Adds `delta` (rounded toward zero for an integer variable, whose sum wraps as its 32 bits
@@ -100,7 +136,7 @@ public final class Variable: @unchecked Sendable {
         guard delta.shape == shape || delta.count == 1 else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot add a value of shape \(delta.shape) to a variable of shape \(shape)")
         }
-        guard dtype.isInteger else { return try assign(Ops.add(storedValue, delta)) }
+        guard dtype.isInteger else { return try assign(Ops.add(held, delta)) }
         let add = dtype.increments(of: delta)
         let sum = add.count == 1
             ? integers.map { $0 &+ add[0] }
@@ -108,11 +144,38 @@ public final class Variable: @unchecked Sendable {
         try assign(integers: sum)
     }
 
+    /// Rows `ids` (along the first axis) of an int8 / uint8 variable's value, as float32, read
+    /// from its bytes: only those rows are converted (an int8 Embedding's table). Each id must be
+    /// in `0..<shape[0]`.
+    func byteRows(_ ids: [Int]) throws -> Tensor {
+        let shape = self.shape
+        guard dtype.isByte, let n = shape.first else {
+            throw KerasError.invalidArgument("Variable '\(path)': rows are read from the bytes of an int8 or uint8 variable of rank 1 or more, not a \(dtype.rawValue) one of shape \(shape)")
+        }
+        for i in ids where i < 0 || i >= n {
+            throw KerasError.invalidArgument("take: index \(i) is out of range for an axis of length \(n)")
+        }
+        let row = bytes.count / Swift.max(n, 1), signed = dtype == .int8
+        var outShape = shape
+        outShape[0] = ids.count
+        let out = Tensor.uninitialized(outShape)
+        let o = out.data
+        bytes.withUnsafeBufferPointer { b in
+            for (at, r) in ids.enumerated() {
+                for j in 0..<row {
+                    let v = b[r * row + j]
+                    o[at * row + j] = signed ? Float(Int8(bitPattern: v)) : Float(v)
+                }
+            }
+        }
+        return out
+    }
+
     /// In-place access for optimizers and constraints (counted as a write).
     /// Never an integer variable's (optimizers and constraints skip those).
     var mutableData: UnsafeMutablePointer<Float> {
         version &+= 1
-        return storedValue.data
+        return held.data
     }
 }
 
@@ -142,6 +205,9 @@ public enum VariableDType: String, Sendable, CaseIterable {
     /// Whether its values are integers (held exactly in ``Variable/integers``).
     public var isInteger: Bool { self != .float32 }
 
+    /// Whether a variable holds its values as bytes (``Variable/bytes``): int8 and uint8.
+    var isByte: Bool { self == .int8 || self == .uint8 }
+
     /// `t`'s values in this dtype, as 32-bit patterns: truncated toward zero and clamped to the
     /// dtype's range (Keras's cast of a float; NaN becomes 0).
     func integers(of t: Tensor) -> [Int32] {
@@ -168,6 +234,18 @@ public enum VariableDType: String, Sendable, CaseIterable {
             let x = p[i].rounded(.towardZero)
             return x.isFinite && abs(x) < 1e18 ? Int32(truncatingIfNeeded: Int64(x)) : 0
         }
+    }
+
+    /// The float32 tensor of an int8 / uint8 variable's `bytes` (what ops read).
+    func float32Mirror(ofBytes bytes: [UInt8], shape: [Int]) -> Tensor {
+        let t = Tensor.uninitialized(shape)
+        let p = t.data
+        if self == .int8 {
+            for i in 0..<bytes.count { p[i] = Float(Int8(bitPattern: bytes[i])) }
+        } else {
+            for i in 0..<bytes.count { p[i] = Float(bytes[i]) }
+        }
+        return t
     }
 
     /// The float32 tensor of `values` (what ops read).

@@ -391,7 +391,7 @@ open class Layer: @unchecked Sendable {
         guard built else {
             throw KerasError.invalidState("\(className) '\(name)' is not built yet, so its weights do not exist: call it on data or give it an input shape")
         }
-        return weights.reduce(0) { $0 + $1.storedValue.count }
+        return weights.reduce(0) { $0 + $1.count }
     }
 
     // MARK: Calling

@@ -85,7 +85,7 @@ extension Optimizer {
         let perValue = (useEMA ? 1 : 0) + (gradientAccumulationSteps != nil ? 2 : clips ? 1 : 0)
         var total = 0
         for v in variables {
-            total = try ShapeMath.sum(total, v.storedValue.count, context)
+            total = try ShapeMath.sum(total, v.count, context)
         }
         return try ShapeMath.product([total, slotCount + perValue, MemoryLayout<Float>.size], context)
     }

@@ -342,15 +342,15 @@ extension Model {
     }
 
     var paramCounts: (total: Int, trainable: Int, nonTrainable: Int) {
-        let t = trainableWeights.reduce(0) { $0 + $1.storedValue.count }
-        let n = nonTrainableWeights.reduce(0) { $0 + $1.storedValue.count }
+        let t = trainableWeights.reduce(0) { $0 + $1.count }
+        let n = nonTrainableWeights.reduce(0) { $0 + $1.count }
         return (t + n, t, n)
     }
 
     /// The bytes of the trainable and non-trainable weights, each in its dtype (Keras's
     /// `weight_memory_size`: an int8 kernel counts one byte a value).
     var paramBytes: (total: Int, trainable: Int, nonTrainable: Int) {
-        func bytes(_ ws: [Variable]) -> Int { ws.reduce(0) { $0 + $1.storedValue.count * ($1.dtype == .int8 || $1.dtype == .uint8 ? 1 : 4) } }
+        func bytes(_ ws: [Variable]) -> Int { ws.reduce(0) { $0 + $1.count * ($1.dtype == .int8 || $1.dtype == .uint8 ? 1 : 4) } }
         let t = bytes(trainableWeights), n = bytes(nonTrainableWeights)
         return (t + n, t, n)
     }

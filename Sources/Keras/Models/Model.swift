@@ -364,6 +364,6 @@ open class Model: Layer, @unchecked Sendable {
         guard built else {
             throw KerasError.invalidState("Model '\(name)' is not built yet: give the first layer an input shape or call it on data")
         }
-        return weights.reduce(0) { $0 + $1.storedValue.count }
+        return weights.reduce(0) { $0 + $1.count }
     }
 }

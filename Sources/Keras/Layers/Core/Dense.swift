@@ -140,7 +140,7 @@ public final class Dense: Layer, @unchecked Sendable {
             if GradientTape.active == nil {
                 // Inference: the bias and an elementwise activation join the product's pass.
                 let fused = activationFunction.elementwise
-                let y = try Ops.int8DenseInference(inputs, kernel: kernel.value, kernelScale: kernelScale.value, packed: packed,
+                let y = try Ops.int8DenseInference(inputs, packed: packed, kernelScale: kernelScale.value,
                                                    bias: bias?.value, activation: fused ?? .linear)
                 return fused == nil ? try activationFunction(y) : y
             }

@@ -130,7 +130,9 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         }
         let identity = { (p: [Int]) in p == Array(0..<p.count) }
         let x = identity(plan.inputPerm) ? inputs : try Ops.transpose(inputs, plan.inputPerm)
-        var kernelValue = kernel.value
+        // (a quantized kernel held as bytes is made float only where it is read: an int8 one on a
+        // change of the kernel, to pack it, and for the input's gradient)
+        var kernelValue: Tensor? = kernel.dtype.isByte ? nil : kernel.value
         if case .int4? = quantizationMode, let kernelScale {
             // Keras's `_int4_call` (weight-only): the einsum with the dequantized kernel (per
             // channel `values / kernel_scale`, in blocks `(values - zero[g]) · scale[g]`); the
@@ -167,21 +169,29 @@ public final class EinsumDense: Layer, @unchecked Sendable {
                 try Ops.reshape(awq.floatKernel(cols: cols), plan.kernelShape)
             }
         }
-        let w = identity(plan.kernelPerm) ? kernelValue : try Ops.transpose(kernelValue, plan.kernelPerm)
+        func kernel2D() throws -> Tensor {
+            let value = kernelValue ?? kernel.value
+            let w = identity(plan.kernelPerm) ? value : try Ops.transpose(value, plan.kernelPerm)
+            return try Ops.reshape(w, [plan.k, plan.n])
+        }
         let m = inputs.count / Swift.max(plan.k, 1)
-        let x2 = try Ops.reshape(x, [m, plan.k]), w2 = try Ops.reshape(w, [plan.k, plan.n])
+        let x2 = try Ops.reshape(x, [m, plan.k])
         let outShape = plan.outputShape(for: inputs.shape)
         if quantizationMode == .int8, let kernelScale {
             // Keras's `_int8_call`: the input quantized over the contracted axes (one scale per
             // free index: per row of the GEMM), the kernel's scale one per produced index.
-            let packed = try packedKernel.matrix(for: kernel) { w2 }
-            let y2 = try Ops.int8Dense(x2, kernel: w2, kernelScale: Ops.reshape(kernelScale.value, [plan.n]), packed: packed)
+            let packed = try packedKernel.matrix(for: kernel) { try kernel2D() }
+            let scale = try Ops.reshape(kernelScale.value, [plan.n])
+            let y2 = GradientTape.active == nil
+                ? try Ops.int8DenseInference(x2, packed: packed, kernelScale: scale, bias: nil, activation: .linear)
+                : try Ops.int8Dense(x2, kernel: kernel2D(), kernelScale: scale, packed: packed)
             let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
             var y = try Ops.reshape(y2, middle)
             if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
             if let bias { y = try Ops.add(y, bias.value) }
             return try activationFunction(y)
         }
+        let w2 = try kernel2D()
         if plan.biasFuses || bias == nil, identity(plan.outputPerm) {
             let b = try bias.map { try Ops.reshape($0.value, [plan.n]) }
             let y: Tensor

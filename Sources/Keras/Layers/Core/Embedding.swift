@@ -107,11 +107,12 @@ public class Embedding: Layer, @unchecked Sendable {
             if blockSize != nil && (embeddingsZero == nil || gIdx == nil) {
                 throw KerasError.invalidState("Embedding '\(name)': int4 embeddings_zero / g_idx missing")
             }
-            let rows = try Int4.takeRows(ids, packed: embeddings.storedValue, cols: outputDim, scale: embeddingsScale.storedValue,
+            let rows = try Int4.takeRows(ids, packed: embeddings, cols: outputDim, scale: embeddingsScale.storedValue,
                                          zero: embeddingsZero?.storedValue, gIdx: gIdx?.storedValue)
             return try Ops.reshape(rows, inputs.shape + [outputDim])
         }
-        var rows = try Ops.take(embeddings.value, ids)
+        // (an int8 table keeps only its bytes: the rows taken are read from them)
+        var rows = embeddings.dtype.isByte ? try embeddings.byteRows(ids) : try Ops.take(embeddings.value, ids)
         if let embeddingsScale {
             // Keras's `_int8_call`: each row divided by its scale.
             rows = try Ops.divide(rows, Ops.reshape(Ops.take(embeddingsScale.value, ids), [ids.count, 1]))

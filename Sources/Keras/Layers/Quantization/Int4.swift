@@ -64,6 +64,13 @@ enum Int4 {
         return (b & 0xF, b >> 4)
     }
 
+    /// The low and high nibbles (0 ... 15) of a packed byte (an int8 or uint8 variable's
+    /// ``Variable/bytes``).
+    @inline(__always)
+    static func nibbles(_ byte: UInt8) -> (low: Int32, high: Int32) {
+        (Int32(byte & 0xF), Int32(byte >> 4))
+    }
+
     /// A nibble read as a signed int4 value (-8 ... 7).
     @inline(__always)
     static func signed(_ nibble: Int32) -> Int32 { (nibble ^ 8) - 8 }
@@ -101,13 +108,14 @@ enum Int4 {
     /// Rows `ids` of an int4 table packed along its columns (Embedding's `[rows, ceil(cols / 2)]`),
     /// unpacked and dequantized: per row over its scale (`scale` `[rows]`), or with `zero` and
     /// `gIdx` (the group of each column) `(values - zero[row, g]) · scale[row, g]`. Only the rows
-    /// taken are unpacked.
-    static func takeRows(_ ids: [Int], packed: Tensor, cols: Int, scale: Tensor, zero: Tensor?, gIdx: Tensor?) throws -> Tensor {
+    /// taken are unpacked, read from the packed variable's bytes.
+    static func takeRows(_ ids: [Int], packed: Variable, cols: Int, scale: Tensor, zero: Tensor?, gIdx: Tensor?) throws -> Tensor {
         let half = (cols + 1) / 2
-        guard packed.rank == 2, packed.shape[1] == half else {
-            throw KerasError.shapeMismatch("int4: a packed weight of shape \(packed.shape) does not hold \(cols) columns (expected (rows, \(half)))")
+        let shape = packed.shape, bytes = packed.bytes
+        guard shape.count == 2, shape[1] == half, bytes.count == shape[0] * half else {
+            throw KerasError.shapeMismatch("int4: a packed weight of shape \(shape) (\(packed.dtype.rawValue)) does not hold \(cols) columns as bytes (expected int8 (rows, \(half)))")
         }
-        let rows = packed.shape[0], groups = zero == nil ? 0 : scale.shape.last ?? 0
+        let rows = shape[0], groups = zero == nil ? 0 : scale.shape.last ?? 0
         var group = [Int](repeating: 0, count: cols)
         if let zero {
             guard let gIdx, scale.shape == [rows, groups], zero.shape == [rows, groups], gIdx.shape == [cols] else {
@@ -124,11 +132,11 @@ enum Int4 {
             throw KerasError.shapeMismatch("int4: a scale of shape \(scale.shape) does not fit \(rows) rows")
         }
         let out = Tensor.uninitialized([ids.count, cols])
-        let p = packed.data, s = scale.data, o = out.data
+        let s = scale.data, o = out.data
         for (at, r) in ids.enumerated() {
             guard r >= 0, r < rows else { throw KerasError.invalidArgument("int4: row \(r) is out of range [0, \(rows))") }
             for c in 0..<cols {
-                let (low, high) = nibbles(p[r * half + c / 2])
+                let (low, high) = nibbles(bytes[r * half + c / 2])
                 let v = Float(signed(c % 2 == 0 ? low : high))
                 if let zero {
                     let at2 = r * groups + group[c]
@@ -249,15 +257,16 @@ struct Int4Matrix {
     /// Per channel: the float form is `values / scale` when `divided` (EinsumDense's
     /// `_int4_call`), else the bare values and the product is divided (Dense's).
     let divided: Bool
-    private let packed: Tensor, scale: Tensor, zero: Tensor?, group: [Int]
+    /// The kernel's packed bytes (its variable's own, not copied), `[rows, ceil(cols / 2)]`.
+    private let packed: [UInt8], scale: Tensor, zero: Tensor?, group: [Int]
 
     init(_ w: Int4Kernel, cols: Int, divided: Bool) throws {
-        let packed = w.kernel.storedValue, scale = w.scale.storedValue
+        let shape = w.kernel.shape, packed = w.kernel.bytes, scale = w.scale.storedValue
         let half = (cols + 1) / 2
-        guard packed.rank == 2, packed.shape[1] == half else {
-            throw KerasError.shapeMismatch("int4: a packed weight of shape \(packed.shape) does not hold \(cols) columns (expected (rows, \(half)))")
+        guard shape.count == 2, shape[1] == half, packed.count == shape[0] * half else {
+            throw KerasError.shapeMismatch("int4: a packed weight of shape \(shape) (\(w.kernel.dtype.rawValue)) does not hold \(cols) columns as bytes (expected int8 (rows, \(half)))")
         }
-        rows = packed.shape[0]
+        rows = shape[0]
         self.cols = cols
         self.divided = divided
         self.packed = packed
@@ -289,7 +298,12 @@ struct Int4Matrix {
     /// blocks `(values - zero[g]) · scale[g]`, per channel the values (over the scale when
     /// `divided`).
     func floatRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-        let half = (cols + 1) / 2, p = packed.data, s = scale.data
+        packed.withUnsafeBufferPointer { floatRows(range, from: $0, into: out) }
+    }
+
+    private func floatRows(_ range: Range<Int>, from bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<Float>) {
+        guard let p = bytes.baseAddress else { return }
+        let half = (cols + 1) / 2, s = scale.data
         for (at, r) in range.enumerated() {
             let o = out + at * cols
             let row = p + r * half
