@@ -440,6 +440,32 @@ SK_AVX2 void sk_softmax_backward_rows(float *g, const float *y, long rows, long 
 
 /* out (cols, rows) = a (rows, cols, row stride lda) transposed: 8 x 8 blocks in registers, the
    edges one element at a time. */
+/* Adam's step (Optimizers/Adam.swift, without AMSGrad) on n elements: m += (g - m).c1,
+   v += (g.g - v).c2, w -= m.alpha / (sqrt(v) + eps), each operation rounded on its own (no fused
+   products, so the bits are those of the scalar loop), eight lanes at a time with vsqrtps (Swift
+   lowers SIMD8<Float>.squareRoot() to one sqrtss per lane). */
+SK_AVX2 void sk_adam_update(float *w, const float *g, float *m, float *v, long n, float c1, float c2, float alpha,
+                            float eps) {
+#pragma clang fp contract(off)
+    const __m256 vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2), va = _mm256_set1_ps(alpha),
+                 ve = _mm256_set1_ps(eps);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i), mi = _mm256_loadu_ps(m + i), vi = _mm256_loadu_ps(v + i);
+        mi = _mm256_add_ps(mi, _mm256_mul_ps(_mm256_sub_ps(gi, mi), vc1));
+        vi = _mm256_add_ps(vi, _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(gi, gi), vi), vc2));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(mi, va), _mm256_add_ps(_mm256_sqrt_ps(vi), ve));
+        _mm256_storeu_ps(w + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), step));
+    }
+    for (; i < n; i++) {
+        m[i] += (g[i] - m[i]) * c1;
+        v[i] += (g[i] * g[i] - v[i]) * c2;
+        w[i] -= m[i] * alpha / (__builtin_sqrtf(v[i]) + eps);
+    }
+}
+
 SK_AVX2 void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
     long i = 0;
     for (; i + 8 <= rows; i += 8) {
@@ -508,6 +534,11 @@ void sk_gemm_strided_bias(long m, long n, long k, float alpha, const float *a, l
 }
 void sk_softmax_rows(float *p, long rows, long cols) { (void)p; (void)rows; (void)cols; }
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) { (void)g; (void)y; (void)rows; (void)cols; }
+
+void sk_adam_update(float *w, const float *g, float *m, float *v, long n, float c1, float c2, float alpha,
+                    float eps) {
+    (void)w; (void)g; (void)m; (void)v; (void)n; (void)c1; (void)c2; (void)alpha; (void)eps;
+}
 
 void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
     (void)rows; (void)cols; (void)a; (void)lda; (void)out;

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CHDF5Shim
 
 /// Adam: bias-corrected running means of the gradient and its square, optionally with AMSGrad's
 /// running maximum. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
@@ -67,6 +68,13 @@ func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n
                 vhat[i] = Swift.max(vhat[i], v[i])
                 w[i] -= m[i] * alpha / (vhat[i].squareRoot() + eps)
             }
+        }
+    } else if Kernels.nativeRecurrentSteps {
+        // The same operations in AVX (`sk_adam_update` in kernels.c), whose vsqrtps takes eight
+        // lanes at once where Swift's SIMD8 square root becomes eight scalar sqrtss.
+        Parallel.forEachChunk(n) { r in
+            let i = r.lowerBound
+            sk_adam_update(w + i, g + i, m + i, v + i, r.count, 1 - b1, 1 - b2, alpha, eps)
         }
     } else {
         Parallel.forEachChunk(n) { r in
