@@ -190,6 +190,41 @@ def test_stateless_call_like_keras():
                                [float(v) for v in want["inference"][2]], rtol=1e-5, err_msg="losses")
 
 
+def _layer_in_model_runs(lib):
+    lib.backend.clear_session()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 3)).astype("float32")
+    h = rng.normal(1.0, 2.0, size=(5, 4)).astype("float32")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4), lib.layers.BatchNormalization()])
+    model.compile("sgd", "mse")
+    model.predict(x, verbose=0)   # (built and run as a whole first)
+    bn = model.layers[1]
+    out = {"output": bn(h, training=True)}
+    out["moved"] = [w for w in model.get_weights()[-2:]]   # the model's own moving statistics
+    out["layer"] = [v.numpy() for v in bn.non_trainable_variables]
+    out["stateless"] = bn.stateless_call([v.numpy() * 2 for v in bn.trainable_variables],
+                                         [v.numpy() + 1 for v in bn.non_trainable_variables],
+                                         h * 3, training=True)
+    out["kept"] = [w for w in model.get_weights()[-2:]]
+    return out
+
+
+def test_layer_of_model_called_alone_moves_model_statistics():
+    """`model.layers[i](x, training=True)` on a BatchNormalization of a built model moves the
+    model's moving statistics (the layer's variables are the model's), and its stateless_call
+    returns the moved statistics and keeps the model's, as Keras's."""
+    got, want = _layer_in_model_runs(sk), _layer_in_model_runs(conftest.real_keras())
+    np.testing.assert_allclose(np.asarray(got["output"]), np.asarray(want["output"]), rtol=1e-5, atol=1e-5)
+    for key in ("moved", "layer", "kept"):
+        for g, w in zip(got[key], want[key]):
+            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(np.asarray(got["stateless"][0]), np.asarray(want["stateless"][0]),
+                               rtol=1e-5, atol=1e-5)
+    assert len(got["stateless"][1]) == len(want["stateless"][1]) == 2
+    for g, w in zip(got["stateless"][1], want["stateless"][1]):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-6, err_msg="stateless")
+
+
 def test_stateless_call_bad_input():
     model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2)])
     with pytest.raises(ValueError, match="expected 2 variables"):
