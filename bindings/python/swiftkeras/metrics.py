@@ -192,6 +192,10 @@ def _traced_update(update_state):
     return update
 
 
+# The metrics whose update_state returns their confusion matrix, as Keras's `_IoUBase`.
+_CONFUSION_MATRIX_METRICS = ("IoU", "BinaryIoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU")
+
+
 class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     """A metric class the library computes (its catalogue's), compiled into a model or used on
     numpy arrays (update_state, result, reset_state) with the library computing it."""
@@ -309,6 +313,16 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
             self.__dict__["_assigned_state"] = self._state()
         self.__dict__.pop("_library_state", None)
         ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
+        if self.class_name in _CONFUSION_MATRIX_METRICS:
+            # Keras's IoU metrics return their updated confusion matrix (`total_cm.assign`'s
+            # value, in the variable's dtype); the state so far is kept as assigned, so that
+            # the next update computes its own batch only.
+            state = self._state()
+            self.__dict__["_assigned_state"] = state
+            self.__dict__["_batches"] = []
+            _, shape, dtype, values = state[0]
+            return values.reshape(shape).astype(dtype)
+        return None
 
     def result(self):
         if self.__dict__.get("_assigned_state") is not None:

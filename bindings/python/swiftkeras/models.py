@@ -733,6 +733,11 @@ class Model(ModelAPI):
             copy_layer_generators(self._handle, probe._handle, info["name"])
             out = probe(x, training=training)
             copy_layer_generators(probe._handle, self._handle, info["name"])
+            # The statistics a training call moves (BatchNormalization's) are the model's
+            # variables, as the layer's variables are in Keras.
+            for own, moved in zip(info["weights"], probe._all_weight_infos()):
+                if not own.get("trainable", True):
+                    self._set_weight(own, probe._get_weight(moved))
         else:
             out = probe(x, training=training)
         layer = self._layer_object(info["name"])

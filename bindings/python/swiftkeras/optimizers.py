@@ -76,7 +76,17 @@ class Optimizer(KerasObject):
     def iterations(self):
         """Keras's `optimizer.iterations`: the steps taken, an int32 variable (`<name>/iteration`,
         as the weights files hold it) with the library's count when read (0 before compile);
-        `assign` sets the library's count (a training resumed at a step)."""
+        `assign` sets the library's count (a training resumed at a step). With
+        `gradient_accumulation_steps`, the updates applied: the count of batches divided by
+        the steps (rounded down), an int32 array, as Keras's."""
+        counted = self._iterations_variable()
+        steps = self._config.get("gradient_accumulation_steps")
+        if steps:
+            return np.asarray(np.floor_divide(counted.numpy(), np.int32(steps)))
+        return counted
+
+    def _iterations_variable(self):
+        """The count of batches the optimizer was given (Keras's `optimizer._iterations`)."""
         import ctypes
 
         from . import _lib
@@ -103,7 +113,7 @@ class Optimizer(KerasObject):
         if not _gradient_tape.apply(self, grads, variables) and \
                 not self._apply_to_free_variables(grads, variables):
             self._refuse("apply_gradients")
-        return self.iterations
+        return self._iterations_variable()   # (Keras's `_iterations`, as its apply_gradients)
 
     def apply(self, grads, trainable_variables=None):
         """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`."""
@@ -323,10 +333,10 @@ class Optimizer(KerasObject):
             stand_in.path = weight.path
             stand_ins.append(stand_in)
         names.apply(None, stand_ins)
-        entries = names.variables()
+        entries = _without_overwritten_slots(names.variables(), model.trainable_weights)
         if len(entries) != len(values) or any(
-                np.asarray(v).dtype == object or np.shape(v) != e.shape
-                for (_, e), v in zip(entries, values)):
+                np.asarray(v).dtype == object or np.size(v) != e.size
+                for (_, e), v in zip(entries, values)):   # (a scalar's slot is held as (1,) here)
             raise NotImplementedError(
                 f"optimizer.variables of an optimizer compiled into a model: the model's file "
                 f"holds {len(values)} optimizer variables where {self.name} has "
@@ -487,6 +497,22 @@ def _schedules_module():
 schedules = _schedules_module()
 
 __all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize", "schedules"]
+
+
+def _without_overwritten_slots(entries, weights):
+    """The (path, value) entries of an optimizer built on `weights` less the slots (momentums,
+    ...) of the weights it overwrites with their gradients (a float8 layer's scales and
+    histories), which Keras's optimizer does not make; their gradient accumulators stay. An
+    entry belongs to the weight whose path (`a/b/c` written `a_b_c`) is its longest prefix."""
+    owners = sorted(((w.path.replace("/", "_") + "_", getattr(w, "overwrite_with_gradient", False))
+                     for w in weights), key=lambda owner: -len(owner[0]))
+    kept = []
+    for path, value in entries:
+        name = path.split("/", 1)[-1]
+        owner = next((o for o in owners if name.startswith(o[0])), None)
+        if owner is None or not owner[1] or name[len(owner[0]):] == "gradient_accumulator":
+            kept.append((path, value))
+    return kept
 
 
 class _Iterations(_FreeVariable):

@@ -110,6 +110,17 @@ def test_float8_weights_predictions_and_training_steps_match_keras(keras_runs, k
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"step {step}: {name}")
     # the parameter counts, the optimizer's without slots for the float8 variables
     assert summary_lines(ours)[-4:] == summary_lines(ref)[-4:]
+    # the optimizer's variables as Keras lists them (accumulators of every trainable weight,
+    # slots of those not overwritten with their gradients), and its count of applied updates
+    # (under gradient accumulation: batches // steps, an int32 array)
+    assert [v.path for v in ours.optimizer.variables] == [v.path for v in ref.optimizer.variables]
+    for mine, theirs in zip(ours.optimizer.variables, ref.optimizer.variables):
+        assert np.asarray(mine).dtype == np.asarray(theirs).dtype, mine.path
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-5, atol=1e-6, err_msg=mine.path)
+    mine, theirs = ours.optimizer.iterations, ref.optimizer.iterations
+    assert np.asarray(mine).dtype == np.asarray(theirs).dtype == np.int32
+    assert int(np.asarray(mine)) == int(np.asarray(theirs)) == (2 if key == "mlp_accumulating" else 4)
+    assert hasattr(mine, "assign") == hasattr(theirs, "assign") == (key != "mlp_accumulating")
     # the delayed scaling moved: each history holds this run's amaxes, each scale left 1
     for name, a in zip(names, steps[-1]):
         if name in FLOAT8_NAMES:

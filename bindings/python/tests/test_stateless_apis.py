@@ -190,6 +190,41 @@ def test_stateless_call_like_keras():
                                [float(v) for v in want["inference"][2]], rtol=1e-5, err_msg="losses")
 
 
+def _layer_in_model_runs(lib):
+    lib.backend.clear_session()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 3)).astype("float32")
+    h = rng.normal(1.0, 2.0, size=(5, 4)).astype("float32")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4), lib.layers.BatchNormalization()])
+    model.compile("sgd", "mse")
+    model.predict(x, verbose=0)   # (built and run as a whole first)
+    bn = model.layers[1]
+    out = {"output": bn(h, training=True)}
+    out["moved"] = [w for w in model.get_weights()[-2:]]   # the model's own moving statistics
+    out["layer"] = [v.numpy() for v in bn.non_trainable_variables]
+    out["stateless"] = bn.stateless_call([v.numpy() * 2 for v in bn.trainable_variables],
+                                         [v.numpy() + 1 for v in bn.non_trainable_variables],
+                                         h * 3, training=True)
+    out["kept"] = [w for w in model.get_weights()[-2:]]
+    return out
+
+
+def test_layer_of_model_called_alone_moves_model_statistics():
+    """`model.layers[i](x, training=True)` on a BatchNormalization of a built model moves the
+    model's moving statistics (the layer's variables are the model's), and its stateless_call
+    returns the moved statistics and keeps the model's, as Keras's."""
+    got, want = _layer_in_model_runs(sk), _layer_in_model_runs(conftest.real_keras())
+    np.testing.assert_allclose(np.asarray(got["output"]), np.asarray(want["output"]), rtol=1e-5, atol=1e-5)
+    for key in ("moved", "layer", "kept"):
+        for g, w in zip(got[key], want[key]):
+            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(np.asarray(got["stateless"][0]), np.asarray(want["stateless"][0]),
+                               rtol=1e-5, atol=1e-5)
+    assert len(got["stateless"][1]) == len(want["stateless"][1]) == 2
+    for g, w in zip(got["stateless"][1], want["stateless"][1]):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-5, atol=1e-6, err_msg="stateless")
+
+
 def test_stateless_call_bad_input():
     model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2)])
     with pytest.raises(ValueError, match="expected 2 variables"):
@@ -261,3 +296,39 @@ def test_compiled_metric_object_updated_after_fit_adds_to_its_state():
     got, want = _updated_after_fit(sk), _updated_after_fit(conftest.real_keras())
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+_ONE_HOT_TRUE = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]], np.float32)
+_ONE_HOT_PRED = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]], np.float32)
+_IOU_CASES = [
+    ("IoU", {"num_classes": 3, "target_class_ids": [0, 2]}, np.array([0., 1, 2, 2]), np.array([0., 2, 2, 1])),
+    ("BinaryIoU", {"target_class_ids": [0, 1], "threshold": 0.5}, _YB[:4, 0], _PB[:4, 0]),
+    ("MeanIoU", {"num_classes": 3}, np.array([0., 1, 2, 2]), np.array([0., 2, 2, 1])),
+    ("OneHotIoU", {"num_classes": 3, "target_class_ids": [0, 2]}, _ONE_HOT_TRUE, _ONE_HOT_PRED),
+    ("OneHotMeanIoU", {"num_classes": 3}, _ONE_HOT_TRUE, _ONE_HOT_PRED),
+]
+
+
+def _iou_updates(lib):
+    out = {}
+    for name, kwargs, y_true, y_pred in _IOU_CASES:
+        metric = getattr(lib.metrics, name)(**kwargs)
+        first = metric.update_state(y_true, y_pred)
+        second = metric.update_state(y_true, y_pred, sample_weight=np.array([1., 2, 3, 1]))
+        out[name] = (first, second, metric.result())
+    out["Mean"] = lib.metrics.Mean().update_state(np.array([1., 2]))
+    return out
+
+
+def test_iou_update_state_returns_confusion_matrix_like_keras():
+    """The IoU metrics' update_state returns the updated confusion matrix (an int32 array, the
+    sum of the updates so far), as Keras's `total_cm.assign(...)`; other metrics return None;
+    results after the updates agree."""
+    got, want = _iou_updates(sk), _iou_updates(conftest.real_keras())
+    assert got["Mean"] is None and want["Mean"] is None
+    for name, *_ in _IOU_CASES:
+        for g, w in zip(got[name][:2], want[name][:2]):
+            assert isinstance(g, np.ndarray), name
+            assert g.dtype == np.asarray(w).dtype == np.int32, name
+            np.testing.assert_array_equal(g, np.asarray(w), err_msg=name)
+        np.testing.assert_allclose(got[name][2], np.asarray(want[name][2]), rtol=1e-6, err_msg=name)
