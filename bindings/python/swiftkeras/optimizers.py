@@ -325,23 +325,27 @@ class Optimizer(KerasObject):
         from ._standalone import OptimizerHandle
         saved = _weights_of_model(model).get("optimizer") or {}
         values = [saved[k] for k in sorted(saved, key=lambda k: int(k) if k.isdigit() else -1)]
-        names = OptimizerHandle(self)
-        stand_ins = []
-        for weight in model.trainable_weights:
-            stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
-                                     name=weight.path.split("/")[-1])
-            stand_in.path = weight.path
-            stand_ins.append(stand_in)
-        names.apply(None, stand_ins)
-        entries = _without_overwritten_slots(names.variables(), model.trainable_weights)
-        if len(entries) != len(values) or any(
+        def slots(weights):   # this optimizer's (path, value) entries when built on `weights`
+            names, stand_ins = OptimizerHandle(self), []
+            for weight in weights:
+                stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
+                                         name=weight.path.split("/")[-1])
+                stand_in.path = weight.path
+                stand_ins.append(stand_in)
+            names.apply(None, stand_ins)
+            return _without_overwritten_slots(names.variables(), weights)
+
+        # (the file lists them for the weights in build order, the live optimizer in the model's)
+        entries, in_file = slots(model.trainable_weights), slots(_in_build_order(model.trainable_weights))
+        if len(in_file) != len(values) or any(
                 np.asarray(v).dtype == object or np.size(v) != e.size
-                for (_, e), v in zip(entries, values)):   # (a scalar's slot is held as (1,) here)
+                for (_, e), v in zip(in_file, values)):   # (a scalar's slot is held as (1,) here)
             raise NotImplementedError(
                 f"optimizer.variables of an optimizer compiled into a model: the model's file "
                 f"holds {len(values)} optimizer variables where {self.name} has "
-                f"{len(entries)} ({[p for p, _ in entries]})")
-        return [(path, np.asarray(v, e.dtype)) for (path, e), v in zip(entries, values)]
+                f"{len(in_file)} ({[p for p, _ in in_file]})")
+        by_path = {path: v for (path, _), v in zip(in_file, values)}
+        return [(path, np.asarray(by_path[path], e.dtype)) for path, e in entries]
 
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)
@@ -497,6 +501,17 @@ def _schedules_module():
 schedules = _schedules_module()
 
 __all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize", "schedules"]
+
+
+def _in_build_order(weights):
+    """`weights` as a model rebuilt from a file makes them, the order in which files list the
+    optimizer's variables: layer by layer, each layer's weights overwritten with their gradients
+    (a float8 layer's scales and histories) first (the library's `weightsInBuildOrder`)."""
+    layers = {}
+    for w in weights:
+        layers.setdefault(w.path.rpartition("/")[0], []).append(w)
+    return [w for held in layers.values() for w in
+            sorted(held, key=lambda w: not getattr(w, "overwrite_with_gradient", False))]
 
 
 def _without_overwritten_slots(entries, weights):
