@@ -864,12 +864,11 @@ def test_miniature_gpt_causal_mask_on_arrays_like_keras():
         sk.ops.expand_dims(None, -1)
 
 
-@pytest.mark.xfail(strict=True, reason="the example's causal_attention_mask tiles the mask by the "
-                   "batch size (ops.tile with ops.shape(inputs)[0]), unknown while a layer is "
-                   "traced (Keras with JAX fails there too, as the example says); after it, "
-                   "MultiHeadAttention(..., attention_mask=) in a trace (pyio) and "
-                   "loss=[loss_fn, None] (gaps2)")
 def test_miniature_gpt_model_trains():
+    """The example's causal_attention_mask tiles the mask by the batch size (ops.tile with
+    ops.shape(inputs)[0]), unknown while a layer is traced for any batch (Keras with JAX fails
+    there, as the example says); the model is built for the batch of its first fit, as
+    `jax.jit` traces it, and trains."""
     sk = _libs()[0]
     keras, layers, ops = fresh_library(sk)
     TransformerBlock, TokenAndPositionEmbedding, _ = gpt_layers(keras, layers, ops)
