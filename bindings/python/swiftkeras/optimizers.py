@@ -325,27 +325,38 @@ class Optimizer(KerasObject):
         from ._standalone import OptimizerHandle
         saved = _weights_of_model(model).get("optimizer") or {}
         values = [saved[k] for k in sorted(saved, key=lambda k: int(k) if k.isdigit() else -1)]
-        def slots(weights):   # this optimizer's (path, value) entries when built on `weights`
-            names, stand_ins = OptimizerHandle(self), []
-            for weight in weights:
-                stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
-                                         name=weight.path.split("/")[-1])
-                stand_in.path = weight.path
-                stand_ins.append(stand_in)
-            names.apply(None, stand_ins)
-            return _without_overwritten_slots(names.variables(), weights)
-
-        # (the file lists them for the weights in build order, the live optimizer in the model's)
-        entries, in_file = slots(model.trainable_weights), slots(_in_build_order(model.trainable_weights))
+        weights = list(model.trainable_weights)
+        names, stand_ins = OptimizerHandle(self), []
+        for weight in weights:
+            stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
+                                     name=weight.path.split("/")[-1])
+            stand_in.path = weight.path
+            stand_ins.append(stand_in)
+        names.apply(None, stand_ins)
+        entries = names.variables()
+        # The file lists the slots of the weights in build order, the live optimizer in the
+        # model's: an entry of the o-th weight with suffix s stands in the file for the slot s
+        # of the o-th weight in build order (entries of no weight keep their place).
+        build = _in_build_order(weights)
+        owners = [_slot_owner(path, weights) for path, _ in entries]
+        key = lambda j, order: (j,) if owners[j] is None else \
+            (id(order[owners[j][0]]), owners[j][1])
+        live = [(key(j, weights), entry) for j, entry in enumerate(entries)
+                if _kept_slot(owners[j], weights)]
+        position = {id(w): i for i, w in enumerate(weights)}
+        in_file = [key(j, build) for j in range(len(entries)) if _kept_slot(
+            None if owners[j] is None else (position[id(build[owners[j][0]])], owners[j][1]),
+            weights)]
+        sizes = {k: e.size for k, (_, e) in live}
         if len(in_file) != len(values) or any(
-                np.asarray(v).dtype == object or np.size(v) != e.size
-                for (_, e), v in zip(in_file, values)):   # (a scalar's slot is held as (1,) here)
+                np.asarray(v).dtype == object or np.size(v) != sizes.get(k)
+                for k, v in zip(in_file, values)):   # (a scalar's slot is held as (1,) here)
             raise NotImplementedError(
                 f"optimizer.variables of an optimizer compiled into a model: the model's file "
                 f"holds {len(values)} optimizer variables where {self.name} has "
-                f"{len(in_file)} ({[p for p, _ in in_file]})")
-        by_path = {path: v for (path, _), v in zip(in_file, values)}
-        return [(path, np.asarray(by_path[path], e.dtype)) for path, e in entries]
+                f"{len(live)} ({[p for _, (p, _) in live]})")
+        by_key = dict(zip(in_file, values))
+        return [(path, np.asarray(by_key[k], e.dtype)) for k, (path, e) in live]
 
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)
@@ -514,20 +525,25 @@ def _in_build_order(weights):
             sorted(held, key=lambda w: not getattr(w, "overwrite_with_gradient", False))]
 
 
-def _without_overwritten_slots(entries, weights):
-    """The (path, value) entries of an optimizer built on `weights` less the slots (momentums,
-    ...) of the weights it overwrites with their gradients (a float8 layer's scales and
-    histories), which Keras's optimizer does not make; their gradient accumulators stay. An
-    entry belongs to the weight whose path (`a/b/c` written `a_b_c`) is its longest prefix."""
-    owners = sorted(((w.path.replace("/", "_") + "_", getattr(w, "overwrite_with_gradient", False))
-                     for w in weights), key=lambda owner: -len(owner[0]))
-    kept = []
-    for path, value in entries:
-        name = path.split("/", 1)[-1]
-        owner = next((o for o in owners if name.startswith(o[0])), None)
-        if owner is None or not owner[1] or name[len(owner[0]):] == "gradient_accumulator":
-            kept.append((path, value))
-    return kept
+def _slot_owner(path, weights):
+    """(index in `weights`, suffix) of the optimizer entry `path` (`adam/seq_d_kernel_momentum`):
+    the weight whose path (`a/b/c` written `a_b_c`) is the longest prefix of its name; None for
+    an entry of no weight (`iteration`, `learning_rate`, Adafactor's placeholders)."""
+    name = path.split("/", 1)[-1]
+    best = None
+    for i, w in enumerate(weights):
+        prefix = w.path.replace("/", "_") + "_"
+        if name.startswith(prefix) and (best is None or len(prefix) > best[2]):
+            best = (i, name[len(prefix):], len(prefix))
+    return best and best[:2]
+
+
+def _kept_slot(owner, weights):
+    """Whether Keras's optimizer makes the slot of `owner` ((weight index, suffix) or None): not
+    the momentums, ... of a weight overwritten with its gradient (a float8 layer's scales and
+    histories), which it does not make; their gradient accumulators stay."""
+    return owner is None or not getattr(weights[owner[0]], "overwrite_with_gradient", False) \
+        or owner[1] == "gradient_accumulator"
 
 
 class _Iterations(_FreeVariable):
