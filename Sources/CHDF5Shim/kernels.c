@@ -15,10 +15,9 @@ int sk_cpu_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* Cephes's expf with the same constants and range as Kernels.exp8 (Kernels+Softmax.swift). A NaN
-   lane stays NaN (maxps/minps return their second operand for a NaN). */
-SK_AVX2 static inline __m256 sk_exp8(__m256 v) {
-    __m256 x = _mm256_min_ps(_mm256_set1_ps(88.72284f), _mm256_max_ps(_mm256_set1_ps(-87.33654f), v));
+/* Cephes's expf with the same constants and range as Kernels.exp8 (Kernels+Softmax.swift), of x
+   already clamped to [-87.33654, 88.72284] (sk_exp8, sk_exp8_nonpositive). */
+SK_AVX2 static inline __attribute__((always_inline)) __m256 sk_exp8_clamped(__m256 x) {
     const __m256 magic = _mm256_set1_ps(12582912.0f);
     __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
     __m256 n = _mm256_sub_ps(shifted, magic);
@@ -35,6 +34,17 @@ SK_AVX2 static inline __m256 sk_exp8(__m256 v) {
     __m256i n32 = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
     __m256 half = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n32, _mm256_set1_epi32(126)), 23));
     return _mm256_mul_ps(_mm256_mul_ps(y, half), _mm256_set1_ps(2.0f));
+}
+
+/* expf of each lane. A NaN lane stays NaN (maxps/minps return their second operand for a NaN). */
+SK_AVX2 static inline __m256 sk_exp8(__m256 v) {
+    return sk_exp8_clamped(_mm256_min_ps(_mm256_set1_ps(88.72284f), _mm256_max_ps(_mm256_set1_ps(-87.33654f), v)));
+}
+
+/* sk_exp8 of lanes that are <= 0 or NaN (a softmax's x - max), whose upper clamp would change
+   nothing: the same bits, one instruction fewer. */
+SK_AVX2 static inline __m256 sk_exp8_nonpositive(__m256 v) {
+    return sk_exp8_clamped(_mm256_max_ps(_mm256_set1_ps(-87.33654f), v));
 }
 
 SK_AVX2 static inline __m256 sk_sigmoid8(__m256 x) {
@@ -392,32 +402,51 @@ SK_AVX2 static inline float sk_hmax8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/* Softmax of R rows (1 or 4) at once: each row's maximum, exponentials, sum and scaling in the
+   one-row loop's order (so the same bits), the rows' chains (a horizontal maximum and sum
+   between the passes) interleaved. */
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_softmax_block(const int R, float *p, long cols, long full, __m256i tail) {
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff()), lanes = _mm256_castsi256_ps(tail);
+    __m256 mv[4], sv[4], m[4], inv[4];
+    for (int r = 0; r < R; r++) mv[r] = ninf;
+    for (long j = 0; j < full; j += 8)
+        for (int r = 0; r < R; r++) mv[r] = _mm256_max_ps(mv[r], _mm256_loadu_ps(p + r * cols + j));
+    if (full < cols)
+        for (int r = 0; r < R; r++)
+            mv[r] = _mm256_max_ps(mv[r], _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + r * cols + full, tail), lanes));
+    for (int r = 0; r < R; r++) {
+        m[r] = _mm256_set1_ps(sk_hmax8(mv[r]));
+        sv[r] = _mm256_setzero_ps();
+    }
+    for (long j = 0; j < full; j += 8)
+        for (int r = 0; r < R; r++) {
+            __m256 e = sk_exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(p + r * cols + j), m[r]));
+            _mm256_storeu_ps(p + r * cols + j, e);
+            sv[r] = _mm256_add_ps(sv[r], e);
+        }
+    if (full < cols)
+        for (int r = 0; r < R; r++) {
+            float *tailp = p + r * cols + full;
+            __m256 e = _mm256_and_ps(sk_exp8_nonpositive(_mm256_sub_ps(_mm256_maskload_ps(tailp, tail), m[r])), lanes);
+            _mm256_maskstore_ps(tailp, tail, e);
+            sv[r] = _mm256_add_ps(sv[r], e);
+        }
+    for (int r = 0; r < R; r++) inv[r] = _mm256_set1_ps(1.0f / sk_hsum8(sv[r]));
+    for (long j = 0; j < full; j += 8)
+        for (int r = 0; r < R; r++)
+            _mm256_storeu_ps(p + r * cols + j, _mm256_mul_ps(inv[r], _mm256_loadu_ps(p + r * cols + j)));
+    if (full < cols)
+        for (int r = 0; r < R; r++)
+            _mm256_maskstore_ps(p + r * cols + full, tail, _mm256_mul_ps(inv[r], _mm256_maskload_ps(p + r * cols + full, tail)));
+}
+
 SK_AVX2 void sk_softmax_rows(float *p, long rows, long cols) {
     const long full = cols / 8 * 8;
     const __m256i tail = sk_lanes(cols - full > 0 ? cols - full : 1);
-    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-    for (long r = 0; r < rows; r++) {
-        float *row = p + r * cols;
-        __m256 mv = ninf;
-        for (long j = 0; j < full; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(row + j));
-        if (full < cols)
-            mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + full, tail), _mm256_castsi256_ps(tail)));
-        const __m256 m = _mm256_set1_ps(sk_hmax8(mv));
-        __m256 sv = _mm256_setzero_ps();
-        for (long j = 0; j < full; j += 8) {
-            __m256 e = sk_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), m));
-            _mm256_storeu_ps(row + j, e);
-            sv = _mm256_add_ps(sv, e);
-        }
-        if (full < cols) {
-            __m256 e = _mm256_and_ps(sk_exp8(_mm256_sub_ps(_mm256_maskload_ps(row + full, tail), m)), _mm256_castsi256_ps(tail));
-            _mm256_maskstore_ps(row + full, tail, e);
-            sv = _mm256_add_ps(sv, e);
-        }
-        const __m256 inv = _mm256_set1_ps(1.0f / sk_hsum8(sv));
-        for (long j = 0; j < full; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(inv, _mm256_loadu_ps(row + j)));
-        if (full < cols) _mm256_maskstore_ps(row + full, tail, _mm256_mul_ps(inv, _mm256_maskload_ps(row + full, tail)));
-    }
+    long r = 0;
+    for (; r + 4 <= rows; r += 4) sk_softmax_block(4, p + r * cols, cols, full, tail);
+    for (; r < rows; r++) sk_softmax_block(1, p + r * cols, cols, full, tail);
 }
 
 SK_AVX2 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) {
@@ -438,14 +467,41 @@ SK_AVX2 void sk_softmax_backward_rows(float *g, const float *y, long rows, long 
     }
 }
 
+/* out[j] = the sum of column j of x (rows x cols, row-major) over the rows in order from zero (a
+   bias gradient; Kernels.columnSums). Up to 64 columns a pass (eight accumulators), so that a
+   matrix larger than L2 is read once rather than once per eight columns; each column's sum is the
+   one-column loop's, the same bits. */
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_column_sums_block(const int NV, const float *x, long rows, long cols, float *out) {
+    __m256 acc[8];
+    for (int v = 0; v < NV; v++) acc[v] = _mm256_setzero_ps();
+    for (long r = 0; r < rows; r++)
+        for (int v = 0; v < NV; v++) acc[v] = _mm256_add_ps(acc[v], _mm256_loadu_ps(x + r * cols + 8 * v));
+    for (int v = 0; v < NV; v++) _mm256_storeu_ps(out + 8 * v, acc[v]);
+}
+
+SK_AVX2 void sk_column_sums(const float *x, long rows, long cols, float *out) {
+    long j = 0;
+    for (; j + 64 <= cols; j += 64) sk_column_sums_block(8, x + j, rows, cols, out + j);
+    for (; j + 8 <= cols; j += 8) sk_column_sums_block(1, x + j, rows, cols, out + j);
+    for (; j < cols; j++) {
+        float acc = 0;
+        for (long r = 0; r < rows; r++) acc += x[r * cols + j];
+        out[j] = acc;
+    }
+}
+
 /* out (cols, rows) = a (rows, cols, row stride lda) transposed: 8 x 8 blocks in registers, the
    edges one element at a time. */
-/* Adam's step (Optimizers/Adam.swift, without AMSGrad) on n elements: m += (g - m).c1,
-   v += (g.g - v).c2, w -= m.alpha / (sqrt(v) + eps), each operation rounded on its own (no fused
-   products, so the bits are those of the scalar loop), eight lanes at a time with vsqrtps (Swift
-   lowers SIMD8<Float>.squareRoot() to one sqrtss per lane). */
-SK_AVX2 void sk_adam_update(float *w, const float *g, float *m, float *v, long n, float c1, float c2, float alpha,
-                            float eps) {
+/* Adam's step (Optimizers/Adam.swift) on n elements: m += (g - m).c1, v += (g.g - v).c2, with
+   AMSGrad (vhat not null) vhat = v >= vhat ? v : vhat (Swift's max(vhat, v), a NaN v keeps vhat)
+   and the step's denominator from vhat instead of v, w -= m.alpha / (sqrt(v) + eps), each
+   operation rounded on its own (no fused products, so the bits are those of the scalar loop),
+   eight lanes at a time with vsqrtps (Swift lowers SIMD8<Float>.squareRoot() to one sqrtss per
+   lane). */
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_adam_lanes(const int amsgrad, float *w, const float *g, float *m, float *v, float *vhat, long n, float c1, float c2,
+              float alpha, float eps) {
 #pragma clang fp contract(off)
     const __m256 vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2), va = _mm256_set1_ps(alpha),
                  ve = _mm256_set1_ps(eps);
@@ -456,14 +512,27 @@ SK_AVX2 void sk_adam_update(float *w, const float *g, float *m, float *v, long n
         vi = _mm256_add_ps(vi, _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(gi, gi), vi), vc2));
         _mm256_storeu_ps(m + i, mi);
         _mm256_storeu_ps(v + i, vi);
+        if (amsgrad) {
+            __m256 hi = _mm256_loadu_ps(vhat + i);
+            vi = _mm256_blendv_ps(hi, vi, _mm256_cmp_ps(vi, hi, _CMP_GE_OQ));
+            _mm256_storeu_ps(vhat + i, vi);
+        }
         __m256 step = _mm256_div_ps(_mm256_mul_ps(mi, va), _mm256_add_ps(_mm256_sqrt_ps(vi), ve));
         _mm256_storeu_ps(w + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), step));
     }
     for (; i < n; i++) {
         m[i] += (g[i] - m[i]) * c1;
         v[i] += (g[i] * g[i] - v[i]) * c2;
-        w[i] -= m[i] * alpha / (__builtin_sqrtf(v[i]) + eps);
+        float d = v[i];
+        if (amsgrad) d = vhat[i] = v[i] >= vhat[i] ? v[i] : vhat[i];
+        w[i] -= m[i] * alpha / (__builtin_sqrtf(d) + eps);
     }
+}
+
+SK_AVX2 void sk_adam_update(float *w, const float *g, float *m, float *v, float *vhat, long n, float c1, float c2,
+                            float alpha, float eps) {
+    if (vhat) sk_adam_lanes(1, w, g, m, v, vhat, n, c1, c2, alpha, eps);
+    else sk_adam_lanes(0, w, g, m, v, vhat, n, c1, c2, alpha, eps);
 }
 
 SK_AVX2 void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
@@ -535,9 +604,13 @@ void sk_gemm_strided_bias(long m, long n, long k, float alpha, const float *a, l
 void sk_softmax_rows(float *p, long rows, long cols) { (void)p; (void)rows; (void)cols; }
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) { (void)g; (void)y; (void)rows; (void)cols; }
 
-void sk_adam_update(float *w, const float *g, float *m, float *v, long n, float c1, float c2, float alpha,
+void sk_adam_update(float *w, const float *g, float *m, float *v, float *vhat, long n, float c1, float c2, float alpha,
                     float eps) {
-    (void)w; (void)g; (void)m; (void)v; (void)n; (void)c1; (void)c2; (void)alpha; (void)eps;
+    (void)w; (void)g; (void)m; (void)v; (void)vhat; (void)n; (void)c1; (void)c2; (void)alpha; (void)eps;
+}
+
+void sk_column_sums(const float *x, long rows, long cols, float *out) {
+    (void)x; (void)rows; (void)cols; (void)out;
 }
 
 void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {

@@ -104,10 +104,15 @@ void sk_softmax_rows(float *p, long rows, long cols);
 /* The softmax Jacobian-vector product of each row in place: g = y . (g - sum(g . y)). */
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols);
 
-/* Adam's step without AMSGrad on n contiguous elements (Optimizers/Adam.swift, where
-   sk_cpu_has_avx2_fma() is nonzero; elsewhere it does nothing): m += (g - m).c1,
-   v += (g.g - v).c2, w -= m.alpha / (sqrt(v) + eps), the bits of the scalar loop. */
-void sk_adam_update(float *w, const float *g, float *m, float *v, long n, float c1, float c2, float alpha, float eps);
+/* Adam's step on n contiguous elements (Optimizers/Adam.swift, where sk_cpu_has_avx2_fma() is
+   nonzero; elsewhere it does nothing): m += (g - m).c1, v += (g.g - v).c2, with AMSGrad (vhat
+   not null) vhat = max(vhat, v), then w -= m.alpha / (sqrt(vhat or v) + eps), the bits of the
+   scalar loop. */
+void sk_adam_update(float *w, const float *g, float *m, float *v, float *vhat, long n, float c1, float c2, float alpha,
+                    float eps);
+
+/* out[j] = the sum of column j of x (rows x cols, row-major), rows added in order from zero. */
+void sk_column_sums(const float *x, long rows, long cols, float *out);
 
 /* out (cols, rows) = a (rows, cols, row stride lda) transposed, 8 x 8 blocks at a time. */
 void sk_transpose(long rows, long cols, const float *a, long lda, float *out);

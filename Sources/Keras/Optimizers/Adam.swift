@@ -59,7 +59,16 @@ func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n
     let t = Float(step)
     let alpha = lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t))
     let m = slots, v = slots + n
-    if amsgrad {
+    if Kernels.nativeRecurrentSteps {
+        // The same operations in AVX (`sk_adam_update` in kernels.c), whose vsqrtps takes eight
+        // lanes at once where Swift's SIMD8 square root becomes eight scalar sqrtss; with AMSGrad
+        // the maximum as `Swift.max(vhat, v)` picks it (`v >= vhat ? v : vhat`).
+        let vhat: UnsafeMutablePointer<Float>? = amsgrad ? slots + 2 * n : nil
+        Parallel.forEachChunk(n) { r in
+            let i = r.lowerBound
+            sk_adam_update(w + i, g + i, m + i, v + i, vhat.map { $0 + i }, r.count, 1 - b1, 1 - b2, alpha, eps)
+        }
+    } else if amsgrad {
         let vhat = slots + 2 * n
         Parallel.forEachChunk(n) { r in
             for i in r.lowerBound..<r.upperBound {
@@ -68,13 +77,6 @@ func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n
                 vhat[i] = Swift.max(vhat[i], v[i])
                 w[i] -= m[i] * alpha / (vhat[i].squareRoot() + eps)
             }
-        }
-    } else if Kernels.nativeRecurrentSteps {
-        // The same operations in AVX (`sk_adam_update` in kernels.c), whose vsqrtps takes eight
-        // lanes at once where Swift's SIMD8 square root becomes eight scalar sqrtss.
-        Parallel.forEachChunk(n) { r in
-            let i = r.lowerBound
-            sk_adam_update(w + i, g + i, m + i, v + i, r.count, 1 - b1, 1 - b2, alpha, eps)
         }
     } else {
         Parallel.forEachChunk(n) { r in

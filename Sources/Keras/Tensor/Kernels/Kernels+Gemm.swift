@@ -167,8 +167,11 @@ extension Kernels {
     }
 
     /// Column sums of an `rows × cols` matrix into `out` (bias gradients). Eight columns at a
-    /// time stay in a register while the rows are added in order, as the plain loop would.
+    /// time stay in a register while the rows are added in order, as the plain loop would; with
+    /// AVX2 (`sk_column_sums`, the same bits) up to 64 columns a pass, so that a matrix larger
+    /// than L2 (mha_epoch's `2048 × 192` projection gradient) is read once.
     static func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        if nativeDenseProducts { return sk_column_sums(x, rows, cols, out) }
         var j = 0
         while j + 8 <= cols {
             var acc = SIMD8<Float>(repeating: 0)
