@@ -101,25 +101,30 @@ extension Kernels {
     /// `dP = dOut · vᵀ + dProbs`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dq = scale · dS · k`,
     /// `dk = scale · dSᵀ · q`, and `dv = Pᵀ · dOut` (written only when `dOut` is given). Every
     /// gradient is written, not added to, in the layout (row strides) of its input.
+    ///
+    /// `dOutRowsRepeat` says that the `t` rows of `dOut` of each sequence are equal (a
+    /// `GlobalAveragePooling1D` after the layer: its gradient is the same at every step): natively,
+    /// with no `dProbs`, a pair's `dOut · vᵀ` is then computed for its first row and copied to the
+    /// others, the bits of the whole product (each element is one FMA chain over `dv`, whatever its row).
     static func dotProductAttentionBackward(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                                             v: UnsafePointer<Float>, probs: UnsafePointer<Float>, scale: Float,
                                             dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?,
                                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                             dv: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>? = nil,
-                                            native: Bool = nativeAttention) {
+                                            dOutRowsRepeat: Bool = false, native: Bool = nativeAttention) {
         /// The fan-out's context (nothing is allocated to share it with the partner thread).
         struct Pass {
             let d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
             let probs: UnsafePointer<Float>, scale: Float, dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?
             let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>?
-            let scratch: UnsafeMutablePointer<Float>?, native: Bool
+            let scratch: UnsafeMutablePointer<Float>?, oneRow: Bool, native: Bool
         }
         let pass = Pass(d: d, q: q, k: k, v: v, probs: probs, scale: scale, dOut: dOut, dProbs: dProbs, dq: dq, dk: dk, dv: dv,
-                        scratch: scratch, native: native)
+                        scratch: scratch, oneRow: dOutRowsRepeat && dProbs == nil && d.t > 1, native: native)
         withUnsafePointer(to: pass) { pass in forEachPairs(d, work: 2 * d.workPerPair, context: pass) { context, part, pairs in
             let a = context.assumingMemoryBound(to: Pass.self).pointee
             let d = a.d, q = a.q, k = a.k, v = a.v, probs = a.probs, scale = a.scale, dOut = a.dOut, dProbs = a.dProbs
-            let dq = a.dq, dk = a.dk, dv = a.dv, scratch = a.scratch, native = a.native
+            let dq = a.dq, dk = a.dk, dv = a.dv, scratch = a.scratch, oneRow = a.oneRow, native = a.native
             let vs = d.heads * d.dv, size = attentionScratch(d, backward: true, native: native)
             let ds = scratch.map { $0 + part * size } ?? UnsafeMutablePointer<Float>.allocate(capacity: size)
             defer { if scratch == nil { ds.deallocate() } }
@@ -131,7 +136,12 @@ extension Kernels {
                 if native {
                     if let dOut {
                         sk_transpose(d.s, d.dv, v + o.v, d.vRow, vt)
-                        sk_gemm_strided(d.t, d.s, d.dv, 1, dOut + o.out, vs, 1, vt, d.s, ds, d.s, dProbs == nil ? 0 : 1)
+                        if oneRow {
+                            sk_gemm_strided(1, d.s, d.dv, 1, dOut + o.out, vs, 1, vt, d.s, ds, d.s, 0)
+                            for i in 1..<d.t { (ds + i * d.s).update(from: ds, count: d.s) }
+                        } else {
+                            sk_gemm_strided(d.t, d.s, d.dv, 1, dOut + o.out, vs, 1, vt, d.s, ds, d.s, dProbs == nil ? 0 : 1)
+                        }
                     }
                     sk_softmax_backward_rows(ds, p, d.t, d.s)
                     sk_gemm_strided(d.t, d.dk, d.s, scale, ds, d.s, 1, k + o.k, d.kRow, dq + o.q, d.qRow, 0)
