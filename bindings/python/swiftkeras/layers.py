@@ -695,6 +695,8 @@ class Layer(_variables.LayerBasics):
             return _mixed_up(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "CutMix" and isinstance(inputs, dict):
             return _cut_mixed(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name in _PHOTOMETRIC and isinstance(inputs, dict):
+            return _images_only(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "AugMix" and not args and \
                 kwargs.get("training", True) is not False and not isinstance(inputs, (dict, list, tuple)) and \
                 not _tensors_in([inputs]) and _lib.has("keras_model_layer_aug_mix"):
@@ -2359,6 +2361,30 @@ def _layer_class(class_name: str) -> type | None:
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+# Keras's image layers that change pixel values only: their transform_labels,
+# transform_bounding_boxes and transform_segmentation_masks return what they are given.
+# (RandomGrayscale is one too, but Keras's own call refuses a dict: its random draw reads
+# `images.shape` of the dict.)
+_PHOTOMETRIC = frozenset({
+    "AutoContrast", "Equalization", "RandomBrightness", "RandomColorDegeneration", "RandomColorJitter",
+    "RandomContrast", "RandomErasing", "RandomGaussianBlur", "RandomHue", "RandomInvert",
+    "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization"})
+
+
+def _images_only(layer, data, training):
+    """A layer of _PHOTOMETRIC on Keras's dict of `images` with `labels` and
+    `segmentation_masks`: the images through the layer, the other entries as given (as Keras
+    returns them). Bounding boxes need the layer's `bounding_box_format` in Keras, which these
+    layers do not take here: Keras's error for a layer without one."""
+    if "bounding_boxes" in data:
+        raise _no_box_format(layer)
+    if "images" not in data:
+        raise KeyError("images")   # (Keras's: `data["images"]`)
+    out = dict(data)
+    out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
+    return out
 
 
 def _mixed_up(layer, data, training):

@@ -245,7 +245,14 @@ public final class EinsumDense: Layer, @unchecked Sendable {
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         let p = try plan ?? EinsumPlan(equation, biasAxes: biasAxes, inputShape: inputShape, partialOutput: partialOutputShape, layer: name)
-        return p.output.map { c in p.input.firstIndex(of: c).flatMap { $0 < inputShape.count ? inputShape[$0] : nil } ?? p.outputShape[p.output.firstIndex(of: c) ?? 0] }
+        // Keras's `full_output_shape`: the given output_shape on the axes it covers (its None
+        // kept, even on an axis the input shares: the size is known only when called), the
+        // input's sizes on the batch axis and the axes an ellipsis stands for.
+        return p.output.enumerated().map { i, c in
+            let given = i - p.userAxes.lowerBound
+            if p.userAxes.contains(i), partialOutputShape.indices.contains(given) { return partialOutputShape[given] }
+            return p.input.firstIndex(of: c).flatMap { $0 < inputShape.count ? inputShape[$0] : nil }
+        }
     }
 }
 

@@ -9,6 +9,9 @@ struct EinsumPlan {
     let kernelShape: [Int]
     let biasShape: [Int]?
     let outputShape: [Int?]
+    /// The output axes the user's partial output shape covers (after the batch axis, or after
+    /// the axes a leading ellipsis stands for).
+    let userAxes: Range<Int>
     /// Axis orders: input → (free, contracted), kernel → (contracted, produced), and
     /// (free, produced) → output. Identity orders are skipped at call time.
     let inputPerm: [Int], kernelPerm: [Int], outputPerm: [Int]
@@ -61,6 +64,7 @@ struct EinsumPlan {
         guard partialOutput.count == userEnd - userStart else {
             throw KerasError.invalidArgument("EinsumDense '\(layer)': output_shape \(formatShape(partialOutput)) has \(partialOutput.count) entries; equation '\(equation)' needs \(Swift.max(userEnd - userStart, 0))")
         }
+        userAxes = userStart..<userEnd
         var outShape: [Int?] = []
         for (i, c) in output.enumerated() {
             let user: Int?? = (userStart..<userEnd).contains(i) ? partialOutput[i - userStart] : nil
