@@ -4,8 +4,8 @@ Keras's compositions of its augmentations; AugMix's a Beta-weighted mix of the i
 Keras's augmented ones), the random draws by their bounds and invariants, inference as
 identity, the seed generators' listing and states after fit and predict, and .keras/.h5 files
 both ways. Keras chooses AugMix's augmentations with Python's global `random`: so do direct calls
-here (their states are compared after `random.seed`); inside fit and predict the library chooses
-with its thread's generator, so there the states are compared where the choice draws nothing."""
+and fit here (their states are compared after `random.seed`; fits in
+test_random_draws_in_fit_like_jax_3.py)."""
 
 import itertools
 import json
