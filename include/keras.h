@@ -488,7 +488,8 @@ int keras_model_layer_aug_mix(keras_model *model, const char *layer_name,
 /* Chooses the augmentations of an AugMix layer's chains for one training call: fills
  * choices[0..count-1] (num_chains x chain_depth, chain by chain) each with an index among the
  * layer's `options` augmentations in Keras's order, or -1 for None; returns 0, or nonzero to fail
- * the call (and the fit running it). */
+ * the call (the fit running it then fails with KERAS_ERR_CALLBACK; a choice out of range fails
+ * it with KERAS_ERR_INVALID_ARGUMENT). */
 typedef int (*keras_aug_mix_chooser_fn)(void *user_data, int options, int count, int32_t *choices);
 
 /* Keras's AugMix chooses its chains' augmentations with Python's random.choice anew at every
