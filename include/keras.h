@@ -485,6 +485,21 @@ int keras_model_layer_aug_mix(keras_model *model, const char *layer_name,
                               const int32_t *choices, int choice_count, int training,
                               float *out, int64_t capacity);
 
+/* Chooses the augmentations of an AugMix layer's chains for one training call: fills
+ * choices[0..count-1] (num_chains x chain_depth, chain by chain) each with an index among the
+ * layer's `options` augmentations in Keras's order, or -1 for None; returns 0, or nonzero to fail
+ * the call (the fit running it then fails with KERAS_ERR_CALLBACK; a choice out of range fails
+ * it with KERAS_ERR_INVALID_ARGUMENT). */
+typedef int (*keras_aug_mix_chooser_fn)(void *user_data, int options, int count, int32_t *choices);
+
+/* Keras's AugMix chooses its chains' augmentations with Python's random.choice anew at every
+ * training call, fit's steps included. Sets chooser(user_data, ...) as the chooser of every AugMix
+ * layer of the model (nested ones too) for the training calls not given choices (fit,
+ * train_on_batch); chooser NULL gives the choice back to the calling thread's generator (the
+ * default). It runs on the thread running the fit; user_data stays owned by the caller and must
+ * outlive its use. Errors: INVALID_ARGUMENT (bad handle). */
+int keras_model_set_aug_mix_chooser(keras_model *model, keras_aug_mix_chooser_fn chooser, void *user_data);
+
 /* Seed generators: Keras 3's keras.random.SeedGenerator held by a layer (a traced layer's random
  * ops naming "seed_generator"). Each state is [seed, counter] (Keras's variable
  * `<name>/seed_generator_state`, uint32, shape (2,)), moving on by one at each draw; as in Keras it

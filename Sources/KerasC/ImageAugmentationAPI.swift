@@ -56,3 +56,35 @@ public func keras_model_layer_aug_mix(_ handle: OpaquePointer?, _ layerName: Uns
         try copyOut(y, out, capacity, nil, nil, "out")
     }
 }
+
+/// `int (*)(void *user_data, int options, int count, int32_t *choices)`.
+public typealias CAugMixChooserFn = @convention(c) (UnsafeMutableRawPointer?, Int32, Int32, UnsafeMutablePointer<Int32>?) -> Int32
+
+/// Keras: AugMix chooses its chains' augmentations with Python's `random.choice` at every
+/// training call, in fit too: `chooser` makes those choices for every AugMix layer of the model
+/// (nested ones too) in the calls that are not given them (fit, train_on_batch); NULL gives the
+/// choice back to the thread's generator.
+@_cdecl("keras_model_set_aug_mix_chooser")
+public func keras_model_set_aug_mix_chooser(_ handle: OpaquePointer?, _ chooser: CAugMixChooserFn?,
+                                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guarded("keras_model_set_aug_mix_chooser") {
+        let box = try modelBox(handle)
+        let context = UnsafeSendablePointer(userData)
+        let choose: ((Int, Int) throws -> [Int?])? = chooser.map { fn in
+            { (options: Int, count: Int) throws -> [Int?] in
+                var picked = [Int32](repeating: -1, count: count)
+                let status = picked.withUnsafeMutableBufferPointer { fn(context.pointer, Int32(options), Int32(count), $0.baseAddress) }
+                guard status == 0 else {
+                    throw KerasError.callbackFailed("AugMix: the chooser of its chains' augmentations failed with code \(status)")
+                }
+                return picked.map { $0 >= 0 ? Int($0) : nil }
+            }
+        }
+        box.locked { for layer in augMixLayers(box.model.layers) { layer.chooser = choose } }
+    }
+}
+
+/// The AugMix layers among `layers` and the layers they hold, at any depth.
+private func augMixLayers(_ layers: [Layer]) -> [AugMix] {
+    layers.flatMap { layer in ((layer as? AugMix).map { [$0] } ?? []) + augMixLayers(layer.sublayers) }
+}

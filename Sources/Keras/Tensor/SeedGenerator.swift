@@ -38,16 +38,6 @@ public final class SeedGenerator: @unchecked Sendable {
         self.counter = counter
     }
 
-    /// A generator reseeded from the state for one draw of many numbers (a built-in layer's
-    /// mask or noise); the counter moves on by `draws` (the draws Keras's layer makes in the
-    /// call these numbers serve). The same generator object every time.
-    public func nextGenerator(draws: Int = 1) -> RandomGenerator {
-        drawing.reseed(nextKey())
-        skip(draws: draws - 1)
-        return drawing
-    }
-    private let drawing = RandomGenerator(seed: 0)
-
     /// The generator of a built-in layer that draws (Keras: `SeedGenerator(seed)` in its
     /// constructor when the rate is positive), else nil: without a seed, one from the calling
     /// thread's generator (as Keras's `make_default_seed` takes one from Python's, which

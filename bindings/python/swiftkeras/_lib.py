@@ -274,6 +274,9 @@ _declare("keras_model_layer_cut_mix", [keras_model_p, c_char_p, float_p, c_int32
                                        c_int32, float_p, c_int64, float_p, c_int64], c_int32)
 _declare("keras_model_layer_aug_mix", [keras_model_p, c_char_p, float_p, c_int32, int64_p, int32_p, c_int32, c_int32,
                                       float_p, c_int64], c_int32)
+# int (*)(void *user_data, int options, int count, int32_t *choices)
+keras_aug_mix_chooser_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int32, int32_p)
+_declare("keras_model_set_aug_mix_chooser", [keras_model_p, keras_aug_mix_chooser_fn, c_void_p], c_int32)
 _declare("keras_model_layer_state", [keras_model_p, c_char_p, c_int32, float_p, c_int64, int64_p, c_int32,
                                      int32_p], c_int32)
 _declare("keras_model_seed_generator_count", [keras_model_p, int32_p], c_int32)

@@ -2462,9 +2462,8 @@ def _aug_mixed(layer, images):
     images = np.ascontiguousarray(images, np.float32)
     args = layer.__dict__.get("_args") or {}
     steps = 11 if args.get("all_ops", True) else 7   # Keras's AUGMENT_LAYERS_ALL or AUGMENT_LAYERS
-    options = list(range(steps)) + [-1]   # (-1: Keras's None)
     chains, depth = int(args.get("num_chains", 3)), int(args.get("chain_depth", 3))
-    choices = np.array([_py_random.choice(options) for _ in range(chains) for _ in range(depth)], np.int32)
+    choices = np.array(_python_choices(steps, chains * depth), np.int32)
     if layer.__dict__.get("_owner") is None:
         layer(images, training=False)   # made in a private model (draws nothing at inference)
     handle, name = _rnn_states._located(layer)
@@ -2477,6 +2476,42 @@ def _aug_mixed(layer, images):
         shape.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), choices.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
         choices.size, 1, out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size))
     return out
+
+
+def _python_choices(steps, count):
+    """`count` of AugMix's choices, each Python's `random.choice(augmentations + [None])` among
+    its `steps` augmentations, as Keras's `get_random_transformation` makes them (-1: None)."""
+    options = list(range(steps)) + [-1]
+    return [_py_random.choice(options) for _ in range(count)]
+
+
+@_lib.keras_aug_mix_chooser_fn
+def _choose_with_python(_, steps, count, choices):
+    """The library's AugMix chooser while a fit runs (keras.h, keras_aug_mix_chooser_fn)."""
+    try:
+        for i, choice in enumerate(_python_choices(steps, count)):
+            choices[i] = choice
+        return 0
+    except BaseException:   # (the fit then fails with the library's message)
+        return 1
+
+
+class _aug_mix_chosen_in_python:
+    """While the library fits `model`, its AugMix layers choose their chains' augmentations at
+    each training step with Python's `random`, as Keras's do: Keras's AugMix holds layers that
+    cannot be jitted, so its fit runs every step eagerly, choosing anew (keras.h,
+    keras_model_set_aug_mix_chooser); after the fit the choice is the thread generator's again."""
+
+    def __init__(self, model):
+        self.handle = model._handle if _lib.has("keras_model_set_aug_mix_chooser") else None
+
+    def __enter__(self):
+        if self.handle is not None:
+            _native.check(_lib.keras_model_set_aug_mix_chooser(self.handle, _choose_with_python, None))
+
+    def __exit__(self, *exc):
+        if self.handle is not None:
+            _lib.keras_model_set_aug_mix_chooser(self.handle, ctypes.cast(None, _lib.keras_aug_mix_chooser_fn), None)
 
 
 def _no_box_format(layer):

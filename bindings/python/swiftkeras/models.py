@@ -27,8 +27,8 @@ from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
-from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
-                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
+from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python, _layer_class,
+                     _masked, _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
                      _tracked_sublayers, _warn_unbuilt_state)
 from .ops._functional import operation_arguments
 from .ops._trace import TraceError
@@ -1330,7 +1330,8 @@ class Model(ModelAPI):
         # would replace the native model under the running fit).
         self._fitting = True
         try:
-            result = self._run_with_callbacks(callbacks, call, probe, prints)
+            with _aug_mix_chosen_in_python(self):
+                result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
         return result

@@ -4,8 +4,8 @@ Keras's compositions of its augmentations; AugMix's a Beta-weighted mix of the i
 Keras's augmented ones), the random draws by their bounds and invariants, inference as
 identity, the seed generators' listing and states after fit and predict, and .keras/.h5 files
 both ways. Keras chooses AugMix's augmentations with Python's global `random`: so do direct calls
-here (their states are compared after `random.seed`); inside fit and predict the library chooses
-with its thread's generator, so there the states are compared where the choice draws nothing."""
+and fit here (their states are compared after `random.seed`; fits in
+test_random_draws_in_fit_like_jax_3.py)."""
 
 import itertools
 import json
@@ -113,7 +113,10 @@ AUGMIX_STEPS = ["random_shear", "random_translation", "random_rotation", "random
 
 def test_aug_mix_of_one_step_is_keras_mix_of_the_images_and_an_augmentation():
     """One chain of one step: the output is w·x + (1 − w)·T(x), w from Beta(alpha, alpha) and T
-    one of Keras's augmentations (or none), clipped to the value range."""
+    one of Keras's augmentations (or none), clipped to the value range. (Python's `random`, which
+    chooses the step, is seeded: unseeded, the calls could choose fewer kinds than asked below.)"""
+    import random
+    random.seed(2)
     ref = keras.layers.AugMix(factor=0.0, num_chains=1, chain_depth=1)
     steps = _keras_steps(ref, AUGMIX_STEPS, IMAGES)
     steps["none"] = IMAGES

@@ -1,9 +1,12 @@
-"""RandomRotation, RandomZoom, RandomTranslation, RandomShear, RandomCrop and RandomBrightness
-draw in training what Keras 3 draws on the JAX backend: each `random.uniform` of their
+"""RandomRotation, RandomZoom, RandomTranslation, RandomShear, RandomCrop, RandomBrightness,
+RandomPerspective and RandomElasticTransform draw in training what Keras 3 draws on the JAX
+backend: each `random.uniform` (and the elastic field's `random.normal`) of their
 `get_random_transformation` keyed by the layer generator's next state (threefry2x32), in
 Keras's order and shapes (the translations all heights then all widths, the shear's signs then
-its y and x factors, the crop's top then left offset), and the transformation built from the
-numbers in float32 as Keras builds it. After `set_random_seed`, a direct training call gives
+its y and x factors, the crop's top then left offset, the perspective's probabilities,
+thresholds and corner moves, the elastic's probabilities, thresholds, distortion and noise), and
+the transformation built from the numbers in float32 as Keras builds it (the perspective's
+homography solved as jax solves it). After `set_random_seed`, a direct training call gives
 Keras's images (to 1e-5, with its fill modes and interpolations) and its generator state, and a
 fit through the layer ends with Keras's losses and weights."""
 
@@ -39,12 +42,23 @@ CASES = {
     "crop_unseeded": lambda L: L.RandomCrop(6, 6),
     "brightness": lambda L: L.RandomBrightness(0.3, value_range=(0, 1), seed=13),
     "brightness_asymmetric": lambda L: L.RandomBrightness((-0.2, 0.5), value_range=(0, 2), seed=14),
+    "perspective": lambda L: L.RandomPerspective(seed=18),
+    "perspective_nearest": lambda L: L.RandomPerspective(factor=(0.4, 0.9), scale=0.6, interpolation="nearest",
+                                                         fill_value=0.5, seed=19),
+    "perspective_unseeded_channels_first": lambda L: L.RandomPerspective(factor=0.9, scale=0.8,
+                                                                         data_format="channels_first"),
+    "elastic": lambda L: L.RandomElasticTransform(factor=(0.3, 1.0), scale=(0.5, 1.0), seed=16),
+    "elastic_nearest_wrap": lambda L: L.RandomElasticTransform(factor=0.8, scale=0.7, interpolation="nearest",
+                                                               fill_mode="wrap", value_range=(0.1, 0.9), seed=17),
+    "elastic_unseeded_channels_first": lambda L: L.RandomElasticTransform(scale=0.9, fill_mode="constant",
+                                                                          fill_value=0.5, data_format="channels_first"),
 }
 
 # The fits (each a few steps of Keras run eagerly: these layers do not support jit), one per
-# layer and fill mode.
+# layer and fill mode. (RandomElasticTransform's, which Keras runs only without jit, are in
+# test_random_draws_in_fit_like_jax_3.py.)
 FIT_CASES = ["rotation_constant_nearest", "zoom_width_wrap", "translation", "shear_x_constant", "crop_unseeded",
-             "brightness_asymmetric"]
+             "brightness_asymmetric", "perspective_nearest"]
 
 SEED = 21
 X = np.random.default_rng(0).uniform(size=(8, 8, 8, 3)).astype(np.float32)

@@ -200,11 +200,12 @@ extension RandAugment: DeclaredLayer {
 /// colour degeneration, contrast and sharpness), the copies are mixed with Dirichlet(`alpha`)
 /// weights, and the mixture with the batch by a Beta(`alpha`, `alpha`) weight, clipped to
 /// `valueRange`; at inference the images pass unchanged. As Keras chooses the augmentations with
-/// Python's global generator (`random.choice`), not the layer's, they are chosen here with the
-/// thread's generator (``setRandomSeed(_:)`` fixes it), or by the caller
-/// (``call(_:choices:training:)``: Python's binding draws them from Python's `random` as Keras
-/// does); the weights and each augmentation's transformation come from the layer's generator.
-/// Keras: `keras.layers.AugMix`.
+/// Python's global generator (`random.choice`), not the layer's, anew at each training call (in
+/// fit too: Keras's AugMix holds layers that cannot be jitted, so each step runs eagerly), they
+/// are chosen here by ``chooser`` (Python's binding sets it to Python's `random` for fit), else
+/// with the thread's generator (``setRandomSeed(_:)`` fixes it), or by the caller
+/// (``call(_:choices:training:)``); the weights and each augmentation's transformation come from
+/// the layer's generator. Keras: `keras.layers.AugMix`.
 public final class AugMix: ImageLayer, @unchecked Sendable {
     /// The range of the pixel values, as given (`[0, 255]` by default).
     public let valueRange: [Double]
@@ -219,6 +220,11 @@ public final class AugMix: ImageLayer, @unchecked Sendable {
     public let allOps: Bool
     let factor: ImageFactor
     let interpolation: Interpolation
+    /// Chooses the chains' augmentations of a training call not given them: `count` entries
+    /// (num_chains × chain_depth, chain by chain), each an index among `options` augmentations
+    /// in Keras's order (``steps``) or nil for none, as Keras's `random.choice(layers + [None])`
+    /// chooses each. Nil: the thread's generator chooses.
+    public var chooser: ((_ options: Int, _ count: Int) throws -> [Int?])?
     // Keras's sublayers, made after this layer's generator, in its order of creation.
     private(set) var randomShear: RandomShear?
     private(set) var randomTranslation: RandomTranslation?
@@ -266,8 +272,10 @@ public final class AugMix: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }   // Keras draws nothing at inference
         // Each chain step: one of the augmentations, or none (Keras's choice among them and None).
-        let picker = RandomGenerator.current, count = steps.count
-        let choices = (0..<numChains * chainDepth).map { _ -> Int? in
+        let count = steps.count, picks = numChains * chainDepth
+        if let chooser, picks > 0 { return try call(x, choices: chooser(count, picks), training: training) }
+        let picker = RandomGenerator.current
+        let choices = (0..<picks).map { _ -> Int? in
             let k = Int(picker.next() % UInt64(count + 1))
             return k < count ? k : nil
         }

@@ -23,12 +23,6 @@ open class ImageLayer: Layer, @unchecked Sendable {
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
-    /// The generator one training call's transformations draw from; the state moves on by
-    /// `draws`, the random draws Keras's layer makes in the call.
-    func random(draws: Int) -> RandomGenerator {
-        seedGenerator?.nextGenerator(draws: draws) ?? RandomGenerator.current
-    }
-
     /// The threefry key of one training call's draw (Keras's `seed_generator.next()` on JAX);
     /// the state moves on by `draws`, the random draws Keras's layer makes in the call.
     func drawKey(draws: Int = 1) -> ThreefryKey {
@@ -142,8 +136,9 @@ extension ImageLayer {
     }
 }
 
-/// The geometric augmentations (`RandomRotation`, `RandomZoom`, `RandomTranslation`): in
-/// training each image is resampled through an affine map drawn per image, with Keras's
+/// The geometric augmentations (`RandomRotation`, `RandomZoom`, `RandomTranslation`,
+/// `RandomShear`, `RandomPerspective`): in training each image is resampled through an affine
+/// (or projective) map drawn per image, with Keras's
 /// `fill_mode`, `fill_value` and `interpolation`; at inference the images pass unchanged.
 open class AffineAugmentation: ImageLayer, @unchecked Sendable {
     let fillMode: FillMode
@@ -157,24 +152,14 @@ open class AffineAugmentation: ImageLayer, @unchecked Sendable {
         super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
-    /// One map `[a0, a1, a2, b0, b1, b2]` per image: output pixel `(x, y)` samples the input at
-    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`, drawn from `random` (a layer that does not draw
-    /// Keras's numbers: ``RandomPerspective``).
-    func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] { [] }
-
-    /// One map per image (as above) drawn as Keras's `get_random_transformation` draws it on JAX:
-    /// each of its random ops keyed by `nextKey()`, Keras's `seed.next()` (in the layer's own
-    /// call its generator's). By default the maps of ``transforms(count:height:width:random:)``
-    /// from a generator seeded by the first key, the other keys of the call taken unused.
+    /// One map per image drawn as Keras's `get_random_transformation` draws it on JAX, each of
+    /// its random ops keyed by `nextKey()` (Keras's `seed.next()`: in the layer's own call its
+    /// generator's): `[a0, a1, a2, b0, b1, b2]` (or with `c0, c1` a projective map), output pixel
+    /// `(x, y)` sampling the input at `((a0·x + a1·y + a2) / k, (b0·x + b1·y + b2) / k)`,
+    /// `k = c0·x + c1·y + 1`. Each augmentation overrides it; by default the identity, drawing nothing.
     func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
-        let first = nextKey()
-        for _ in 1..<Swift.max(drawsPerCall, 1) { _ = nextKey() }
-        let random = RandomGenerator(seed: UInt64(first.k0) << 32 | UInt64(first.k1))
-        return transforms(count: count, height: height, width: width, random: random).map { $0.map { Float($0) } }
+        Array(repeating: [1, 0, 0, 0, 1, 0], count: count)
     }
-
-    /// The random draws Keras's layer makes in a training call.
-    var drawsPerCall: Int { 1 }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }

@@ -36,15 +36,19 @@ public final class RandomElasticTransform: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training, scale.upper != 0, factor.upper != 0 else { return x }
         return try onBatch(x.detached) { t in
-            // Keras draws the probabilities, the thresholds, the distortion and the noise.
-            let rng = random(draws: 4)
+            // Keras draws, each with the next key, the probabilities (`random.uniform((batch,),
+            // lower, upper)`), the thresholds (`random.uniform((batch,))`), the distortion
+            // (`random.uniform((), lower, upper)`) and, in `elastic_transform`, the noise
+            // (`random.normal((batch, height, width)) * sigma`, one draw for both axes).
+            let keys = drawKeys
             let (n, h, w) = (t.shape[0], t.shape[1], t.shape[2])
-            let applied = (0..<n).map { _ in rng.uniform() < Float(factor.sample(rng)) }
-            let distortion = Float(scale.sample(rng))
+            let probabilities = keys.uniform(n, factor.lower, factor.upper)
+            let applied = zip(keys.uniform(n), probabilities).map { $0 < $1 }
+            let distortion = keys.uniform(1, scale.lower, scale.upper)[0]
             let alpha = Float(Swift.max(h, w)) * (0.1 * distortion), sigma = Float(Swift.min(h, w)) * (0.05 * distortion)
             let taps = Int(6 * sigma) | 1
             let noise = Tensor.uninitialized([n, h, w, 1])
-            rng.fillNormal(noise.data, count: noise.count, stddev: sigma)
+            keys.next().fillNormal(noise.data, count: noise.count, stddev: sigma)
             let field = Kernels.gaussianBlur(noise, images: Array(repeating: true, count: n), width: taps, sigmaX: sigma,
                                              height: taps, sigmaY: sigma)
             let warped = Kernels.resample(t, bilinear: interpolation == .bilinear, fillMode: fillMode, fillValue: Float(fillValue),

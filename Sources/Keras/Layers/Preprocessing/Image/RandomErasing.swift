@@ -32,7 +32,8 @@ public final class RandomErasing: ImageLayer, @unchecked Sendable {
             // Keras draws, each with the next key, the scales (`random.uniform((batch, 2), lower,
             // upper)`, x then y of each image), the x and the y starts (`random.uniform((batch,))`
             // each), the probabilities, the thresholds and, without a fill value, the noise
-            // (`random.normal(images.shape) * high`).
+            // (`random.normal(images.shape) * high`, in the images' own layout: channels first,
+            // the noise of a channel's plane is contiguous).
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
             let keys = drawKeys
@@ -42,6 +43,7 @@ public final class RandomErasing: ImageLayer, @unchecked Sendable {
             let erased = zip(keys.uniform(n), probabilities).map { $0 < $1 }
             let noise = fillValue == nil ? keys.normal(t.count) : []
             let out = t.copy()
+            let channelsFirst = dataFormat == .channelsFirst
             for b in 0..<n {
                 let box = ImageBox(unit: (startsX[b], startsY[b]), height: h, width: w, ratio: (x: ratios[2 * b], y: ratios[2 * b + 1]))
                 guard erased[b] else { continue }
@@ -50,7 +52,8 @@ public final class RandomErasing: ImageLayer, @unchecked Sendable {
                     for xo in 0..<w where box.containsColumn(xo) {
                         for k in 0..<c {
                             let at = (y * w + xo) * c + k
-                            let fill = fillValue.map { Float($0.count == 1 ? $0[0] : $0[k % 3]) } ?? noise[b * h * w * c + at] * hi
+                            let drawn = channelsFirst ? ((b * c + k) * h + y) * w + xo : b * h * w * c + at
+                            let fill = fillValue.map { Float($0.count == 1 ? $0[0] : $0[k % 3]) } ?? noise[drawn] * hi
                             o[at] = Swift.min(Swift.max(fill, lo), hi)
                         }
                     }

@@ -19,43 +19,58 @@ public final class RandomPerspective: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomPerspective")
     }
 
-    /// Keras draws the probabilities, the thresholds and the corners' moves.
-    override var drawsPerCall: Int { 3 }
-
-    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
-        let corners: [(Double, Double)] = [(0, 0), (Double(width - 1), 0), (0, Double(height - 1)), (Double(width - 1), Double(height - 1))]
-        return (0..<count).map { _ in
-            let applied = random.uniform() < Float(factor.sample(random))
-            let moved = corners.map { p -> (Double, Double) in
-                let dx = Double(random.uniform(Float(-0.5 * scale), Float(0.5 * scale)))
-                let dy = Double(random.uniform(Float(-0.5 * scale), Float(0.5 * scale)))
-                return (Double(Float(p.0 + p.0 * dx)), Double(Float(p.1 + p.1 * dy)))
+    /// Keras draws, each with the next key, the probabilities (`random.uniform((batch,), lower,
+    /// upper)`), the thresholds (`random.uniform((batch,))`) and the corners' moves
+    /// (`random.uniform((batch, 4, 2), −scale/2, scale/2)`, x then y of each corner); an image is
+    /// warped where its threshold is below its probability, by the map taking each moved corner
+    /// `p + p·d` (float32) to `p`.
+    override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
+        let probabilities = nextKey().uniform(count: count, minval: Float(factor.lower), maxval: Float(factor.upper))
+        let thresholds = nextKey().uniform(count: count)
+        let moves = nextKey().uniform(count: 8 * count, minval: Float(-0.5 * scale), maxval: Float(0.5 * scale))
+        let corners: [(Float, Float)] = [(0, 0), (Float(width - 1), 0), (0, Float(height - 1)), (Float(width - 1), Float(height - 1))]
+        return (0..<count).map { b in
+            let moved = corners.indices.map { i -> (Float, Float) in
+                let p = corners[i]
+                return (p.0 + p.0 * moves[8 * b + 2 * i], p.1 + p.1 * moves[8 * b + 2 * i + 1])
             }
-            guard applied, let h = Self.homography(from: moved, to: corners) else { return [1, 0, 0, 0, 1, 0] }
+            guard thresholds[b] < probabilities[b], let h = Self.homography(from: moved, to: corners) else { return [1, 0, 0, 0, 1, 0] }
             return h
         }
     }
 
     /// The map `[a0, a1, a2, b0, b1, b2, c0, c1]` taking each point of `from` to the matching
-    /// point of `to` (Keras's `compute_homography_matrix(start_points=to, end_points=from)`);
-    /// nil when the points do not fix one (Gaussian elimination with partial pivoting).
-    static func homography(from: [(Double, Double)], to: [(Double, Double)]) -> [Double]? {
-        var rows: [[Double]] = []
-        for ((ex, ey), (sx, _)) in zip(from, to) { rows.append([ex, ey, 1, 0, 0, 0, -sx * ex, -sx * ey, sx]) }
-        for ((ex, ey), (_, sy)) in zip(from, to) { rows.append([0, 0, 0, ex, ey, 1, -sy * ex, -sy * ey, sy]) }
+    /// point of `to`: Keras's `compute_homography_matrix(start_points=to, end_points=from)`, its
+    /// 8 × 8 system solved in float32 as jax's `linalg.solve` solves it on the CPU (LU with
+    /// partial pivoting, each column scaled by its pivot's reciprocal; then the unit lower
+    /// triangle, and the upper one a column at a time, each unknown times its pivot's
+    /// reciprocal), so that the maps agree with Keras's to the bit, not only to float32's
+    /// accuracy (near-singular systems, whose solution float32 moves far, are common). Nil when
+    /// the points do not fix one.
+    static func homography(from: [(Float, Float)], to: [(Float, Float)]) -> [Float]? {
+        var a: [[Float]] = [], x: [Float] = []
+        for ((ex, ey), (sx, _)) in zip(from, to) { a.append([ex, ey, 1, 0, 0, 0, -sx * ex, -sx * ey]); x.append(sx) }
+        for ((ex, ey), (_, sy)) in zip(from, to) { a.append([0, 0, 0, ex, ey, 1, -sy * ex, -sy * ey]); x.append(sy) }
         let n = 8
-        for col in 0..<n {
-            guard let pivot = (col..<n).max(by: { abs(rows[$0][col]) < abs(rows[$1][col]) }), abs(rows[pivot][col]) > 1e-12 else {
-                return nil
-            }
-            rows.swapAt(col, pivot)
-            for r in 0..<n where r != col {
-                let f = rows[r][col] / rows[col][col]
-                if f != 0 { for k in col...n { rows[r][k] -= f * rows[col][k] } }
+        guard a.count == n else { return nil }
+        for k in 0..<n {
+            var pivot = k
+            for r in (k + 1)..<n where abs(a[r][k]) > abs(a[pivot][k]) { pivot = r }
+            guard a[pivot][k] != 0 else { return nil }
+            a.swapAt(k, pivot)
+            x.swapAt(k, pivot)
+            let reciprocal = 1 / a[k][k]
+            for i in (k + 1)..<n {
+                a[i][k] *= reciprocal
+                for j in (k + 1)..<n { a[i][j] -= a[i][k] * a[k][j] }
             }
         }
-        let solution = (0..<n).map { rows[$0][n] / rows[$0][$0] }
-        return solution.allSatisfy(\.isFinite) ? solution : nil
+        for i in 0..<n { for j in 0..<i { x[i] -= a[i][j] * x[j] } }
+        for j in (0..<n).reversed() {
+            x[j] *= 1 / a[j][j]
+            for i in 0..<j { x[i] -= a[i][j] * x[j] }
+        }
+        return x.allSatisfy(\.isFinite) ? x : nil
     }
 }
 

@@ -25,9 +25,6 @@ public final class RandomShear: AffineAugmentation, @unchecked Sendable {
         return try ImageFactor(json, bounds: 0...1, layer: "RandomShear", argument: argument, clampLower: false)
     }
 
-    /// Keras draws the signs, the y shears and the x shears.
-    override var drawsPerCall: Int { 3 }
-
     /// Keras: `random.uniform((batch, 1))` above 0.5 flips an image's sign, then
     /// `random.uniform((batch, 1), lower, upper)` for the y shears and as much for the x shears.
     override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {

@@ -14,9 +14,6 @@ public final class RandomTranslation: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomTranslation")
     }
 
-    /// Keras draws the height and the width translations.
-    override var drawsPerCall: Int { 2 }
-
     /// Keras: `random.uniform((batch, 1), lower, upper)` times the height for every image's
     /// vertical shift, then as much times the width for the horizontal ones (float32).
     override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {

@@ -16,9 +16,6 @@ public final class RandomZoom: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomZoom")
     }
 
-    /// Keras draws the height zoom, and the width zoom when it has a width factor.
-    override var drawsPerCall: Int { widthFactor == nil ? 1 : 2 }
-
     /// Keras: `random.uniform((batch, 1), 1 + lower, 1 + upper)` for the height zoom, then as
     /// much for the width's (else the height's), and its `_get_zoom_matrix` (float32).
     override func transforms(count: Int, height: Int, width: Int, keys nextKey: () -> ThreefryKey) -> [[Float]] {
