@@ -20,7 +20,9 @@ final class KerasSeedTests: XCTestCase {
         setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
         let seq = try Sequential([InputLayer(shape: [5]), Embedding(10, 4), LSTM(3), Dropout(0.5), Dense(2)])
         let input = Input(shape: [6, 6, 2])
-        let hidden = try Dropout(0.3)(try Flatten()(try Conv2D(3, kernelSize: [3], activation: .relu)(input)))
+        // (in the script's order: Conv2D, then Dropout, Flatten (Python makes the callee first), Dense)
+        let convolved = try Conv2D(3, kernelSize: [3], activation: .relu)(input)
+        let hidden = try Dropout(0.3)(try Flatten()(convolved))
         let fun = try Model(inputs: input, outputs: try Dense(1)(hidden))
         let models = [("seq", seq as Model), ("fun", fun)]
         for (name, model) in models {
