@@ -58,23 +58,6 @@ static int64_t numbers(const char *json, const char *key, float *out, int64_t ca
     return n;
 }
 
-/* Every weight of the model, in model.weights order, into out (at most capacity); the count. */
-static int64_t all_weights(keras_model *model, float *out, int64_t capacity) {
-    int count = 0, i;
-    int64_t n = 0;
-    CHECK_OK(keras_model_weight_count(model, &count));
-    for (i = 0; i < count; i++) {
-        int64_t shape[KERAS_MAX_RANK], size = 1;
-        int ndim = 0, d;
-        CHECK_OK(keras_model_weight_info(model, i, NULL, shape, KERAS_MAX_RANK, &ndim));
-        for (d = 0; d < ndim; d++) size *= shape[d];
-        if (n + size > capacity) return -1;
-        CHECK_OK(keras_model_get_weight(model, i, out + n, size));
-        n += size;
-    }
-    return n;
-}
-
 /* Whether the model's weights are the fixture's `key` list to atol + rtol·|expected|. */
 static void check_weights(keras_model *model, const char *fixture, const char *key, double atol, double rtol) {
     static float got[4096], want[4096];
