@@ -127,8 +127,9 @@ class Optimizer(KerasObject):
     def stateless_apply(self, optimizer_variables, grads, trainable_variables):
         """Keras's `stateless_apply(optimizer_variables, grads, trainable_variables)`: the
         updated (trainable_variables, optimizer_variables) of one library step from the values
-        given, for the variables the optimizer was built on; the optimizer and those variables
-        keep their own values."""
+        given (`optimizer_variables` in `optimizer.variables`'s order), for the variables the
+        optimizer was built on (`keras.Variable`s, or the trainable weights of the model whose
+        fit built it); the optimizer and those variables keep their own values."""
         if not self.built:
             raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. "
                              f"its variables must have been created). You can build it via "
