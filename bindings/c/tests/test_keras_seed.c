@@ -1,7 +1,8 @@
 /* Models made through the C ABI after keras_set_random_seed get Keras's initial weights and
  * dropout draws after keras.utils.set_random_seed with the same seed: a Sequential made with
- * keras_sequential_add_json (Embedding, LSTM, Dropout, Dense), then a functional model from
- * Keras's to_json (Conv2D, Flatten, Dropout, Dense), each fit 2 epochs with SGD without
+ * keras_sequential_add_json (Embedding, LSTM, Dropout, Dense), a functional model from Keras's
+ * to_json (Conv2D, Flatten, Dropout, Dense) and a Sequential of SimpleRNN and GRU with dropout
+ * (Dense after them), each fit 2 epochs with SGD without
  * shuffling. Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
  * functional model's JSON beside it, written by scripts/make_keras_seed_fixtures.py from real
  * Keras. The fixtures are found under $KERAS_FIXTURES (the Fixtures folder), else from the
@@ -103,13 +104,19 @@ static void fit(keras_model *model, const char *fixture, const char *name) {
 int main(void) {
     char *fixture = read_fixture("random/keras_seeded_models.json");
     char *functional = read_fixture("random/keras_seeded_functional.json");
-    keras_model *seq = NULL, *fun = NULL;
+    keras_model *seq = NULL, *fun = NULL, *rnn = NULL;
     const char *layers[] = {
         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 5]}}",
         "{\"class_name\": \"Embedding\", \"config\": {\"input_dim\": 10, \"output_dim\": 4}}",
         "{\"class_name\": \"LSTM\", \"config\": {\"units\": 3}}",
         "{\"class_name\": \"Dropout\", \"config\": {\"rate\": 0.5}}",
         "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}",
+    };
+    const char *recurrent[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 3]}}",
+        "{\"class_name\": \"SimpleRNN\", \"config\": {\"units\": 3, \"return_sequences\": true, \"dropout\": 0.25}}",
+        "{\"class_name\": \"GRU\", \"config\": {\"units\": 2, \"recurrent_dropout\": 0.25}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
     };
     size_t i;
     if (!fixture || !functional) {
@@ -121,16 +128,22 @@ int main(void) {
     CHECK_OK(keras_sequential_new(NULL, &seq));
     for (i = 0; i < sizeof layers / sizeof layers[0]; i++) CHECK_OK(keras_sequential_add_json(seq, layers[i]));
     CHECK_OK(keras_model_from_json(functional, &fun));
-    if (seq && fun) {
+    CHECK_OK(keras_sequential_new(NULL, &rnn));
+    for (i = 0; i < sizeof recurrent / sizeof recurrent[0]; i++) CHECK_OK(keras_sequential_add_json(rnn, recurrent[i]));
+    if (seq && fun && rnn) {
         check_weights(seq, fixture, "seq_initial", 1e-6, 0);
         check_weights(fun, fixture, "fun_initial", 1e-6, 0);
+        check_weights(rnn, fixture, "rnn_initial", 1e-6, 0);
         fit(seq, fixture, "seq");
         fit(fun, fixture, "fun");
+        fit(rnn, fixture, "rnn");
         check_weights(seq, fixture, "seq_trained", 1e-5, 1e-4);
         check_weights(fun, fixture, "fun_trained", 1e-5, 1e-4);
+        check_weights(rnn, fixture, "rnn_trained", 1e-5, 1e-4);
     }
     keras_model_free(seq);
     keras_model_free(fun);
+    keras_model_free(rnn);
     free(fixture);
     free(functional);
     CHECK_DONE("test_keras_seed");
