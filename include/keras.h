@@ -103,8 +103,11 @@ void keras_interrupt_arm(int on);
 int keras_interrupt_install(int on);
 
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
- * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT
- * (negative seed). */
+ * initialization, shuffling and dropout repeat from run to run. The built-in layers made
+ * afterwards (keras_sequential_add_json, keras_model_from_json, ...) take the seeds Keras takes
+ * from Python's `random` after set_random_seed(seed), in its constructors' order: a model made
+ * as in Keras gets Keras's initial weights and dropout draws (Dense, Conv, Embedding, the
+ * recurrent layers, the dropout layers). Errors: INVALID_ARGUMENT (negative seed). */
 int keras_set_random_seed(int64_t seed);
 
 /* Draws `count` numbers of `distribution` into `out`, as Keras 3 draws them on the JAX backend

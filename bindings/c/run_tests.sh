@@ -6,6 +6,8 @@ cd "$(dirname "$0")/../.."
 LIBDIR=${KERAS_LIBDIR:-.build/debug}
 OUT=${KERAS_C_OUT:-.build/c}
 mkdir -p "$OUT"
+# The test fixtures real Keras wrote (test_keras_seed reads them), wherever $OUT is.
+export KERAS_FIXTURES=${KERAS_FIXTURES:-$PWD/Tests/KerasTests/Fixtures}
 CFLAGS="-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Iinclude -Ibindings/c/examples -Ibindings/c/tests"
 CXXFLAGS="-x c++ -std=c++11 -Wall -Wextra -Werror -O1 -g -Iinclude -Ibindings/c/examples -Ibindings/c/tests"
 LDFLAGS="-L$LIBDIR -lkeras -Wl,-rpath,$(cd "$LIBDIR" && pwd) -lpthread -lm"

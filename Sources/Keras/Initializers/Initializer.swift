@@ -64,6 +64,18 @@ private func withDefaultSeed(_ config: JSON, _ made: Initializer) -> Initializer
     return seeded
 }
 
+/// `initializer` as a built-in layer's constructor keeps it (Keras: `initializers.get(...)` in
+/// the constructor): an unseeded one that draws, given no default seed by a front end, takes
+/// Keras's next default seed after ``setRandomSeed(_:)`` (``KerasDefaultSeeds``), as Keras's
+/// takes `make_default_seed()` when made. Layers call it on their initializer arguments in
+/// the order of Keras's constructor.
+func withKerasDefaultSeed(_ initializer: Initializer) -> Initializer {
+    guard var seeded = initializer as? any DefaultSeeded, seeded.seed == nil, seeded.defaultSeed == nil,
+          let seed = KerasDefaultSeeds.next() else { return initializer }
+    seeded.defaultSeed = seed
+    return seeded
+}
+
 /// The key an initializer draws with, as Keras on JAX does: its seed's (`[seed, 0]`), so that a
 /// seeded initializer gives the same values whatever else ran before; without a seed, one taken
 /// from `generator` (Keras: `make_default_seed()`, a `random.randint(1, 10⁹)` of Python's).

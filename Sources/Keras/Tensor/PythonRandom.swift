@@ -85,3 +85,41 @@ public struct PythonRandom: Sendable {
         return r
     }
 }
+
+/// Python's `random` as Keras sees it after `keras.utils.set_random_seed(n)`, for models made
+/// from Swift or C: ``setRandomSeed(_:)`` seeds it as `random.seed(n)`, and each unseeded
+/// initializer and generator a built-in layer's constructor makes takes its next
+/// `make_default_seed()` in the order Keras's constructor takes them, so that such a model gets
+/// Keras's initial weights and dropout draws. Before any seed it gives nothing (an object then
+/// draws from the thread's generator). Inside ``withRandomSeed(_:_:)`` (each fit of a model
+/// selection) the calling thread draws from its own copy seeded there, so that parallel fits
+/// stay reproducible. The Python binding hands over the seeds its own `random` gave, which
+/// come first (``DefaultSeeded/defaultSeed``, ``DefaultSeeds``).
+enum KerasDefaultSeeds {
+    private final class Box: @unchecked Sendable {
+        let mutex = Mutex()
+        var python: PythonRandom?
+    }
+    private static let box = Box()
+    private static let scoped = ThreadLocal { Box() }
+
+    /// `random.seed(seed)`.
+    static func reset(_ seed: Int) {
+        box.mutex.withLock { box.python = PythonRandom(seed: seed) }
+    }
+
+    /// Keras's `make_default_seed()` (`random.randint(1, 10⁹)`) once seeded, else nil.
+    static func next() -> Int? {
+        let own = scoped.value
+        if own.python != nil { return own.python?.makeDefaultSeed() }
+        return box.mutex.withLock { box.python?.makeDefaultSeed() }
+    }
+
+    /// Runs `body` with the calling thread drawing from its own copy after `random.seed(seed)`.
+    static func seeding<T>(_ seed: Int, _ body: () throws -> T) rethrows -> T {
+        let own = scoped.value, saved = own.python
+        own.python = PythonRandom(seed: seed)
+        defer { own.python = saved }
+        return try body()
+    }
+}

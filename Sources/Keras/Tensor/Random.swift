@@ -119,18 +119,25 @@ final class SeedBox: @unchecked Sendable {
 
 /// Makes runs reproducible: the same seed gives the same initial weights, shuffles and
 /// dropout masks. Keras: `keras.utils.set_random_seed(seed)`.
+///
+/// Also seeds the library's copy of Python's `random` (``KerasDefaultSeeds``): the built-in
+/// layers made from Swift or C afterwards take the seeds Keras's take from it, so that their
+/// initial weights and dropout draws are Keras's after `set_random_seed(seed)`.
 public func setRandomSeed(_ seed: Int) {
     RandomGenerator.setDefaultSeed(UInt64(bitPattern: Int64(seed)) ^ 0xA5A5_A5A5)
     RandomGenerator.reseedCurrent(UInt64(bitPattern: Int64(seed)))
+    KerasDefaultSeeds.reset(seed)
 }
 
 /// Runs `body` with the calling thread's generator seeded by `seed`, restoring the previous
-/// generator afterwards. Model selection gives each fit its own seed this way.
+/// generator afterwards; the built-in layers made inside take Keras's seeds as after
+/// `set_random_seed(seed)` (the seed read as a signed integer), from the thread's own copy of
+/// Python's `random`. Model selection gives each fit its own seed this way.
 public func withRandomSeed<T>(_ seed: UInt64, _ body: () throws -> T) rethrows -> T {
     let saved = RandomGenerator.current
     RandomGenerator.reseedCurrent(seed)
     defer { perThreadRestore(saved) }
-    return try body()
+    return try KerasDefaultSeeds.seeding(Int(Int64(bitPattern: seed)), body)
 }
 
 private func perThreadRestore(_ g: RandomGenerator) {

@@ -47,9 +47,11 @@ public final class SeedGenerator: @unchecked Sendable {
     }
 
     /// A built-in layer's generator (Keras: `SeedGenerator(seed)` in its constructor): without
-    /// a seed, one from the calling thread's generator.
+    /// a seed, the one a front end handed over, else Keras's next default seed after
+    /// ``setRandomSeed(_:)`` (``KerasDefaultSeeds``), else one from the calling thread's generator.
     public static func owned(seed: Int?) -> SeedGenerator {
         let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? DefaultSeeds.next()
+            ?? KerasDefaultSeeds.next().map { UInt32(truncatingIfNeeded: $0) }
             ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
         // Keras's automatic names, from the same counts as layers' (its `auto_name`).
         return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)

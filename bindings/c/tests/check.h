@@ -87,4 +87,22 @@ static inline double number_at(const char *json, const char *key, int index) {
     return end == p ? NAN : v;
 }
 
+/* Every weight of m, concatenated, into out (capacity floats); returns the count. */
+static inline long all_weights(keras_model *m, float *out, long capacity) {
+    int count = 0, i;
+    long at = 0;
+    CHECK_OK(keras_model_weight_count(m, &count));
+    for (i = 0; i < count; i++) {
+        int64_t shape[KERAS_MAX_RANK];
+        int ndim = 0, d;
+        long n = 1;
+        CHECK_OK(keras_model_weight_info(m, i, NULL, shape, KERAS_MAX_RANK, &ndim));
+        for (d = 0; d < ndim; d++) n *= (long)shape[d];
+        if (at + n > capacity) { CHECK(at + n <= capacity); return at; }
+        CHECK_OK(keras_model_get_weight(m, i, out + at, n));
+        at += n;
+    }
+    return at;
+}
+
 #endif

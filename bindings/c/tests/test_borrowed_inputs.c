@@ -56,24 +56,6 @@ static keras_model *new_model(void) {
     return m;
 }
 
-/* Every weight of m, concatenated, into out (capacity floats); returns the count. */
-static long all_weights(keras_model *m, float *out, long capacity) {
-    int count = 0, i;
-    long at = 0;
-    CHECK_OK(keras_model_weight_count(m, &count));
-    for (i = 0; i < count; i++) {
-        int64_t shape[KERAS_MAX_RANK];
-        int ndim = 0, d;
-        long n = 1;
-        CHECK_OK(keras_model_weight_info(m, i, NULL, shape, KERAS_MAX_RANK, &ndim));
-        for (d = 0; d < ndim; d++) n *= (long)shape[d];
-        if (at + n > capacity) { CHECK(at + n <= capacity); return at; }
-        CHECK_OK(keras_model_get_weight(m, i, out + at, n));
-        at += n;
-    }
-    return at;
-}
-
 int main(void) {
     static float weights_a[COLS * UNITS + UNITS], weights_b[COLS * UNITS + UNITS];
     const int64_t xs[2] = {ROWS, COLS}, ys[2] = {ROWS, UNITS}, ws[1] = {ROWS};

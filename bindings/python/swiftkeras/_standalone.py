@@ -115,6 +115,7 @@ class OptimizerHandle:
         handle = ctypes.c_void_p()
         check(_lib.keras_optimizer_new(dumps(serialize(optimizer)), ctypes.byref(handle)))
         self.pointer = handle
+        self._int_placeholders = getattr(optimizer, "class_name", None) == "Adafactor"
         self._free = _lib.keras_optimizer_free
 
     def __del__(self):
@@ -180,7 +181,10 @@ class OptimizerHandle:
         """Keras's `optimizer.variables`: (path, value) pairs in Keras's order."""
         out = []
         for entry in take_json(_lib.keras_optimizer_variables, self.pointer):
-            value = np.asarray(entry["value"], entry["dtype"]).reshape(entry["shape"])
+            dtype = entry["dtype"]
+            if self._int_placeholders and "/" not in entry["path"] and not entry["shape"]:
+                dtype = "int32"   # Adafactor's placeholders of a variable of rank < 2: Variable(0)
+            value = np.asarray(entry["value"], dtype).reshape(entry["shape"])
             out.append((entry["path"], value))
         return out
 

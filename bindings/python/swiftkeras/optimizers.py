@@ -127,51 +127,94 @@ class Optimizer(KerasObject):
     def stateless_apply(self, optimizer_variables, grads, trainable_variables):
         """Keras's `stateless_apply(optimizer_variables, grads, trainable_variables)`: the
         updated (trainable_variables, optimizer_variables) of one library step from the values
-        given, for the variables the optimizer was built on; the optimizer and those variables
-        keep their own values."""
+        given (`optimizer_variables` in `optimizer.variables`'s order), for the variables the
+        optimizer was built on (`keras.Variable`s, or the trainable weights of the model whose
+        fit built it); the optimizer and those variables keep their own values."""
         if not self.built:
             raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. "
                              f"its variables must have been created). You can build it via "
                              f"`optimizer.build(trainable_variables)`.")
+        grads = list(grads)
+        from ._dtypes import as_keras_array
+        optimizer_values = [as_keras_array(v) for v in optimizer_variables]
+        values = [as_keras_array(v) for v in trainable_variables]
         handle = self.__dict__.get("_standalone")
         if handle is None:
-            raise NotImplementedError(
-                "optimizer.stateless_apply: this optimizer was built by a model's fit, whose "
-                "library holds its state; build it on keras.Variables with "
-                "`optimizer.build(variables)` to apply it statelessly")
+            return self._stateless_apply_compiled(optimizer_values, grads, values)
         built_on = self.__dict__["_standalone_variables"]
         own = [value for _, value in handle.variables()]
-        if len(optimizer_variables) != len(own):
-            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
-                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
-                             f"list with length {len(optimizer_variables)}, but expected "
-                             f"{len(own)} variables.")
-        if len(trainable_variables) != len(built_on):
-            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
-                             f"corresponding 1:1 to the trainable variables list that the "
-                             f"optimizer was built with. Received len(trainable_variables) == "
-                             f"{len(trainable_variables)} whereas the optimizer was built with "
-                             f"{len(built_on)} variables.")
-        grads = list(grads)
-        if len(grads) != len(built_on):
-            raise ValueError(f"Argument `grads` and `trainable_variables` must have the same "
-                             f"length. Received: len(grads)={len(grads)}, "
-                             f"len(trainable_variables)={len(built_on)}")
-        values = [np.asarray(v.numpy() if hasattr(v, "numpy") else v) for v in trainable_variables]
+        self._check_stateless_lengths(optimizer_values, grads, values, len(own), len(built_on))
         kept = [v.numpy() for v in built_on]
         try:
-            handle.set_variables([np.asarray(v.numpy() if hasattr(v, "numpy") else v)
-                                  for v in optimizer_variables])
+            handle.set_variables(optimizer_values)
             for variable, value in zip(built_on, values):
                 variable.assign(np.reshape(value, variable.shape))
-            stepped = [(g, v) for g, v in zip(grads, built_on) if g is not None]   # Keras skips None
-            if stepped:
-                handle.apply([g for g, _ in stepped], [v for _, v in stepped])
+            _step(handle, grads, built_on)
             return [v.numpy() for v in built_on], [value for _, value in handle.variables()]
         finally:
             handle.set_variables(own)
             for variable, value in zip(built_on, kept):
                 variable.assign(value)
+
+    def _stateless_apply_compiled(self, optimizer_values, grads, values):
+        """``stateless_apply`` of an optimizer a model's fit built (arrays given): one step of
+        a new library optimizer of this one's config, built on stand-ins of the model's
+        trainable weights (the optimizer variables' paths as Keras names them), from the values
+        given; the model's optimizer and weights are not touched."""
+        model = self._model()
+        if model is None:
+            raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built "
+                             f"(i.e. its variables must have been created): the model it was "
+                             f"compiled into is gone.")
+        weights = list(model.trainable_weights)
+        if any(getattr(w, "overwrite_with_gradient", False) for w in weights):
+            raise NotImplementedError(
+                "optimizer.stateless_apply of a model with float8 layers (weights overwritten "
+                "with their gradients): apply it to the model's weights through fit")
+        handle, stand_ins = self._built_on_stand_ins(weights)
+        entries = handle.variables()
+        self._check_stateless_lengths(optimizer_values, grads, values, len(entries), len(weights))
+        handle.set_variables([np.reshape(np.asarray(given, value.dtype), value.shape)
+                              for given, (_, value) in zip(optimizer_values, entries)])
+        for stand_in, value in zip(stand_ins, values):
+            stand_in.assign(np.reshape(np.asarray(value, "float32"), stand_in.shape))
+        _step(handle, grads, stand_ins)
+        return [v.numpy() for v in stand_ins], \
+            [np.reshape(value, given.shape) for (_, value), given in
+             zip(handle.variables(), optimizer_values)]
+
+    def _built_on_stand_ins(self, weights):
+        """A new library optimizer of this one's config built on stand-ins (`keras.Variable`s of
+        no model, zeros) of `weights`, which carry the weights' paths; (handle, stand-ins)."""
+        from ._standalone import OptimizerHandle
+        handle, stand_ins = OptimizerHandle(self), []
+        for weight in weights:
+            stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
+                                     name=weight.path.split("/")[-1])
+            stand_in.path = weight.path
+            stand_ins.append(stand_in)
+        handle.apply(None, stand_ins)
+        return handle, stand_ins
+
+    def _check_stateless_lengths(self, optimizer_variables, grads, trainable_variables,
+                                 n_own, n_built_on):
+        """Keras's checks of `stateless_apply`'s arguments against the optimizer's `n_own`
+        variables and the `n_built_on` variables it was built on."""
+        if len(optimizer_variables) != n_own:
+            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
+                             f"corresponding 1:1 to {type(self).__name__}().variables. Received "
+                             f"list with length {len(optimizer_variables)}, but expected "
+                             f"{n_own} variables.")
+        if len(trainable_variables) != n_built_on:
+            raise ValueError(f"Argument `optimizer_variables` must be a list of tensors "
+                             f"corresponding 1:1 to the trainable variables list that the "
+                             f"optimizer was built with. Received len(trainable_variables) == "
+                             f"{len(trainable_variables)} whereas the optimizer was built with "
+                             f"{n_built_on} variables.")
+        if len(grads) != n_built_on:
+            raise ValueError(f"Argument `grads` and `trainable_variables` must have the same "
+                             f"length. Received: len(grads)={len(grads)}, "
+                             f"len(trainable_variables)={n_built_on}")
 
     def _apply_to_free_variables(self, grads, variables):
         """Keras's eager update of `keras.Variable`s that belong to no model (each gradient a
@@ -322,18 +365,10 @@ class Optimizer(KerasObject):
         directly), the paths as this optimizer names them when built on the model's trainable
         weights."""
         from ._file_editor import _weights_of_model
-        from ._standalone import OptimizerHandle
         saved = _weights_of_model(model).get("optimizer") or {}
         values = [saved[k] for k in sorted(saved, key=lambda k: int(k) if k.isdigit() else -1)]
         weights = list(model.trainable_weights)
-        names, stand_ins = OptimizerHandle(self), []
-        for weight in weights:
-            stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
-                                     name=weight.path.split("/")[-1])
-            stand_in.path = weight.path
-            stand_ins.append(stand_in)
-        names.apply(None, stand_ins)
-        entries = names.variables()
+        entries = self._built_on_stand_ins(weights)[0].variables()
         # The file lists the slots of the weights in build order, the live optimizer in the
         # model's: an entry of the o-th weight with suffix s stands in the file for the slot s
         # of the o-th weight in build order (entries of no weight keep their place).
@@ -512,6 +547,14 @@ def _schedules_module():
 schedules = _schedules_module()
 
 __all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize", "schedules"]
+
+
+def _step(handle, grads, variables):
+    """One step of the library optimizer `handle` on `variables` with `grads`; a None gradient's
+    variable is left out, as Keras skips it."""
+    stepped = [(g, v) for g, v in zip(grads, variables) if g is not None]
+    if stepped:
+        handle.apply([g for g, _ in stepped], [v for _, v in stepped])
 
 
 def _in_build_order(weights):

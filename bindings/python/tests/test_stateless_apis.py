@@ -266,6 +266,80 @@ def test_stateless_apply_like_keras(name, kwargs):
                                        rtol=1e-5, atol=1e-5)
 
 
+def _fitted(lib, optimizer):
+    """A small model fit with `optimizer` (Keras's initial weights: set_random_seed); the
+    optimizer is built by the fit."""
+    lib.backend.clear_session()
+    lib.utils.set_random_seed(3)
+    rows = np.random.RandomState(0)
+    x, y = rows.rand(16, 3).astype("float32"), rows.rand(16, 2).astype("float32")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"),
+                            lib.layers.Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    return model
+
+
+def _stateless_apply_after_fit(lib, optimizer, given=None):
+    """Two stateless steps of an optimizer built by fit, from `given` (optimizer variables,
+    trainable values, gradients: ours, moved off the fit's values) or from its own; the steps,
+    what was given, and whether the optimizer and the model kept their values."""
+    model = _fitted(lib, optimizer)
+    own = [np.asarray(v.numpy()) for v in optimizer.variables]
+    weights = [np.asarray(v.numpy()) for v in model.trainable_variables]
+    if given is None:
+        draws = np.random.RandomState(5)
+        state = [o + np.asarray(draws.rand(*o.shape) * 0.01, o.dtype) if o.dtype.kind == "f" else o
+                 for o in own]
+        given = (state, [w + 0.1 for w in weights],
+                 [draws.randn(*w.shape).astype("float32") for w in weights])
+    state, values, grads = given
+    steps = []
+    for _ in range(2):
+        values, state = optimizer.stateless_apply(state, grads, values)
+        steps.append(([np.asarray(v) for v in values], [np.asarray(v) for v in state]))
+    unchanged = all(np.array_equal(np.asarray(a.numpy()), b) for a, b in
+                    zip(list(optimizer.variables) + list(model.trainable_variables), own + weights))
+    return steps, given, unchanged, [v.path for v in optimizer.variables]
+
+
+@pytest.mark.parametrize("name,kwargs", [("Adam", {"learning_rate": 0.01}),
+                                         ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+                                         ("Adafactor", {"learning_rate": 0.05})])
+def test_stateless_apply_of_optimizer_built_by_fit_like_keras(name, kwargs):
+    """An optimizer compiled into a model that has trained takes Keras's `optimizer.variables`
+    list (iteration, learning_rate, each weight's slots in Keras's order): two steps from the
+    same given values give Keras's updated weights and optimizer variables, and the optimizer
+    and the model keep their values."""
+    K = conftest.real_keras()
+    got = _stateless_apply_after_fit(sk, getattr(sk.optimizers, name)(**kwargs))
+    want = _stateless_apply_after_fit(K, getattr(K.optimizers, name)(**kwargs), got[1])
+    assert got[2] and want[2]
+    assert len(got[3]) == len(want[3])
+    for (values, state), (w_values, w_state) in zip(got[0], want[0]):
+        assert len(values) == len(w_values) and len(state) == len(w_state)
+        for g, w in zip(values + state, w_values + w_state):
+            assert np.shape(g) == np.shape(w)
+            np.testing.assert_allclose(np.asarray(g, np.float64), np.asarray(w, np.float64),
+                                       rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_stateless_apply_after_fit_bad_input():
+    optimizer = sk.optimizers.Adam()
+    model = _fitted(sk, optimizer)
+    state = [v.numpy() for v in optimizer.variables]
+    values = [v.numpy() for v in model.trainable_variables]
+    grads = [np.zeros_like(v) for v in values]
+    with pytest.raises(ValueError, match=f"expected {len(state)} variables"):
+        optimizer.stateless_apply(state[:-1], grads, values)
+    with pytest.raises(ValueError, match="built with 4 variables"):
+        optimizer.stateless_apply(state, grads, values[:3])
+    with pytest.raises(ValueError, match="len.grads.=3"):
+        optimizer.stateless_apply(state, grads[:3], values)
+    with pytest.raises(ValueError):
+        optimizer.stateless_apply(state, grads, [np.zeros((7, 7), "float32")] + values[1:])
+
+
 def test_stateless_apply_bad_input():
     optimizer = sk.optimizers.Adam()
     with pytest.raises(ValueError, match="must be built"):

@@ -69,8 +69,8 @@ open class BaseConv: Layer, @unchecked Sendable {
         self.groups = groups
         self.activationFunction = activation
         self.useBias = useBias
-        self.kernelInitializer = kernelInitializer
-        self.biasInitializer = biasInitializer
+        self.kernelInitializer = withKerasDefaultSeed(kernelInitializer)
+        self.biasInitializer = withKerasDefaultSeed(biasInitializer)
         self.kernelRegularizer = kernelRegularizer
         self.biasRegularizer = biasRegularizer
         self.kernelConstraint = kernelConstraint

@@ -87,9 +87,9 @@ open class BaseDepthwiseConv: Layer, @unchecked Sendable {
         self.dataFormat = dataFormat
         self.activationFunction = activation
         self.useBias = useBias
-        self.depthwiseInitializer = depthwiseInitializer
-        self.pointwiseInitializer = pointwiseInitializer
-        self.biasInitializer = biasInitializer
+        self.depthwiseInitializer = withKerasDefaultSeed(depthwiseInitializer)
+        self.pointwiseInitializer = withKerasDefaultSeed(pointwiseInitializer)
+        self.biasInitializer = withKerasDefaultSeed(biasInitializer)
         self.depthwiseRegularizer = depthwiseRegularizer
         self.pointwiseRegularizer = pointwiseRegularizer
         self.biasRegularizer = biasRegularizer

@@ -51,8 +51,8 @@ public final class Dense: Layer, @unchecked Sendable {
         self.units = units
         self.activationFunction = activation
         self.useBias = useBias
-        self.kernelInitializer = kernelInitializer
-        self.biasInitializer = biasInitializer
+        self.kernelInitializer = withKerasDefaultSeed(kernelInitializer)
+        self.biasInitializer = withKerasDefaultSeed(biasInitializer)
         self.kernelRegularizer = kernelRegularizer
         self.biasRegularizer = biasRegularizer
         self.kernelConstraint = kernelConstraint

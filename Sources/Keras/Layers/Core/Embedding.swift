@@ -43,7 +43,7 @@ public class Embedding: Layer, @unchecked Sendable {
         }
         self.inputDim = inputDim
         self.outputDim = outputDim
-        self.embeddingsInitializer = embeddingsInitializer
+        self.embeddingsInitializer = withKerasDefaultSeed(embeddingsInitializer)
         self.embeddingsRegularizer = embeddingsRegularizer
         self.embeddingsConstraint = embeddingsConstraint
         self.maskZero = maskZero

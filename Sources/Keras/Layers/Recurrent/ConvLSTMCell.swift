@@ -34,7 +34,8 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
         self.padding = padding
         self.dataFormat = dataFormat
         try super.init(activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
-                       unitForgetBias: unitForgetBias, options: options, owner: owner, name: "conv_lstm_cell")
+                       unitForgetBias: unitForgetBias, options: options, generatorFirst: true, owner: owner,
+                       name: "conv_lstm_cell")
     }
 
     /// Builds from a channels-last step shape `(batch, spatial..., channels)`.

@@ -17,15 +17,22 @@ public class GatedCell: Layer, @unchecked Sendable {
     /// each dropout mask of a call draws at its state, which moves on by one.
     public let seedGenerator: SeedGenerator
 
-    /// `options` with its dropout rates checked and clamped; errors name `owner`.
+    /// `options` with its dropout rates checked and clamped; errors name `owner`. The
+    /// initializers and the generator take Keras's default seeds in its constructor's order:
+    /// the generator first when `generatorFirst` (SimpleRNNCell, ConvLSTMCell), else last.
     init(activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool, unitForgetBias: Bool,
-         options: RecurrentCellOptions, owner: String, name: String?) throws {
-        self.options = try options.clamped(owner)
+         options: RecurrentCellOptions, generatorFirst: Bool, owner: String, name: String?) throws {
+        var options = try options.clamped(owner)
+        let first = generatorFirst ? SeedGenerator.owned(seed: options.seed) : nil
+        options.kernelInitializer = withKerasDefaultSeed(options.kernelInitializer)
+        options.recurrentInitializer = withKerasDefaultSeed(options.recurrentInitializer)
+        options.biasInitializer = withKerasDefaultSeed(options.biasInitializer)
+        self.options = options
         activationFunction = activation
         recurrentActivationFunction = recurrentActivation
         self.useBias = useBias
         self.unitForgetBias = unitForgetBias
-        seedGenerator = .owned(seed: options.seed)
+        seedGenerator = first ?? SeedGenerator.owned(seed: options.seed)
         super.init(name: name)
     }
 

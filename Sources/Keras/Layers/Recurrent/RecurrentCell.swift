@@ -80,7 +80,8 @@ public class RecurrentCell: GatedCell, @unchecked Sendable {
         self.units = units
         self.kind = kind
         try super.init(activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
-                       unitForgetBias: unitForgetBias, options: options, owner: owner, name: name)
+                       unitForgetBias: unitForgetBias, options: options, generatorFirst: kind == .simple,
+                       owner: owner, name: name)
     }
 
     public override func build(_ inputShape: [Int?]) throws {

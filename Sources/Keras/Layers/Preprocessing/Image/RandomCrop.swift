@@ -14,7 +14,8 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
         }
         self.height = height
         self.width = width
-        let written = seed ?? DefaultSeeds.next().map { Int($0) } ?? Int(RandomGenerator.current.next() % (1 << 30))
+        let written = seed ?? DefaultSeeds.next().map { Int($0) } ?? KerasDefaultSeeds.next()
+            ?? Int(RandomGenerator.current.next() % (1 << 30))
         super.init(dataFormat: dataFormat, seed: seed, writtenSeed: written, draws: true, name: name)
     }
 

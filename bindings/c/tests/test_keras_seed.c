@@ -1,0 +1,150 @@
+/* Models made through the C ABI after keras_set_random_seed get Keras's initial weights and
+ * dropout draws after keras.utils.set_random_seed with the same seed: a Sequential made with
+ * keras_sequential_add_json (Embedding, LSTM, Dropout, Dense), a functional model from Keras's
+ * to_json (Conv2D, Flatten, Dropout, Dense) and a Sequential of SimpleRNN and GRU with dropout
+ * (Dense after them), each fit 2 epochs with SGD without
+ * shuffling. Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
+ * functional model's JSON beside it, written by scripts/make_keras_seed_fixtures.py from real
+ * Keras. The fixtures are found under $KERAS_FIXTURES (the Fixtures folder), else from the
+ * build folder the tests run in (.build/c) or the checkout's root. */
+#include "check.h"
+#include <stdint.h>
+
+/* The whole file at Fixtures/`name` (malloc'd, NUL-terminated), or NULL. */
+static char *read_fixture(const char *name) {
+    const char *roots[] = {getenv("KERAS_FIXTURES"), "../../Tests/KerasTests/Fixtures", "Tests/KerasTests/Fixtures"};
+    size_t r;
+    for (r = 0; r < sizeof roots / sizeof roots[0]; r++) {
+        char path[1024];
+        FILE *f;
+        long n;
+        char *text;
+        if (!roots[r]) continue;
+        snprintf(path, sizeof path, "%s/%s", roots[r], name);
+        f = fopen(path, "rb");
+        if (!f) continue;
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (text && fread(text, 1, (size_t)n, f) == (size_t)n) {
+            text[n] = '\0';
+            fclose(f);
+            return text;
+        }
+        free(text);
+        fclose(f);
+    }
+    return NULL;
+}
+
+/* The numbers of the flat list at `"key": [...]` in `json` into out (at most capacity); how many
+ * there are, or -1 where the key is absent. */
+static int64_t numbers(const char *json, const char *key, float *out, int64_t capacity) {
+    char quoted[64];
+    const char *p;
+    int64_t n = 0;
+    snprintf(quoted, sizeof quoted, "\"%s\": [", key);
+    p = strstr(json, quoted);
+    if (!p) return -1;
+    p += strlen(quoted);
+    while (*p && *p != ']') {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p) { p++; continue; }
+        if (out && n < capacity) out[n] = (float)v;
+        n++;
+        p = end;
+    }
+    return n;
+}
+
+/* Whether the model's weights are the fixture's `key` list to atol + rtol·|expected|. */
+static void check_weights(keras_model *model, const char *fixture, const char *key, double atol, double rtol) {
+    static float got[4096], want[4096];
+    int64_t n = all_weights(model, got, 4096), m = numbers(fixture, key, want, 4096), i;
+    if (n != m || n <= 0) {
+        fprintf(stderr, "%s: %lld weights, the fixture has %lld\n", key, (long long)n, (long long)m);
+        check_failures++;
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (!(fabs((double)got[i] - want[i]) <= atol + rtol * fabs(want[i]))) {
+            fprintf(stderr, "%s: weight value %lld is %.8g, Keras's %.8g\n", key, (long long)i, got[i], want[i]);
+            check_failures++;
+            return;
+        }
+    }
+}
+
+/* Fits `model` on the fixture's `<name>_x`, `<name>_y` as the script did. */
+static void fit(keras_model *model, const char *fixture, const char *name) {
+    static float x[4096], y[4096];
+    float shape_values[KERAS_MAX_RANK];
+    int64_t x_shape[KERAS_MAX_RANK], y_shape[KERAS_MAX_RANK];
+    char key[64];
+    int x_ndim, y_ndim, d;
+    snprintf(key, sizeof key, "%s_x", name);
+    CHECK(numbers(fixture, key, x, 4096) > 0);
+    snprintf(key, sizeof key, "%s_x_shape", name);
+    x_ndim = (int)numbers(fixture, key, shape_values, KERAS_MAX_RANK);
+    for (d = 0; d < x_ndim && d < KERAS_MAX_RANK; d++) x_shape[d] = (int64_t)shape_values[d];
+    snprintf(key, sizeof key, "%s_y", name);
+    CHECK(numbers(fixture, key, y, 4096) > 0);
+    snprintf(key, sizeof key, "%s_y_shape", name);
+    y_ndim = (int)numbers(fixture, key, shape_values, KERAS_MAX_RANK);
+    for (d = 0; d < y_ndim && d < KERAS_MAX_RANK; d++) y_shape[d] = (int64_t)shape_values[d];
+    CHECK(x_ndim > 0 && x_ndim <= KERAS_MAX_RANK && y_ndim > 0 && y_ndim <= KERAS_MAX_RANK);
+    CHECK_OK(keras_model_compile(model, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.1}}, "
+                                        "\"loss\": \"mse\"}"));
+    CHECK_OK(keras_model_fit(model, x, x_ndim, x_shape, y, y_ndim, y_shape,
+                             "{\"batch_size\": 4, \"epochs\": 2, \"verbose\": 0, \"shuffle\": false}", NULL, 0, NULL));
+}
+
+int main(void) {
+    char *fixture = read_fixture("random/keras_seeded_models.json");
+    char *functional = read_fixture("random/keras_seeded_functional.json");
+    keras_model *seq = NULL, *fun = NULL, *rnn = NULL;
+    const char *layers[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 5]}}",
+        "{\"class_name\": \"Embedding\", \"config\": {\"input_dim\": 10, \"output_dim\": 4}}",
+        "{\"class_name\": \"LSTM\", \"config\": {\"units\": 3}}",
+        "{\"class_name\": \"Dropout\", \"config\": {\"rate\": 0.5}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}",
+    };
+    const char *recurrent[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 3]}}",
+        "{\"class_name\": \"SimpleRNN\", \"config\": {\"units\": 3, \"return_sequences\": true, \"dropout\": 0.25}}",
+        "{\"class_name\": \"GRU\", \"config\": {\"units\": 2, \"recurrent_dropout\": 0.25}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+    };
+    size_t i;
+    if (!fixture || !functional) {
+        fprintf(stderr, "test_keras_seed: the fixtures random/keras_seeded_models.json and "
+                        "random/keras_seeded_functional.json were not found (set KERAS_FIXTURES)\n");
+        return 1;
+    }
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_sequential_new(NULL, &seq));
+    for (i = 0; i < sizeof layers / sizeof layers[0]; i++) CHECK_OK(keras_sequential_add_json(seq, layers[i]));
+    CHECK_OK(keras_model_from_json(functional, &fun));
+    CHECK_OK(keras_sequential_new(NULL, &rnn));
+    for (i = 0; i < sizeof recurrent / sizeof recurrent[0]; i++) CHECK_OK(keras_sequential_add_json(rnn, recurrent[i]));
+    if (seq && fun && rnn) {
+        check_weights(seq, fixture, "seq_initial", 1e-6, 0);
+        check_weights(fun, fixture, "fun_initial", 1e-6, 0);
+        check_weights(rnn, fixture, "rnn_initial", 1e-6, 0);
+        fit(seq, fixture, "seq");
+        fit(fun, fixture, "fun");
+        fit(rnn, fixture, "rnn");
+        check_weights(seq, fixture, "seq_trained", 1e-5, 1e-4);
+        check_weights(fun, fixture, "fun_trained", 1e-5, 1e-4);
+        check_weights(rnn, fixture, "rnn_trained", 1e-5, 1e-4);
+    }
+    keras_model_free(seq);
+    keras_model_free(fun);
+    keras_model_free(rnn);
+    free(fixture);
+    free(functional);
+    CHECK_DONE("test_keras_seed");
+}
