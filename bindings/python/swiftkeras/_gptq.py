@@ -119,15 +119,16 @@ def _quantize_column(w, scale, zero, maxq):
 
 
 def gptq_quantize_matrix(weights_transpose, inv_hessian, *, blocksize=128, group_size=-1,
-                         activation_order=False, order_metric=None, find_params):
+                         activation_order=False, order_metric=None, find_params, overwrite=False):
     """Keras's `gptq.gptq_quantize_matrix`: `weights_transpose` (`[out, in]`) quantized column
     by column in blocks, each column's error `(w - q) / invH[j, j]` taken off the columns after
     it (within the block, then the block's errors from the later blocks); with
     `activation_order`, the columns in decreasing `order_metric` (Keras's stable order).
     Returns the integers (`[out, in]`, uint8: at most 8 bits), the scale and zero point
-    (`[out, groups]`) and g_idx. (`w` is the one copy of the weights it changes, in place; the
-    inverse Hessian is only read.)"""
-    w = np.array(weights_transpose, dtype=_F32)
+    (`[out, groups]`) and g_idx. (`w` is the one copy of the weights it changes, in place: the
+    caller's own float32 array when `overwrite`; the inverse Hessian is only read.)"""
+    w = np.asarray(weights_transpose, dtype=_F32) if overwrite else np.array(weights_transpose, dtype=_F32)
+    del weights_transpose
     inv_h = np.asarray(inv_hessian, dtype=_F32)
     in_features = w.shape[1]
     perm = inv_perm = None
@@ -182,24 +183,30 @@ def solve_layer(kernel, hessian, config, blocksize=128):
     """Keras's `GPTQ.quantize_and_correct_layer` for a Dense kernel (`[input_dim, units]`) and
     its input Hessian: the Hessian's dead diagonal set to 1, damped by `hessian_damping` × its
     mean diagonal, inverted, then the GPTQ solve. Returns the integers (`[units, input_dim]`),
-    scale, zero point and g_idx."""
+    scale, zero point and g_idx. Both arrays are given up: a float32 Hessian is overwritten
+    (each is let go as soon as it is used, so that few whole-kernel copies live at once); None
+    is the zero Hessian Keras 3.15 solves with (see `gptq_quantize`)."""
+    if hessian is None:
+        hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
     diag = np.diagonal(hessian).copy()
     dead = diag == 0
     diag = np.where(dead, _F32(1), diag).astype(_F32)
     diag = (diag + _F32(config.hessian_damping) * diag.mean(dtype=_F32)).astype(_F32)
     # (Keras adds the dead diagonal's 1s, then swaps the diagonal for the damped one: the
-    # off-diagonal as it was, the diagonal `diag`, which orders the columns; written into one copy)
-    hessian = np.array(hessian, dtype=_F32)
+    # off-diagonal as it was, the diagonal `diag`, which orders the columns; written in place)
+    hessian = np.asarray(hessian, dtype=_F32)
     np.fill_diagonal(hessian, diag)
     inverse = np.linalg.inv(hessian).astype(_F32, copy=False)
     del hessian
+    weights = np.array(np.asarray(kernel, dtype=_F32).T)   # (the copy the solve changes)
+    del kernel
 
     def find_params(x):
         return compute_quantization_parameters(x, bits=config.weight_bits, symmetric=config.symmetric,
                                                per_channel=config.per_channel, group_size=config.group_size)
-    return gptq_quantize_matrix(np.asarray(kernel, dtype=_F32).T, inverse, blocksize=blocksize,
-                                group_size=config.group_size, activation_order=config.activation_order,
-                                order_metric=diag, find_params=find_params)
+    return gptq_quantize_matrix(weights, inverse, blocksize=blocksize, group_size=config.group_size,
+                                activation_order=config.activation_order, order_metric=diag,
+                                find_params=find_params, overwrite=True)
 
 
 def _find_layers_in_block(block):
@@ -354,9 +361,6 @@ def gptq_quantize(model, config, structure, filters=None):
     the calibration data change nothing. The library solves with the same Hessian, so that its
     integers, scales and zero points are Keras's."""
     for layer in calibration_layers(model, config, structure, filters):
-        kernel = flat_kernel(layer)
-        hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
-        quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)
-        del kernel, hessian
+        quantized, scale, zero, g_idx = solve_layer(flat_kernel(layer), None, config)
         assign(model, layer, config, {"kernel": quantized, "kernel_scale": scale, "kernel_zero": zero,
                                       "g_idx": g_idx})
