@@ -4,10 +4,13 @@ holding two Dense and three EinsumDense layers, then a Dense block) with fixed w
 config=AWQConfig(...))` (several configs) and by `model.quantize("gptq", ...)` (the block of
 several layers) over a fixed calibration array: the quantized weights, the layers' configs, the
 predictions, and the first AWQ case's model saved as .keras and .weights.h5; and in
-awq_attention.json the same for a block around a MultiHeadAttention (AWQ and GPTQ). (Keras's AWQ runs op
+awq_attention.json the same for a block around a MultiHeadAttention (AWQ and GPTQ), in
+awq_grouped.json (and awq_grouped.keras, its AWQ model) for one around a GroupedQueryAttention. (Keras's AWQ runs op
 by op, its grid search 21 roundings a layer: too slow for the test itself.)
 
-    KERAS_BACKEND=jax /work/main/.venv/bin/python scripts/make_awq_fixtures.py
+    KERAS_BACKEND=jax /work/main/.venv/bin/python scripts/make_awq_fixtures.py [grouped]
+
+(`grouped`: only awq_grouped.*.)
 
 Keras picks the calibration windows at an offset from Python's `hash` of a tuple with a string
 (set by PYTHONHASHSEED): the script fixes it (`gptq_core.hash`, which AWQ's loader is). The
@@ -15,6 +18,7 @@ test imports this module for the model, weights and data.
 """
 import json
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -97,6 +101,33 @@ def attention_layers(m):
     return [(n, getattr(att, f"{n}_dense")) for n in ("query", "key", "value", "output")] + [("head", m.get_layer("head"))]
 
 
+def grouped_model(lib):
+    """`attention_model` with a GroupedQueryAttention (4 query heads over 2 key/value heads,
+    head_dim 3): Keras quantizes its four EinsumDense projections too."""
+    b_in = lib.Input((8, 6))
+    a = lib.layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2, name="gqa")(b_in, b_in)
+    block = lib.Model(b_in, lib.layers.Add(name="residual")([b_in, a]), name="block")
+    inp = lib.Input((8,), dtype="int32")
+    emb = lib.layers.Embedding(20, 6, name="emb")
+    head = lib.layers.Dense(5, name="head")
+    m = lib.Model(inp, head(block(emb(inp))), name="tokens")
+    rng = np.random.default_rng(20261209)
+    m.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in m.get_weights()])
+    return m, {"pre_block_layers": [emb], "sequential_blocks": [block, head]}
+
+
+def grouped_layers(m):
+    """The grouped attention's projections and the head: (name, layer)."""
+    gqa = m.get_layer("block").get_layer("gqa")
+    return [(n, getattr(gqa, f"_{n}_dense")) for n in ("query", "key", "value", "output")] + [("head", m.get_layer("head"))]
+
+
+GROUPED_CASES = {
+    "grouped_awq_group4": ("awq", dict(group_size=4)),
+    "grouped_gptq_bits3_group4": ("gptq", dict(weight_bits=3, group_size=4)),
+}
+
+
 ATTENTION_CASES = {
     "attention_awq_per_channel": ("awq", dict(group_size=-1)),
     "attention_gptq_bits4_group3": ("gptq", dict(weight_bits=4, group_size=3)),
@@ -131,12 +162,25 @@ def write_attention(keras):
         json.dump(out, f)
 
 
+def write_grouped(keras):
+    out = {"hash": HASH, "data": DATA.tolist(), "x": X.tolist(), "cases": {}}
+    for i, (name, (mode, kwargs)) in enumerate(GROUPED_CASES.items()):
+        m, out["cases"][name] = quantized_case(keras, grouped_model, grouped_layers, mode, kwargs)
+        if i == 0:
+            m.save(os.path.join(OUT, "awq_grouped.keras"))
+        print(name, "done", flush=True)
+    with open(os.path.join(OUT, "awq_grouped.json"), "w") as f:
+        json.dump(out, f)
+
+
 def main():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
     from keras.src.quantizers import gptq_core
     gptq_core.hash = lambda _: HASH
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["grouped"]:
+        return write_grouped(keras)
     out = {"hash": HASH, "data": DATA.tolist(), "x": X.tolist(), "cases": {}}
     for i, (name, (mode, kwargs, *filters)) in enumerate(CASES.items()):
         m, out["cases"][name] = quantized_case(keras, model, dense_layers, mode, kwargs, filters[0] if filters else None)
@@ -147,6 +191,7 @@ def main():
     with open(os.path.join(OUT, "awq.json"), "w") as f:
         json.dump(out, f)
     write_attention(keras)
+    write_grouped(keras)
 
 
 if __name__ == "__main__":

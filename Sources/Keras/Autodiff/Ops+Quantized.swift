@@ -11,8 +11,19 @@ extension Ops {
     /// As ``int8Dense(_:kernel:kernelScale:)``, with `packed` the kernel already packed for the
     /// int8 product (a quantized layer's, made once per kernel value); packed here when nil.
     static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?) throws -> Tensor {
-        try int8Dense(x, kernelShape: kernel.shape, kernelScale: kernelScale, bias: nil, activation: .linear,
-                      packed: { try packed ?? PackedInt8Matrix(kernel) }, kernel: { kernel })
+        let matrix = try packed ?? PackedInt8Matrix(kernel)   // (checks that the values are int8s)
+        return try int8Dense(x, kernelShape: kernel.shape, kernelScale: kernelScale, bias: nil, activation: .linear,
+                             packed: { matrix }, kernelBytes: { VariableDType.int8.bytes(of: kernel) })
+    }
+
+    /// A quantized layer's int8 product: `kernelBytes` gives its `[k, n]` int8 kernel as bytes
+    /// (the variable's own, not copied, for Dense), read only when the input's gradient is
+    /// recorded, and dequantized straight from them then (no float copy of the values is made
+    /// per call).
+    static func int8Dense(_ x: Tensor, kernelShape: [Int], kernelScale: Tensor, packed: PackedInt8Matrix,
+                          kernelBytes: () throws -> [UInt8]) throws -> Tensor {
+        try int8Dense(x, kernelShape: kernelShape, kernelScale: kernelScale, bias: nil, activation: .linear,
+                      packed: { packed }, kernelBytes: kernelBytes)
     }
 
     /// A quantized Dense's whole inference call, `activation(int8Dense(x) + bias)`: the bias and
@@ -29,17 +40,17 @@ extension Ops {
             throw KerasError.shapeMismatch("int8 dense: bias of shape \(bias.shape) does not fit \(packed.n) units")
         }
         return try int8Dense(x, kernelShape: [packed.k, packed.n], kernelScale: kernelScale, bias: bias, activation: activation,
-                             packed: { packed }, kernel: {
+                             packed: { packed }, kernelBytes: {
             throw KerasError.invalidState("int8 dense: the fused inference call does not record gradients")
         })
     }
 
-    /// The product of a kernel of `kernelShape`: `packed` gives it packed, `kernel` its float
-    /// values, read only when the input's gradient is recorded (a quantized layer's int8 kernel
-    /// keeps only its bytes).
+    /// The product of a kernel of `kernelShape`: `packed` gives it packed, `kernelBytes` its
+    /// int8 values as bytes, read only when the input's gradient is recorded (a quantized
+    /// layer's int8 kernel keeps only its bytes).
     private static func int8Dense(_ x: Tensor, kernelShape: [Int], kernelScale: Tensor, bias: Tensor?,
                                   activation: ElementwiseActivation, packed: () throws -> PackedInt8Matrix,
-                                  kernel: () throws -> Tensor) throws -> Tensor {
+                                  kernelBytes: () throws -> [UInt8]) throws -> Tensor {
         guard x.rank >= 1, kernelShape.count == 2, x.shape[x.rank - 1] == kernelShape[0] else {
             throw KerasError.shapeMismatch("int8 dense: input of shape \(x.shape) does not fit a kernel of shape \(kernelShape)")
         }
@@ -66,15 +77,17 @@ extension Ops {
         }
         if !relu && activation != .linear { activation.apply(y, count: out.count) }
         guard let tape = GradientTape.active, tape.tracks(x) else { return out }
-        let kernelValues = try kernel()
-        guard kernelValues.shape == kernelShape else {
-            throw KerasError.shapeMismatch("int8 dense: a kernel of shape \(kernelValues.shape) does not fit the packed kernel (\(k), \(n))")
+        let bytes = try kernelBytes()
+        guard bytes.count == k * n else {
+            throw KerasError.shapeMismatch("int8 dense: \(bytes.count) kernel values do not fit the packed kernel (\(k), \(n))")
         }
         return tape.record(out) { g, t in
             let dequantized = Tensor.uninitialized([k, n])
-            let w = kernelValues.data, d = dequantized.data
-            for i in 0..<k {
-                for j in 0..<n { d[i * n + j] = w[i * n + j] / ks[j] }
+            let d = dequantized.data
+            bytes.withUnsafeBufferPointer { w in
+                for i in 0..<k {
+                    for j in 0..<n { d[i * n + j] = Float(Int8(bitPattern: w[i * n + j])) / ks[j] }
+                }
             }
             let dx = Tensor.uninitialized(x.shape)
             Kernels.gemm(g.data, transA: false, d, transB: true, dx.data, m: m, n: k, k: n)
@@ -96,7 +109,7 @@ extension Ops {
     /// the kernel is kept. The input gradient goes through the same float form, as Keras's custom
     /// gradient gives; the int4 weights get none. `bias` and `activation` join the pass only
     /// while nothing records.
-    static func int4Dense(_ x: Tensor, kernel w: Int4Matrix, bias: Tensor? = nil,
+    static func int4Dense(_ x: Tensor, kernel w: some BlockwiseKernel, bias: Tensor? = nil,
                           activation: ElementwiseActivation = .linear) throws -> Tensor {
         let k = w.rows, n = w.cols
         guard x.rank >= 1, x.shape[x.rank - 1] == k else {

@@ -68,7 +68,7 @@ public final class Variable: @unchecked Sendable {
         if dtype.isByte {
             held = Tensor(shape: [0])
             byteShape = value.shape
-            bytes = dtype.integers(of: value).map { UInt8(truncatingIfNeeded: $0) }
+            bytes = dtype.bytes(of: value)
         } else if dtype.isInteger {
             heldIntegers = dtype.integers(of: value)
             held = dtype.float32Mirror(of: heldIntegers, shape: value.shape)
@@ -80,6 +80,28 @@ public final class Variable: @unchecked Sendable {
         self.trainable = trainable
         self.createdTrainable = trainable
         self.constraint = constraint
+    }
+
+    /// A non-trainable int8 / uint8 variable holding `bytes` (`shape`'s count of them): a
+    /// quantized layer's values written straight in, with no float value made first.
+    init(bytes: [UInt8], shape: [Int], name: String, dtype: VariableDType) throws {
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            count = d < 0 || overflow ? -1 : p
+        }
+        guard dtype.isByte, bytes.count == count else {
+            throw KerasError.invalidArgument("Variable '\(name)': \(bytes.count) bytes do not make a \(dtype.rawValue) variable of shape \(shape)")
+        }
+        self.dtype = dtype
+        held = Tensor(shape: [0])
+        byteShape = shape
+        self.bytes = bytes
+        self.name = name
+        self.path = name
+        self.trainable = false
+        self.createdTrainable = false
+        self.constraint = nil
     }
 
     /// A value read instead of the stored one while set (``SpectralNormalization``'s normalized
@@ -106,7 +128,9 @@ public final class Variable: @unchecked Sendable {
         guard newValue.shape == shape else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign a value of shape \(newValue.shape) to a variable of shape \(shape)")
         }
-        if dtype.isInteger {
+        if dtype.isByte {
+            bytes = dtype.bytes(of: newValue)
+        } else if dtype.isInteger {
             try assign(integers: dtype.integers(of: newValue))
         } else {
             held = newValue.copy()
@@ -211,18 +235,32 @@ public enum VariableDType: String, Sendable, CaseIterable {
     /// `t`'s values in this dtype, as 32-bit patterns: truncated toward zero and clamped to the
     /// dtype's range (Keras's cast of a float; NaN becomes 0).
     func integers(of t: Tensor) -> [Int32] {
-        let p = t.data
-        let (low, high): (Int64, Int64) = switch self {
+        let p = t.data, (low, high) = range
+        return (0..<t.count).map { i in integer(p[i], low: low, high: high) }
+    }
+
+    /// An int8 / uint8 dtype's values of `t` as their bytes (an int8's bit patterns), converted
+    /// as ``integers(of:)`` converts them, with no 32-bit array between.
+    func bytes(of t: Tensor) -> [UInt8] {
+        let p = t.data, (low, high) = range
+        return (0..<t.count).map { i in UInt8(truncatingIfNeeded: integer(p[i], low: low, high: high)) }
+    }
+
+    /// The dtype's range as 64-bit integers.
+    private var range: (Int64, Int64) {
+        switch self {
         case .uint32: (0, Int64(UInt32.max))
         case .int8: (Int64(Int8.min), Int64(Int8.max))
         case .uint8: (0, Int64(UInt8.max))
         default: (Int64(Int32.min), Int64(Int32.max))
         }
-        return (0..<t.count).map { i in
-            let x = p[i]
-            let n = x.isNaN ? 0 : (Int64(exactly: x.rounded(.towardZero)) ?? (x < 0 ? low : high))
-            return Int32(truncatingIfNeeded: Swift.min(Swift.max(n, low), high))
-        }
+    }
+
+    /// `x` truncated toward zero and clamped to `low ... high` (NaN: 0), as a 32-bit pattern.
+    @inline(__always)
+    private func integer(_ x: Float, low: Int64, high: Int64) -> Int32 {
+        let n = x.isNaN ? 0 : (Int64(exactly: x.rounded(.towardZero)) ?? (x < 0 ? low : high))
+        return Int32(truncatingIfNeeded: Swift.min(Swift.max(n, low), high))
     }
 
     /// The 32-bit patterns to add for `delta` in ``Variable/assignAdd(_:)``: a uint32 variable

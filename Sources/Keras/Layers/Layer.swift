@@ -296,6 +296,15 @@ open class Layer: @unchecked Sendable {
         return v
     }
 
+    /// Adds a non-trainable int8 / uint8 weight holding `bytes` (a quantized layer's values,
+    /// written straight in: no float value is made for it).
+    func addByteWeight(name: String, shape: [Int], bytes: [UInt8], dtype: VariableDType) throws -> Variable {
+        let v = try Variable(bytes: bytes, shape: shape, name: name, dtype: dtype)
+        v.path = NameScope.path(of: name, in: self)
+        variables.append(v)
+        return v
+    }
+
     /// Takes `other`'s weights as this layer's own, after those it has, with their regularizers:
     /// a layer subclassing a built-in one (Keras: `class MyDense(keras.layers.Dense)`), whose
     /// `super().build` creates the weights on the subclass.

@@ -119,14 +119,17 @@ def _quantize_column(w, scale, zero, maxq):
 
 
 def gptq_quantize_matrix(weights_transpose, inv_hessian, *, blocksize=128, group_size=-1,
-                         activation_order=False, order_metric=None, find_params):
+                         activation_order=False, order_metric=None, find_params, overwrite=False):
     """Keras's `gptq.gptq_quantize_matrix`: `weights_transpose` (`[out, in]`) quantized column
     by column in blocks, each column's error `(w - q) / invH[j, j]` taken off the columns after
     it (within the block, then the block's errors from the later blocks); with
     `activation_order`, the columns in decreasing `order_metric` (Keras's stable order).
-    Returns the integers (`[out, in]`), the scale and zero point (`[out, groups]`) and g_idx."""
-    w = np.array(weights_transpose, dtype=_F32)
-    inv_h = np.array(inv_hessian, dtype=_F32)
+    Returns the integers (`[out, in]`, uint8: at most 8 bits), the scale and zero point
+    (`[out, groups]`) and g_idx. (`w` is the one copy of the weights it changes, in place: the
+    caller's own float32 array when `overwrite`; the inverse Hessian is only read.)"""
+    w = np.asarray(weights_transpose, dtype=_F32) if overwrite else np.array(weights_transpose, dtype=_F32)
+    del weights_transpose
+    inv_h = np.asarray(inv_hessian, dtype=_F32)
     in_features = w.shape[1]
     perm = inv_perm = None
     if activation_order:
@@ -136,7 +139,7 @@ def gptq_quantize_matrix(weights_transpose, inv_hessian, *, blocksize=128, group
         inv_perm = np.argsort(perm, kind="stable")
         w = w[:, perm]
         inv_h = inv_h[perm][:, perm]
-    quantized = np.zeros(w.shape, dtype=np.int32)
+    quantized = np.zeros(w.shape, dtype=np.uint8)
     scales, zeros = [], []
     group = in_features if group_size == -1 else group_size
     for block_start in range(0, in_features, blocksize):
@@ -161,16 +164,14 @@ def gptq_quantize_matrix(weights_transpose, inv_hessian, *, blocksize=128, group
             scale, zero, maxq = params
             column = block[:, j]
             q = _quantize_column(column[:, None], scale, zero, maxq)
-            quantized[:, col] = q[:, 0].astype(np.int32)
+            quantized[:, col] = q[:, 0].astype(np.uint8)
             dequantized = (scale * (q - zero.astype(_F32)))[:, 0]
             err = _divide_by_scalar(column - dequantized, block_inv[j, j])
             block_error[:, j] = err
             if j < block.shape[1] - 1:
                 block[:, j + 1:] -= err[:, None] * block_inv[j, j + 1:][None, :]
         if block_end < in_features:
-            w = np.concatenate([w[:, :block_end],
-                                w[:, block_end:] - block_error @ inv_h[block_start:block_end, block_end:]],
-                               axis=1)
+            w[:, block_end:] -= block_error @ inv_h[block_start:block_end, block_end:]
     g_idx = _divide_by_scalar(np.arange(in_features), group)
     if activation_order:
         g_idx = g_idx[inv_perm]
@@ -182,21 +183,36 @@ def solve_layer(kernel, hessian, config, blocksize=128):
     """Keras's `GPTQ.quantize_and_correct_layer` for a Dense kernel (`[input_dim, units]`) and
     its input Hessian: the Hessian's dead diagonal set to 1, damped by `hessian_damping` × its
     mean diagonal, inverted, then the GPTQ solve. Returns the integers (`[units, input_dim]`),
-    scale, zero point and g_idx."""
+    scale, zero point and g_idx. Both arrays are given up: a float32 Hessian is overwritten
+    (each is let go as soon as it is used, so that few whole-kernel copies live at once); None
+    is the zero Hessian Keras 3.15 solves with (see `gptq_quantize`)."""
+    if hessian is None:
+        hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
     diag = np.diagonal(hessian).copy()
     dead = diag == 0
     diag = np.where(dead, _F32(1), diag).astype(_F32)
-    hessian = hessian + np.diag(np.where(dead, _F32(1), _F32(0))).astype(_F32)
     diag = (diag + _F32(config.hessian_damping) * diag.mean(dtype=_F32)).astype(_F32)
-    hessian = (hessian - np.diag(np.diagonal(hessian))) + np.diag(diag)
-    inverse = np.linalg.inv(hessian.astype(_F32)).astype(_F32)
+    # (Keras adds the dead diagonal's 1s, then swaps the diagonal for the damped one: the
+    # off-diagonal as it was, the diagonal `diag`, which orders the columns; written in place)
+    hessian = np.asarray(hessian, dtype=_F32)
+    np.fill_diagonal(hessian, diag)
+    if np.all(diag > 0) and np.count_nonzero(hessian) == diag.size:
+        # (a diagonal Hessian, as Keras 3.15's always is: its inverse is 1 / diag on the
+        # diagonal, what the LU solve gives bit for bit, without its whole-matrix workspaces:
+        # 64 MiB here where np.linalg.inv peaked at 0.5 GiB for a 4096-row kernel)
+        inverse = np.diag(_F32(1) / diag)
+    else:
+        inverse = np.linalg.inv(hessian).astype(_F32, copy=False)
+    del hessian
+    weights = np.array(np.asarray(kernel, dtype=_F32).T)   # (the copy the solve changes)
+    del kernel
 
     def find_params(x):
         return compute_quantization_parameters(x, bits=config.weight_bits, symmetric=config.symmetric,
                                                per_channel=config.per_channel, group_size=config.group_size)
-    return gptq_quantize_matrix(np.asarray(kernel, dtype=_F32).T, inverse, blocksize=blocksize,
-                                group_size=config.group_size, activation_order=config.activation_order,
-                                order_metric=np.diagonal(hessian), find_params=find_params)
+    return gptq_quantize_matrix(weights, inverse, blocksize=blocksize, group_size=config.group_size,
+                                activation_order=config.activation_order, order_metric=diag,
+                                find_params=find_params, overwrite=True)
 
 
 def _find_layers_in_block(block):
@@ -211,28 +227,32 @@ def _find_layers_in_block(block):
         raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
                          f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
                          f"a Sequential or a functional model (write the block as a functional model)")
-    if type(block).__name__ == "MultiHeadAttention":
-        return [getattr(block, name) for name in _ATTENTION_PROJECTIONS]
+    if type(block).__name__ in _ATTENTION_PROJECTIONS:
+        return [getattr(block, name) for name in _ATTENTION_PROJECTIONS[type(block).__name__]]
     if type(block).__name__ in _HOLDING_DENSE:
         raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
-                         f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
+                         f"EinsumDense layers Keras quantizes too: not supported by swiftkeras (Keras's "
+                         f"TimeDistributed calls its layer's float `call`, never its quantized one, on the "
+                         f"stored integers)")
     return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
 
-# A MultiHeadAttention's EinsumDense projections, in the order Keras's `find_layers_in_block`
-# finds them.
-_ATTENTION_PROJECTIONS = ("output_dense", "value_dense", "key_dense", "query_dense")
+# The attention layers' EinsumDense projections (MultiHeadAttention's attributes,
+# GroupedQueryAttention's private ones), in the order Keras's `find_layers_in_block` finds them.
+_ATTENTION_PROJECTIONS = {
+    "MultiHeadAttention": ("output_dense", "value_dense", "key_dense", "query_dense"),
+    "GroupedQueryAttention": ("_output_dense", "_value_dense", "_key_dense", "_query_dense")}
 # The other built-in layers that hold Dense or EinsumDense layers of their own (Keras's
 # `find_layers_in_block` finds those).
-_HOLDING_DENSE = ("GroupedQueryAttention", "TimeDistributed")
+_HOLDING_DENSE = ("TimeDistributed",)
 
 
 def _leaf_names(model):
     """The names of the model's leaf layers as the library's quantize finds them by name: a
-    MultiHeadAttention's projections by their own."""
+    MultiHeadAttention's or GroupedQueryAttention's projections by their own."""
     for layer in _quantize._leaf_layers(model):
-        if type(layer).__name__ == "MultiHeadAttention":
-            yield from (getattr(layer, name).name for name in _ATTENTION_PROJECTIONS)
+        if type(layer).__name__ in _ATTENTION_PROJECTIONS:
+            yield from (getattr(layer, name).name for name in _ATTENTION_PROJECTIONS[type(layer).__name__])
         else:
             yield layer.name
 
@@ -252,16 +272,16 @@ def block_layers(model, blocks, mode, filters=None):
         for layer in layers:
             if not _quantize._should_quantize(layer, filters):
                 continue
-            holder = layer.__dict__.get("_parent") or layer   # (a MultiHeadAttention's projection: its layer)
+            holder = layer.__dict__.get("_parent") or layer   # (an attention layer's projection: its layer)
             if all(holder is not member for member in members):
                 raise ValueError(f"{mode}: the layer '{layer.name}' of block '{block.name}' is not a layer of "
                                  f"model '{model.name}'")
             if holder is not layer:
                 names = list(_leaf_names(model)) if names is None else names
                 if names.count(layer.name) > 1:
-                    raise ValueError(f"{mode}: the projection '{layer.name}' of MultiHeadAttention '{holder.name}' "
+                    raise ValueError(f"{mode}: the projection '{layer.name}' of {type(holder).__name__} '{holder.name}' "
                                      f"shares its name with another layer of model '{model.name}': swiftkeras "
-                                     f"quantizes a projection by its name (one MultiHeadAttention a model)")
+                                     f"quantizes a projection by its name (one attention layer a model)")
             if len(layer.kernel.shape) not in (2, 3):
                 raise TypeError(f"Unsupported layer type for {mode.upper()}: EinsumDense '{layer.name}' with a "
                                 f"kernel of shape {tuple(layer.kernel.shape)} (2 or 3 axes)")
@@ -347,8 +367,6 @@ def gptq_quantize(model, config, structure, filters=None):
     the calibration data change nothing. The library solves with the same Hessian, so that its
     integers, scales and zero points are Keras's."""
     for layer in calibration_layers(model, config, structure, filters):
-        kernel = flat_kernel(layer)
-        hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
-        quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)
+        quantized, scale, zero, g_idx = solve_layer(flat_kernel(layer), None, config)
         assign(model, layer, config, {"kernel": quantized, "kernel_scale": scale, "kernel_zero": zero,
                                       "g_idx": g_idx})

@@ -129,6 +129,7 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
         skipped = ["InputLayer"] + skipped   # (Keras's Sequential holds its InputLayer as a layer)
     for layer in _leaf_layers(model):
         _remember(layer)
+        _remember_projections(layer, mode)
     for class_name in skipped:
         warnings.warn(_skipped_message(class_name), stacklevel=2)
 
@@ -193,6 +194,22 @@ def _remember(layer):
     if policy is not None:
         from .dtype_policies import serialize
         layer.__dict__["_quantized_dtype"] = serialize(policy)
+
+
+def _remember_projections(layer, mode):
+    """An attention layer's projections (MultiHeadAttention's `query_dense`, ...,
+    GroupedQueryAttention's `_query_dense`, ...) are views of its weights with no library config
+    of their own: one quantized now keeps the policy of `mode` ("int8", "int4/<block_size>",
+    "float8"), which its weights alone do not tell (int4's are int8 too)."""
+    from .dtype_policies import Int4DTypePolicy, QuantizedDTypePolicy, QuantizedFloat8DTypePolicy, serialize
+    from .layers import _INNER_LAYERS
+    for attribute in _INNER_LAYERS.get(getattr(layer, "class_name", None), {}):
+        view = getattr(layer, attribute)
+        if view.__dict__.get("_quantized_dtype") is None and quantized_policy(view) is not None:
+            source = getattr(layer, "dtype", None) or "float32"
+            cls = Int4DTypePolicy if mode.startswith("int4") else \
+                QuantizedFloat8DTypePolicy if mode == "float8" else QuantizedDTypePolicy
+            view.__dict__["_quantized_dtype"] = serialize(cls(mode, source))
 
 
 def _library_dtype(layer):

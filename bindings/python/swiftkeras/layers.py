@@ -2162,7 +2162,10 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 # Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
-    "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+    "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")},
+    "GroupQueryAttention": {   # (Keras's attributes of GroupedQueryAttention are private)
+    "_query_dense": ("EinsumDense", "query"), "_key_dense": ("EinsumDense", "key"),
+    "_value_dense": ("EinsumDense", "value"), "_output_dense": ("EinsumDense", "attention_output")}}
 # RandomColorJitter's augmentations, which Keras makes inside it (one per factor given).
 _JITTER_PARTS = {"random_brightness": "RandomBrightness", "random_contrast": "RandomContrast",
                  "random_saturation": "RandomSaturation", "random_hue": "RandomHue"}

@@ -181,19 +181,20 @@ def test_awq_refusals():
     with pytest.raises(ValueError, match="through `model.quantize\\(\"awq\""):
         model.get_layer("head").quantize("awq", config=sk.quantizers.AWQConfig(dataset=data, tokenizer=lambda s: s))
     # A block whose layers Keras would quantize and the library cannot name (the projections of
-    # two MultiHeadAttention layers, the same names; a GroupedQueryAttention's), or a layer of
+    # two MultiHeadAttention layers, the same names), a TimeDistributed's layer (Keras's
+    # TimeDistributed calls its layer's float `call`, not the quantized one), or a layer of
     # another model: refused before any layer changes.
     inp = sk.Input((4, 6))
     attention = sk.Model(inp, sk.layers.MultiHeadAttention(2, 3, name="att2")(
         sk.layers.MultiHeadAttention(2, 3, name="att")(inp, inp), inp))
-    grouped = sk.Model(inp, sk.layers.GroupedQueryAttention(3, 2, 1, name="gqa")(inp, inp))
+    grouped = sk.Model(inp, sk.layers.TimeDistributed(sk.layers.Dense(3), name="td")(inp))
     elsewhere = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, name="elsewhere")])
     for mode, cls in (("awq", sk.quantizers.AWQConfig), ("gptq", sk.quantizers.GPTQConfig)):
         with pytest.raises(ValueError, match=f"{mode}: the projection 'attention_output' of MultiHeadAttention 'att' "
                                              "shares its name"):
             attention.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
                                                 quantization_layer_structure={"sequential_blocks": [attention]}))
-        with pytest.raises(ValueError, match=f"{mode}: in block 'functional.*', the layer 'gqa' is a GroupedQueryAttention"):
+        with pytest.raises(ValueError, match=f"{mode}: in block 'functional.*', the layer 'td' is a TimeDistributed"):
             grouped.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
                                               quantization_layer_structure={"sequential_blocks": [grouped]}))
         with pytest.raises(ValueError, match=f"{mode}: the layer 'elsewhere' of block .* is not a layer of model"):
@@ -203,6 +204,7 @@ def test_awq_refusals():
     assert all(layer.quantization_mode is None for layer in attention.layers + grouped.layers)
     assert all(getattr(attention.get_layer(a), f"{p}_dense").quantization_mode is None
                for a in ("att", "att2") for p in ("query", "key", "value", "output"))
+    assert grouped.get_layer("td").layer.quantization_mode is None
 
     class Wrapped(sk.layers.Layer):   # (a block written in Python holding a Dense)
         def __init__(self, **kwargs):
@@ -242,3 +244,62 @@ def test_awq_and_gptq_quantize_the_projections_of_a_multi_head_attention_as_kera
         assert layer.quantization_mode == case["mode"]
         assert layer.dtype_policy.name == f"{case['layers'][lname]['config']['dtype']['config']['mode']}_from_float32"
     np.testing.assert_allclose(model.predict(X, verbose=0), np.array(case["predict"]), rtol=1e-5, atol=2e-6)
+
+
+GROUPED = json.loads((FIXTURES / "awq_grouped.json").read_text())
+
+
+def grouped_quantized(name):
+    import swiftkeras as sk
+    case = GROUPED["cases"][name]
+    model, structure = made.grouped_model(sk)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize(case["mode"], config=made.config(sk, case["mode"], case["kwargs"], structure))
+    return model
+
+
+@pytest.mark.parametrize("name", list(GROUPED["cases"]))
+def test_awq_and_gptq_quantize_the_projections_of_a_grouped_query_attention_as_keras(name):
+    """Keras's `find_layers_in_block` finds a GroupedQueryAttention's four EinsumDense
+    projections (`_query_dense`, ...): each quantized as Keras's, its policy set, and the model
+    predicts as Keras's."""
+    case = GROUPED["cases"][name]
+    model = grouped_quantized(name)
+    for lname, layer in made.grouped_layers(model):
+        expected = case["layers"][lname]["weights"]
+        assert [(w.path.split("/")[-2:], w.dtype, tuple(w.shape), w.trainable) for w in layer.weights] == \
+            [(e["path"].split("/")[-2:], e["dtype"], np.shape(e["value"]), e["trainable"]) for e in expected], lname
+        for w, e in zip(layer.weights, expected):
+            np.testing.assert_array_equal(np.asarray(w.numpy()), np.array(e["value"], dtype=e["dtype"]), err_msg=w.path)
+        assert layer.quantization_mode == case["mode"]
+        assert layer.dtype_policy.name == f"{case['layers'][lname]['config']['dtype']['config']['mode']}_from_float32"
+    np.testing.assert_allclose(model.predict(X, verbose=0), np.array(case["predict"]), rtol=1e-5, atol=2e-6)
+
+
+def test_grouped_query_attention_awq_files_both_ways(tmp_path):
+    """Keras 3.15 saves a quantized GroupedQueryAttention's projections, but its config does
+    not say they are quantized: Keras's loader makes them float and refuses the file, its own
+    and ours alike, and so does the library, with Keras's words."""
+    import swiftkeras as sk
+    keras = real_keras()
+    refused = "Layer 'key' expected 2 variables, but received [56] variables"   # (ours: with its zero_point)
+    with pytest.raises(ValueError, match=refused):
+        sk.saving.load_model(FIXTURES / "awq_grouped.keras")
+    ours = grouped_quantized("grouped_awq_group4")
+    ours.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=refused):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            keras.saving.load_model(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=refused):
+        sk.saving.load_model(tmp_path / "m.keras")
+    # Its weights go into a model quantized so, here as in Keras.
+    ours.save_weights(tmp_path / "m.weights.h5")
+    again = grouped_quantized("grouped_awq_group4")
+    for w in again.weights:
+        if w.dtype == "float32":
+            w.assign(np.zeros(w.shape, "float32"))
+    again.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_allclose(again.predict(X, verbose=0), np.array(GROUPED["cases"]["grouped_awq_group4"]["predict"]),
+                               rtol=1e-5, atol=2e-6)

@@ -190,3 +190,44 @@ def test_gptq_refusals():
         model.quantize("gptq", config=sk.quantizers.GPTQConfig(
             dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"sequential_blocks": [block]}))
     assert all(layer.quantization_mode is None for layer in model.layers)   # (nothing changed)
+
+
+@pytest.mark.parametrize("method", ["gptq", "awq"])
+def test_a_dense_taller_than_one_block_computes_with_keras_s_dequantized_kernel(method):
+    """A GPTQ / AWQ Dense of 600 input rows (more than the 512 a block of the library's product
+    reads at a time) predicts, and takes an SGD step on its bias, through Keras's
+    `_gptq_call` / `_awq_call` kernel: `((unpacked - zero[:, g]) * scale[:, g]).T`, over
+    `awq_scales` per row for AWQ, written out in numpy from the stored weights."""
+    import swiftkeras as sk
+    from swiftkeras.quantizers import unpack_int4
+    rows, units, group = 600, 7, 128
+    policy = (sk.dtype_policies.GPTQDTypePolicy if method == "gptq" else sk.dtype_policies.AWQDTypePolicy)(
+        f"{method}/4/{group}", "float32")
+    model = sk.Sequential([sk.Input((rows,)), sk.layers.Dense(units, dtype=policy, name="d")])
+    layer = model.get_layer("d")
+    rng = np.random.default_rng(5)
+    values = {}
+    for w in layer.weights:
+        name = w.path.split("/")[-1]
+        if name == "g_idx":
+            values[name] = (np.arange(rows) / group).astype("float32")
+        elif name == "kernel":
+            values[name] = rng.integers(0, 256, size=w.shape).astype("uint8")
+        elif name == "kernel_zero":
+            values[name] = rng.integers(0, 16, size=w.shape).astype("uint8")
+        else:
+            values[name] = rng.uniform(0.5, 2, size=w.shape).astype("float32")
+        w.assign(values[name])
+    g = values["g_idx"].astype(int)
+    unpacked = unpack_int4(values["kernel"], units, axis=0, dtype="uint8").astype("float32")
+    kernel = ((unpacked - values["kernel_zero"][:, g].astype("float32")) * values["kernel_scale"][:, g]).T
+    if method == "awq":
+        kernel = kernel / values["awq_scales"][:, None]
+    x = rng.normal(size=(6, rows)).astype("float32")
+    y = rng.normal(size=(6, units)).astype("float32")
+    predicted = x.astype("float64") @ kernel.astype("float64") + values["bias"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), predicted, rtol=1e-4, atol=1e-3)
+    model.compile(sk.optimizers.SGD(0.1), "mse")
+    model.fit(x, y, epochs=1, batch_size=6, shuffle=False, verbose=0)
+    step = 2 * (predicted - y).sum(axis=0) / (6 * units)
+    np.testing.assert_allclose(layer.bias.numpy(), values["bias"] - 0.1 * step, rtol=1e-4, atol=1e-4)

@@ -37,8 +37,6 @@ public final class Dense: Layer, @unchecked Sendable {
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
-    /// A GPTQ or AWQ kernel dequantized, once per value.
-    let int4Kernel = DerivedWeightCache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
@@ -120,20 +118,14 @@ public final class Dense: Layer, @unchecked Sendable {
         if case .gptq(let bits, _)? = quantizationMode, let kernelScale {
             guard let kernelZero, let gIdx else { throw KerasError.invalidState("Dense '\(name)': gptq kernel_zero / g_idx missing") }
             let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
-            let w = try int4Kernel.tensor(from: gptq.sources) { try gptq.floatKernel(cols: units, bits: bits) }
-            let fused = activationFunction.elementwise
-            let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
-            return fused == nil ? try activationFunction(y) : y
+            return try gptqCall(inputs, GPTQMatrix(gptq, cols: units, bits: bits))
         }
         if case .awq? = quantizationMode, let kernelScale {
             guard let kernelZero, let gIdx, let awqScales else {
                 throw KerasError.invalidState("Dense '\(name)': awq kernel_zero / awq_scales / g_idx missing")
             }
             let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
-            let w = try int4Kernel.tensor(from: awq.sources) { try awq.floatKernel(cols: units) }
-            let fused = activationFunction.elementwise
-            let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
-            return fused == nil ? try activationFunction(y) : y
+            return try gptqCall(inputs, awq.matrix(cols: units))
         }
         if let kernelScale {
             let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }
@@ -144,7 +136,9 @@ public final class Dense: Layer, @unchecked Sendable {
                                                    bias: bias?.value, activation: fused ?? .linear)
                 return fused == nil ? try activationFunction(y) : y
             }
-            var y = try Ops.int8Dense(inputs, kernel: kernel.value, kernelScale: kernelScale.value, packed: packed)
+            // (the input's gradient dequantizes the kernel straight from its bytes)
+            var y = try Ops.int8Dense(inputs, kernelShape: kernel.shape, kernelScale: kernelScale.value, packed: packed,
+                                      kernelBytes: { kernel.bytes })
             if let bias { y = try Ops.add(y, bias.value) }
             return try activationFunction(y)
         }
@@ -165,7 +159,24 @@ public final class Dense: Layer, @unchecked Sendable {
             throw KerasError.invalidState("Dense '\(name)': int4 kernel_zero / g_idx missing")
         }
         let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
-        let matrix = try Int4Matrix(int4, cols: units, divided: false)
+        return try blockwiseCall(inputs, Int4Matrix(int4, cols: units, divided: false))
+    }
+
+    /// Keras's `_gptq_call` / `_awq_call`: the product with the dequantized kernel, then the bias
+    /// and the activation. A kernel of at most ``Ops/int4BlockRows`` input rows (one block) is
+    /// made float per call and goes through the float Dense's product; a taller one is read a
+    /// block of rows at a time (``Ops/int4Dense(_:kernel:bias:activation:)``). Neither keeps a
+    /// float copy of the kernel.
+    private func gptqCall(_ inputs: Tensor, _ matrix: GPTQMatrix) throws -> Tensor {
+        guard matrix.rows <= Ops.int4BlockRows else { return try blockwiseCall(inputs, matrix) }
+        let fused = activationFunction.elementwise
+        let y = try Ops.dense(inputs, kernel: matrix.floatKernel(), bias: bias?.value, activation: fused ?? .linear)
+        return fused == nil ? try activationFunction(y) : y
+    }
+
+    /// The product with a kernel read a block of rows at a time, then the bias and the
+    /// activation (joining the product's pass at inference).
+    private func blockwiseCall(_ inputs: Tensor, _ matrix: some BlockwiseKernel) throws -> Tensor {
         let fused = activationFunction.elementwise
         if GradientTape.active == nil {
             // Inference: the bias and an elementwise activation join the product's pass.
@@ -211,8 +222,8 @@ extension Dense: QuantizableLayer {
         guard let old = kernel, old.shape.count == 2 else { throw KerasError.invalidState("Dense '\(name)' has no kernel") }
         switch mode {
         case .int8:
-            let (values, scale) = absMaxQuantize(old.storedValue, axis: 0)
-            (kernel, kernelScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
+            let (bytes, scale) = absMaxQuantize(old.storedValue, axis: 0)
+            (kernel, kernelScale, _) = try replaceByQuantized(old, bytes: bytes, scale: scale, scaleName: "kernel_scale")
         case .int4(let blockSize):
             setInt4(try Int4Kernel.quantize(old, as: old.storedValue, blockSize: blockSize, on: self))
         case .gptq(let bits, let groupSize):

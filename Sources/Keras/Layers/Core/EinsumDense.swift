@@ -45,9 +45,6 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     private(set) var float8: Float8Variables?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
-    /// A GPTQ or AWQ kernel dequantized in the kernel's shape, once per value (Keras's
-    /// `_gptq_call` / `_awq_call` dequantize it the same way; int4 reads its packed kernel).
-    let int4Kernel = DerivedWeightCache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -133,6 +130,17 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         // (a quantized kernel held as bytes is made float only where it is read: an int8 one on a
         // change of the kernel, to pack it, and for the input's gradient)
         var kernelValue: Tensor? = kernel.dtype.isByte ? nil : kernel.value
+        // A kernel read a block of rows at a time, when the product is a plain [m, k] · [k, n].
+        func blockwise<K: BlockwiseKernel>(_ matrix: K) throws -> Tensor {
+            let m = inputs.count / Swift.max(plan.k, 1)
+            let y2 = try Ops.int4Dense(Ops.reshape(x, [m, plan.k]), kernel: matrix)
+            let outShape = plan.outputShape(for: inputs.shape)
+            let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
+            var y = try Ops.reshape(y2, middle)
+            if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
+            if let bias { y = try Ops.add(y, bias.value) }
+            return try activationFunction(y)
+        }
         if case .int4? = quantizationMode, let kernelScale {
             // Keras's `_int4_call` (weight-only): the einsum with the dequantized kernel (per
             // channel `values / kernel_scale`, in blocks `(values - zero[g]) · scale[g]`); the
@@ -141,33 +149,26 @@ public final class EinsumDense: Layer, @unchecked Sendable {
             // Neither keeps a float copy.
             let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
             let matrix = try Int4Matrix(int4, cols: plan.n, divided: true)
-            if identity(plan.kernelPerm) {
-                let m = inputs.count / Swift.max(plan.k, 1)
-                let y2 = try Ops.int4Dense(Ops.reshape(x, [m, plan.k]), kernel: matrix)
-                let outShape = plan.outputShape(for: inputs.shape)
-                let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
-                var y = try Ops.reshape(y2, middle)
-                if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
-                if let bias { y = try Ops.add(y, bias.value) }
-                return try activationFunction(y)
-            }
+            if identity(plan.kernelPerm) { return try blockwise(matrix) }
             kernelValue = try Ops.reshape(matrix.floatKernel(), plan.kernelShape)
         }
+        // Keras's `_gptq_call` / `_awq_call` (AWQ: GPTQ's, each row divided by its AWQ scale): the
+        // dequantized [rows, cols] kernel in the kernel's shape, made per call and not kept; a
+        // plain product over more rows than one block reads it a block of rows at a time.
+        var gptq: GPTQMatrix?
         if case .gptq(let bits, _)? = quantizationMode, let kernelScale, let kernelZero, let gIdx {
-            // Keras's `_gptq_call`: the dequantized [rows, cols] kernel in the kernel's shape.
-            let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
             let cols = try GPTQKernel.flattened(plan.kernelShape, layer: name).cols
-            kernelValue = try int4Kernel.tensor(from: gptq.sources) {
-                try Ops.reshape(gptq.floatKernel(cols: cols, bits: bits), plan.kernelShape)
-            }
+            gptq = try GPTQMatrix(GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), cols: cols, bits: bits)
         }
         if case .awq? = quantizationMode, let kernelScale, let kernelZero, let gIdx, let awqScales {
-            // Keras's `_awq_call`: GPTQ's, each row divided by its AWQ scale.
             let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
-            let cols = try GPTQKernel.flattened(plan.kernelShape, layer: name).cols
-            kernelValue = try int4Kernel.tensor(from: awq.sources) {
-                try Ops.reshape(awq.floatKernel(cols: cols), plan.kernelShape)
+            gptq = try awq.matrix(cols: try GPTQKernel.flattened(plan.kernelShape, layer: name).cols)
+        }
+        if let gptq {
+            if gptq.rows > Ops.int4BlockRows, identity(plan.kernelPerm), gptq.rows == plan.k, gptq.cols == plan.n {
+                return try blockwise(gptq)
             }
+            kernelValue = try Ops.reshape(gptq.floatKernel(), plan.kernelShape)
         }
         func kernel2D() throws -> Tensor {
             let value = kernelValue ?? kernel.value
@@ -182,9 +183,12 @@ public final class EinsumDense: Layer, @unchecked Sendable {
             // free index: per row of the GEMM), the kernel's scale one per produced index.
             let packed = try packedKernel.matrix(for: kernel) { try kernel2D() }
             let scale = try Ops.reshape(kernelScale.value, [plan.n])
+            // (the input's gradient dequantizes the kernel straight from its bytes)
             let y2 = GradientTape.active == nil
                 ? try Ops.int8DenseInference(x2, packed: packed, kernelScale: scale, bias: nil, activation: .linear)
-                : try Ops.int8Dense(x2, kernel: kernel2D(), kernelScale: scale, packed: packed)
+                : try Ops.int8Dense(x2, kernelShape: [plan.k, plan.n], kernelScale: scale, packed: packed, kernelBytes: {
+                    identity(plan.kernelPerm) ? kernel.bytes : VariableDType.int8.bytes(of: try kernel2D())
+                })
             let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
             var y = try Ops.reshape(y2, middle)
             if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
@@ -310,13 +314,14 @@ extension EinsumDense: QuantizableLayer {
         // channels; quantized there and put back in the kernel's axis order.
         let permuted = plan.kernelPerm.map { old.shape[$0] }
         let w2 = try Ops.reshape(Ops.transpose(old.storedValue, plan.kernelPerm), [plan.k, plan.n])
-        let (values2, scale) = absMaxQuantize(w2, axis: 0)
-        let asFloats = try Tensor(shape: permuted, scalars: values2.map { Float($0) })
-        var inverse = [Int](repeating: 0, count: plan.kernelPerm.count)
-        for (i, p) in plan.kernelPerm.enumerated() { inverse[p] = i }
-        let back = try Ops.transpose(asFloats, inverse)
-        let values = (0..<back.count).map { Int32(back.data[$0]) }
-        let (q, s, _) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
+        var (bytes, scale) = absMaxQuantize(w2, axis: 0)
+        if plan.kernelPerm != Array(0..<plan.kernelPerm.count) {
+            let asFloats = try Tensor(shape: permuted, scalars: bytes.map { Float(Int8(bitPattern: $0)) })
+            var inverse = [Int](repeating: 0, count: plan.kernelPerm.count)
+            for (i, p) in plan.kernelPerm.enumerated() { inverse[p] = i }
+            bytes = VariableDType.int8.bytes(of: try Ops.transpose(asFloats, inverse))
+        }
+        let (q, s, _) = try replaceByQuantized(old, bytes: bytes, scale: try Ops.reshape(scale, plan.kernelScaleShape),
                                             scaleName: "kernel_scale")
         kernel = q
         kernelScale = s

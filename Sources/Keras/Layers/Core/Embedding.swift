@@ -188,12 +188,12 @@ extension Embedding: QuantizableLayer {
         guard let old = embeddings, old.shape.count == 2 else { throw KerasError.invalidState("Embedding '\(name)' has no table") }
         switch mode {
         case .int8:
-            let (values, scale) = absMaxQuantize(old.storedValue, axis: 1)
-            (embeddings, embeddingsScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "embeddings_scale")
+            let (bytes, scale) = absMaxQuantize(old.storedValue, axis: 1)
+            (embeddings, embeddingsScale, _) = try replaceByQuantized(old, bytes: bytes, scale: scale, scaleName: "embeddings_scale")
         case .int4(let blockSize):
             // Keras quantizes the transposed table (groups along the columns), then transposes back.
             let (valuesT, scaleT, zeroT) = Int4.quantize(try Ops.transpose(old.storedValue), blockSize: blockSize)
-            var values = [Int32](repeating: 0, count: inputDim * outputDim)
+            var values = [UInt8](repeating: 0, count: inputDim * outputDim)
             for r in 0..<inputDim {
                 for c in 0..<outputDim { values[r * outputDim + c] = valuesT[c * inputDim + r] }
             }
@@ -202,7 +202,7 @@ extension Embedding: QuantizableLayer {
                 extra = [("embeddings_zero", try Ops.transpose(zeroT), .int8),
                          ("g_idx", Int4.groupIndex(count: outputDim, blockSize: blockSize), .float32)]
             }
-            let made = try replaceByQuantized(old, values: Int4.pack(values, rows: inputDim, cols: outputDim),
+            let made = try replaceByQuantized(old, bytes: Int4.pack(values, rows: inputDim, cols: outputDim),
                                               valuesShape: [inputDim, (outputDim + 1) / 2],
                                               scale: blockSize == nil ? scaleT : try Ops.transpose(scaleT),
                                               scaleName: "embeddings_scale", extra: extra)

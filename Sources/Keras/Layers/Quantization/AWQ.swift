@@ -32,7 +32,7 @@ struct AWQKernel {
                         zeroName: String = "kernel_zero") throws -> AWQKernel {
         let (rows, cols) = try GPTQKernel.flattened(old.shape, layer: layer.name)
         let (valuesShape, scaleShape) = GPTQKernel.shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
-        let made = try layer.replaceByQuantized(old, values: [Int32](repeating: 0, count: valuesShape.reduce(1, *)),
+        let made = try layer.replaceByQuantized(old, bytes: [UInt8](repeating: 0, count: valuesShape.reduce(1, *)),
                                                 valuesShape: valuesShape, valuesDType: .uint8,
                                                 scale: Tensor(shape: scaleShape, repeating: 1), scaleName: "kernel_scale",
                                                 extra: [(zeroName, Tensor(shape: scaleShape), .uint8),
@@ -43,23 +43,14 @@ struct AWQKernel {
                          awqScales: made.2[1])
     }
 
-    /// The variables the float kernel is made from.
-    var sources: [Variable] { gptq.sources + [awqScales] }
-
     /// The float kernel `[rows, cols]` (Keras's `_awq_call`: GPTQ's dequantized kernel, each
-    /// input row divided by its AWQ scale).
+    /// input row divided by its AWQ scale), made whole (``GPTQMatrix/floatKernel()``).
     func floatKernel(cols: Int) throws -> Tensor {
-        let w = try gptq.floatKernel(cols: cols, bits: AWQKernel.bits)
-        let s = awqScales.storedValue
-        guard w.rank == 2, s.count == w.shape[0] else {
-            throw KerasError.shapeMismatch("awq: awq_scales of shape \(s.shape) do not match a kernel of shape \(w.shape)")
-        }
-        let rows = w.shape[0], n = w.shape[1]
-        let out = Tensor.uninitialized([rows, n])
-        let o = out.data, x = w.data, d = s.data
-        for r in 0..<rows {
-            for c in 0..<n { o[r * n + c] = x[r * n + c] / d[r] }
-        }
-        return out
+        try matrix(cols: cols).floatKernel()
+    }
+
+    /// The kernel read a block of rows at a time (``GPTQMatrix``).
+    func matrix(cols: Int) throws -> GPTQMatrix {
+        try GPTQMatrix(gptq, cols: cols, bits: AWQKernel.bits, awqScales: awqScales)
     }
 }

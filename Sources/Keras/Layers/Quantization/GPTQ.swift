@@ -66,7 +66,7 @@ struct GPTQKernel {
                         zeroName: String = "kernel_zero") throws -> GPTQKernel {
         let (rows, cols) = try flattened(old.shape, layer: layer.name)
         let (valuesShape, scaleShape) = shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
-        let made = try layer.replaceByQuantized(old, values: [Int32](repeating: 0, count: valuesShape.reduce(1, *)),
+        let made = try layer.replaceByQuantized(old, bytes: [UInt8](repeating: 0, count: valuesShape.reduce(1, *)),
                                                 valuesShape: valuesShape, valuesDType: .uint8,
                                                 scale: Tensor(shape: scaleShape, repeating: 1), scaleName: "kernel_scale",
                                                 extra: [(zeroName, Tensor(shape: scaleShape), .uint8),
@@ -74,9 +74,6 @@ struct GPTQKernel {
         guard made.2.count == 2 else { throw KerasError.invalidState("\(layer.name): GPTQ weights not made") }
         return GPTQKernel(kernel: made.0, scale: made.1, zero: made.2[0], gIdx: made.2[1])
     }
-
-    /// The variables the float kernel is made from.
-    var sources: [Variable] { [kernel, scale, zero, gIdx] }
 
     /// Keras's `[rows, cols]` of a GPTQ / AWQ kernel (`_gptq_build`, `_awq_build`): a 2-D
     /// kernel's shape; a 3-D EinsumDense kernel's by its largest axis (first: `[in, heads,
@@ -90,19 +87,76 @@ struct GPTQKernel {
         return at == 0 ? (shape[0], shape[1] * shape[2]) : (shape[0] * shape[1], shape[2])
     }
 
-    /// Keras's `unpack_int4(packed, orig_len=cols, axis=0, dtype="uint8")`: the `[cols, rows]`
-    /// nibbles (0 ... 15) of a `[ceil(cols / 2), rows]` weight, row `2r` in the low nibble of
-    /// packed row `r`, row `2r + 1` in the high one.
-    static func unpackRows(_ packed: Tensor, count: Int) throws -> Tensor {
-        try Int4.unpack(packed, count: count, axis: 0, signed: false, what: "gptq")
+    /// The float kernel `[rows, cols]` (Keras's `_gptq_call`: `dequantize_with_sz_map` of the
+    /// unpacked values, transposed), made whole (``GPTQMatrix/floatKernel()``).
+    func floatKernel(cols: Int, bits: Int) throws -> Tensor {
+        try GPTQMatrix(self, cols: cols, bits: bits).floatKernel()
+    }
+}
+
+/// A GPTQ or AWQ kernel's weights checked against each other, read a block of input rows at a
+/// time into float scratch by the blockwise product (``Ops/int4Dense(_:kernel:bias:activation:)``),
+/// so that no float copy of the whole kernel is kept: row `i` of the `[rows, cols]` float kernel
+/// is `(values[u, i] - zero[u, g]) · scale[u, g]` for each unit `u` (`g` the group of row `i`),
+/// over `awq_scales[i]` for AWQ (Keras's `_gptq_call` and `_awq_call`), the values read from the
+/// stored bytes (unpacked from their nibbles at 4 bits).
+struct GPTQMatrix: BlockwiseKernel {
+    /// The float kernel's `[rows, cols]` shape (input_dim, units).
+    let rows: Int, cols: Int
+    var columnScale: UnsafePointer<Float>? { nil }
+    /// The stored values (the variable's own bytes): `[cols, rows]`, or packed two units to a
+    /// byte, `[ceil(cols / 2), rows]`, when `packed`.
+    private let values: [UInt8], packed: Bool
+    private let scale: Tensor, zero: [UInt8], groups: Int, group: [Int], awqScales: Tensor?
+
+    init(_ w: GPTQKernel, cols: Int, bits: Int, awqScales: Variable? = nil) throws {
+        let shape = w.kernel.shape, packed = bits == 4
+        let stored = packed ? (cols + 1) / 2 : cols
+        guard shape.count == 2, shape[0] == stored, w.kernel.dtype.isByte, w.kernel.bytes.count == shape[0] * shape[1] else {
+            throw KerasError.shapeMismatch("gptq: a kernel of shape \(shape) (\(w.kernel.dtype.rawValue)) does not hold \(cols) units at \(bits) bits (expected uint8 (\(stored), input_dim))")
+        }
+        rows = shape[1]
+        self.cols = cols
+        self.packed = packed
+        values = w.kernel.bytes
+        scale = w.scale.storedValue
+        groups = scale.shape.last ?? 0
+        guard scale.shape == [cols, groups], w.zero.shape == [cols, groups], w.zero.dtype.isByte, w.gIdx.shape == [rows] else {
+            throw KerasError.shapeMismatch("gptq: scale \(scale.shape), zero \(w.zero.shape) (\(w.zero.dtype.rawValue)) and g_idx \(w.gIdx.shape) do not fit a kernel of \(cols) units and \(rows) input rows")
+        }
+        zero = w.zero.bytes
+        group = try Int4.groups(of: w.gIdx.storedValue, groups: groups, what: "gptq")
+        let a = awqScales?.storedValue
+        if let a, a.shape != [rows] {
+            throw KerasError.shapeMismatch("awq: awq_scales of shape \(a.shape) do not match a kernel of shape [\(rows), \(cols)]")
+        }
+        self.awqScales = a
     }
 
-    /// The float kernel `[rows, cols]` (Keras's `_gptq_call`: `dequantize_with_sz_map` of the
-    /// unpacked values, transposed).
-    func floatKernel(cols: Int, bits: Int) throws -> Tensor {
-        let values = bits == 4 ? try GPTQKernel.unpackRows(kernel.storedValue, count: cols) : kernel.storedValue
-        let w = try Int4.dequantize(values, scale: scale.storedValue, zero: zero.storedValue, gIdx: gIdx.storedValue,
-                                    groupsAlongRows: false)
-        return try Ops.transpose(w)
+    func floatRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        values.withUnsafeBufferPointer { v in
+            zero.withUnsafeBufferPointer { z in
+                guard let v = v.baseAddress, let z = z.baseAddress else { return }
+                let s = scale.data
+                for (at, r) in range.enumerated() {
+                    let o = out + at * cols, g = group[r]
+                    for u in 0..<cols {
+                        let q: UInt8
+                        if packed {
+                            let (low, high) = Int4.nibbles(v[(u / 2) * rows + r])
+                            q = UInt8(u % 2 == 0 ? low : high)
+                        } else {
+                            q = v[u * rows + r]
+                        }
+                        let at2 = u * groups + g
+                        o[u] = (Float(q) - Float(z[at2])) * s[at2]
+                    }
+                    if let awq = awqScales?.data {
+                        let d = awq[r]
+                        for u in 0..<cols { o[u] /= d }
+                    }
+                }
+            }
+        }
     }
 }

@@ -7,9 +7,10 @@ enum Int4 {
     static let range: ClosedRange<Float> = -8...7
 
     /// The quantized form of `w` (`[k, n]`, Dense's orientation: quantized over axis 0, one
-    /// scale per column): the values (`k × n`, -8 ... 7), the scale (`[n]` per channel,
-    /// `[groups, n]` in blocks) and, in blocks, the zero point (`[groups, n]`, integers).
-    static func quantize(_ w: Tensor, blockSize: Int?) -> (values: [Int32], scale: Tensor, zero: Tensor?) {
+    /// scale per column): the values (`k × n`, -8 ... 7, as their int8 bit patterns), the scale
+    /// (`[n]` per channel, `[groups, n]` in blocks) and, in blocks, the zero point (`[groups,
+    /// n]`, integers).
+    static func quantize(_ w: Tensor, blockSize: Int?) -> (values: [UInt8], scale: Tensor, zero: Tensor?) {
         guard let blockSize else {
             let (values, scale) = absMaxQuantize(w, axis: 0, range: range)
             return (values, scale, nil)
@@ -17,7 +18,7 @@ enum Int4 {
         let k = w.shape[0], n = w.shape[1]
         let groups = (k + blockSize - 1) / blockSize
         let scale = Tensor.uninitialized([groups, n]), zero = Tensor.uninitialized([groups, n])
-        var values = [Int32](repeating: 0, count: k * n)
+        var values = [UInt8](repeating: 0, count: k * n)
         let x = w.data, s = scale.data, z = zero.data
         let (qmin, qmax) = (range.lowerBound, range.upperBound)
         for g in 0..<groups {
@@ -33,24 +34,24 @@ enum Int4 {
                 z[g * n + j] = zp
                 for i in rows {
                     let v = (x[i * n + j] / sc).rounded(.toNearestOrEven) + zp
-                    values[i * n + j] = v.isNaN ? 0 : Int32(Swift.min(Swift.max(v, qmin), qmax))
+                    values[i * n + j] = v.isNaN ? 0 : UInt8(bitPattern: Int8(Swift.min(Swift.max(v, qmin), qmax)))
                 }
             }
         }
         return (values, scale, zero)
     }
 
-    /// Keras's `pack_int4(values, axis=-1)` of `rows × cols` values in -8 ... 7: `[rows,
-    /// ceil(cols / 2)]` bytes, the even column in the low nibble, the odd one in the high one,
-    /// as signed int8 values.
-    static func pack(_ values: [Int32], rows: Int, cols: Int) -> [Int32] {
+    /// Keras's `pack_int4(values, axis=-1)` of `rows × cols` values in -8 ... 7 (their int8 bit
+    /// patterns): `[rows, ceil(cols / 2)]` bytes, the even column in the low nibble, the odd one
+    /// in the high one (an int8 weight's bit patterns).
+    static func pack(_ values: [UInt8], rows: Int, cols: Int) -> [UInt8] {
         let half = (cols + 1) / 2
-        var out = [Int32](repeating: 0, count: rows * half)
+        var out = [UInt8](repeating: 0, count: rows * half)
         for r in 0..<rows {
             for c in 0..<half {
                 let low = values[r * cols + 2 * c] & 0xF
                 let high = 2 * c + 1 < cols ? values[r * cols + 2 * c + 1] & 0xF : 0
-                out[r * half + c] = Int32(Int8(truncatingIfNeeded: low | (high << 4)))
+                out[r * half + c] = low | (high << 4)
             }
         }
         return out
@@ -121,13 +122,7 @@ enum Int4 {
             guard let gIdx, scale.shape == [rows, groups], zero.shape == [rows, groups], gIdx.shape == [cols] else {
                 throw KerasError.shapeMismatch("int4: scale \(scale.shape), zero \(zero.shape) and g_idx \(gIdx?.shape ?? []) do not fit a weight of shape [\(rows), \(cols)]")
             }
-            for c in 0..<cols {
-                let v = gIdx.data[c]
-                guard v >= 0, v < Float(groups) else {
-                    throw KerasError.invalidArgument("int4: g_idx[\(c)] = \(v) is not a group index in [0, \(groups))")
-                }
-                group[c] = Int(v)
-            }
+            group = try Int4.groups(of: gIdx, groups: groups, what: "int4")
         } else if scale.shape != [rows] {
             throw KerasError.shapeMismatch("int4: a scale of shape \(scale.shape) does not fit \(rows) rows")
         }
@@ -149,54 +144,25 @@ enum Int4 {
         return out
     }
 
+    /// The group of each position that a `g_idx` weight gives (a float whose integer part is the
+    /// group), each checked to be in `0 ..< groups`. `what` names the weight in the error.
+    static func groups(of gIdx: Tensor, groups: Int, what: String) throws -> [Int] {
+        var group = [Int](repeating: 0, count: gIdx.count)
+        for i in 0..<gIdx.count {
+            let v = gIdx.data[i]
+            guard v >= 0, v < Float(groups) else {
+                throw KerasError.invalidArgument("\(what): g_idx[\(i)] = \(v) is not a group index in [0, \(groups))")
+            }
+            group[i] = Int(v)
+        }
+        return group
+    }
+
     /// Keras's `g_idx`: the group of each of `count` positions, `floor(i / blockSize)`.
     static func groupIndex(count: Int, blockSize: Int) -> Tensor {
         let t = Tensor.uninitialized([count])
         for i in 0..<count { t.data[i] = Float(i / blockSize) }
         return t
-    }
-
-    /// Keras's `dequantize_with_sz_map`: `(values - zero[g]) · scale[g]` with `g = gIdx[i]` the
-    /// group of position `i` along the grouped axis (`groupsAlongRows`: Dense's kernel, scale
-    /// `[groups, n]`; otherwise Embedding's table, scale `[rows, groups]`).
-    static func dequantize(_ values: Tensor, scale: Tensor, zero: Tensor, gIdx: Tensor, groupsAlongRows: Bool) throws -> Tensor {
-        let rows = values.shape[0], cols = values.shape[1]
-        let groups = groupsAlongRows ? scale.shape.first ?? 0 : scale.shape.last ?? 0
-        let expected = groupsAlongRows ? [groups, cols] : [rows, groups]
-        guard scale.shape == expected, zero.shape == expected, gIdx.shape == [groupsAlongRows ? rows : cols] else {
-            throw KerasError.shapeMismatch("int4: scale \(scale.shape), zero \(zero.shape) and g_idx \(gIdx.shape) do not fit a weight of shape \(values.shape)")
-        }
-        let gi = gIdx.data
-        for i in 0..<gIdx.count where !(gi[i] >= 0 && gi[i] < Float(groups)) {
-            throw KerasError.invalidArgument("int4: g_idx[\(i)] = \(gi[i]) is not a group index in [0, \(groups))")
-        }
-        let out = Tensor.uninitialized([rows, cols])
-        let v = values.data, s = scale.data, z = zero.data, o = out.data
-        for r in 0..<rows {
-            for c in 0..<cols {
-                let at = groupsAlongRows ? Int(gi[r]) * cols + c : r * groups + Int(gi[c])
-                o[r * cols + c] = (v[r * cols + c] - z[at]) * s[at]
-            }
-        }
-        return out
-    }
-}
-
-/// A tensor made from some variables' values (an int4 layer's unpacked or dequantized
-/// weight), made again only when one of them has been written since (``Variable/version``).
-final class DerivedWeightCache: @unchecked Sendable {
-    private let lock = Mutex()
-    private var key: [(Variable, UInt64)] = []
-    private var tensor: Tensor?
-
-    func tensor(from variables: [Variable], _ make: () throws -> Tensor) throws -> Tensor {
-        try lock.withLock {
-            if let tensor, key.count == variables.count,
-               zip(key, variables).allSatisfy({ $0.0 === $1 && $0.1 == $1.version }) { return tensor }
-            let made = try make()
-            (key, tensor) = (variables.map { ($0, $0.version) }, made)
-            return made
-        }
     }
 }
 
@@ -229,13 +195,10 @@ struct Int4Kernel {
         if let zero, let blockSize {
             extra = [("kernel_zero", zero, .int8), ("g_idx", Int4.groupIndex(count: rows, blockSize: blockSize), .float32)]
         }
-        let made = try layer.replaceByQuantized(old, values: Int4.pack(values, rows: rows, cols: cols), valuesShape: [rows, (cols + 1) / 2],
+        let made = try layer.replaceByQuantized(old, bytes: Int4.pack(values, rows: rows, cols: cols), valuesShape: [rows, (cols + 1) / 2],
                                                 scale: scale, scaleName: "kernel_scale", extra: extra)
         return Int4Kernel(kernel: made.0, scale: made.1, zero: made.2.first, gIdx: made.2.dropFirst().first)
     }
-
-    /// The variables the kernel's float form is made from.
-    var sources: [Variable] { [kernel, scale] + [zero, gIdx].compactMap { $0 } }
 
     /// The `[rows, cols]` float form: in blocks `(values - zero[g]) · scale[g]`; per channel the
     /// unpacked values, divided by the scale of their column when `divided` (EinsumDense's
@@ -245,11 +208,33 @@ struct Int4Kernel {
     }
 }
 
+/// A `[rows, cols]` kernel stored quantized whose float form the blockwise product
+/// (``Ops/int4Dense(_:kernel:bias:activation:)``) reads a block of rows at a time into scratch:
+/// int4's (``Int4Matrix``), GPTQ's and AWQ's (``GPTQMatrix``).
+protocol BlockwiseKernel {
+    var rows: Int { get }
+    var cols: Int { get }
+    /// The scale the product's columns are divided by afterwards (int4 per channel), or nil.
+    var columnScale: UnsafePointer<Float>? { get }
+    /// Writes rows `range` of the float form into `out` (`range.count × cols`, row-major).
+    func floatRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>)
+}
+
+extension BlockwiseKernel {
+    /// The whole `[rows, cols]` float form (where the product is not read in blocks), made per
+    /// call and not kept.
+    func floatKernel() -> Tensor {
+        let t = Tensor.uninitialized([rows, cols])
+        floatRows(0..<rows, into: t.data)
+        return t
+    }
+}
+
 /// An int4 kernel's weights checked against each other, read a block of rows at a time into
 /// float scratch by the int4 product (``Ops/int4Dense(_:kernel:bias:activation:)``), so that no
 /// float copy of the whole kernel is kept: Keras's layer holds only the packed values and their
 /// scale (and zero point).
-struct Int4Matrix {
+struct Int4Matrix: BlockwiseKernel {
     /// The kernel's `[rows, cols]` shape.
     let rows: Int, cols: Int
     /// True per channel (one scale per column, no zero point).
@@ -283,15 +268,7 @@ struct Int4Matrix {
         guard scale.shape == [groups, cols], zero.shape == [groups, cols], g.shape == [rows] else {
             throw KerasError.shapeMismatch("int4: scale \(scale.shape), zero \(zero.shape) and g_idx \(g.shape) do not fit a weight of shape [\(rows), \(cols)]")
         }
-        var group = [Int](repeating: 0, count: rows)
-        for i in 0..<rows {
-            let v = g.data[i]
-            guard v >= 0, v < Float(groups) else {
-                throw KerasError.invalidArgument("int4: g_idx[\(i)] = \(v) is not a group index in [0, \(groups))")
-            }
-            group[i] = Int(v)
-        }
-        (self.zero, self.group) = (zero, group)
+        (self.zero, self.group) = (zero, try Int4.groups(of: g, groups: groups, what: "int4"))
     }
 
     /// Writes rows `range` of the float form into `out` (`range.count × cols`, row-major): in
@@ -326,12 +303,4 @@ struct Int4Matrix {
 
     /// Per channel and not `divided`: the scale the product's columns are divided by.
     var columnScale: UnsafePointer<Float>? { perChannel && !divided ? UnsafePointer(scale.data) : nil }
-
-    /// The whole `[rows, cols]` float form (EinsumDense's kernel where its product is not a plain
-    /// `[m, rows] · [rows, cols]`), made per call and not kept.
-    func floatKernel() -> Tensor {
-        let t = Tensor.uninitialized([rows, cols])
-        floatRows(0..<rows, into: t.data)
-        return t
-    }
 }

@@ -297,19 +297,19 @@ extension QuantizableLayer {
         }
     }
 
-    /// Replaces the float weight `old` (and its regularizer) by its int8 values (of
-    /// `valuesShape`, `old`'s when nil: int4 values are packed) and their scale (`scaleName`, of
-    /// `scale`'s shape), then the `extra` weights (name, value, dtype: int4's zero point and
-    /// group index), all non-trainable, at `old`'s path (the one it was made at, inside its
-    /// model). Returns the new weights: values, scale, then the extra ones.
-    func replaceByQuantized(_ old: Variable, values: [Int32], valuesShape: [Int]? = nil, valuesDType: VariableDType = .int8,
+    /// Replaces the float weight `old` (and its regularizer) by its int8 values as `bytes` (the
+    /// values' bit patterns, of `valuesShape`, `old`'s when nil: int4 values are packed; written
+    /// straight into the new weight) and their scale (`scaleName`, of `scale`'s shape), then the
+    /// `extra` weights (name, value, dtype: int4's zero point and group index), all
+    /// non-trainable, at `old`'s path (the one it was made at, inside its model). Returns the new
+    /// weights: values, scale, then the extra ones.
+    func replaceByQuantized(_ old: Variable, bytes: [UInt8], valuesShape: [Int]? = nil, valuesDType: VariableDType = .int8,
                             scale: Tensor, scaleName: String,
                             extra: [(String, Tensor, VariableDType)] = []) throws -> (Variable, Variable, [Variable]) {
         let taken = takeWeights()
         restoreWeights((taken.variables.filter { $0 !== old }, taken.regularizers.filter { $0.0 !== old }))
-        let q = addWeight(name: old.name, shape: valuesShape ?? old.shape, initializer: Zeros(), trainable: false, dtype: valuesDType)
+        let q = try addByteWeight(name: old.name, shape: valuesShape ?? old.shape, bytes: bytes, dtype: valuesDType)
         let s = addWeight(name: scaleName, shape: scale.shape, initializer: Ones(), trainable: false)
-        try q.assign(integers: values)
         try s.assign(scale)
         let prefix = String(old.path.dropLast(old.name.count))
         q.path = old.path
@@ -325,21 +325,26 @@ extension QuantizableLayer {
 }
 
 /// Keras's `abs_max_quantize(w, axis, value_range)` of a 2-D weight over `axis` (0: per column,
-/// Dense's kernel; 1: per row, Embedding's table): the quantized values and one scale per kept
-/// index. `range`: int8's ±127 or int4's -8 ... 7.
-func absMaxQuantize(_ w: Tensor, axis: Int, range: ClosedRange<Float> = -127...127) -> (values: [Int32], scale: Tensor) {
+/// Dense's kernel; 1: per row, Embedding's table): the quantized values as bytes (their int8 bit
+/// patterns, what the int8 weight holds) and one scale per kept index. `range`: int8's ±127 or
+/// int4's -8 ... 7.
+func absMaxQuantize(_ w: Tensor, axis: Int, range: ClosedRange<Float> = -127...127) -> (bytes: [UInt8], scale: Tensor) {
     let rows = w.shape[0], cols = w.shape[1]
     let (lines, length, lineStride, step) = axis == 0 ? (cols, rows, 1, cols) : (rows, cols, cols, 1)
     let scale = Tensor.uninitialized([lines])
-    var values = [Int32](repeating: 0, count: rows * cols)
+    var bytes = [UInt8](repeating: 0, count: rows * cols)
     let x = w.data, s = scale.data
-    for l in 0..<lines {
-        let start = x + l * lineStride
-        let sc = Kernels.absMaxScale(start, count: length, stride: step, high: range.upperBound)
-        s[l] = sc
-        for i in 0..<length { values[l * lineStride + i * step] = Int32(Kernels.quantizedValue(start[i * step], sc, range: range)) }
+    bytes.withUnsafeMutableBufferPointer { out in
+        for l in 0..<lines {
+            let start = x + l * lineStride
+            let sc = Kernels.absMaxScale(start, count: length, stride: step, high: range.upperBound)
+            s[l] = sc
+            for i in 0..<length {
+                out[l * lineStride + i * step] = UInt8(bitPattern: Int8(Kernels.quantizedValue(start[i * step], sc, range: range)))
+            }
+        }
     }
-    return (values, scale)
+    return (bytes, scale)
 }
 
 extension Model {

@@ -7,7 +7,7 @@ import XCTest
 final class Int4Tests: XCTestCase {
     func testPackAndUnpackAreKerasDocumentedExample() throws {
         // `keras.quantizers.pack_int4([[-3, 7, 2], [-8, 1, 0]], axis=1)` is [[125, 2], [24, 0]].
-        let packed = Int4.pack([-3, 7, 2, -8, 1, 0], rows: 2, cols: 3)
+        let packed = Int4.pack(([-3, 7, 2, -8, 1, 0] as [Int8]).map { UInt8(bitPattern: $0) }, rows: 2, cols: 3)
         XCTAssertEqual(packed, [125, 2, 24, 0])
         let unpacked = try Int4.unpack(Tensor(shape: [2, 2], scalars: packed.map(Float.init)), cols: 3)
         XCTAssertEqual(unpacked.scalars, [-3, 7, 2, -8, 1, 0])
