@@ -3,10 +3,9 @@
 /// that does not support masking drops it, one that does passes it on or computes its own
 /// (``Layer/computeMask(_:masks:)``). The layers whose results read it write their masked
 /// forms (GlobalAveragePooling1D, Softmax, Attention, AdditiveAttention, MultiHeadAttention,
-/// Multiply, Maximum, Minimum);
-/// the recurrent layers read it as ONNX's `sequence_lens` (the count of unmasked steps), which
-/// is Keras's result for right-padded sequences (the masked steps all at the end), the case
-/// ONNX's recurrent operators express.
+/// Multiply, Maximum, Minimum); the recurrent layers run over each row's unmasked steps, moved
+/// to its start for ONNX's `sequence_lens` (the count of unmasked steps), their outputs moved
+/// back (``ONNXLayerConverter/recurrent(_:inputCount:x:mask:timeReversed:)``).
 extension ONNXLayerConverter {
     /// The masks of a layer call's outputs (nil: none), given its inputs, their shapes and masks.
     func outputMasks(_ layer: Layer, inputs: [String], inShapes: [[Int?]], masks: [String?], count: Int) throws -> [String?] {

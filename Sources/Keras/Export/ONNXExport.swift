@@ -30,9 +30,10 @@ extension Model {
     /// layer with no ONNX form is refused, naming the layer and its class, and no file is written.
     /// Masks (Embedding's `mask_zero`, Masking) pass from layer to layer as in the library's own
     /// graph; the layers that read them (GlobalAveragePooling1D, MultiHeadAttention, Softmax,
-    /// the merging layers) compute their masked results for any padding, and LSTM, GRU,
-    /// SimpleRNN and Bidirectional take them as ONNX's `sequence_lens`, which gives Keras's
-    /// result for right-padded sequences. A stateful recurrent layer is refused.
+    /// the merging layers) compute their masked results, and LSTM, GRU, SimpleRNN and
+    /// Bidirectional run over each row's unmasked steps (moved to its start, ONNX's
+    /// `sequence_lens`): Keras's results for left or right padding. A stateful recurrent layer
+    /// is refused.
     ///
     /// ```swift
     /// try model.exportONNX("model.onnx")

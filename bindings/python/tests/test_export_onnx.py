@@ -343,7 +343,7 @@ def build():
     x, m = keras.Input((4, 5), name="x"), keras.Input((1, 5), name="m")
     return keras.Model([x, m], keras.layers.Softmax()(keras.layers.Dense(5)(x), mask=m))
 """,
-    # Masks reach the recurrent layers as sequence lengths: exact for right-padded sequences.
+    # Masks reach the recurrent layers as sequence lengths.
     "masked_recurrent": """
 INPUTS = [((6,), "int32", "right_padded"), ((5, 3), "float32", "right_padded")]
 def build():
@@ -361,6 +361,10 @@ def build():
     return keras.Model([tokens, seq], outs)
 """,
 }
+
+# The same recurrent models on left-padded sequences (Keras's pad_sequences pads before): each
+# row's unmasked steps are moved to its start for ONNX's sequence lengths, and the outputs back.
+CASES["masked_recurrent_left_padded"] = CASES["masked_recurrent"].replace('"right_padded"', '"left_padded"')
 
 
 def _drawn_weights(model, seed):
