@@ -1,20 +1,29 @@
 /// The ONNX form of each covered layer (Keras's inference call: dropout and noise are the
 /// identity, BatchNormalization uses its moving statistics).
 extension ONNXLayerConverter {
-    /// The values of one layer call's outputs, given its inputs' values and shapes and the mask
-    /// its first input carries (a boolean `(batch, time)` value, or nil).
-    func convert(_ layer: Layer, inShapes: [[Int?]], outShapes: [[Int?]], inputs: [String], mask: String? = nil) throws -> [String] {
+    /// The values of one layer call's outputs, given its inputs' values, shapes and masks
+    /// (boolean values, nil: none; the layers that read them write their masked forms).
+    func convert(_ layer: Layer, inShapes: [[Int?]], outShapes: [[Int?]], inputs: [String], masks: [String?] = []) throws -> [String] {
         let s = layer.name
         guard let x = inputs.first, let shape = inShapes.first else { throw unsupported(layer, "it was called on no inputs") }
-        if mask != nil && !(layer is RNN || layer is Bidirectional || Self.passesMask(layer)) {
-            throw unsupported(layer, "its input carries a mask (from Embedding(mask_zero=True) or Masking), which the ONNX export carries only into LSTM, GRU, SimpleRNN and Bidirectional layers (through Dense, Activation and dropout layers)")
+        let mask = masks.first ?? nil, masked = masks.contains { $0 != nil }
+        if let mask, let l = layer as? GlobalAveragePooling1D {
+            return [try maskedAverage(l, x: graph.float(x, scope: s), mask: mask, rank: shape.count)]
+        }
+        if let mask, let l = layer as? Softmax {
+            return [try maskedSoftmax(l, x: graph.float(x, scope: s), mask: mask)]
         }
         switch layer {
         case let m as Model:
-            return try convert(m, inputs: inputs)
+            return try convert(m, inputs: inputs, masks: masks).values
         case is Dropout, is SpatialDropout1D, is SpatialDropout2D, is SpatialDropout3D, is GaussianNoise,
              is GaussianDropout, is AlphaDropout, is ActivityRegularization, is IdentityLayer:
             return [x]
+        case is RandomFlip, is AffineAugmentation, is RandomContrast, is RandomBrightness:
+            // (Random augmentations draw nothing at inference: the images as floats.)
+            return [graph.float(x, scope: s)]
+        case let l as Resizing:
+            return [try resizing(l, x: graph.float(x, scope: s), shape: shape)]
         case let l as Dense:
             guard l.quantizationMode == nil else { throw unsupported(l, "a quantized (\(l.quantizationMode.map { "\($0)" } ?? "")) kernel has no ONNX form here") }
             guard let kernel = l.kernel else { throw unsupported(l, "it is not built") }
@@ -75,6 +84,8 @@ extension ONNXLayerConverter {
         case let l as PReLU:
             guard let alpha = l.alpha else { throw unsupported(l, "it is not built") }
             return [graph.op1("PRelu", [graph.float(x, scope: s), graph.constant("\(s)/alpha", alpha.storedValue)], scope: s)]
+        case is Multiply where masked, is Maximum where masked, is Minimum where masked:
+            return [try maskedMerge(layer, inputs.map { graph.float($0, scope: s) }, masks: masks, rank: shape.count)]
         case is Add, is Subtract, is Multiply, is Average, is Maximum, is Minimum, is Concatenate:
             return [try merge(layer, inputs.map { graph.float($0, scope: s) }, rank: shape.count)]
         case let l as RNN:
@@ -83,8 +94,10 @@ extension ONNXLayerConverter {
             return try bidirectional(l, inputCount: inputs.count, x: graph.float(x, scope: s), mask: mask)
         case let l as TimeDistributed:
             return [try timeDistributed(l, x: x, shape: shape)]
+        case let l as BaseAttention:
+            return try attention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) }, masks: masks)
         case let l as MultiHeadAttention:
-            return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) })
+            return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) }, masks: masks)
         case let l as BaseDepthwiseConv:
             return [try depthwiseConvolution(l, x: graph.float(x, scope: s), shape: shape)]
         case let l as OperationLayer:
@@ -100,7 +113,7 @@ extension ONNXLayerConverter {
         case let l as BaseZeroPadding:
             return [graph.op1("Pad", [graph.float(x, scope: s), graph.int64s("\(s)/pads", l.allAxes.map(\.before) + l.allAxes.map(\.after))], scope: s)]
         case let l as BaseUpSampling:
-            return [try upSampling(l, x: graph.float(x, scope: s), rank: shape.count)]
+            return [try upSampling(l, x: graph.float(x, scope: s), shape: shape)]
         default:
             throw unsupported(layer)
         }

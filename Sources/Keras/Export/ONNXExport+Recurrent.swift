@@ -26,8 +26,8 @@ extension ONNXLayerConverter {
         return out
     }
 
-    /// The outputs of `l` over `x` (time steps beyond each row's mask length are Keras's masked
-    /// steps); `timeReversed` gives the sequence output in the reverse of Keras's order (what
+    /// The outputs of `l` over `x` (with a mask, over each row's unmasked steps, wherever they
+    /// are); `timeReversed` gives the sequence output in the reverse of Keras's order (what
     /// Bidirectional merges).
     func recurrent(_ l: RNN, inputCount: Int, x: String, mask: String?, timeReversed: Bool = false) throws -> [String] {
         let s = l.name
@@ -94,7 +94,8 @@ extension ONNXLayerConverter {
         let r = graph.constant("\(s)/R", try gateRows(recurrent, units: units, order: order), shape: [1, blocks * units, units])
         let b = graph.constant("\(s)/B", inputBias + recurrentBias, shape: [1, 2 * blocks * units])
         // Keras is batch-major, ONNX's operators (layout 0) time-major.
-        let timeMajor = graph.transpose(x, [1, 0, 2], scope: s)
+        let steps = mask.map { stepsOfMask($0, x: x, scope: s) }
+        let timeMajor = graph.transpose(steps?.compacted ?? x, [1, 0, 2], scope: s)
         var ins = [timeMajor, w, r, b]
         if let mask { ins.append(sequenceLengths(mask, scope: s)) }
         let outs = graph.op(opType, ins, scope: s, outputs: opType == "LSTM" ? 3 : 2, attributes)
@@ -102,10 +103,8 @@ extension ONNXLayerConverter {
         if l.returnSequences {
             // Y: (time, 1, batch, units), zero past each row's length.
             var y = graph.transpose(graph.squeeze(outs[0], axes: [1], scope: s), [1, 0, 2], scope: s)
-            if let mask, !l.zeroOutputForMask, !l.goBackwards {
-                // Keras repeats the previous output over masked steps: the last one, after them all.
-                let last = graph.unsqueeze(graph.squeeze(outs[1], axes: [0], scope: s), axes: [1], scope: s)
-                y = graph.op1("Where", [graph.unsqueeze(mask, axes: [2], scope: s), y, last], scope: s)
+            if let mask, let steps {
+                y = outputsAtSteps(y, mask: mask, steps: steps, zeroMasked: l.zeroOutputForMask, backwards: l.goBackwards, scope: s)
             }
             if l.goBackwards != timeReversed {
                 // Keras gives the outputs in the order it read them (last time step first).
@@ -120,6 +119,44 @@ extension ONNXLayerConverter {
             if opType == "LSTM" { results.append(graph.squeeze(outs[2], axes: [0], scope: s)) }
         }
         return results
+    }
+
+    /// For a `(batch, time)` mask over `x`: `count` (int64), the unmasked steps up to each step;
+    /// `total`, those of each row `(batch, 1)`; and `compacted`, `x` with each row's unmasked
+    /// steps moved to its start in order (the masked ones after them), the steps ONNX's
+    /// `sequence_lens` reads. Keras's masked recurrence skips the masked steps wherever they are
+    /// (left padding, or any other).
+    private func stepsOfMask(_ mask: String, x: String, scope s: String) -> (count: String, total: String, compacted: String) {
+        let keep = graph.cast(mask, to: .int64, scope: s)
+        let one = graph.int64s("\(s)/one", [1], shape: [])
+        let axis = graph.int64s("\(s)/time_axis", [1], shape: [])
+        let count = graph.op1("CumSum", [keep, axis], scope: s)
+        let total = graph.reduce("ReduceSum", keep, axes: [1], keepdims: true, scope: s)
+        let maskedCount = graph.op1("CumSum", [graph.op1("Sub", [one, keep], scope: s), axis], scope: s)
+        // Each step's place: the unmasked ones in order first, then the masked ones.
+        let place = graph.op1("Where", [mask, graph.op1("Sub", [count, one], scope: s),
+                                        graph.op1("Sub", [graph.op1("Add", [total, maskedCount], scope: s), one], scope: s)], scope: s)
+        let places = graph.op1("Expand", [graph.unsqueeze(place, axes: [2], scope: s), graph.op1("Shape", [x], scope: s)], scope: s)
+        let compacted = graph.op1("ScatterElements", [x, places, x], scope: s, [("axis", .int(1))])
+        return (count, total, compacted)
+    }
+
+    /// The sequence output `y` (`(batch, time, units)`, over the compacted steps) at each step of
+    /// the input: an unmasked step's own output; a masked step's the output before it in
+    /// Keras's reading order (the next unmasked step's, reading backwards), 0 where none is or
+    /// with `zero_output_for_mask`.
+    private func outputsAtSteps(_ y: String, mask: String, steps: (count: String, total: String, compacted: String),
+                                zeroMasked: Bool, backwards: Bool, scope s: String) -> String {
+        let one = graph.int64s("\(s)/one", [1], shape: [])
+        let zero = graph.int64s("\(s)/zero", [0], shape: [])
+        let own = graph.op1("Sub", [steps.count, one], scope: s)
+        // (Reading forwards, the last unmasked step up to here; backwards, the first after it.)
+        let source = backwards ? graph.op1("Where", [mask, own, steps.count], scope: s) : graph.op1("Max", [own, zero], scope: s)
+        let kept = zeroMasked ? mask
+            : backwards ? graph.op1("Less", [source, steps.total], scope: s) : graph.op1("Greater", [steps.count, zero], scope: s)
+        let sources = graph.op1("Expand", [graph.unsqueeze(source, axes: [2], scope: s), graph.op1("Shape", [y], scope: s)], scope: s)
+        let gathered = graph.op1("GatherElements", [y, sources], scope: s, [("axis", .int(1))])
+        return graph.op1("Where", [graph.unsqueeze(kept, axes: [2], scope: s), gathered, graph.scalar("\(s)/zero_output", 0)], scope: s)
     }
 
     /// Bidirectional: its forward and backward layers as two operators, the backward sequence

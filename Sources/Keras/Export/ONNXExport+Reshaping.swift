@@ -1,5 +1,6 @@
-/// Cropping, UpSampling and TimeDistributed as ONNX operators (ZeroPadding and RepeatVector are
-/// one operator each, in ``ONNXLayerConverter/convert(_:inShapes:outShapes:inputs:mask:)``).
+/// Cropping, UpSampling, Resizing and TimeDistributed as ONNX operators (ZeroPadding and
+/// RepeatVector are one operator each, in
+/// ``ONNXLayerConverter/convert(_:inShapes:outShapes:inputs:masks:)``).
 extension ONNXLayerConverter {
     /// Cropping1D/2D/3D: a `Slice` of the spatial axes.
     func cropping(_ l: BaseCropping, x: String, rank: Int) -> String {
@@ -12,8 +13,11 @@ extension ONNXLayerConverter {
 
     /// UpSampling1D/2D/3D: `Resize` by integer factors; "nearest" repeats each position (Keras's
     /// `ops.repeat`), "bilinear" interpolates with half-pixel centres (Keras's `ops.image.resize`).
-    func upSampling(_ l: BaseUpSampling, x: String, rank: Int) throws -> String {
-        let s = l.name
+    /// "bicubic", "lanczos3" and "lanczos5" (JAX's kernels, whose taps outside the input are
+    /// dropped and the rest renormalized; ONNX's cubic Resize has another kernel at the edges
+    /// and no Lanczos) are each spatial axis multiplied by its fixed resampling matrix.
+    func upSampling(_ l: BaseUpSampling, x: String, shape: [Int?]) throws -> String {
+        let s = l.name, rank = shape.count
         guard rank == l.size.count + 2 else { throw unsupported(l, "an input of rank \(rank)") }
         var attributes: [(String, ONNXAttributeValue)]
         switch l.interpolation {
@@ -22,8 +26,8 @@ extension ONNXLayerConverter {
                           ("nearest_mode", .string("floor"))]
         case .bilinear:
             attributes = [("mode", .string("linear")), ("coordinate_transformation_mode", .string("half_pixel"))]
-        default:
-            throw unsupported(l, "interpolation \"\(l.interpolation.rawValue)\" has no ONNX form here (nearest and bilinear do)")
+        case .bicubic, .lanczos3, .lanczos5:
+            return try resampledByMatrices(l, x: x, shape: shape)
         }
         // (Resize interpolates over the trailing axes of a channels-first input.)
         let last = l.dataFormat == .channelsLast
@@ -32,6 +36,60 @@ extension ONNXLayerConverter {
         for (a, f) in l.size.enumerated() { scales[2 + a] = Float(f) }
         let y = graph.op1("Resize", [input, "", graph.constant("\(s)/scales", scales, shape: [rank])], scope: s, attributes)
         return last ? channelsLast(y, rank: rank, scope: s) : y
+    }
+
+    /// Each spatial axis of `n` positions resampled to `n · factor` by its resampling matrix.
+    private func resampledByMatrices(_ l: BaseUpSampling, x: String, shape: [Int?]) throws -> String {
+        let first = firstSpatialAxis(l.dataFormat)
+        var sizes: [Int] = []
+        for (a, factor) in l.size.enumerated() {
+            guard let n = shape[first + a] else {
+                throw unsupported(l, "interpolation \"\(l.interpolation.rawValue)\" needs known spatial sizes, got \(formatShape(shape))")
+            }
+            sizes.append(try ShapeMath.product([n, factor], "UpSampling"))
+        }
+        return try resampled(x, shape: shape, axes: l.size.indices.map { first + $0 }, to: sizes, l.interpolation, layer: l)
+    }
+
+    /// Resizing (no crop to the aspect ratio): each spatial axis resampled by its matrix, with
+    /// JAX's bilinear or nearest taps (Keras's `ops.image.resize`, no antialiasing).
+    func resizing(_ l: Resizing, x: String, shape: [Int?]) throws -> String {
+        guard shape.count == 4, !l.cropToAspectRatio else {
+            throw unsupported(l, "only batches of images (rank 4) resized without crop_to_aspect_ratio have an ONNX form here")
+        }
+        let first = firstSpatialAxis(l.dataFormat)
+        return try resampled(x, shape: shape, axes: [first, first + 1], to: [l.height, l.width],
+                             l.interpolation == .bilinear ? .bilinear : .nearest, layer: l)
+    }
+
+    /// `x` with each of `axes` (of known size `n`) resampled to its size in `sizes` as a `MatMul`
+    /// by the `(n, m)` matrix of the library's taps (``ResizeInterpolation``), the axis moved last
+    /// and back.
+    private func resampled(_ x: String, shape: [Int?], axes: [Int], to sizes: [Int], _ interpolation: ResizeInterpolation,
+                           layer l: Layer) throws -> String {
+        let s = l.name, rank = shape.count
+        var y = x
+        for (axis, m) in zip(axes, sizes) {
+            guard axis < rank, let n = shape[axis], n > 0, m > 0 else {
+                throw unsupported(l, "interpolation \"\(interpolation.rawValue)\" needs known spatial sizes, got \(formatShape(shape))")
+            }
+            if n == m { continue }
+            try Ops.checkOutputFits([n, m], l.className)
+            let taps = interpolation.taps(from: n, to: m)
+            var matrix = Array(repeating: Float(0), count: n * m)
+            for i in 0..<m {
+                for t in 0..<taps.width where i * taps.width + t < taps.index.count {
+                    let j = taps.index[i * taps.width + t]
+                    if j >= 0 && j < n { matrix[j * m + i] += taps.weight[i * taps.width + t] }
+                }
+            }
+            var perm = Array(0..<rank)
+            perm.swapAt(axis, rank - 1)
+            let moved = axis == rank - 1 ? y : graph.transpose(y, perm, scope: s)
+            let product = graph.op1("MatMul", [moved, graph.constant("\(s)/resample", matrix, shape: [n, m])], scope: s)
+            y = axis == rank - 1 ? product : graph.transpose(product, perm, scope: s)
+        }
+        return y
     }
 
     /// TimeDistributed: time folded into the batch (`Reshape`), the inner layer's graph, and the

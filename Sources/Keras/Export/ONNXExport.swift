@@ -28,9 +28,12 @@ extension Model {
     /// dynamic batch dimension `batch` (other unknown dimensions `dim_<input>_<axis>`); the
     /// outputs are `output_0`, `output_1`, ... in the order of `model.outputs`. A model holding a
     /// layer with no ONNX form is refused, naming the layer and its class, and no file is written.
-    /// Masks (Embedding's `mask_zero`, Masking) reach LSTM, GRU, SimpleRNN and Bidirectional as
-    /// ONNX's `sequence_lens`, which gives Keras's result for right-padded sequences; a mask
-    /// reaching another layer, and a stateful recurrent layer, are refused.
+    /// Masks (Embedding's `mask_zero`, Masking) pass from layer to layer as in the library's own
+    /// graph; the layers that read them (GlobalAveragePooling1D, MultiHeadAttention, Softmax,
+    /// the merging layers) compute their masked results, and LSTM, GRU, SimpleRNN and
+    /// Bidirectional run over each row's unmasked steps (moved to its start, ONNX's
+    /// `sequence_lens`): Keras's results for left or right padding. A stateful recurrent layer
+    /// is refused.
     ///
     /// ```swift
     /// try model.exportONNX("model.onnx")
@@ -119,9 +122,16 @@ extension Model {
 struct ONNXLayerConverter {
     let graph: ONNXGraphBuilder
 
-    /// The values of a model's outputs, given the values of its inputs. Masks (Embedding's
-    /// `mask_zero`, Masking) are carried as boolean values beside the outputs that hold them.
+    /// The values of a model's outputs, given the values of its inputs.
     func convert(_ model: Model, inputs: [String]) throws -> [String] {
+        try convert(model, inputs: inputs, masks: []).values
+    }
+
+    /// The values of a model's outputs and their masks, given the values of its inputs and their
+    /// masks (boolean values, nil: none). Masks (Embedding's `mask_zero`, Masking, a config's
+    /// `mask=`) are carried beside the values that hold them, from layer to layer as the
+    /// library's graph passes them (``Layer/supportsMasking``, ``Layer/computeMask(_:masks:)``).
+    func convert(_ model: Model, inputs: [String], masks inputMasks: [String?]) throws -> (values: [String], masks: [String?]) {
         var values: [ObjectIdentifier: [String]] = [:]   // node -> its output values
         var masks: [ObjectIdentifier: [String?]] = [:]   // node -> its outputs' masks
         func value(_ t: KerasTensor) throws -> String {
@@ -137,6 +147,7 @@ struct ONNXLayerConverter {
         for (i, input) in model.inputs.enumerated() {
             guard let node = input.node, i < inputs.count else { continue }
             values[ObjectIdentifier(node)] = [inputs[i]]
+            if i < inputMasks.count, let m = inputMasks[i] { masks[ObjectIdentifier(node)] = [m] }
         }
         for node in model.executionOrder {
             if values[ObjectIdentifier(node)] != nil { continue }
@@ -148,20 +159,28 @@ struct ONNXLayerConverter {
             var inMasks = node.inputs.map(mask)
             if let given = node.masks {
                 // (A config's `mask=` tensors, as Keras writes them: 0/1 values, as booleans.)
-                inMasks = try given.map { m in try m.map { graph.cast(try value($0), to: .bool, scope: layer.name) } }
+                inMasks = try given.map { m in
+                    try m.map { t in
+                        let v = graph.cast(try value(t), to: .bool, scope: layer.name)
+                        graph.setRank(v, t.shape.count)
+                        return v
+                    }
+                }
             }
-            guard inMasks.dropFirst().allSatisfy({ $0 == nil }) else {
-                throw unsupported(layer, "a mask reaches an input other than its first, which the ONNX export cannot carry")
+            let outs: [String], outMasks: [String?]
+            if let nested = layer as? Model {
+                (outs, outMasks) = try convert(nested, inputs: ins, masks: inMasks)
+            } else {
+                outs = try convert(layer, inShapes: node.inputs.map(\.shape), outShapes: node.outputShapes, inputs: ins, masks: inMasks)
+                outMasks = try outputMasks(layer, inputs: ins, inShapes: node.inputs.map(\.shape), masks: inMasks, count: outs.count)
             }
-            let inMask = inMasks.first ?? nil
-            let outs = try convert(layer, inShapes: node.inputs.map(\.shape), outShapes: node.outputShapes, inputs: ins, mask: inMask)
             guard outs.count == node.outputShapes.count else {
                 throw KerasError.invalidState("Layer '\(layer.name)' (\(layer.className)): the ONNX export wrote \(outs.count) outputs for \(node.outputShapes.count)")
             }
             values[ObjectIdentifier(node)] = outs
-            if let x = ins.first { masks[ObjectIdentifier(node)] = outputMasks(layer, input: x, mask: inMask, count: outs.count) }
+            masks[ObjectIdentifier(node)] = outMasks
         }
-        return try model.outputs.map(value)
+        return (try model.outputs.map(value), model.outputs.map(mask))
     }
 
     /// The refusal for a layer (or a setting of one) with no ONNX form here.

@@ -7,6 +7,8 @@ final class ONNXGraphBuilder {
     /// The element type of every value that is not float32 (graph inputs of integer dtypes).
     private var integerValues: [String: ONNXDataType] = [:]
     private var usedNames: Set<String> = []
+    /// The rank of each mask value (to spread it over the inputs it masks).
+    private var ranks: [String: Int] = [:]
 
     init(opset: Int) { self.opset = opset }
 
@@ -26,6 +28,11 @@ final class ONNXGraphBuilder {
     }
 
     func type(of value: String) -> ONNXDataType { integerValues[value] ?? .float }
+
+    func setRank(_ value: String, _ rank: Int) { ranks[value] = rank }
+
+    /// The rank recorded for a value (masks), nil if none was.
+    func rank(of value: String) -> Int? { ranks[value] }
 
     /// Adds a node of `opType` under `scope` (the layer's name); returns its output names.
     @discardableResult

@@ -247,7 +247,103 @@ def build():
     outs += keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True), merge_mode=None)(x)
     return keras.Model(x, outs)
 """,
-    # Masks reach the recurrent layers as sequence lengths: exact for right-padded sequences.
+    # JAX's bicubic and Lanczos kernels (renormalized at the edges) as resampling matrices.
+    "upsampling_interpolations": """
+INPUTS = [((4, 3, 2), "float32")]
+def build():
+    x = keras.Input((4, 3, 2))
+    return keras.Model(x, [
+        keras.layers.UpSampling2D((2, 3), interpolation="bicubic")(x),
+        keras.layers.UpSampling2D(2, interpolation="lanczos3")(x),
+        keras.layers.UpSampling2D((3, 2), interpolation="lanczos5")(x),
+        keras.layers.UpSampling2D((1, 2), interpolation="bicubic", data_format="channels_first")(x),
+        keras.layers.UpSampling2D(2, interpolation="lanczos3", data_format="channels_first")(x),
+    ])
+""",
+    # A masked text classifier, on left- and right-padded tokens: the mask passes through
+    # Dropout, LayerNormalization, TimeDistributed(Dense), Dense and Add, masks the attention's
+    # queries, values and keys, and the average pooling; GlobalMaxPooling1D and Conv1D drop it.
+    # (Keras's MultiHeadAttention clears the masks of the tensors it is called on, so each
+    # attention here reads its own Dense's outputs, which nothing else reads.)
+    "masked_text_classifier": """
+INPUTS = [((6,), "int32", "right_padded"), ((6,), "int32", "left_padded")]
+def build():
+    inputs, outs, sequences = [], [], []
+    for name in ("right", "left"):
+        tokens = keras.Input((6,), dtype="int32", name=name)
+        inputs.append(tokens)
+        e = keras.layers.Dropout(0.2)(keras.layers.Embedding(10, 4, mask_zero=True)(tokens))
+        h = keras.layers.TimeDistributed(keras.layers.Dense(4, activation="relu"))(keras.layers.LayerNormalization()(e))
+        q1, q2, v2, q3, v3, k3, s = [keras.layers.Dense(4)(h) for _ in range(7)]
+        sequences.append(s)
+        a = keras.layers.MultiHeadAttention(2, 3)(q1, q1)
+        b, scores = keras.layers.MultiHeadAttention(2, 2, value_dim=3)(q2, v2, return_attention_scores=True)
+        c = keras.layers.MultiHeadAttention(1, 2, dropout=0.3)(q3, v3, k3)
+        r = keras.layers.Add()([h, a])
+        pooled = keras.layers.GlobalAveragePooling1D()(r)
+        outs += [a, b, scores, c, pooled, keras.layers.Dense(3, activation="softmax")(pooled),
+                 keras.layers.GlobalMaxPooling1D()(r),
+                 keras.layers.GlobalAveragePooling1D()(keras.layers.Conv1D(2, 2)(r))]
+    outs += keras.layers.MultiHeadAttention(2, 2)(*sequences, return_attention_scores=True)
+    return keras.Model(inputs, outs)
+""",
+    # Masking's mask and the merging layers' masks: Maximum, Minimum and Multiply read them,
+    # Concatenate joins them (along the features and along the steps), Softmax takes a `mask=`.
+    "masked_merging": """
+INPUTS = [((5, 3), "float32", "left_padded"), ((5, 3), "float32", "right_padded"), ((5,), "int32", "left_padded")]
+def build():
+    x, y = keras.Input((5, 3), name="x"), keras.Input((5, 3), name="y")
+    tokens = keras.Input((5,), dtype="int32", name="tokens")
+    mx, my = keras.layers.Masking()(x), keras.layers.Masking()(y)
+    e = keras.layers.Embedding(10, 3, mask_zero=True)(tokens)
+    dx = keras.layers.Dense(3)(mx)
+    pool = keras.layers.GlobalAveragePooling1D
+    return keras.Model([x, y, tokens], [
+        keras.layers.Maximum()([dx, my]), keras.layers.Minimum()([mx, e, dx]), keras.layers.Multiply()([dx, my]),
+        keras.layers.Multiply()([dx, y]), pool()(keras.layers.Maximum()([dx, y])),
+        pool()(keras.layers.Add()([mx, e])), pool()(keras.layers.Average()([mx, my])),
+        pool()(keras.layers.Concatenate()([dx, my])), pool()(keras.layers.Concatenate(axis=1)([dx, y])),
+        pool()(keras.layers.Concatenate()([e, y])),
+        keras.layers.MultiHeadAttention(2, 2)(keras.layers.Dense(3)(mx), keras.layers.Dense(3)(e)),
+    ])
+""",
+    # Keras's dot-product and additive attention layers, with the queries' and values' masks.
+    "attention_layers": """
+INPUTS = [((5,), "int32", "left_padded"), ((4,), "int32", "right_padded")]
+def build():
+    a, b = keras.Input((5,), dtype="int32", name="a"), keras.Input((4,), dtype="int32", name="b")
+    ea, eb = keras.layers.Embedding(10, 4, mask_zero=True)(a), keras.layers.Embedding(10, 4, mask_zero=True)(b)
+    d = lambda t: keras.layers.Dense(4)(t)
+    dot, scores = keras.layers.Attention(use_scale=True)([d(ea), d(eb)], return_attention_scores=True)
+    concat = keras.layers.Attention(score_mode="concat", use_scale=True)([d(eb), d(ea), d(ea)])
+    additive = keras.layers.AdditiveAttention()([d(ea), d(ea)], use_causal_mask=True)
+    plain = keras.layers.Attention()([keras.layers.Dense(3)(d(ea)), keras.layers.Dense(3)(d(eb))])
+    return keras.Model([a, b], [dot, scores, concat, additive, plain, keras.layers.GlobalAveragePooling1D()(dot)])
+""",
+    # An image classifier's augmentation (the identity at inference) and Resizing.
+    "augmentation_resizing": """
+INPUTS = [((6, 5, 3), "float32")]
+def build():
+    x = keras.Input((6, 5, 3))
+    augment = keras.Sequential([
+        keras.layers.RandomFlip(), keras.layers.RandomRotation(0.1), keras.layers.RandomZoom(0.2),
+        keras.layers.RandomTranslation(0.1, 0.1), keras.layers.RandomContrast(0.2), keras.layers.RandomBrightness(0.2),
+    ])
+    return keras.Model(x, [
+        keras.layers.Conv2D(2, 3)(augment(x)),
+        keras.layers.Resizing(4, 7)(x),
+        keras.layers.Resizing(9, 3, interpolation="nearest")(x),
+        keras.layers.Resizing(3, 8, data_format="channels_first")(x),
+    ])
+""",
+    # A `mask=` argument (Keras's config writes it): Softmax keeps the positions it marks.
+    "softmax_mask_argument": """
+INPUTS = [((4, 5), "float32"), ((1, 5), "float32", "binary")]
+def build():
+    x, m = keras.Input((4, 5), name="x"), keras.Input((1, 5), name="m")
+    return keras.Model([x, m], keras.layers.Softmax()(keras.layers.Dense(5)(x), mask=m))
+""",
+    # Masks reach the recurrent layers as sequence lengths.
     "masked_recurrent": """
 INPUTS = [((6,), "int32", "right_padded"), ((5, 3), "float32", "right_padded")]
 def build():
@@ -266,6 +362,10 @@ def build():
 """,
 }
 
+# The same recurrent models on left-padded sequences (Keras's pad_sequences pads before): each
+# row's unmasked steps are moved to its start for ONNX's sequence lengths, and the outputs back.
+CASES["masked_recurrent_left_padded"] = CASES["masked_recurrent"].replace('"right_padded"', '"left_padded"')
+
 
 def _drawn_weights(model, seed):
     """Normal weights (variances positive) for every weight, in Keras's order."""
@@ -282,8 +382,9 @@ def _drawn_weights(model, seed):
 
 
 def _inputs(spec, batch, seed):
-    """Per input spec `(shape, dtype)` or `(shape, dtype, "right_padded")`: drawn values; a
-    right-padded input has each row's steps after a drawn length (at least 1) all 0."""
+    """Per input spec `(shape, dtype)` or `(shape, dtype, "right_padded" | "left_padded" |
+    "binary")`: drawn values; a padded input has each row's steps after (right) or before
+    (left) a drawn length (at least 1) all 0; a binary one is drawn 0 or 1."""
     rng = np.random.default_rng(seed)
     out = []
     for shape, dtype, *how in spec:
@@ -291,9 +392,14 @@ def _inputs(spec, batch, seed):
             x = rng.integers(1 if how else 0, 10, size=(batch,) + shape).astype(dtype)
         else:
             x = rng.normal(size=(batch,) + shape).astype(dtype)
-        if how:
+        if how == ["binary"]:
+            x = rng.integers(0, 2, size=(batch,) + shape).astype(dtype)
+        elif how:
             for row, length in zip(x, rng.integers(1, shape[0] + 1, size=batch)):
-                row[length:] = 0
+                if how[0] == "left_padded":
+                    row[:shape[0] - length] = 0
+                else:
+                    row[length:] = 0
         out.append(x)
     return out
 
@@ -402,14 +508,9 @@ def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_masks_reach_only_recurrent_layers_and_states_are_not_exported(tmp_path):
-    """A mask reaching a layer other than a recurrent one (through Dense, Activation or dropout)
-    is refused, as is a stateful recurrent layer (an ONNX graph keeps no state between runs)."""
+def test_stateful_recurrent_layers_are_not_exported(tmp_path):
+    """A stateful recurrent layer is refused (an ONNX graph keeps no state between runs)."""
     path = tmp_path / "m.onnx"
-    tokens = sk.Input((6,), dtype="int32")
-    pooled = sk.layers.GlobalAveragePooling1D(name="pool")(sk.layers.Embedding(10, 3, mask_zero=True)(tokens))
-    with pytest.raises(Exception, match="layer 'pool' of class GlobalAveragePooling1D.*mask"):
-        sk.Model(tokens, pooled).export(str(path), format="onnx", verbose=False)
     stateful = sk.Sequential([sk.Input((5, 3), batch_size=2), sk.layers.LSTM(2, stateful=True, name="s")])
     with pytest.raises(Exception, match="layer 's' of class LSTM.*stateful=True"):
         stateful.export(str(path), format="onnx", verbose=False)
