@@ -83,14 +83,19 @@ def attention_model(lib):
     """Embedding(20, 6) → block → Dense(5), the block a functional one around a
     MultiHeadAttention(2 heads, key_dim 3) over its input, added to it: Keras quantizes the
     attention's four EinsumDense projections."""
+    return _block_model(lib, lib.layers.MultiHeadAttention(2, 3, name="att"), 20261208)
+
+
+def _block_model(lib, attention, seed):
+    """Embedding(20, 6) → block → Dense(5), the block a functional one around `attention` over
+    its input, added to it; weights drawn from `seed`; with the AWQ/GPTQ structure."""
     b_in = lib.Input((8, 6))
-    a = lib.layers.MultiHeadAttention(2, 3, name="att")(b_in, b_in)
-    block = lib.Model(b_in, lib.layers.Add(name="residual")([b_in, a]), name="block")
+    block = lib.Model(b_in, lib.layers.Add(name="residual")([b_in, attention(b_in, b_in)]), name="block")
     inp = lib.Input((8,), dtype="int32")
     emb = lib.layers.Embedding(20, 6, name="emb")
     head = lib.layers.Dense(5, name="head")
     m = lib.Model(inp, head(block(emb(inp))), name="tokens")
-    rng = np.random.default_rng(20261208)
+    rng = np.random.default_rng(seed)
     m.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in m.get_weights()])
     return m, {"pre_block_layers": [emb], "sequential_blocks": [block, head]}
 
@@ -104,16 +109,8 @@ def attention_layers(m):
 def grouped_model(lib):
     """`attention_model` with a GroupedQueryAttention (4 query heads over 2 key/value heads,
     head_dim 3): Keras quantizes its four EinsumDense projections too."""
-    b_in = lib.Input((8, 6))
-    a = lib.layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2, name="gqa")(b_in, b_in)
-    block = lib.Model(b_in, lib.layers.Add(name="residual")([b_in, a]), name="block")
-    inp = lib.Input((8,), dtype="int32")
-    emb = lib.layers.Embedding(20, 6, name="emb")
-    head = lib.layers.Dense(5, name="head")
-    m = lib.Model(inp, head(block(emb(inp))), name="tokens")
-    rng = np.random.default_rng(20261209)
-    m.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in m.get_weights()])
-    return m, {"pre_block_layers": [emb], "sequential_blocks": [block, head]}
+    return _block_model(lib, lib.layers.GroupQueryAttention(
+        head_dim=3, num_query_heads=4, num_key_value_heads=2, name="gqa"), 20261209)
 
 
 def grouped_layers(m):

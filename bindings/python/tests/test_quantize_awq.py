@@ -235,7 +235,13 @@ def test_awq_and_gptq_quantize_the_projections_of_a_multi_head_attention_as_kera
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.quantize(case["mode"], config=made.config(sk, case["mode"], case["kwargs"], structure))
-    for lname, layer in made.attention_layers(model):
+    _assert_projections_as_keras(model, made.attention_layers(model), case)
+
+
+def _assert_projections_as_keras(model, layers, case):
+    """Each of `layers` ((name, layer)) holds Keras's quantized weights (paths, dtypes, shapes,
+    values), mode and policy, as the fixture's `case`; the model predicts as Keras's."""
+    for lname, layer in layers:
         expected = case["layers"][lname]["weights"]
         assert [(w.path.split("/")[-2:], w.dtype, tuple(w.shape), w.trainable) for w in layer.weights] == \
             [(e["path"].split("/")[-2:], e["dtype"], np.shape(e["value"]), e["trainable"]) for e in expected], lname
@@ -266,15 +272,7 @@ def test_awq_and_gptq_quantize_the_projections_of_a_grouped_query_attention_as_k
     predicts as Keras's."""
     case = GROUPED["cases"][name]
     model = grouped_quantized(name)
-    for lname, layer in made.grouped_layers(model):
-        expected = case["layers"][lname]["weights"]
-        assert [(w.path.split("/")[-2:], w.dtype, tuple(w.shape), w.trainable) for w in layer.weights] == \
-            [(e["path"].split("/")[-2:], e["dtype"], np.shape(e["value"]), e["trainable"]) for e in expected], lname
-        for w, e in zip(layer.weights, expected):
-            np.testing.assert_array_equal(np.asarray(w.numpy()), np.array(e["value"], dtype=e["dtype"]), err_msg=w.path)
-        assert layer.quantization_mode == case["mode"]
-        assert layer.dtype_policy.name == f"{case['layers'][lname]['config']['dtype']['config']['mode']}_from_float32"
-    np.testing.assert_allclose(model.predict(X, verbose=0), np.array(case["predict"]), rtol=1e-5, atol=2e-6)
+    _assert_projections_as_keras(model, made.grouped_layers(model), case)
 
 
 def test_grouped_query_attention_awq_files_both_ways(tmp_path):
