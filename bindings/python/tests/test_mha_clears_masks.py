@@ -167,3 +167,29 @@ def test_the_eager_call_clears_the_masks_as_kerass(name):
         seen.append(_masks(x))
     assert seen[0] == seen[1]
     assert (seen[1] == [None]) == (name == "MultiHeadAttention")
+
+
+def _given_value_mask(lib):
+    """`mha(e, e, value_mask=m)` in a functional model: Keras records the mask in the node's
+    kwargs and passes it as given (the tensor's own mask is not read)."""
+    t = lib.Input((5,), dtype="int32", name="tokens")
+    m = lib.Input((5,), dtype="bool", name="m")
+    e = lib.layers.Embedding(10, 4)(t)
+    return lib.Model([t, m], lib.layers.MultiHeadAttention(2, 2)(e, e, value_mask=m))
+
+
+def test_a_value_mask_given_by_keyword_is_read_as_given(tmp_path):
+    for lib in (sk, keras):
+        lib.utils.set_random_seed(0)
+    ours, ref = same_drawn_weights(_given_value_mask(sk), _given_value_mask(keras), seed=1)
+    data = [TOKENS, np.array([[1, 1, 0, 0, 0], [1, 0, 1, 0, 1], [1, 1, 1, 1, 1]], bool)]
+    want = ref.predict(data, verbose=0)
+    unmasked = ref.predict([data[0], np.ones_like(data[1])], verbose=0)
+    assert not np.allclose(want, unmasked, atol=1e-3)
+    _assert_same(ours.predict(data, verbose=0), want, "built by the library")
+    ref.save(tmp_path / "theirs.keras")
+    loaded = sk.saving.load_model(tmp_path / "theirs.keras")
+    _assert_same(loaded.predict(data, verbose=0), want, "Keras's file loaded by the library")
+    loaded.save(tmp_path / "again.keras")
+    _assert_same(keras.saving.load_model(tmp_path / "again.keras").predict(data, verbose=0), want,
+                 "written back by the library, loaded by Keras")
