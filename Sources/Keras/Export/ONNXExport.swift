@@ -130,7 +130,8 @@ struct ONNXLayerConverter {
     /// The values of a model's outputs and their masks, given the values of its inputs and their
     /// masks (boolean values, nil: none). Masks (Embedding's `mask_zero`, Masking, a config's
     /// `mask=`) are carried beside the values that hold them, from layer to layer as the
-    /// library's graph passes them (``Layer/supportsMasking``, ``Layer/computeMask(_:masks:)``).
+    /// library's graph passes them (``Layer/supportsMasking``, ``Layer/computeMask(_:masks:)``,
+    /// less those MultiHeadAttention calls clear: ``ClearedMasks``).
     func convert(_ model: Model, inputs: [String], masks inputMasks: [String?]) throws -> (values: [String], masks: [String?]) {
         var values: [ObjectIdentifier: [String]] = [:]   // node -> its output values
         var masks: [ObjectIdentifier: [String?]] = [:]   // node -> its outputs' masks
@@ -149,6 +150,7 @@ struct ONNXLayerConverter {
             values[ObjectIdentifier(node)] = [inputs[i]]
             if i < inputMasks.count, let m = inputMasks[i] { masks[ObjectIdentifier(node)] = [m] }
         }
+        let cleared = model.clearedMasks   // (those Keras's MultiHeadAttention calls clear)
         for node in model.executionOrder {
             if values[ObjectIdentifier(node)] != nil { continue }
             let layer = node.layer
@@ -156,15 +158,18 @@ struct ONNXLayerConverter {
                 throw KerasError.invalidArgument("Model '\(model.name)': input '\(layer.name)' is not among the model's inputs")
             }
             let ins = try node.inputs.map(value)
-            var inMasks = node.inputs.map(mask)
+            var inMasks = node.inputs.indices.map { cleared.cleared(node, input: $0) ? nil : mask(node.inputs[$0]) }
+            // (A config's `mask=` tensors, as Keras writes them: 0/1 values, as booleans.)
+            func givenMask(_ t: KerasTensor) throws -> String {
+                let v = graph.cast(try value(t), to: .bool, scope: layer.name)
+                graph.setRank(v, t.shape.count)
+                return v
+            }
             if let given = node.masks {
-                // (A config's `mask=` tensors, as Keras writes them: 0/1 values, as booleans.)
-                inMasks = try given.map { m in
-                    try m.map { t in
-                        let v = graph.cast(try value(t), to: .bool, scope: layer.name)
-                        graph.setRank(v, t.shape.count)
-                        return v
-                    }
+                inMasks = try given.map { try $0.map(givenMask) }
+            } else if node.attentionMasks != nil {   // (an attention call's recorded masks)
+                for i in inMasks.indices {
+                    if let t = node.recordedAttentionMask(i) { inMasks[i] = try givenMask(t) }
                 }
             }
             let outs: [String], outMasks: [String?]
@@ -180,7 +185,7 @@ struct ONNXLayerConverter {
             values[ObjectIdentifier(node)] = outs
             masks[ObjectIdentifier(node)] = outMasks
         }
-        return (try model.outputs.map(value), model.outputs.map(mask))
+        return (try model.outputs.map(value), model.outputs.map { cleared.clearedAfterRun($0) ? nil : mask($0) })
     }
 
     /// The refusal for a layer (or a setting of one) with no ONNX form here.

@@ -62,8 +62,29 @@ final class GraphNode {
     /// (``Layer/callKeywordsPerNode``); nil otherwise.
     var callKeywords: JSON?
 
-    /// Every tensor the call reads: its inputs, then the masks given to it.
-    var dependencies: [KerasTensor] { inputs + (masks ?? []).compactMap { $0 } }
+    /// The masks Keras's config records for a MultiHeadAttention or GroupQueryAttention call,
+    /// its `query_mask`, `value_mask` and `key_mask` keywords, one per input (nil: written as
+    /// None), kept to be written back; nil when the config writes none. The call reads its
+    /// value's and key's masks from them (Keras passes them as arguments) and, for
+    /// MultiHeadAttention, its query's from the tensor (Keras's call takes the query's own).
+    var attentionMasks: [KerasTensor?]?
+    /// The keywords of ``attentionMasks``, in order.
+    static let attentionMaskKeywords = ["query_mask", "value_mask", "key_mask"]
+
+    /// The recorded mask this attention call reads for its input `i` in place of the one the
+    /// tensor carries (``attentionMasks``): its value's and key's; nil for MultiHeadAttention's
+    /// query (its call takes the query's own mask) and where none was recorded.
+    func recordedAttentionMask(_ i: Int) -> KerasTensor? {
+        guard let m = attentionMasks, i < m.count, i > 0 || (layer as? MultiHeadAttention)?.clearsInputMasks != true else { return nil }
+        return m[i]
+    }
+
+    /// Every tensor the call reads: its inputs, then the masks given to it (an attention's
+    /// recorded masks by keyword name, as Keras flattens its node's keywords).
+    var dependencies: [KerasTensor] {
+        let recorded: [KerasTensor] = attentionMasks.map { m in [2, 0, 1].compactMap { $0 < m.count ? m[$0] : nil } } ?? []
+        return inputs + (masks ?? []).compactMap { $0 } + recorded
+    }
 
     init(layer: Layer, inputs: [KerasTensor], index: Int) {
         self.layer = layer

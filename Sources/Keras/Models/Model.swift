@@ -19,10 +19,14 @@ open class Model: Layer, @unchecked Sendable {
     /// The convolutions that run fused with the pooling after them, found on first use for the
     /// current graph (see ``pooledConvRuns()``).
     var pooledConvFusion: PooledConvFusion?
+    /// The masks the graph's MultiHeadAttention calls clear, found on first use for the
+    /// current graph (see ``clearedMasks``).
+    var clearedMasksFound: ClearedMasks?
 
     private func graphChanged() {
         inferenceFolding = nil
         pooledConvFusion = nil
+        clearedMasksFound = nil
     }
     @exclusivity(unchecked) var layerList: [Layer] = []
     /// A functional model's layers and the Keras operations between them (``OperationLayer``),
@@ -168,25 +172,12 @@ open class Model: Layer, @unchecked Sendable {
     /// inputs) first, and at equal depth in the order the walk from the outputs first met them
     /// (an input no output depends on last among the inputs, as Keras's index -1).
     static func kerasLayerOrder(_ order: [GraphNode], firstSeen: [ObjectIdentifier: Int]) -> [Layer] {
-        var nodeDepth: [ObjectIdentifier: Int] = [:], layerDepth: [ObjectIdentifier: Int] = [:]
-        let inGraph = Set(order.map { ObjectIdentifier($0) })
-        var layers: [Layer] = [], position: [ObjectIdentifier: Int] = [:]
-        for node in order.reversed() {
-            let lid = ObjectIdentifier(node.layer)
-            let depth = Swift.max(nodeDepth[ObjectIdentifier(node)] ?? 0, layerDepth[lid] ?? 0)
-            nodeDepth[ObjectIdentifier(node)] = depth
-            layerDepth[lid] = depth
-            if position[lid] == nil { position[lid] = layers.count; layers.append(node.layer) }
-            for t in node.dependencies {
-                guard let parent = t.node, inGraph.contains(ObjectIdentifier(parent)) else { continue }
-                nodeDepth[ObjectIdentifier(parent)] = Swift.max(depth + 1, nodeDepth[ObjectIdentifier(parent)] ?? 0)
-            }
-        }
+        let depths = KerasGraphDepths(order)
         func key(_ l: Layer) -> (Int, Int, Int) {
             let id = ObjectIdentifier(l)
-            return (-(layerDepth[id] ?? 0), firstSeen[id] ?? -1, position[id] ?? 0)
+            return (-(depths.layerDepth[id] ?? 0), firstSeen[id] ?? -1, depths.layerMet[id] ?? 0)
         }
-        return layers.sorted { key($0) < key($1) }
+        return depths.layers.sorted { key($0) < key($1) }
     }
 
     // MARK: Layers and shapes
@@ -270,6 +261,16 @@ open class Model: Layer, @unchecked Sendable {
             return v
         }
         let folds = training.flatMap { inferenceFolds(training: $0) }, runs = training == nil ? nil : pooledConvRuns()
+        let cleared = clearedMasks
+        // The mask input `i` of `node` carries when it runs, less those Keras's
+        // MultiHeadAttention calls cleared before.
+        func carried(_ node: GraphNode, _ i: Int) -> Tensor? {
+            cleared.cleared(node, input: i) ? nil : lookup(masks, node.inputs[i]) ?? nil
+        }
+        // A mask given as a tensor (`layer(x, mask=m)`, a config's record): kept where nonzero.
+        func givenMask(_ kt: KerasTensor) throws -> Tensor {
+            1 - (try Ops.equal(value(of: kt), Tensor(0)))
+        }
         for node in executionOrder where !(node.layer is InputLayer) {
             let id = ObjectIdentifier(node)
             // A layer folded or fused into the one before it (which computed its value).
@@ -277,12 +278,17 @@ open class Model: Layer, @unchecked Sendable {
             let args = try node.inputs.map(value(of:))
             var given: [Tensor?]?
             if let explicit = node.masks {   // `layer(x, mask=m)`: m, kept where nonzero
-                given = try explicit.map { try $0.map { 1 - (try Ops.equal(value(of: $0), Tensor(0))) } }
+                given = try explicit.map { try $0.map(givenMask) }
                 if node.layer is Model, let g = given {
-                    given = Model.masksSetOnInputs(g, inputs: node.inputs) { lookup(masks, $0) ?? nil }
+                    given = Model.masksSetOnInputs(g, inputs: node.inputs) { cleared.cleared($0, at: node) ? nil : lookup(masks, $0) ?? nil }
                 }
+            } else if node.attentionMasks != nil {   // (an attention call's recorded masks)
+                let argMasks = try node.inputs.indices.map { i in
+                    try node.recordedAttentionMask(i).map(givenMask) ?? carried(node, i)
+                }
+                if argMasks.contains(where: { $0 != nil }) { given = argMasks }
             } else if !masks.isEmpty {
-                let argMasks = node.inputs.map { lookup(masks, $0) ?? nil }
+                let argMasks = node.inputs.indices.map { carried(node, $0) }
                 if argMasks.contains(where: { $0 != nil }) { given = argMasks }
             }
             if given == nil, let fold = folds?.byLayerNode[id], let out = try fold.call(args[0]) {
@@ -310,7 +316,7 @@ open class Model: Layer, @unchecked Sendable {
             }
             return v
         }
-        let outMasks = outputs.map { lookup(masks, $0) ?? nil }
+        let outMasks: [Tensor?] = outputs.map { cleared.clearedAfterRun($0) ? nil : lookup(masks, $0) ?? nil }
         return (outs, outMasks.contains { $0 != nil } ? outMasks : nil)
     }
 

@@ -186,6 +186,9 @@ private struct InboundNode {
     var masks: [(layer: String, node: Int, tensor: Int)?]?
     /// The call's `mask` was written as null (``GraphNode/writesNullMask``).
     var writesNullMask = false
+    /// An attention call's recorded `query_mask`, `value_mask` and `key_mask`
+    /// (``GraphNode/attentionMasks``; nil: null).
+    var attentionMasks: [(layer: String, node: Int, tensor: Int)?]?
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -258,6 +261,19 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
                 node.training = v.boolValue
                 continue
             }
+            if positional, let slot = GraphNode.attentionMaskKeywords.firstIndex(of: k) {
+                // Keras's record of an attention call's masks (``GraphNode/attentionMasks``).
+                var recorded = node.attentionMasks ?? []
+                while recorded.count <= slot { recorded.append(nil) }
+                if !v.isNull {
+                    guard v["class_name"]?.stringValue == "__keras_tensor__", let h = v["config"]?["keras_history"] else {
+                        throw KerasError.io("\(what): '\(k)' must be a tensor or null, got \(v.description.prefix(80))")
+                    }
+                    recorded[slot] = try history(h, what)
+                }
+                node.attentionMasks = recorded
+                continue
+            }
             if positional, v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { others.append((k, v)) }
         }
         node.kwargs = .object(others)
@@ -307,7 +323,8 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         for (i, (layer, nodes)) in order.enumerated() where next[i] < nodes.count {
             let node = nodes[next[i]]
             var args: [KerasTensor] = []
-            for h in node.inputs + (node.masks ?? []).compactMap({ $0 }) {
+            let maskHistories = (node.masks ?? []).compactMap({ $0 }) + (node.attentionMasks ?? []).compactMap({ $0 })
+            for h in node.inputs + maskHistories {
                 guard layers[h.layer] != nil else {
                     throw KerasError.io("Functional config: '\(layer.name)' takes input from unknown layer '\(h.layer)'")
                 }
@@ -317,9 +334,10 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                 }
                 args.append(outs[h.node][h.tensor])
             }
-            guard args.count == node.inputs.count + (node.masks ?? []).compactMap({ $0 }).count else { continue }
-            var given = args.dropFirst(node.inputs.count).makeIterator()
-            let masks = node.masks.map { $0.map { $0 == nil ? nil : given.next() } }
+            guard args.count == node.inputs.count + maskHistories.count else { continue }
+            var maskTensors = args.dropFirst(node.inputs.count).makeIterator()
+            let masks = node.masks.map { $0.map { $0 == nil ? nil : maskTensors.next() } }
+            let attentionMasks = node.attentionMasks.map { $0.map { $0 == nil ? nil : maskTensors.next() } }
             args.removeLast(args.count - node.inputs.count)
             try layer.applyCallKeywordArguments(node.kwargs)
             if let plugin = layer as? CallbackLayer {
@@ -340,6 +358,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             }
             outputs.first?.node?.training = node.training
             outputs.first?.node?.writesNullMask = node.writesNullMask
+            outputs.first?.node?.attentionMasks = attentionMasks
             produced[layer.name, default: []].append(outputs)
             next[i] += 1
             remaining -= 1

@@ -72,6 +72,9 @@ extension Model {
                     } else if (node.writesNullMask || (l is Model && !(l is Sequential))) && !writtenAsItsClass {
                         k.set("mask", .null)   // (none for a subclassed model's call: Keras writes none)
                     }
+                    for (name, m) in zip(GraphNode.attentionMaskKeywords, node.attentionMasks ?? []) {
+                        k.set(name, m.map(kerasTensor) ?? .null)
+                    }
                     return k
                 }
                 if let names = l.trailingInputsArgument, node.inputs.count > 1 {

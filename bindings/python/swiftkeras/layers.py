@@ -1974,6 +1974,12 @@ def _attention_on_arrays(layer, inputs, args, kwargs):
     from ._rnn_states import private_model
     model = private_model(layer, shapes, connect, key=(tuple(map(tuple, shapes)), pattern, tuple(sorted(options))))
     out = model(values + [m.astype(np.float32) for m in given], training=training)
+    if layer.class_name == "MultiHeadAttention":
+        # Keras's call takes the masks of its tensors and sets them to None on them (not
+        # GroupQueryAttention's, nor Attention's).
+        for t in tensors:
+            if isinstance(t, _MaskedOutput):
+                t._keras_mask = None
     if options.get("return_attention_scores"):
         return (_masked(out[0], masks[0]), out[1])
     return _masked(out, masks[0])

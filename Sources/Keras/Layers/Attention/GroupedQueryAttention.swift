@@ -46,6 +46,8 @@ public final class GroupedQueryAttention: MultiHeadAttention, @unchecked Sendabl
     /// serialized as `GroupQueryAttention`); the default layer name stays `grouped_query_attention`.
     public override var className: String { "GroupQueryAttention" }
 
+    override var clearsInputMasks: Bool { false }
+
     public override var pythonClassName: String { "GroupedQueryAttention" }
 
     /// Keras's attribute names, which name the sublayers' paths in `.keras` files

@@ -104,6 +104,11 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
 
     public override var takesPositionalInputs: Bool { true }
 
+    /// Whether a call clears the Keras masks of the tensors it reads: Keras's
+    /// `MultiHeadAttention.call` takes them and sets them to None, so layers Keras runs after it
+    /// on the same tensors see none (``ClearedMasks``); GroupQueryAttention's call does not.
+    var clearsInputMasks: Bool { true }
+
     public override var buildShapeArgumentNames: [String]? { ["query_shape", "value_shape", "key_shape"] }
 
     public override func build(_ inputShape: [Int?]) throws {
