@@ -107,8 +107,21 @@ int keras_interrupt_install(int on);
  * afterwards (keras_sequential_add_json, keras_model_from_json, ...) take the seeds Keras takes
  * from Python's `random` after set_random_seed(seed), in its constructors' order: a model made
  * as in Keras gets Keras's initial weights and dropout draws (Dense, Conv, Embedding, the
- * recurrent layers, the dropout layers). Errors: INVALID_ARGUMENT (negative seed). */
+ * recurrent layers and Bidirectional's copies, EinsumDense, the attention layers' build, random
+ * initializers given to the normalizations and PReLU, the dropout layers), and keras_model_fit's
+ * shuffled batches are Keras's (numpy's np.random.permutation after the seed, for seeds below
+ * 2^32). Errors: INVALID_ARGUMENT (negative seed). */
 int keras_set_random_seed(int64_t seed);
+
+/* The library's copy of numpy's global generator, which keras_model_fit's shuffles draw from
+ * (keras_set_random_seed seeds it as np.random.seed): the MT19937 state np.random.get_state()
+ * gives, 624 key words and a position (0..624). A front end with a numpy of its own hands its
+ * state over before a shuffled fit and takes it back after, so that the fit's orders continue
+ * its numpy's sequence as Keras's do. keras_get_numpy_random_state writes 624 words to `key`.
+ * Errors: INVALID_ARGUMENT (NULL pointer, position out of range), STATE (get before any seed
+ * numpy takes: one below 2^32). */
+int keras_get_numpy_random_state(uint32_t *key, int32_t *position);
+int keras_set_numpy_random_state(const uint32_t *key, int32_t position);
 
 /* Draws `count` numbers of `distribution` into `out`, as Keras 3 draws them on the JAX backend
  * (threefry2x32, bit for bit): the key is Keras's draw seed [seed, counter] (a SeedGenerator's

@@ -246,3 +246,27 @@ public func keras_set_random_seed(_ seed: Int64) -> Int32 {
         setRandomSeed(Int(seed))
     }
 }
+
+/// The library's copy of numpy's global generator, which fit's shuffles draw from: 624 key
+/// words into `key` and the position into `position` (np.random.get_state()'s).
+@_cdecl("keras_get_numpy_random_state")
+public func keras_get_numpy_random_state(_ key: UnsafeMutablePointer<UInt32>?, _ position: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_get_numpy_random_state") {
+        let key = try requireOut(key, "key"), position = try requireOut(position, "position")
+        guard let state = numpyRandomState() else {
+            throw ABIError(.state, "no numpy random state yet: call keras_set_random_seed with a seed below 2^32 first")
+        }
+        for (i, word) in state.key.enumerated() { key[i] = word }
+        position.pointee = Int32(state.position)
+    }
+}
+
+/// Sets the library's copy of numpy's global generator to 624 key words and a position
+/// (np.random.get_state()'s).
+@_cdecl("keras_set_numpy_random_state")
+public func keras_set_numpy_random_state(_ key: UnsafePointer<UInt32>?, _ position: Int32) -> Int32 {
+    guarded("keras_set_numpy_random_state") {
+        guard let key else { throw ABIError(.invalidArgument, "key must not be NULL") }
+        try setNumpyRandomState(key: Array(UnsafeBufferPointer(start: key, count: 624)), position: Int(position))
+    }
+}

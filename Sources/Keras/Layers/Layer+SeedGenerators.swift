@@ -20,9 +20,10 @@ let buildSeedsKey = "_build_seeds"
 
 extension Layer {
     /// The next seed a front end drew for an object the build makes (Keras's
-    /// `make_default_seed()`), if any; without one the object draws from the thread's generator.
+    /// `make_default_seed()`), else Keras's next one after ``setRandomSeed(_:)``
+    /// (``KerasDefaultSeeds``), if any; without one the object draws from the thread's generator.
     func takeBuildSeed() -> Int? {
-        buildSeeds.isEmpty ? nil : buildSeeds.removeFirst()
+        buildSeeds.isEmpty ? KerasDefaultSeeds.next() : buildSeeds.removeFirst()
     }
 
     /// `initializer` made again from its config, as Keras's build makes a sublayer's

@@ -85,6 +85,10 @@ final class CompiledState {
     @exclusivity(unchecked) var stepPlans: [StepPlan] = []
     /// The layers for which no plan can be made (their loss or weights do not fit one).
     @exclusivity(unchecked) var planRejectedLayers: [Layer]?
+    /// Whether a fit, evaluate or train/test-on-batch ran since compile: Keras builds its
+    /// compiled loss and metrics at the first, and a first `fit` takes one batch of its data
+    /// for that (drawing one shuffled order, which it then drops).
+    var ranSinceCompile = false
 
     init(optimizer: Optimizer, losses: [Loss?], lossWeights: [Float], metricSpecs: [[MetricSpec]],
          specs: (OptimizerSpec, [LossSpec?], [[MetricSpec]], [Float]?)) {

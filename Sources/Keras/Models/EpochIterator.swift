@@ -100,7 +100,7 @@ final class EpochIterator {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
             // A batch copied for a pass that ended early (stopped training) is not this one.
             finishPending()
-            if shuffle { order = generator.permutation(count) }
+            if shuffle { order = Self.shuffled(count, generator) }
             cursor = 0
         }
         let end = count - cursor <= batchSize ? count : cursor + batchSize
@@ -177,6 +177,13 @@ final class EpochIterator {
         guard pending != nil else { return }
         pending = nil
         GemmPartner.shared.finishCopy()
+    }
+
+    /// A shuffled pass's order of `n` rows: Keras's after `set_random_seed` (its array adapter's
+    /// `np.random.permutation(n)`, from the library's copy of numpy's generator,
+    /// ``KerasDefaultSeeds``), else one from `generator`.
+    static func shuffled(_ n: Int, _ generator: RandomGenerator = .current) -> [Int] {
+        KerasDefaultSeeds.permutation(n) ?? generator.permutation(n)
     }
 
     /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's

@@ -85,6 +85,10 @@ extension Model {
             }
         }
 
+        // Keras's first fit after compile peeks at one batch to build its compiled loss and
+        // metrics: a shuffled one draws an order of the training rows, which the epochs do not use.
+        if shuffle && !c.ranSinceCompile { _ = EpochIterator.shuffled(trainX[0].shape[0]) }
+        c.ranSinceCompile = true
         let data = EpochIterator(x: trainX, y: trainY, sampleWeight: trainW, classWeight: classWeight,
                                  batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch, checkingInputs: checksInGather)
         let steps = data.steps
@@ -159,9 +163,10 @@ extension Model {
     /// Loss and metrics as (name, value) pairs, in compile order.
     public func evaluateDict(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int? = nil, verbose: Int = 1,
                              sampleWeight: Tensor? = nil, callbacks: [Callback] = []) throws -> [(String, Double)] {
-        _ = try requireCompiled("evaluating the model")
+        let c = try requireCompiled("evaluating the model")
         try checkBatch(xs, ys, sampleWeight)
         try ensureBuilt(for: xs)
+        c.ranSinceCompile = true
         var list: [Callback] = []
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
         list.append(contentsOf: callbacks)

@@ -82,6 +82,7 @@ extension Model {
         let c = try requireCompiled("training the model")
         try ensureBuilt(for: xs)
         try checkBatch(xs, ys, sampleWeight)
+        c.ranSinceCompile = true
         try c.resetMetrics()
         return try trainStep(xs, ys, sampleWeight, c)
     }
@@ -107,6 +108,7 @@ extension Model {
         let c = try requireCompiled("evaluating the model")
         try ensureBuilt(for: [x])
         try checkBatch([x], [y], sampleWeight)
+        c.ranSinceCompile = true
         try c.resetMetrics()
         return try testStep([x], [y], sampleWeight, c)
     }

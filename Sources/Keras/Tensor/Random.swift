@@ -120,9 +120,10 @@ final class SeedBox: @unchecked Sendable {
 /// Makes runs reproducible: the same seed gives the same initial weights, shuffles and
 /// dropout masks. Keras: `keras.utils.set_random_seed(seed)`.
 ///
-/// Also seeds the library's copy of Python's `random` (``KerasDefaultSeeds``): the built-in
-/// layers made from Swift or C afterwards take the seeds Keras's take from it, so that their
-/// initial weights and dropout draws are Keras's after `set_random_seed(seed)`.
+/// Also seeds the library's copies of Python's `random` and numpy's `np.random`
+/// (``KerasDefaultSeeds``): the built-in layers made from Swift or C afterwards take the seeds
+/// Keras's take from Python's, and `fit` shuffles with numpy's permutations, so that their
+/// initial weights, dropout draws and shuffled batches are Keras's after `set_random_seed(seed)`.
 public func setRandomSeed(_ seed: Int) {
     RandomGenerator.setDefaultSeed(UInt64(bitPattern: Int64(seed)) ^ 0xA5A5_A5A5)
     RandomGenerator.reseedCurrent(UInt64(bitPattern: Int64(seed)))

@@ -8,7 +8,8 @@ import XCTest
 /// written by scripts/make_keras_seed_fixtures.py from real Keras (a Sequential of Embedding,
 /// LSTM, Dropout and Dense, a functional model of Conv2D, Flatten, Dropout and Dense, and a
 /// Sequential of SimpleRNN and GRU with dropout, whose cells take their generator's seed before
-/// and after their initializers' respectively; each fit 2 epochs with SGD without shuffling).
+/// and after their initializers' respectively; each fit 2 epochs with SGD without shuffling), and
+/// a Dense model fit with shuffling, whose batches follow numpy's `np.random.permutation`.
 final class KerasSeedTests: XCTestCase {
     private func tensor(_ fixture: JSON, _ key: String) throws -> Tensor {
         try Tensor(shape: try XCTUnwrap(fixture["\(key)_shape"]).ints, scalars: try XCTUnwrap(fixture[key]).floats)
@@ -30,7 +31,12 @@ final class KerasSeedTests: XCTestCase {
         recurrentDropping.recurrentDropout = 0.25
         let rnn = try Sequential([InputLayer(shape: [4, 3]), SimpleRNN(3, options: dropping, returnSequences: true),
                                   GRU(2, options: recurrentDropping), Dense(1)])
-        let models = [("seq", seq as Model), ("fun", fun), ("rnn", rnn)]
+        try checkInitialAndTrained([("seq", seq as Model), ("fun", fun), ("rnn", rnn as Model)], fixture)
+    }
+
+    /// Each model's initial weights, then (once all are checked, as the script fits them after
+    /// making them all) its weights after 2 unshuffled epochs of SGD, against the fixture's.
+    private func checkInitialAndTrained(_ models: [(String, Model)], _ fixture: JSON) throws {
         for (name, model) in models {
             XCTAssertEqual(model.weights.map(\.shape), try XCTUnwrap(fixture["\(name)_shapes"]?.arrayValue).map(\.ints), name)
             assertClose(weights(model), try XCTUnwrap(fixture["\(name)_initial"]).floats, atol: 1e-6, "\(name) initial weights")
@@ -42,5 +48,41 @@ final class KerasSeedTests: XCTestCase {
             assertClose(weights(model), try XCTUnwrap(fixture["\(name)_trained"]).floats, atol: 1e-5, rtol: 1e-4,
                         "\(name) weights after fit")
         }
+    }
+
+    /// Bidirectional's forward and backward copies of its LSTM take new seeds, as Keras's
+    /// copies made from the LSTM's config do. (The fixture's attention model, "att", does not
+    /// get Keras's weights yet.)
+    func testBidirectionalCopiesTakeKerasSeeds() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
+        var dropping = RecurrentCellOptions()
+        dropping.dropout = 0.25
+        let bidirectional = try Sequential([InputLayer(shape: [4, 3]), Bidirectional(LSTM(2, options: dropping)), Dense(1)])
+        try checkInitialAndTrained([("bid", bidirectional as Model)], fixture)
+    }
+
+    func testNumpyPermutationsAfterTheSeedAreNumpys() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        var numpy = try XCTUnwrap(NumpyRandomState(seed: try XCTUnwrap(fixture["seed"]?.intValue)))
+        let expected = try XCTUnwrap(fixture["np_permutations"]?.arrayValue).map(\.ints)
+        XCTAssertEqual(expected.map { numpy.permutation($0.count) }, expected)
+        XCTAssertNil(NumpyRandomState(seed: -1), "numpy takes seeds in 0...2³² - 1 only")
+    }
+
+    /// Keras's array adapter orders each shuffled epoch by numpy's `np.random.permutation`, and
+    /// a first fit after compile draws one order more (the batch it peeks at to build the
+    /// compiled loss): two fits (the first with validation_split) give Keras's weights.
+    func testShuffledFitsAfterTheSeedTakeKerasBatches() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
+        let model = try Sequential([InputLayer(shape: [3]), Dense(2)])
+        assertClose(weights(model), try XCTUnwrap(fixture["shf_initial"]).floats, atol: 1e-6, "initial weights")
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: "mse")
+        let x = try tensor(fixture, "shf_x"), y = try tensor(fixture, "shf_y")
+        try model.fit(x, y, batchSize: 3, epochs: 2, verbose: 0, validationSplit: 0.2, shuffle: true)
+        try model.fit(x, y, batchSize: 3, epochs: 1, verbose: 0, shuffle: true)
+        assertClose(weights(model), try XCTUnwrap(fixture["shf_trained"]).floats, atol: 1e-6, rtol: 1e-5,
+                    "weights after the shuffled fits")
     }
 }

@@ -2,8 +2,9 @@
  * dropout draws after keras.utils.set_random_seed with the same seed: a Sequential made with
  * keras_sequential_add_json (Embedding, LSTM, Dropout, Dense), a functional model from Keras's
  * to_json (Conv2D, Flatten, Dropout, Dense) and a Sequential of SimpleRNN and GRU with dropout
- * (Dense after them), each fit 2 epochs with SGD without
- * shuffling. Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
+ * (Dense after them), each fit 2 epochs with SGD without shuffling; then a Dense model fit
+ * twice with shuffling, whose batches are Keras's (numpy's np.random.permutation after the
+ * seed). Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
  * functional model's JSON beside it, written by scripts/make_keras_seed_fixtures.py from real
  * Keras. The fixtures are found under $KERAS_FIXTURES (the Fixtures folder), else from the
  * build folder the tests run in (.build/c) or the checkout's root. */
@@ -77,8 +78,9 @@ static void check_weights(keras_model *model, const char *fixture, const char *k
     }
 }
 
-/* Fits `model` on the fixture's `<name>_x`, `<name>_y` as the script did. */
-static void fit(keras_model *model, const char *fixture, const char *name) {
+/* Fits `model` on the fixture's `<name>_x`, `<name>_y` with fit's `options` (JSON), compiled
+ * first (SGD(0.1), mse) when `compile`. */
+static void fit(keras_model *model, const char *fixture, const char *name, int compile, const char *options) {
     static float x[4096], y[4096];
     float shape_values[KERAS_MAX_RANK];
     int64_t x_shape[KERAS_MAX_RANK], y_shape[KERAS_MAX_RANK];
@@ -95,16 +97,27 @@ static void fit(keras_model *model, const char *fixture, const char *name) {
     y_ndim = (int)numbers(fixture, key, shape_values, KERAS_MAX_RANK);
     for (d = 0; d < y_ndim && d < KERAS_MAX_RANK; d++) y_shape[d] = (int64_t)shape_values[d];
     CHECK(x_ndim > 0 && x_ndim <= KERAS_MAX_RANK && y_ndim > 0 && y_ndim <= KERAS_MAX_RANK);
-    CHECK_OK(keras_model_compile(model, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.1}}, "
-                                        "\"loss\": \"mse\"}"));
-    CHECK_OK(keras_model_fit(model, x, x_ndim, x_shape, y, y_ndim, y_shape,
-                             "{\"batch_size\": 4, \"epochs\": 2, \"verbose\": 0, \"shuffle\": false}", NULL, 0, NULL));
+    if (compile)
+        CHECK_OK(keras_model_compile(model, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.1}}, "
+                                            "\"loss\": \"mse\"}"));
+    CHECK_OK(keras_model_fit(model, x, x_ndim, x_shape, y, y_ndim, y_shape, options, NULL, 0, NULL));
 }
 
 int main(void) {
     char *fixture = read_fixture("random/keras_seeded_models.json");
     char *functional = read_fixture("random/keras_seeded_functional.json");
-    keras_model *seq = NULL, *fun = NULL, *rnn = NULL;
+    keras_model *seq = NULL, *fun = NULL, *rnn = NULL, *shf = NULL, *bid = NULL;
+    const char *unshuffled = "{\"batch_size\": 4, \"epochs\": 2, \"verbose\": 0, \"shuffle\": false}";
+    const char *bidirectional[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 3]}}",
+        "{\"class_name\": \"Bidirectional\", \"config\": {\"layer\": {\"class_name\": \"LSTM\", "
+        "\"config\": {\"units\": 2, \"dropout\": 0.25}}}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+    };
+    const char *dense[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}",
+    };
     const char *layers[] = {
         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 5]}}",
         "{\"class_name\": \"Embedding\", \"config\": {\"input_dim\": 10, \"output_dim\": 4}}",
@@ -119,6 +132,9 @@ int main(void) {
         "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
     };
     size_t i;
+    uint32_t key[624], again[624];
+    int32_t position = -1, position_again = -1;
+    int w;
     if (!fixture || !functional) {
         fprintf(stderr, "test_keras_seed: the fixtures random/keras_seeded_models.json and "
                         "random/keras_seeded_functional.json were not found (set KERAS_FIXTURES)\n");
@@ -134,16 +150,52 @@ int main(void) {
         check_weights(seq, fixture, "seq_initial", 1e-6, 0);
         check_weights(fun, fixture, "fun_initial", 1e-6, 0);
         check_weights(rnn, fixture, "rnn_initial", 1e-6, 0);
-        fit(seq, fixture, "seq");
-        fit(fun, fixture, "fun");
-        fit(rnn, fixture, "rnn");
+        fit(seq, fixture, "seq", 1, unshuffled);
+        fit(fun, fixture, "fun", 1, unshuffled);
+        fit(rnn, fixture, "rnn", 1, unshuffled);
         check_weights(seq, fixture, "seq_trained", 1e-5, 1e-4);
         check_weights(fun, fixture, "fun_trained", 1e-5, 1e-4);
         check_weights(rnn, fixture, "rnn_trained", 1e-5, 1e-4);
     }
+    /* fit's shuffled batches: numpy's np.random.permutation after the seed, one order more
+     * drawn by the first fit after compile (Keras peeks at a batch to build its compiled loss). */
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_sequential_new(NULL, &shf));
+    for (i = 0; i < sizeof dense / sizeof dense[0]; i++) CHECK_OK(keras_sequential_add_json(shf, dense[i]));
+    if (shf) {
+        check_weights(shf, fixture, "shf_initial", 1e-6, 0);
+        fit(shf, fixture, "shf", 1, "{\"batch_size\": 3, \"epochs\": 2, \"verbose\": 0, \"shuffle\": true, "
+                                    "\"validation_split\": 0.2}");
+        fit(shf, fixture, "shf", 0, "{\"batch_size\": 3, \"epochs\": 1, \"verbose\": 0, \"shuffle\": true}");
+        check_weights(shf, fixture, "shf_trained", 1e-6, 1e-5);
+        /* The library's copy of numpy's generator is where numpy's is after Keras's fits, and
+         * can be read and set (a front end with a numpy of its own shares it so). */
+        CHECK_OK(keras_get_numpy_random_state(key, &position));
+        CHECK(position == (int32_t)number_at(fixture, "shf_numpy_state", 0));
+        for (w = 0; w < 4; w++) CHECK(key[w] == (uint32_t)number_at(fixture, "shf_numpy_state", w + 1));
+        CHECK_OK(keras_set_numpy_random_state(key, position));
+        CHECK_OK(keras_get_numpy_random_state(again, &position_again));
+        CHECK(position_again == position && memcmp(key, again, sizeof key) == 0);
+        CHECK(keras_set_numpy_random_state(key, 625) == KERAS_ERR_INVALID_ARGUMENT);
+        CHECK(keras_set_numpy_random_state(NULL, 0) == KERAS_ERR_INVALID_ARGUMENT);
+        CHECK(keras_get_numpy_random_state(NULL, &position) == KERAS_ERR_INVALID_ARGUMENT);
+    }
+    /* Bidirectional's copies of its LSTM take new seeds, as Keras's. (The fixture's attention
+     * model, "attj" from keras_seeded_attention.json, does not get Keras's weights yet.) */
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_sequential_new(NULL, &bid));
+    for (i = 0; i < sizeof bidirectional / sizeof bidirectional[0]; i++)
+        CHECK_OK(keras_sequential_add_json(bid, bidirectional[i]));
+    if (bid) {
+        check_weights(bid, fixture, "bid_initial", 1e-6, 0);
+        fit(bid, fixture, "bid", 1, unshuffled);
+        check_weights(bid, fixture, "bid_trained", 1e-5, 1e-4);
+    }
     keras_model_free(seq);
     keras_model_free(fun);
     keras_model_free(rnn);
+    keras_model_free(shf);
+    keras_model_free(bid);
     free(fixture);
     free(functional);
     CHECK_DONE("test_keras_seed");

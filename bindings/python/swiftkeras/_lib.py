@@ -449,6 +449,8 @@ _declare("keras_interrupt_install", [c_int32], c_int32)
 _declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)
+_declare("keras_get_numpy_random_state", [POINTER(c_uint32), POINTER(c_int32)], c_int32)
+_declare("keras_set_numpy_random_state", [POINTER(c_uint32), c_int32], c_int32)
 _declare("keras_random_draw", [c_char_p, c_uint32, c_uint32, c_int64, c_double, c_double, c_void_p],
          c_int32)
 _declare("keras_random_permutation", [c_uint32, c_uint32, c_int64, c_int64, c_int64, int64_p], c_int32)

@@ -8,6 +8,7 @@ compile, fit, evaluate, predict, summary, saving and weights all run in the libr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import math
@@ -1294,7 +1295,8 @@ class Model(ModelAPI):
                     options["validation_split"] = (nv + 0.5) / (n + nv)
                 check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
                                            cbs, k, None))
-        self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
+        with _numpy_random_shared(shuffle):
+            self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
         self._keep_metric_states()
         if self._epoch_log_updates or getattr(self, "_compute_loss_graph", False):
             return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
@@ -2373,6 +2375,26 @@ def _flush_library_output():
     it so that its progress bar and Python's prints come out in order."""
     _libc.fflush(None)
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _numpy_random_shared(shuffle):
+    """A shuffled fit's orders drawn from numpy's global generator, as Keras's array adapter
+    draws them (`np.random.permutation`): its state handed to the library's copy before the fit
+    and the copy's taken back after, so that np.random goes on as after Keras's fit."""
+    state = np.random.get_state() if shuffle and _lib.has("keras_set_numpy_random_state") else None
+    if state is None or state[0] != "MT19937":
+        yield
+        return
+    key = np.array(state[1], dtype=np.uint32)
+    words = key.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32))
+    check(_lib.keras_set_numpy_random_state(words, int(state[2])))
+    try:
+        yield
+    finally:
+        position = c_int32()
+        if _lib.keras_get_numpy_random_state(words, byref(position)) == 0:
+            np.random.set_state((state[0], key, position.value, *state[3:]))
 
 
 def _buffer(arr):

@@ -18,7 +18,7 @@ public final class PReLU: Layer, @unchecked Sendable {
     public init(alphaInitializer: Initializer = Zeros(), alphaRegularizer: Regularizer? = nil,
                 alphaConstraint: Constraint? = nil, sharedAxes: [Int]? = nil, name: String? = nil,
                 trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
-        self.alphaInitializer = alphaInitializer
+        self.alphaInitializer = withKerasDefaultSeed(alphaInitializer)
         self.alphaRegularizer = alphaRegularizer
         self.alphaConstraint = alphaConstraint
         self.sharedAxes = sharedAxes

@@ -86,8 +86,8 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
         self.outputShape = outputShape?.isEmpty == true ? nil : outputShape
         self.attentionAxes = attentionAxes
         self.slidingWindow = slidingWindow
-        self.kernelInitializer = kernelInitializer
-        self.biasInitializer = biasInitializer
+        self.kernelInitializer = withKerasDefaultSeed(kernelInitializer)
+        self.biasInitializer = withKerasDefaultSeed(biasInitializer)
         self.kernelRegularizer = kernelRegularizer
         self.biasRegularizer = biasRegularizer
         self.kernelConstraint = kernelConstraint

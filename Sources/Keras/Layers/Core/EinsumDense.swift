@@ -60,8 +60,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         self.partialOutputShape = outputShape
         self.biasAxes = biasAxes
         self.activationFunction = activation
-        self.kernelInitializer = kernelInitializer
-        self.biasInitializer = biasInitializer
+        self.kernelInitializer = withKerasDefaultSeed(kernelInitializer)
+        self.biasInitializer = withKerasDefaultSeed(biasInitializer)
         self.kernelRegularizer = kernelRegularizer
         self.biasRegularizer = biasRegularizer
         self.kernelConstraint = kernelConstraint

@@ -18,6 +18,16 @@ public struct AffineOptions {
         self.betaConstraint = betaConstraint
         self.gammaConstraint = gammaConstraint
     }
+
+    /// These options with their unseeded initializers given Keras's default seeds in its
+    /// constructors' order, beta's then gamma's (``withKerasDefaultSeed(_:)``; a second call
+    /// changes nothing).
+    func withKerasDefaultSeeds() -> AffineOptions {
+        var seeded = self
+        seeded.betaInitializer = withKerasDefaultSeed(betaInitializer)
+        seeded.gammaInitializer = withKerasDefaultSeed(gammaInitializer)
+        return seeded
+    }
 }
 
 /// The base of the normalization layers that scale by `gamma` and shift by `beta` after
@@ -47,7 +57,7 @@ open class AffineNormalization: Layer, @unchecked Sendable {
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.affine = affine
+        self.affine = affine.withKerasDefaultSeeds()
         super.init(name: name, trainable: trainable, inputShape: inputShape)
         supportsMasking = true
     }

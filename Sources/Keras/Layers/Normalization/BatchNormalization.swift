@@ -24,8 +24,10 @@ public final class BatchNormalization: AffineNormalization, @unchecked Sendable 
                 name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil) {
         self.axis = axis
         self.momentum = momentum
-        self.movingMeanInitializer = movingMeanInitializer
-        self.movingVarianceInitializer = movingVarianceInitializer
+        // Keras's constructor order: beta, gamma, then the moving statistics' initializers.
+        let affine = affine.withKerasDefaultSeeds()
+        self.movingMeanInitializer = withKerasDefaultSeed(movingMeanInitializer)
+        self.movingVarianceInitializer = withKerasDefaultSeed(movingVarianceInitializer)
         super.init(epsilon: epsilon, center: center, scale: scale, affine: affine, name: name, trainable: trainable, inputShape: inputShape)
     }
 

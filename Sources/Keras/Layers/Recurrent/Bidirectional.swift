@@ -161,10 +161,12 @@ extension Bidirectional: DeclaredLayer {
             }
             mode = m
         }
-        // Keras makes the wrapped layer and then its copies from the config given
+        // Keras makes the wrapped layer, the backward layer given, and then its copies from the
+        // config given (each taking its seeds in that order)
+        let given = try rnn("backward_layer")
         let entry = c["layer"].flatMap { $0["config"]?.objectValue == nil ? nil : $0 } ?? Bidirectional.entry(of: layer)
         return try Bidirectional(forward: Bidirectional.copy(entry, prefix: "forward_", goBackwards: nil),
-                                 backward: rnn("backward_layer") ?? Bidirectional.copy(entry, prefix: "backward_", goBackwards: !layer.goBackwards),
+                                 backward: given ?? Bidirectional.copy(entry, prefix: "backward_", goBackwards: !layer.goBackwards),
                                  mergeMode: mode, name: c.name)
     }
 }
