@@ -46,7 +46,7 @@ public final class Variable: @unchecked Sendable {
     /// using it).
     var storedValue: Tensor {
         guard dtype.isByte else { return held }
-        return dtype.float32Mirror(ofBytes: bytes, shape: byteShape)
+        return dtype.float32Mirror(of: bytes, shape: byteShape)
     }
 
     /// An integer variable's exact values, 32 bits each (a `uint32` one's as their bit patterns;
@@ -274,26 +274,18 @@ public enum VariableDType: String, Sendable, CaseIterable {
         }
     }
 
-    /// The float32 tensor of an int8 / uint8 variable's `bytes` (what ops read).
-    func float32Mirror(ofBytes bytes: [UInt8], shape: [Int]) -> Tensor {
+    /// The float32 tensor of an integer variable's stored values (what ops read): an int8 /
+    /// uint8 one's bytes (an int8's bit patterns), a 32-bit one's integers (a uint32's bit patterns).
+    func float32Mirror<Stored: FixedWidthInteger>(of values: [Stored], shape: [Int]) -> Tensor {
         let t = Tensor.uninitialized(shape)
         let p = t.data
-        if self == .int8 {
-            for i in 0..<bytes.count { p[i] = Float(Int8(bitPattern: bytes[i])) }
-        } else {
-            for i in 0..<bytes.count { p[i] = Float(bytes[i]) }
+        func convert(_ float: (Stored) -> Float) {
+            for i in 0..<values.count { p[i] = float(values[i]) }
         }
-        return t
-    }
-
-    /// The float32 tensor of `values` (what ops read).
-    func float32Mirror(of values: [Int32], shape: [Int]) -> Tensor {
-        let t = Tensor.uninitialized(shape)
-        let p = t.data
-        if self == .uint32 {
-            for i in 0..<values.count { p[i] = Float(UInt32(bitPattern: values[i])) }
-        } else {
-            for i in 0..<values.count { p[i] = Float(values[i]) }
+        switch self {
+        case .int8: convert { Float(Int8(truncatingIfNeeded: $0)) }
+        case .uint32: convert { Float(UInt32(truncatingIfNeeded: $0)) }
+        default: convert { Float($0) }
         }
         return t
     }
