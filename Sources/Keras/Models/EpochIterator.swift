@@ -24,7 +24,8 @@ final class EpochIterator {
     let shuffle: Bool
     let stepsPerEpoch: Int?
     private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
-    private let generator: RandomGenerator
+    /// The generator a caller chose for the shuffles; nil: ``shuffled(_:_:)``'s.
+    private let generator: RandomGenerator?
     private var order: [Int]
     private(set) var cursor: Int
     /// The next batch, rows `start..<end` of the order, being copied on the partner thread
@@ -42,9 +43,11 @@ final class EpochIterator {
     ///     value (``DataBatch/nonFiniteInput``), found as its rows are copied: for a shuffled
     ///     epoch of one batch, whose gather reads every row (``Model/checkBatch(_:_:_:_:checkingInputs:)``
     ///     then skips its own pass over the inputs).
+    ///   - generator: the shuffles' generator; nil (fit's): ``shuffled(_:_:)``, Keras's numpy
+    ///     order after a seed call, else the thread's generator.
     init(x: [Tensor], y: [Tensor] = [], sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
          batchSize: Int, shuffle: Bool = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
-         generator: RandomGenerator = .current) {
+         generator: RandomGenerator? = nil) {
         checksInputs = checkingInputs
         count = x.first?.shape.first ?? 0
         self.batchSize = batchSize
@@ -100,7 +103,7 @@ final class EpochIterator {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
             // A batch copied for a pass that ended early (stopped training) is not this one.
             finishPending()
-            if shuffle { order = Self.shuffled(count, generator) }
+            if shuffle { order = generator?.permutation(count) ?? Self.shuffled(count) }
             cursor = 0
         }
         let end = count - cursor <= batchSize ? count : cursor + batchSize
