@@ -86,6 +86,22 @@ def real_keras():
     return pytest.importorskip("keras")
 
 
+def keras_reference(*parts):
+    """Real Keras's numbers for a test file, as scripts/make_keras_reference_fixtures.py wrote
+    them to Tests/KerasTests/Fixtures/<parts> (from the test file's own functions, run in real
+    Keras 3 on JAX): each name's list of arrays (a nested entry: a dict of such), bit for bit."""
+    import json
+
+    import numpy as np
+
+    def arrays(entry):
+        if isinstance(entry, dict):
+            return {k: arrays(v) for k, v in entry.items()}
+        return [np.array(a["values"], dtype=a["dtype"]).reshape(a["shape"]) for a in entry]
+    path = Path(__file__).resolve().parents[3].joinpath("Tests", "KerasTests", "Fixtures", *parts)
+    return arrays(json.loads(path.read_text()))
+
+
 def keras_compiled(call):
     """Real Keras's `call` (a layer, or a function of arrays over keras.ops) as one XLA program
     per input shape (jax.jit): eagerly, JAX compiles each of the call's operations on its own
