@@ -54,6 +54,28 @@ if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
 from swiftkeras import _lib  # noqa: E402
 
 
+# The files that take longest, longest first (a CI log's --durations, summed by file). `make
+# test` runs the files in pytest-xdist workers, a file whole in one worker (--dist loadfile),
+# in the order collected (--no-loadscope-reorder: xdist's own order, most tests first, left
+# these files of few long tests to the end, where one worker ran them while the other had
+# nothing left). Started first, they end while the many short files fill the other worker.
+LONGEST_FILES_FIRST = [
+    "test_applications.py",
+    "test_export_onnx.py",
+    "test_docstring_examples.py",
+    "test_random_geometric_in_fit_like_jax.py",
+    "test_rand_augment_aug_mix.py",
+    "test_random_color_in_fit_like_jax.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """LONGEST_FILES_FIRST's files first, in its order; every other file after them, in the
+    order collected; each file's tests in their own order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _objects_of_earlier_modules_frozen():
     """Each test file starts with the objects still alive from before it (the imported modules,
