@@ -15,7 +15,7 @@ to a test file needs this script run again. Real Keras 3 (JAX backend) runs with
 flags, as a user's Keras does (the suite's quick-compile flags, conftest.py, leave
 multiply-adds unfused, and a few of jax's numbers then differ by an ulp). Arrays are written as
 dtype, shape and values (each float the shortest decimal that reads back to the same float32 or
-float16), so the files read back bit for bit.
+float16), so the files read back bit for bit (a NaN as NaN); the script checks it.
 
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
@@ -86,7 +86,8 @@ def write(found, path):
 
 
 def assert_reads_back(found, path):
-    """The file as the tests read it (conftest.keras_reference) holds `found`, bit for bit."""
+    """The file as the tests read it (conftest.keras_reference) holds `found`: the same dtypes,
+    shapes, NaNs, and every other value bit for bit."""
     import numpy as np
     from conftest import keras_reference
 
@@ -100,7 +101,10 @@ def assert_reads_back(found, path):
         for w, g in zip(want, got):
             w = np.asarray(w)
             assert w.dtype == g.dtype and w.shape == g.shape, name
-            assert w.tobytes() == g.tobytes(), name
+            nan = np.isnan(w) if w.dtype.kind == "f" else np.zeros(w.shape, bool)
+            # (a NaN reads back as NaN, not always with the sign bit jax gave it)
+            assert np.array_equal(nan, np.isnan(g) if g.dtype.kind == "f" else nan), name
+            assert w[~nan].tobytes() == g[~nan].tobytes(), name
     check(found, keras_reference(os.path.relpath(path, FIXTURES)), os.path.basename(path))
 
 
