@@ -24,7 +24,9 @@ demo: build
 	.build/release/swiftkeras demo
 
 ## The binding's tests run in this many pytest-xdist workers (a file's tests stay in one worker,
-## so its module fixtures run once): about five minutes of CPU, most of it single-threaded.
+## so its module fixtures run once): about five minutes of CPU, most of it single-threaded. The
+## files start in the order collected (--no-loadscope-reorder), the longest first
+## (LONGEST_FILES_FIRST in bindings/python/tests/conftest.py), so both workers end together.
 PYTEST_WORKERS ?= 2
 
 ## Python environment for the interop and binding tests (numpy, h5py, keras + jax, scikit-learn).
@@ -134,7 +136,7 @@ test-interop:
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
 test-bindings:
 	SWIFTKERAS_BUILD=static $(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
-	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --durations=30 bindings/python/tests
+	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 bindings/python/tests
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build

@@ -54,6 +54,38 @@ if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
 from swiftkeras import _lib  # noqa: E402
 
 
+# The files that take longest, longest first: their tests' --durations summed by file (a run
+# of the suite in two workers on a 2-core machine under a load of 15: test_applications 1270 s,
+# the next five 240 to 120 s, the rest 60 to 45 s; that run timed these and the files up to
+# test_c*, not the later ones, none of which is among the CI log's 30 slowest tests). `make test` runs the files in pytest-xdist workers, a file whole
+# in one worker (--dist loadfile), in the order collected (--no-loadscope-reorder: xdist's own
+# order, most tests first, left files of few long tests to the end, where one worker ran them
+# while the other had nothing left). Started first, they end while the many short files fill
+# the other worker.
+LONGEST_FILES_FIRST = [
+    "test_applications.py",
+    "test_rand_augment_aug_mix.py",
+    "test_color_augmentations.py",
+    "test_random_color_in_fit_like_jax.py",
+    "test_random_geometric_in_fit_like_jax.py",
+    "test_export_onnx.py",
+    "test_adaptive_pooling.py",
+    "test_custom_steps.py",
+    "test_docstring_examples.py",
+    "test_auto_names.py",
+    "test_audio_layers.py",
+    "test_bounding_boxes.py",
+    "test_builtin_subclass.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """LONGEST_FILES_FIRST's files first, in its order; every other file after them, in the
+    order collected; each file's tests in their own order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _objects_of_earlier_modules_frozen():
     """Each test file starts with the objects still alive from before it (the imported modules,
@@ -84,6 +116,22 @@ def real_keras():
     """Real Keras 3 (jax backend), for tests that compare with it; skips where it is absent."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     return pytest.importorskip("keras")
+
+
+def keras_reference(*parts):
+    """Real Keras's numbers for a test file, as scripts/make_keras_reference_fixtures.py wrote
+    them to Tests/KerasTests/Fixtures/<parts> (from the test file's own functions, run in real
+    Keras 3 on JAX): each name's list of arrays (a nested entry: a dict of such), bit for bit."""
+    import json
+
+    import numpy as np
+
+    def arrays(entry):
+        if isinstance(entry, dict):
+            return {k: arrays(v) for k, v in entry.items()}
+        return [np.array(a["values"], dtype=a["dtype"]).reshape(a["shape"]) for a in entry]
+    path = Path(__file__).resolve().parents[3].joinpath("Tests", "KerasTests", "Fixtures", *parts)
+    return arrays(json.loads(path.read_text()))
 
 
 def keras_compiled(call):

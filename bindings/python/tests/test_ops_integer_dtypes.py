@@ -1,13 +1,15 @@
 """Eager `keras.ops` on integer and boolean arrays give real Keras's dtype and exact values
 (Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats;
-comparisons give bool), and float16 stays float16, checked op by op against real Keras run in
-this module on the same inputs."""
+comparisons give bool), and float16 stays float16, checked op by op against real Keras on the
+same inputs: Tests/KerasTests/Fixtures/ops/keras_integer_dtypes.json, which
+scripts/make_keras_reference_fixtures.py writes from this file's CASES run in real Keras (run it
+again after changing them)."""
 
 import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import real_keras
+from conftest import keras_reference, real_keras
 
 # int32 values past float32's 24-bit mantissa: a float32 round trip would change them.
 BIG = 2**24 + 1
@@ -133,8 +135,8 @@ def _run(ops, name, dtype):
 
 @pytest.fixture(scope="module")
 def keras_results():
-    ops = real_keras().ops
-    return {(name, d): _run(ops, name, d) for name, d in PARAMS}
+    found = keras_reference("ops", "keras_integer_dtypes.json")
+    return {(name, d): found[f"{name}-{d}"][0] for name, d in PARAMS}
 
 
 @pytest.mark.parametrize("name,dtype", PARAMS, ids=[f"{n}-{d}" for n, d in PARAMS])

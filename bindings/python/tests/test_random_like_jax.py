@@ -3,20 +3,17 @@
 Keras run here: int seeds, a SeedGenerator's sequence of draws, the global generator after
 set_random_seed, dropout and shuffle, and initializers with a seed in a Dense or Conv2D.
 
-Keras runs in a process of its own with XLA's default flags: the suite's quick-compile flags
-(conftest) leave multiply-adds unfused, and a few of jax's numbers then differ by an ulp from
-what a user's Keras gives."""
-
-import os
-import subprocess
-import sys
-import tempfile
+Keras's numbers are Tests/KerasTests/Fixtures/random/keras_random_like_jax.json, which
+scripts/make_keras_reference_fixtures.py writes from this file's `_draws` and
+`_initial_weights` run in real Keras with XLA's default flags (the suite's quick-compile flags,
+conftest, leave multiply-adds unfused, and a few of jax's numbers then differ by an ulp from
+what a user's Keras gives); run it again after changing them."""
 
 import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import needs, real_keras
+from conftest import keras_reference, needs
 
 pytestmark = needs("keras_random_draw", "keras_random_permutation")
 
@@ -61,30 +58,10 @@ def _initial_weights(K):
     return out
 
 
-_REFERENCE = """
-import sys, numpy as np
-sys.path.insert(0, sys.argv[1])
-import keras, test_random_like_jax as t
-draws, weights = t._draws(keras), t._initial_weights(keras)
-np.savez(sys.argv[2], **{"d/" + k: v for k, v in draws.items()},
-         **{f"w/{k}/{i}": w for k, ws in weights.items() for i, w in enumerate(ws)})
-"""
-
-
 @pytest.fixture(scope="module")
 def keras_numbers():
-    real_keras()
-    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": ""}
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "reference.npz")
-        subprocess.run([sys.executable, "-c", _REFERENCE, os.path.dirname(__file__), out],
-                       check=True, env=env, cwd=folder, timeout=300)
-        with np.load(out) as saved:
-            draws = {k[2:]: saved[k] for k in saved.files if k.startswith("d/")}
-            weights = {}
-            for k in sorted((k for k in saved.files if k.startswith("w/")), key=lambda k: int(k.rsplit("/", 1)[1])):
-                weights.setdefault(k.split("/")[1], []).append(saved[k])
-    return draws, weights
+    found = keras_reference("random", "keras_random_like_jax.json")
+    return {k: v for k, [v] in found["draws"].items()}, found["weights"]
 
 
 def test_draws_are_kerass_bit_for_bit(keras_numbers):

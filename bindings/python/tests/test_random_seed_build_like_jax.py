@@ -7,13 +7,16 @@ subclassed model with a layer of its own (add_weight) and a user's `random` call
 and on the layers Keras copies or draws for at build (Bidirectional's copies of the wrapped
 layer, MultiHeadAttention's copies of its initializers, SpectralNormalization's `vector_u`);
 the configs keep `seed: None`, as Keras's. A model loaded after set_random_seed draws as
-Keras's load does: its Dropout masks in a later fit are Keras's."""
+Keras's load does: its Dropout masks in a later fit are Keras's.
+
+Keras's numbers are Tests/KerasTests/Fixtures/random/keras_seed_build_like_jax.json, which
+scripts/make_keras_reference_fixtures.py writes from this file's `_weights`, `_composites`,
+`_fit_after_load` and `_distributions` run in real Keras with XLA's default flags; run it again
+after changing them."""
 
 import json
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import zipfile
 
@@ -21,7 +24,7 @@ import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import real_keras
+from conftest import keras_reference
 
 
 def _mlp(K):
@@ -212,28 +215,9 @@ def _distributions(K):
     return {k: [np.asarray(v)] for k, v in out.items()}
 
 
-_REFERENCE = """
-import sys, numpy as np
-sys.path.insert(0, sys.argv[1])
-import keras, test_random_seed_build_like_jax as t
-found = {**t._weights(keras), **t._composites(keras), **t._fit_after_load(keras), **t._distributions(keras)}
-np.savez(sys.argv[2], **{f"{k}/{i}": w for k, ws in found.items() for i, w in enumerate(ws)})
-"""
-
-
 @pytest.fixture(scope="module")
 def keras_numbers():
-    real_keras()
-    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": ""}
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "reference.npz")
-        subprocess.run([sys.executable, "-c", _REFERENCE, os.path.dirname(__file__), out],
-                       check=True, env=env, cwd=folder, timeout=300)
-        with np.load(out) as saved:
-            found = {}
-            for k in sorted(saved.files, key=lambda k: int(k.rsplit("/", 1)[1])):
-                found.setdefault(k.rsplit("/", 1)[0], []).append(saved[k])
-    return found
+    return keras_reference("random", "keras_seed_build_like_jax.json")
 
 
 @pytest.fixture(scope="module")

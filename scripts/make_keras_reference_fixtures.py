@@ -1,0 +1,129 @@
+"""Writes the real-Keras numbers that binding test files compare with, so that the suite reads
+them instead of running Keras for them at each run (they were a minute of a CI worker's time
+under load: Keras's eager ops and draws compile one XLA program each):
+
+- Tests/KerasTests/Fixtures/random/keras_random_like_jax.json: test_random_like_jax.py's
+  `_draws` and `_initial_weights`;
+- Tests/KerasTests/Fixtures/random/keras_seed_build_like_jax.json:
+  test_random_seed_build_like_jax.py's `_weights`, `_composites`, `_fit_after_load` and
+  `_distributions`;
+- Tests/KerasTests/Fixtures/ops/keras_integer_dtypes.json: test_ops_integer_dtypes.py's
+  `_run` of each of its CASES on each of its dtypes.
+
+Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
+to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
+flags, as a user's Keras does (the suite's quick-compile flags, conftest.py, leave
+multiply-adds unfused, and a few of jax's numbers then differ by an ulp). Arrays are written as
+dtype, shape and values (each float the shortest decimal that reads back to the same float32 or
+float16), so the files read back bit for bit (a NaN as NaN); the script checks it.
+
+    KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
+
+NAME: random_like_jax, seed_build_like_jax, integer_dtypes (default: all three).
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+FIXTURES = os.path.join(ROOT, "Tests", "KerasTests", "Fixtures")
+TESTS = os.path.join(ROOT, "bindings", "python", "tests")
+
+
+def encode(value):
+    """An array as JSON: its dtype, shape and values (floats in their shortest exact form)."""
+    import numpy as np
+    a = np.asarray(value)
+    if a.dtype.kind == "f":
+        values = [float(str(v)) for v in a.ravel()]
+    else:
+        values = a.ravel().tolist()
+    return {"dtype": a.dtype.name, "shape": list(a.shape), "values": values}
+
+
+def random_like_jax():
+    import keras
+    import test_random_like_jax as t
+    draws, weights = t._draws(keras), t._initial_weights(keras)
+    return {"draws": {k: [v] for k, v in draws.items()}, "weights": weights}
+
+
+def seed_build_like_jax():
+    import keras
+    import test_random_seed_build_like_jax as t
+    return {**t._weights(keras), **t._composites(keras), **t._fit_after_load(keras),
+            **t._distributions(keras)}
+
+
+def integer_dtypes():
+    import keras
+    import test_ops_integer_dtypes as t
+    return {f"{name}-{dtype}": [t._run(keras.ops, name, dtype)] for name, dtype in t.PARAMS}
+
+
+OUTPUTS = {
+    "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
+    "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
+    "integer_dtypes": (integer_dtypes, ("ops", "keras_integer_dtypes.json")),
+}
+
+
+def write(found, path):
+    """`found` (name -> list of arrays, or a dict of such) as JSON, one name a line."""
+    def arrays(entry):
+        if isinstance(entry, dict):
+            return {k: arrays(v) for k, v in entry.items()}
+        return [encode(v) for v in entry]
+
+    def lines(entry, indent):
+        if isinstance(entry, dict):
+            inner = ",\n".join(f"{indent} {json.dumps(k)}: {lines(v, indent + ' ')}" for k, v in entry.items())
+            return "{\n" + inner + "\n" + indent + "}"
+        return json.dumps(entry, separators=(",", ":"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(lines(arrays(found), "") + "\n")
+
+
+def assert_reads_back(found, path):
+    """The file as the tests read it (conftest.keras_reference) holds `found`: the same dtypes,
+    shapes, NaNs, and every other value bit for bit."""
+    import numpy as np
+    from conftest import keras_reference
+
+    def check(want, got, name):
+        if isinstance(want, dict):
+            assert list(want) == list(got), name
+            for k in want:
+                check(want[k], got[k], f"{name}/{k}")
+            return
+        assert len(want) == len(got), name
+        for w, g in zip(want, got):
+            w = np.asarray(w)
+            assert w.dtype == g.dtype and w.shape == g.shape, name
+            nan = np.isnan(w) if w.dtype.kind == "f" else np.zeros(w.shape, bool)
+            # (a NaN reads back as NaN, not always with the sign bit jax gave it)
+            assert np.array_equal(nan, np.isnan(g) if g.dtype.kind == "f" else nan), name
+            assert w[~nan].tobytes() == g[~nan].tobytes(), name
+    check(found, keras_reference(os.path.relpath(path, FIXTURES)), os.path.basename(path))
+
+
+def main(names):
+    os.environ["KERAS_BACKEND"] = "jax"
+    os.environ["XLA_FLAGS"] = ""            # XLA's defaults, before jax is imported
+    sys.path[:0] = [TESTS, os.path.join(ROOT, "bindings", "python")]
+    import keras  # noqa: F401  (jax first: the tests' conftest then leaves the flags alone)
+    for name in names or list(OUTPUTS):
+        make, parts = OUTPUTS[name]
+        path = os.path.join(FIXTURES, *parts)
+        found = make()
+        write(found, path)
+        assert_reads_back(found, path)
+        print(f"{name}: {os.path.relpath(path, ROOT)} ({os.path.getsize(path)} bytes)")
+
+
+if __name__ == "__main__":
+    unknown = [n for n in sys.argv[1:] if n not in OUTPUTS]
+    if unknown:
+        sys.exit(f"unknown fixture {unknown[0]!r}; one of {', '.join(OUTPUTS)}")
+    main(sys.argv[1:])
