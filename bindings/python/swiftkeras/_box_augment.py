@@ -9,6 +9,8 @@ the boxes and masks get the very transformation the library gave the images; the
 arithmetic (`keras.utils.bounding_boxes`) moves the boxes, and the masks are resampled with
 nearest interpolation as Keras resamples them."""
 
+import random as _py_random
+
 import numpy as np
 
 from . import _bounding_boxes as bb
@@ -38,26 +40,37 @@ def densified(bounding_boxes):
 
 
 class _Draws:
-    """Keras's draws of one call, keyed as the layer's generator keys them on JAX: the state
-    `[seed, counter]` it had before the call, the counter moving on by one per draw."""
+    """Keras's draws of one call (keras.random's, keyed as the layer's generator keys them on
+    JAX): a SeedGenerator at the state `[seed, counter]` the layer's had before the call,
+    the counter moving on by one per draw."""
 
     def __init__(self, state):
-        self.state = np.array(state, np.uint32)
-
-    def _draw(self, distribution, shape, dtype, minval, maxval):
-        import ctypes
-        from . import _lib, _native
-        out = np.empty(shape, dtype)
-        _native.check(_lib.keras_random_draw(distribution, int(self.state[0]), int(self.state[1]), out.size,
-                                             float(minval), float(maxval), out.ctypes.data_as(ctypes.c_void_p)))
-        self.state[1] += np.uint32(1)
-        return out
+        from .random import SeedGenerator, SeedGeneratorState
+        generator = SeedGenerator.__new__(SeedGenerator)   # (made so as to take no automatic name)
+        generator.name, generator._initial_seed, generator._layer = "augmentation_draws", None, None
+        generator._value = np.array(state, np.uint32)
+        generator.state = SeedGeneratorState(generator)
+        self.generator = generator
 
     def uniform(self, shape, minval=0.0, maxval=1.0):
-        return self._draw(b"uniform", shape, np.float32, minval, maxval)
+        from . import random
+        return random.uniform(shape, minval, maxval, seed=self.generator)
 
     def randint(self, shape, minval, maxval):
-        return self._draw(b"randint", shape, np.int32, minval, maxval)
+        from . import random
+        return random.randint(shape, minval, maxval, seed=self.generator)
+
+    def gamma(self, shape, alpha):
+        from . import random
+        return random.gamma(shape, alpha, seed=self.generator)
+
+    def beta(self, shape, alpha, beta):
+        from . import random
+        return random.beta(shape, alpha, beta, seed=self.generator)
+
+    def skip(self, count):
+        """The generator moves on past `count` draws whose values do not matter here."""
+        self.generator._value[1] += np.uint32(count)
 
 
 def _generator_state(layer):
@@ -445,6 +458,64 @@ def _rand_augment_masks(t, transformation, masks):
     return masks
 
 
+# The keys each of AugMix's augmentations draws, in Keras's order (AUGMENT_LAYERS_ALL; without
+# all_ops the first seven): shear, translation, rotation, posterization, solarization,
+# auto-contrast, equalization, brightness, color degeneration, contrast, sharpness.
+_AUG_MIX_DRAWS = (3, 2, 1, 1, 2, 0, 0, 1, 1, 1, 1)
+
+
+def _aug_mix_draw(t, draws):
+    """AugMix's transformation: the chains' Dirichlet weights, the mixing weight, then each
+    chain step's augmentation chosen with Python's `random` (replayed from its state before the
+    call: t.python_state) and drawn from the same generator. Only the geometric steps (the
+    first three) touch masks, each with its own transformation."""
+    import copy
+    import random as python_random
+    from .layers import _python_choices
+    c = t.config
+    chains, depth, alpha = int(c.get("num_chains", 3)), int(c.get("chain_depth", 3)), float(c.get("alpha", 1.0))
+    factor = list(_pair(c.get("factor", 0.3), lowest=0.0))
+    counts = _AUG_MIX_DRAWS if c.get("all_ops", True) else _AUG_MIX_DRAWS[:7]
+    after = python_random.getstate()
+    python_random.setstate(t.python_state)
+    choices = _python_choices(len(counts), chains * depth)
+    python_random.setstate(after)
+    gammas = draws.gamma((chains,), alpha)
+    weights = gammas / np.sum(gammas, axis=-1, keepdims=True)
+    weight = draws.beta((), alpha, alpha)
+    parts = (("RandomShear", {"x_factor": factor, "y_factor": factor}),
+             ("RandomTranslation", {"height_factor": factor, "width_factor": factor}),
+             ("RandomRotation", {"factor": factor}))
+    plan = []
+    for chain in range(chains):
+        steps = []
+        for choice in choices[chain * depth:(chain + 1) * depth]:
+            if choice < 0:
+                continue
+            if choice < len(parts):
+                draw, _, resample, _ = _TRANSFORMS[parts[choice][0]]
+                part = copy.copy(t)
+                part.config = dict(c, fill_mode="reflect", fill_value=0.0, **parts[choice][1])
+                steps.append((part, resample, draw(part, draws)))
+            else:
+                draws.skip(counts[choice])   # (a color step: its draws, nothing for the masks)
+        plan.append(steps)
+    return weights, weight, plan
+
+
+def _aug_mix_masks(t, transformation, masks):
+    """Keras's AugMix masks: each chain's geometric steps resample a copy, the copies summed with
+    the chain weights, mixed with the masks by the mixing weight (float32, as JAX promotes)."""
+    weights, weight, plan = transformation
+    mixed = np.zeros_like(masks)
+    for chain, steps in enumerate(plan):
+        copied = masks.copy()
+        for part, resample, drawn in steps:
+            copied = resample(part, drawn, copied)
+        mixed = mixed + copied * weights[chain]
+    return (weight * masks + (1 - weight) * mixed).astype(np.float32)
+
+
 _TRANSFORMS = {
     # class: (draw, boxes, masks, transforms at inference too)
     "RandomFlip": (_flip_draw, _flip_boxes, _flip_masks, False),
@@ -458,9 +529,10 @@ _TRANSFORMS = {
     "Resizing": (None, _resizing_boxes, None, True),
     "RandomPerspective": (_perspective_draw, _perspective_boxes, _perspective_masks, False),
     "RandAugment": (_rand_augment_draw, _rand_augment_boxes, _rand_augment_masks, False),
+    "AugMix": (_aug_mix_draw, None, _aug_mix_masks, False),   # (its boxes as given, as Keras's)
 }
-# The layers whose dict calls come here (AugMix returns the boxes as given, as Keras's).
-DICT_LAYERS = frozenset(_TRANSFORMS) | {"AugMix"}
+# The layers whose dict calls come here.
+DICT_LAYERS = frozenset(_TRANSFORMS)
 
 
 def augment(layer, data, training, call_images):
@@ -479,19 +551,17 @@ def augment(layer, data, training, call_images):
         if not layer.__dict__.get("bounding_box_format"):
             raise no_box_format(layer)
         boxes = densified(data["bounding_boxes"])
-    if name == "AugMix" and training and "segmentation_masks" in data:
-        raise NotImplementedError("AugMix: segmentation_masks are not supported in training here (Keras mixes them "
-                                  "through each chain's geometric augmentations); pass images, labels and "
-                                  "bounding_boxes")
     draw, move, resample, always = _TRANSFORMS.get(name, (None, None, None, False))
     transformation = None
     if training and draw is not None:
         if layer.__dict__.get("_owner") is None:
             call_images(images, False)   # built in a private model (no draws at inference)
         state = _generator_state(layer)
+    python_state = _py_random.getstate()   # (AugMix chooses its steps with Python's random)
     out = dict(data)
     out["images"] = call_images(images, training)
     t = _Layer(layer, images)
+    t.python_state = python_state
     if training and draw is not None:
         transformation = draw(t, _Draws(state))
     moves = move is not None and (training or always)
