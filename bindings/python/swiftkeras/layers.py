@@ -27,7 +27,7 @@ import numpy as np
 # layer of every model config called two of them.
 from . import (_catalog, _cells, _lib, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
-from . import _scopes, _traced_regularizers
+from . import _box_augment, _scopes, _traced_regularizers
 from ._objects import serialize as _serialize, snake_case, unique_name
 from .dtype_policies import layer_dtype
 from ._tensor_ops import TensorOperators
@@ -697,6 +697,9 @@ class Layer(_variables.LayerBasics):
             return _cut_mixed(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name in _PHOTOMETRIC and isinstance(inputs, dict):
             return _images_only(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name in _box_augment.DICT_LAYERS and isinstance(inputs, dict):
+            return _box_augment.augment(self, inputs, kwargs.get("training"),
+                                        lambda x, training: self(x, training=training))
         if isinstance(self, _BuiltinLayer) and self.class_name == "AugMix" and not args and \
                 kwargs.get("training", True) is not False and not isinstance(inputs, (dict, list, tuple)) and \
                 not _tensors_in([inputs]) and _lib.has("keras_model_layer_aug_mix"):
@@ -1336,6 +1339,9 @@ class _BuiltinLayer(Layer):
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
+        if self.class_name in _BOX_FORMAT_LAYERS:
+            # Keras's base image-layer argument; the binding moves the boxes (_box_augment).
+            self.__dict__["bounding_box_format"] = kwargs.pop("bounding_box_format", None)
         # A layer's own argument named as a base one (Embedding's input_dim) stays its own.
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in _BASE_KWARGS and k in self._positional}
         self._init_base(trainable, name, dtype, kwargs)
@@ -1418,6 +1424,8 @@ class _BuiltinLayer(Layer):
         from . import _traced_regularizers
         _traced_regularizers.refuse_unserializable(
             json.dumps({k: v for k, v in config.items() if k.endswith("regularizer")}, default=str))
+        if self.__dict__.get("bounding_box_format") is not None:   # (Keras writes it when given)
+            config["bounding_box_format"] = self.bounding_box_format
         return config
 
     def _input_layer_config(self):
@@ -2383,17 +2391,24 @@ _PHOTOMETRIC = frozenset({
 
 
 def _images_only(layer, data, training):
-    """A layer of _PHOTOMETRIC on Keras's dict of `images` with `labels` and
+    """A layer of _PHOTOMETRIC on Keras's dict of `images` with `labels`, `bounding_boxes` and
     `segmentation_masks`: the images through the layer, the other entries as given (as Keras
-    returns them). Bounding boxes need the layer's `bounding_box_format` in Keras, which these
-    layers do not take here: Keras's error for a layer without one."""
-    if "bounding_boxes" in data:
-        raise _no_box_format(layer)
+    returns them: the boxes checked and made float32; Keras's error for boxes given to a layer
+    without a `bounding_box_format`)."""
     if "images" not in data:
         raise KeyError("images")   # (Keras's: `data["images"]`)
     out = dict(data)
+    if "bounding_boxes" in data:
+        if not layer.__dict__.get("bounding_box_format"):
+            raise _box_augment.no_box_format(layer)
+        out["bounding_boxes"] = _box_augment.densified(data["bounding_boxes"])
     out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
     return out
+
+
+# The image layers that take Keras's `bounding_box_format` in the binding (MaxNumBoundingBoxes
+# takes it in the library).
+_BOX_FORMAT_LAYERS = _PHOTOMETRIC | _box_augment.DICT_LAYERS
 
 
 def _mixed_up(layer, data, training):
@@ -2426,7 +2441,7 @@ def _cut_mixed(layer, data, training):
     boxes). Segmentation masks get the boxes of their images, as Keras's: they ride along as
     channels of the images."""
     if "bounding_boxes" in data:
-        raise _no_box_format(layer)
+        raise _box_augment.no_box_format(layer)
     out = dict(data)
     images = np.ascontiguousarray(data["images"], np.float32)
     if "segmentation_masks" in data:
@@ -2523,13 +2538,6 @@ class _aug_mix_chosen_in_python:
             _lib.keras_model_set_aug_mix_chooser(self.handle, ctypes.cast(None, _lib.keras_aug_mix_chooser_fn), None)
 
 
-def _no_box_format(layer):
-    """Keras's error for a dict with `bounding_boxes` given to a layer without a box format."""
-    return ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
-                      f"format. Pass a `bounding_box_format` argument to your {type(layer).__name__} layer, "
-                      "e.g. `bounding_box_format='xyxy'`.")
-
-
 def _bounding_boxes_padded(layer, data, training):
     """MaxNumBoundingBoxes on Keras's dict of `images` and `bounding_boxes` (`boxes` of shape
     (batch, n, 4), `labels` (batch, n)): the images through the layer, each image's boxes and
@@ -2541,7 +2549,7 @@ def _bounding_boxes_padded(layer, data, training):
     if "bounding_boxes" not in data:
         return out
     if not layer._args.get("bounding_box_format"):
-        raise _no_box_format(layer)
+        raise _box_augment.no_box_format(layer)
     count = layer.max_number
     fill = layer._args.get("fill_value", -1)
     boxes, labels = np.asarray(data["bounding_boxes"]["boxes"]), np.asarray(data["bounding_boxes"]["labels"])
