@@ -133,53 +133,32 @@ struct GPTQMatrix: BlockwiseKernel {
         self.awqScales = a
     }
 
-    /// Rows of the float kernel, a tile of ``tileRows`` rows at a time read unit by unit: each
-    /// unit's values for the tile's rows are one contiguous run of the stored `[units, rows]`
-    /// bytes, and the tile's output rows are written a column at a time (reading each row's
-    /// values across the units strides through the whole stored kernel, a cache miss per value).
-    /// Each value is computed as before, so the float kernel is the same to the bit.
     func floatRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         values.withUnsafeBufferPointer { v in
             zero.withUnsafeBufferPointer { z in
-                group.withUnsafeBufferPointer { g in
-                    guard let v = v.baseAddress, let z = z.baseAddress, let g = g.baseAddress else { return }
-                    let s = scale.data, start = range.lowerBound
-                    var r0 = start
-                    while r0 < range.upperBound {
-                        let r1 = Swift.min(r0 + GPTQMatrix.tileRows, range.upperBound)
-                        for u in 0..<cols {
-                            let stored = v + (packed ? u / 2 : u) * rows
-                            let high = packed && u % 2 == 1
-                            let zu = z + u * groups, su = s + u * groups
-                            let column = out + u
-                            for r in r0..<r1 {
-                                let q: UInt8
-                                if packed {
-                                    let (low, hi) = Int4.nibbles(stored[r])
-                                    q = UInt8(high ? hi : low)
-                                } else {
-                                    q = stored[r]
-                                }
-                                let at = g[r]
-                                column[(r - start) * cols] = (Float(q) - Float(zu[at])) * su[at]
-                            }
+                guard let v = v.baseAddress, let z = z.baseAddress else { return }
+                let s = scale.data
+                for (at, r) in range.enumerated() {
+                    let o = out + at * cols, g = group[r]
+                    for u in 0..<cols {
+                        let q: UInt8
+                        if packed {
+                            let (low, high) = Int4.nibbles(v[(u / 2) * rows + r])
+                            q = UInt8(u % 2 == 0 ? low : high)
+                        } else {
+                            q = v[u * rows + r]
                         }
-                        if let awq = awqScales?.data {
-                            for r in r0..<r1 {
-                                let o = out + (r - start) * cols, d = awq[r]
-                                for u in 0..<cols { o[u] /= d }
-                            }
-                        }
-                        r0 = r1
+                        let at2 = u * groups + g
+                        o[u] = (Float(q) - Float(z[at2])) * s[at2]
+                    }
+                    if let awq = awqScales?.data {
+                        let d = awq[r]
+                        for u in 0..<cols { o[u] /= d }
                     }
                 }
             }
         }
     }
-
-    /// The rows of a tile of ``floatRows(_:into:)``: 64, one cache line of each unit's stored
-    /// bytes.
-    static let tileRows = 64
 }
 
 /// A layer's ``GPTQMatrix``, checked once and kept while its weights keep their values (the
