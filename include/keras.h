@@ -769,6 +769,18 @@ int keras_model_set_weight_int32(keras_model *model, int index, const int32_t *d
  * (iterations NULL). */
 int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
 
+/* *out_json (free with keras_string_free) = Keras's model.optimizer.variables of a compiled model,
+ * in Keras's order (iteration, learning_rate unless a schedule gives it, then moving averages,
+ * gradient accumulators and slots as the optimizer makes them for the model's trainable weights),
+ * each as keras_optimizer_variables lists it plus the weight it belongs to: "owner", its index in
+ * keras_model_weight_count's order, and "owner_path" (null both for the optimizer's own):
+ * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 3, "owner": null, ...},
+ *  {"path": "adam/sequential_dense_kernel_momentum", "shape": [4, 2], "dtype": "float32",
+ *   "value": [8 numbers], "owner": 0, "owner_path": "sequential/dense/kernel"}, ...].
+ * Before the first fit the slots are made with their initial values, as saving the model makes
+ * them. Errors: STATE (not compiled), INVALID_ARGUMENT (out_json NULL). */
+int keras_model_optimizer_variables(keras_model *model, char **out_json);
+
 /* Sets the optimizer's step count (Keras: optimizer.iterations.assign(n)): a training resumed at
  * step `iterations` (learning-rate schedules and Adam's bias correction read it). Errors: STATE
  * (not compiled), INVALID_ARGUMENT (iterations negative). */

@@ -187,16 +187,19 @@ public func keras_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMut
         let entries = try box.locked {
             try box.optimizer.variableValues(for: box.keys.compactMap { box.variables[$0] })
         }
-        let list: [JSON] = entries.map { entry in
-            switch entry.value {
-            case .count(let n):
-                return ["path": .string(entry.path), "shape": .array([]), "dtype": "int32", "value": .int(n)]
-            case .tensor(let t):
-                return ["path": .string(entry.path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32",
-                        "value": .array((0..<t.count).map { .double(Double(t.data[$0])) })]
-            }
-        }
-        out.pointee = try ownedCString(JSON.array(list).description)
+        out.pointee = try ownedCString(JSON.array(entries.map { optimizerVariableJSON($0.path, $0.value) }).description)
+    }
+}
+
+/// One optimizer variable as keras_optimizer_variables and keras_model_optimizer_variables list
+/// it (see keras.h): path, shape, dtype ("int32" for an iteration count, exact) and value.
+func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue) -> JSON {
+    switch value {
+    case .count(let n):
+        return ["path": .string(path), "shape": .array([]), "dtype": "int32", "value": .int(n)]
+    case .tensor(let t):
+        return ["path": .string(path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32",
+                "value": .array((0..<t.count).map { .double(Double(t.data[$0])) })]
     }
 }
 

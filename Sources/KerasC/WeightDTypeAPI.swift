@@ -80,6 +80,31 @@ public func keras_model_optimizer_iterations(_ handle: OpaquePointer?, _ iterati
     }
 }
 
+/// Keras's `model.optimizer.variables` of a compiled model, with the weight each belongs to
+/// (see keras.h).
+@_cdecl("keras_model_optimizer_variables")
+public func keras_model_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_optimizer_variables") {
+        let out = try requireOut(out, "out_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let list: [JSON] = try box.locked {
+            guard box.model.optimizer != nil else {
+                throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
+            }
+            let weights = box.model.weights
+            return try box.model.optimizerVariables().map { entry in
+                var item = optimizerVariableJSON(entry.path, entry.value)
+                let owner = entry.owner.flatMap { v in weights.firstIndex { $0 === v } }
+                item.set("owner", owner.map { JSON.int($0) } ?? JSON.null)
+                item.set("owner_path", entry.owner.map { JSON.string($0.path) } ?? JSON.null)
+                return item
+            }
+        }
+        out.pointee = try ownedCString(JSON.array(list).description)
+    }
+}
+
 /// Sets the optimizer's step count (Keras: `optimizer.iterations.assign(n)`).
 @_cdecl("keras_model_set_optimizer_iterations")
 public func keras_model_set_optimizer_iterations(_ handle: OpaquePointer?, _ iterations: Int64) -> Int32 {

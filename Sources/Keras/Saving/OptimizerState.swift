@@ -18,16 +18,19 @@ enum OptimizerState {
         let write: (OptimizerVariableValue) throws -> Void
         /// Whether it is an iteration count (an integer variable in Keras).
         let isCount: Bool
+        /// The variable it belongs to (a slot's, a moving average's, a gradient accumulator's);
+        /// nil for the optimizer's own (iteration, learning rate, scalars).
+        var owner: Variable? = nil
 
-        /// An entry backed by a buffer of `shape`.
-        static func buffer(_ name: String, _ shape: [Int], _ p: UnsafeMutablePointer<Float>) -> Entry {
+        /// An entry backed by a buffer of `shape`, belonging to `owner`.
+        static func buffer(_ name: String, _ shape: [Int], _ p: UnsafeMutablePointer<Float>, owner: Variable) -> Entry {
             let count = shape.reduce(1, *)
             return Entry(name: name, shape: shape,
                          read: { .tensor(try Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: p, count: count)))) },
                          write: { v in
                              let t = v.tensor
                              p.update(from: t.data, count: Swift.min(t.count, count))
-                         }, isCount: false)
+                         }, isCount: false, owner: owner)
         }
 
         /// A scalar read and restored through closures.
@@ -75,7 +78,7 @@ enum OptimizerState {
         let states = o.statesForSaving(variables)
         func varName(_ v: Variable) -> String { v.path.replacingSlashes() }
         for (v, s) in zip(variables, states) {
-            if let avg = s.average { out.append(.buffer("\(prefix)/\(varName(v))_average", v.shape, avg.data)) }
+            if let avg = s.average { out.append(.buffer("\(prefix)/\(varName(v))_average", v.shape, avg.data, owner: v)) }
         }
         if o.gradientAccumulationSteps != nil {
             // Keras accumulates every trainable variable's gradients, a float8 layer's scales and
@@ -84,7 +87,7 @@ enum OptimizerState {
             for (v, s) in zip(variables, states) { state[ObjectIdentifier(v)] = s }
             for v in all where v.dtype == .float32 {
                 let acc = v.overwriteWithGradient ? o.overwriteAccumulator(for: v) : state[ObjectIdentifier(v)]?.accumulator
-                if let acc { out.append(.buffer("\(prefix)/\(varName(v))_gradient_accumulator", v.shape, acc.data)) }
+                if let acc { out.append(.buffer("\(prefix)/\(varName(v))_gradient_accumulator", v.shape, acc.data, owner: v)) }
             }
         }
         let flat = o.slotGroups.flatMap { $0 }
@@ -94,7 +97,7 @@ enum OptimizerState {
                     let k = flat.firstIndex(of: name) ?? 0
                     guard o.hasSlot(k, for: v) else { continue }
                     let shape = o.slotShape(k, of: v.shape)
-                    out.append(.buffer(o.slotVariablePath(name, of: v, shape: shape), shape, s.slots.data + k * s.count))
+                    out.append(.buffer(o.slotVariablePath(name, of: v, shape: shape), shape, s.slots.data + k * s.count, owner: v))
                 }
             }
         }
@@ -208,8 +211,16 @@ extension Model {
     /// rebuilt from this one (a new graph over the same weights), training goes on where this
     /// one was, as Keras's would with the same variables.
     public func optimizerVariableValues() throws -> [OptimizerVariableValue] {
+        try optimizerVariables().map(\.value)
+    }
+
+    /// Keras's `model.optimizer.variables` once compiled: each one's path (`adam/iteration`,
+    /// `adam/learning_rate`, then the slots, `adam/sequential_dense_kernel_momentum`, ...), the
+    /// trainable weight it belongs to (nil for the optimizer's own), and its value now, in
+    /// Keras's order (that of the optimizer built on ``kerasTrainableWeights``).
+    public func optimizerVariables() throws -> [(path: String, owner: Variable?, value: OptimizerVariableValue)] {
         guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
-        return try OptimizerState.entries(opt, variables: kerasTrainableWeights).map { try $0.read() }
+        return try OptimizerState.entries(opt, variables: kerasTrainableWeights).map { ($0.name, $0.owner, try $0.read()) }
     }
 
     /// Sets the optimizer's step count: training goes on from step `n` (schedules, decay and

@@ -159,34 +159,45 @@ class OptimizerHandle:
         check(_lib.keras_optimizer_exclude_from_weight_decay(self.pointer, keys, len(variables),
                                                              dumps(list(names))))
 
-    def set_variables(self, values):
-        """Every optimizer variable from `values` (arrays in `variables()`'s order)."""
-        entries = take_json(_lib.keras_optimizer_variables, self.pointer)
-        if len(values) != len(entries):
-            raise ValueError(f"The optimizer has {len(entries)} variables, {len(values)} weights "
+    def set_variables(self, values, layout=None):
+        """Every optimizer variable from `values` (arrays in `variables()`'s order), checked
+        against `layout` (``layout()``'s, when the caller keeps it) or the optimizer's own."""
+        layout = self.layout() if layout is None else layout
+        if len(values) != len(layout):
+            raise ValueError(f"The optimizer has {len(layout)} variables, {len(values)} weights "
                              f"were given")
         out = []
-        for entry, value in zip(entries, values):
+        for (path, shape, dtype), value in zip(layout, values):
             value = np.asarray(value)
-            if tuple(value.shape) != tuple(entry["shape"]):
-                raise ValueError(f"Optimizer variable {entry['path']} has shape "
-                                 f"{tuple(entry['shape'])} not compatible with provided weight "
-                                 f"shape {value.shape}.")
-            out.append({"shape": entry["shape"], "dtype": entry["dtype"],
-                        "value": int(value) if entry["dtype"] == "int32" else
+            if tuple(value.shape) != shape:
+                raise ValueError(f"Optimizer variable {path} has shape {shape} not compatible "
+                                 f"with provided weight shape {value.shape}.")
+            out.append({"shape": list(shape), "dtype": dtype,
+                        "value": int(value) if dtype == "int32" else
                         value.astype(np.float64).ravel().tolist()})
         check(_lib.keras_optimizer_set_variables(self.pointer, dumps(out)))
 
+    def layout(self):
+        """(path, shape, dtype) of each optimizer variable as the library holds it, in
+        `variables()`'s order."""
+        return [(entry["path"], tuple(entry["shape"]), entry["dtype"])
+                for entry in take_json(_lib.keras_optimizer_variables, self.pointer)]
+
     def variables(self):
         """Keras's `optimizer.variables`: (path, value) pairs in Keras's order."""
-        out = []
-        for entry in take_json(_lib.keras_optimizer_variables, self.pointer):
-            dtype = entry["dtype"]
-            if self._int_placeholders and "/" not in entry["path"] and not entry["shape"]:
-                dtype = "int32"   # Adafactor's placeholders of a variable of rank < 2: Variable(0)
-            value = np.asarray(entry["value"], dtype).reshape(entry["shape"])
-            out.append((entry["path"], value))
-        return out
+        return [(entry["path"], entry_value(entry, self._int_placeholders))
+                for entry in take_json(_lib.keras_optimizer_variables, self.pointer)]
+
+
+def entry_value(entry, int_placeholders):
+    """The value of an optimizer variable as keras.h lists it (keras_optimizer_variables,
+    keras_model_optimizer_variables): an array of its shape and dtype; `int_placeholders`:
+    Adafactor's placeholders of a variable of rank < 2 (a path with no optimizer prefix, a
+    scalar) are Keras's `Variable(0)`, int32."""
+    dtype = entry["dtype"]
+    if int_placeholders and "/" not in entry["path"] and not entry["shape"]:
+        dtype = "int32"
+    return np.asarray(entry["value"], dtype).reshape(entry["shape"])
 
 
 _keys = iter(range(1, 2 ** 62))

@@ -158,9 +158,9 @@ class Optimizer(KerasObject):
 
     def _stateless_apply_compiled(self, optimizer_values, grads, values):
         """``stateless_apply`` of an optimizer a model's fit built (arrays given): one step of
-        a new library optimizer of this one's config, built on stand-ins of the model's
-        trainable weights (the optimizer variables' paths as Keras names them), from the values
-        given; the model's optimizer and weights are not touched."""
+        a library optimizer of this one's config, built on stand-ins of the model's trainable
+        weights (the optimizer variables' paths as Keras names them), from the values given;
+        the model's optimizer and weights are not touched."""
         model = self._model()
         if model is None:
             raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built "
@@ -171,11 +171,11 @@ class Optimizer(KerasObject):
             raise NotImplementedError(
                 "optimizer.stateless_apply of a model with float8 layers (weights overwritten "
                 "with their gradients): apply it to the model's weights through fit")
-        handle, stand_ins = self._built_on_stand_ins(weights)
-        entries = handle.variables()
-        self._check_stateless_lengths(optimizer_values, grads, values, len(entries), len(weights))
-        handle.set_variables([np.reshape(np.asarray(given, value.dtype), value.shape)
-                              for given, (_, value) in zip(optimizer_values, entries)])
+        handle, stand_ins, layout = self._built_on_stand_ins(model, weights)
+        self._check_stateless_lengths(optimizer_values, grads, values, len(layout), len(weights))
+        handle.set_variables([np.reshape(np.asarray(given, dtype), shape)
+                              for given, (_, shape, dtype) in zip(optimizer_values, layout)],
+                             layout)
         for stand_in, value in zip(stand_ins, values):
             stand_in.assign(np.reshape(np.asarray(value, "float32"), stand_in.shape))
         _step(handle, grads, stand_ins)
@@ -183,10 +183,23 @@ class Optimizer(KerasObject):
             [np.reshape(value, given.shape) for (_, value), given in
              zip(handle.variables(), optimizer_values)]
 
-    def _built_on_stand_ins(self, weights):
-        """A new library optimizer of this one's config built on stand-ins (`keras.Variable`s of
-        no model, zeros) of `weights`, which carry the weights' paths; (handle, stand-ins)."""
+    def _built_on_stand_ins(self, model, weights):
+        """A library optimizer of this one's config built on stand-ins (`keras.Variable`s of
+        no model) of `model`'s trainable `weights`, which carry the weights' paths: (handle,
+        stand-ins, its variables' (path, shape, dtype)). Made once and kept while the model,
+        its trainable weights (paths and shapes) and this optimizer's config stay the same:
+        each ``stateless_apply`` sets every optimizer variable and stand-in from the values it
+        is given, so nothing of one call carries into the next."""
+        import weakref
+
+        from ._native import dumps
+        from ._objects import serialize
         from ._standalone import OptimizerHandle
+        key = (getattr(model._handle, "value", model._handle),
+               tuple((w.path, tuple(w.shape)) for w in weights), dumps(serialize(self)))
+        kept = self.__dict__.get("_stateless")
+        if kept is not None and kept[0]() is model and kept[1] == key:
+            return kept[2:]
         handle, stand_ins = OptimizerHandle(self), []
         for weight in weights:
             stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
@@ -194,7 +207,9 @@ class Optimizer(KerasObject):
             stand_in.path = weight.path
             stand_ins.append(stand_in)
         handle.apply(None, stand_ins)
-        return handle, stand_ins
+        layout = handle.layout()
+        self.__dict__["_stateless"] = (weakref.ref(model), key, handle, stand_ins, layout)
+        return handle, stand_ins, layout
 
     def _check_stateless_lengths(self, optimizer_variables, grads, trainable_variables,
                                  n_own, n_built_on):
@@ -360,43 +375,19 @@ class Optimizer(KerasObject):
         return out
 
     def _compiled_variables(self, model):
-        """(path, value) pairs of the optimizer compiled into `model`, in Keras's order: the
-        values as the model's `.weights.h5` holds them (the library has no call that reads them
-        directly), the paths as this optimizer names them when built on the model's trainable
-        weights."""
-        from ._file_editor import _weights_of_model
-        saved = _weights_of_model(model).get("optimizer") or {}
-        values = [saved[k] for k in sorted(saved, key=lambda k: int(k) if k.isdigit() else -1)]
-        weights = list(model.trainable_weights)
-        entries = self._built_on_stand_ins(weights)[0].variables()
-        # The file lists the slots of the weights in build order, the live optimizer in the
-        # model's: an entry of the o-th weight with suffix s stands in the file for the slot s
-        # of the o-th weight in build order (entries of no weight keep their place).
-        build = _in_build_order(weights)
-        owners = [_slot_owner(path, weights) for path, _ in entries]
-        key = lambda j, order: (j,) if owners[j] is None else \
-            (id(order[owners[j][0]]), owners[j][1])
-        live = [(key(j, weights), entry) for j, entry in enumerate(entries)
-                if _kept_slot(owners[j], weights)]
-        position = {id(w): i for i, w in enumerate(weights)}
-        in_file = [key(j, build) for j in range(len(entries)) if _kept_slot(
-            None if owners[j] is None else (position[id(build[owners[j][0]])], owners[j][1]),
-            weights)]
-        sizes = {k: e.size for k, (_, e) in live}
-        if len(in_file) != len(values) or any(
-                np.asarray(v).dtype == object or np.size(v) != sizes.get(k)
-                for k, v in zip(in_file, values)):   # (a scalar's slot is held as (1,) here)
-            raise NotImplementedError(
-                f"optimizer.variables of an optimizer compiled into a model: the model's file "
-                f"holds {len(values)} optimizer variables where {self.name} has "
-                f"{len(live)} ({[p for _, (p, _) in live]})")
-        by_key = dict(zip(in_file, values))
-        return [(path, np.asarray(by_key[k], e.dtype)) for k, (path, e) in live]
+        """(path, value) pairs of the optimizer compiled into `model`, in Keras's order, as the
+        library lists them (keras_model_optimizer_variables)."""
+        from . import _lib
+        from ._native import take_json
+        from ._standalone import entry_value
+        adafactor = getattr(self, "class_name", None) == "Adafactor"
+        return [(entry["path"], entry_value(entry, adafactor))
+                for entry in take_json(_lib.keras_model_optimizer_variables, model._handle)]
 
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_standalone", "_standalone_variables")}
+                if k not in ("_standalone", "_standalone_variables", "_stateless")}
 
     def _refuse(self, method):
         from ._custom_steps import GRADIENTS_ROUTE
@@ -555,38 +546,6 @@ def _step(handle, grads, variables):
     stepped = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if stepped:
         handle.apply([g for g, _ in stepped], [v for _, v in stepped])
-
-
-def _in_build_order(weights):
-    """`weights` as a model rebuilt from a file makes them, the order in which files list the
-    optimizer's variables: layer by layer, each layer's weights overwritten with their gradients
-    (a float8 layer's scales and histories) first (the library's `weightsInBuildOrder`)."""
-    layers = {}
-    for w in weights:
-        layers.setdefault(w.path.rpartition("/")[0], []).append(w)
-    return [w for held in layers.values() for w in
-            sorted(held, key=lambda w: not getattr(w, "overwrite_with_gradient", False))]
-
-
-def _slot_owner(path, weights):
-    """(index in `weights`, suffix) of the optimizer entry `path` (`adam/seq_d_kernel_momentum`):
-    the weight whose path (`a/b/c` written `a_b_c`) is the longest prefix of its name; None for
-    an entry of no weight (`iteration`, `learning_rate`, Adafactor's placeholders)."""
-    name = path.split("/", 1)[-1]
-    best = None
-    for i, w in enumerate(weights):
-        prefix = w.path.replace("/", "_") + "_"
-        if name.startswith(prefix) and (best is None or len(prefix) > best[2]):
-            best = (i, name[len(prefix):], len(prefix))
-    return best and best[:2]
-
-
-def _kept_slot(owner, weights):
-    """Whether Keras's optimizer makes the slot of `owner` ((weight index, suffix) or None): not
-    the momentums, ... of a weight overwritten with its gradient (a float8 layer's scales and
-    histories), which it does not make; their gradient accumulators stay."""
-    return owner is None or not getattr(weights[owner[0]], "overwrite_with_gradient", False) \
-        or owner[1] == "gradient_accumulator"
 
 
 class _Iterations(_FreeVariable):

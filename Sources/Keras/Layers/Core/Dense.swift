@@ -37,6 +37,8 @@ public final class Dense: Layer, @unchecked Sendable {
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
+    /// A GPTQ / AWQ kernel's weights checked once per value (``GPTQMatrixCache``).
+    let gptqMatrix = GPTQMatrixCache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
@@ -118,14 +120,14 @@ public final class Dense: Layer, @unchecked Sendable {
         if case .gptq(let bits, _)? = quantizationMode, let kernelScale {
             guard let kernelZero, let gIdx else { throw KerasError.invalidState("Dense '\(name)': gptq kernel_zero / g_idx missing") }
             let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
-            return try gptqCall(inputs, GPTQMatrix(gptq, cols: units, bits: bits))
+            return try gptqCall(inputs, gptqMatrix.matrix(gptq, cols: units, bits: bits))
         }
         if case .awq? = quantizationMode, let kernelScale {
             guard let kernelZero, let gIdx, let awqScales else {
                 throw KerasError.invalidState("Dense '\(name)': awq kernel_zero / awq_scales / g_idx missing")
             }
             let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
-            return try gptqCall(inputs, awq.matrix(cols: units))
+            return try gptqCall(inputs, awq.matrix(cols: units, cache: gptqMatrix))
         }
         if let kernelScale {
             let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }

@@ -45,6 +45,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     private(set) var float8: Float8Variables?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
+    /// A GPTQ / AWQ kernel's weights checked once per value (``GPTQMatrixCache``).
+    let gptqMatrix = GPTQMatrixCache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -158,11 +160,11 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         var gptq: GPTQMatrix?
         if case .gptq(let bits, _)? = quantizationMode, let kernelScale, let kernelZero, let gIdx {
             let cols = try GPTQKernel.flattened(plan.kernelShape, layer: name).cols
-            gptq = try GPTQMatrix(GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), cols: cols, bits: bits)
+            gptq = try gptqMatrix.matrix(GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), cols: cols, bits: bits)
         }
         if case .awq? = quantizationMode, let kernelScale, let kernelZero, let gIdx, let awqScales {
             let awq = AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx), awqScales: awqScales)
-            gptq = try awq.matrix(cols: try GPTQKernel.flattened(plan.kernelShape, layer: name).cols)
+            gptq = try awq.matrix(cols: try GPTQKernel.flattened(plan.kernelShape, layer: name).cols, cache: gptqMatrix)
         }
         if let gptq {
             if gptq.rows > Ops.int4BlockRows, identity(plan.kernelPerm), gptq.rows == plan.k, gptq.cols == plan.n {

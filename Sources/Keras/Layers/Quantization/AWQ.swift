@@ -49,8 +49,10 @@ struct AWQKernel {
         try matrix(cols: cols).floatKernel()
     }
 
-    /// The kernel read a block of rows at a time (``GPTQMatrix``).
-    func matrix(cols: Int) throws -> GPTQMatrix {
-        try GPTQMatrix(gptq, cols: cols, bits: AWQKernel.bits, awqScales: awqScales)
+    /// The kernel read a block of rows at a time (``GPTQMatrix``); from `cache` when given (the
+    /// layer's, kept while the weights keep their values).
+    func matrix(cols: Int, cache: GPTQMatrixCache? = nil) throws -> GPTQMatrix {
+        if let cache { return try cache.matrix(gptq, cols: cols, bits: AWQKernel.bits, awqScales: awqScales) }
+        return try GPTQMatrix(gptq, cols: cols, bits: AWQKernel.bits, awqScales: awqScales)
     }
 }

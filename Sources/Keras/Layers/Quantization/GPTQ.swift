@@ -160,3 +160,38 @@ struct GPTQMatrix: BlockwiseKernel {
         }
     }
 }
+
+/// A layer's ``GPTQMatrix``, checked once and kept while its weights keep their values (the
+/// variables and their versions, as ``PackedInt8Cache`` keeps an int8 kernel's packed form), so
+/// that a call neither re-checks the weights nor rebuilds the group of each row. Calls from
+/// several threads share it.
+final class GPTQMatrixCache: @unchecked Sendable {
+    private let lock = Mutex()
+    private var kept: (weights: GPTQKernel, awqScales: Variable?, cols: Int, bits: Int,
+                       versions: [UInt64], matrix: GPTQMatrix)?
+
+    /// The matrix of `w` (with `awqScales` for AWQ) as ``GPTQMatrix/init(_:cols:bits:awqScales:)``
+    /// makes it, remade only when a weight was replaced or assigned since.
+    func matrix(_ w: GPTQKernel, cols: Int, bits: Int, awqScales: Variable? = nil) throws -> GPTQMatrix {
+        try lock.withLock {
+            if let kept, kept.cols == cols, kept.bits == bits, kept.weights.kernel === w.kernel,
+               kept.weights.scale === w.scale, kept.weights.zero === w.zero, kept.weights.gIdx === w.gIdx,
+               kept.awqScales === awqScales, Self.isCurrent(kept.versions, w, awqScales) {
+                return kept.matrix
+            }
+            let made = try GPTQMatrix(w, cols: cols, bits: bits, awqScales: awqScales)
+            kept = (w, awqScales, cols, bits, Self.versions(w, awqScales), made)
+            return made
+        }
+    }
+
+    private static func versions(_ w: GPTQKernel, _ awqScales: Variable?) -> [UInt64] {
+        [w.kernel.version, w.scale.version, w.zero.version, w.gIdx.version, awqScales?.version ?? 0]
+    }
+
+    private static func isCurrent(_ versions: [UInt64], _ w: GPTQKernel, _ awqScales: Variable?) -> Bool {
+        versions.count == 5 && versions[0] == w.kernel.version && versions[1] == w.scale.version
+            && versions[2] == w.zero.version && versions[3] == w.gIdx.version
+            && versions[4] == (awqScales?.version ?? 0)
+    }
+}

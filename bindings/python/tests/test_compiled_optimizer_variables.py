@@ -1,0 +1,103 @@
+"""`model.optimizer.variables` of a compiled model, read through keras_model_optimizer_variables
+(the library's list in Keras's order, with the weight each slot belongs to), compared with real
+Keras's after the same fit; and `optimizer.stateless_apply` after fit, whose library optimizer
+is made once per model and optimizer config and made again when either changes."""
+
+import re
+
+import conftest
+import numpy as np
+import pytest
+
+import swiftkeras as sk
+from swiftkeras import _lib
+from swiftkeras._native import take_json
+
+pytestmark = conftest.needs("keras_model_optimizer_variables")
+
+_OPTIMIZERS = [("Adam", {"learning_rate": 0.01}),
+               ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+               ("Adafactor", {"learning_rate": 0.05})]
+
+
+def _fit(lib, optimizer, weights=None, units=(4, 2)):
+    """A small model (a bias of rank 1: Adafactor's unfactored slots) fit two epochs from the
+    same drawn weights in either library."""
+    lib.backend.clear_session()
+    rows = np.random.RandomState(0)
+    x, y = rows.rand(16, 3).astype("float32"), rows.rand(16, units[-1]).astype("float32")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(units[0], activation="tanh"),
+                            lib.layers.Dense(units[1])])
+    drawn = np.random.default_rng(4)
+    model.set_weights(weights or [drawn.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                                  for w in model.get_weights()])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    return model
+
+
+def _unnumbered(path):
+    # (an automatic optimizer name, `adam_3`, is numbered per process by each library)
+    return re.sub(r"^([a-z_]+?)(_\d+)?/", r"\1/", path)
+
+
+@pytest.mark.parametrize("name,kwargs", _OPTIMIZERS)
+def test_compiled_optimizer_variables_match_keras(name, kwargs):
+    """Paths, dtypes and values of `optimizer.variables` after the same fit, as Keras's."""
+    K = conftest.real_keras()
+    ref = _fit(K, getattr(K.optimizers, name)(**kwargs))
+    ours = _fit(sk, getattr(sk.optimizers, name)(**kwargs))
+    got, want = ours.optimizer.variables, ref.optimizer.variables
+    assert [_unnumbered(v.path) for v in got] == [_unnumbered(v.path) for v in want]
+    for mine, theirs in zip(got, want):
+        mine, theirs_value = np.asarray(mine.numpy()), np.asarray(theirs)
+        assert mine.dtype == theirs_value.dtype and mine.shape == theirs_value.shape, theirs.path
+        np.testing.assert_allclose(mine, theirs_value, rtol=1e-4, atol=1e-6, err_msg=theirs.path)
+
+
+def test_model_optimizer_variables_name_their_weights():
+    """The C call gives each slot the index and path of the model weight it belongs to (its
+    shape the weight's), the optimizer's own variables none; the values are those
+    `optimizer.variables` returns."""
+    ours = _fit(sk, sk.optimizers.Adam(learning_rate=0.01))
+    entries = take_json(_lib.keras_model_optimizer_variables, ours._handle)
+    paths = [w.path for w in ours.weights]
+    assert [e["owner"] for e in entries] == [None, None, 0, 0, 1, 1, 2, 2, 3, 3]
+    for e in entries[2:]:
+        assert e["owner_path"] == paths[e["owner"]]
+        assert tuple(e["shape"]) == tuple(ours.weights[e["owner"]].shape)
+        assert e["path"].endswith(paths[e["owner"]].replace("/", "_") + "_" +
+                                  ("momentum" if e["path"].endswith("momentum") else "velocity"))
+    for e, v in zip(entries, ours.optimizer.variables):
+        assert e["path"] == v.path
+        np.testing.assert_array_equal(np.asarray(e["value"], np.float32).reshape(e["shape"]),
+                                      np.asarray(v.numpy(), np.float32))
+
+
+def test_stateless_apply_follows_the_model_it_is_compiled_into():
+    """An optimizer compiled into a second model of other shapes: stateless_apply steps the new
+    model's variables, as a fresh optimizer of the same config does (nothing kept from the
+    first model's steps); repeated calls from the same values give the same results."""
+    optimizer = sk.optimizers.Adam(learning_rate=0.01)
+    first = _fit(sk, optimizer)
+    state = [v.numpy() for v in optimizer.variables]
+    weights = [np.asarray(w.numpy()) for w in first.trainable_variables]
+    grads = [np.full(w.shape, 0.1, "float32") for w in weights]
+    once = optimizer.stateless_apply(state, grads, weights)
+    again = optimizer.stateless_apply(state, grads, weights)
+    for a, b in zip(once[0] + once[1], again[0] + again[1]):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+    second = _fit(sk, optimizer, units=(5, 3))
+    fresh_optimizer = sk.optimizers.Adam(learning_rate=0.01)
+    fresh = _fit(sk, fresh_optimizer, weights=second.get_weights(), units=(5, 3))
+    state = [v.numpy() for v in fresh_optimizer.variables]
+    weights = [np.asarray(w.numpy()) for w in fresh.trainable_variables]
+    grads = [np.full(w.shape, -0.2, "float32") for w in weights]
+    got = optimizer.stateless_apply(state, grads, weights)
+    want = fresh_optimizer.stateless_apply(state, grads, weights)
+    assert [np.shape(v) for v in got[0]] == [(3, 5), (5,), (5, 3), (3,)]
+    for a, b in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(ValueError, match="expected 10 variables"):
+        optimizer.stateless_apply(state[:-1], grads, weights)
