@@ -104,6 +104,8 @@ extension ONNXLayerConverter {
             return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) }, masks: masks)
         case let l as BaseDepthwiseConv:
             return [try depthwiseConvolution(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as CallbackLayer:
+            return try tracedLayer(l, inputs: inputs)
         case let l as OperationLayer:
             return [try maskOperation(l, inputs: inputs)]
         case let l as Masking:

@@ -409,6 +409,19 @@ def build():
     outs += keras.layers.ConvLSTM2D(2, 3, padding="same", return_state=True)(s2)
     return keras.Model([s1, s2, s3], outs)
 """,
+    # Lambda layers over keras.ops, traced into the library's op graph.
+    "lambda_over_ops": """
+INPUTS = [((5,), "float32"), ((5,), "float32")]
+def build():
+    a, b = keras.Input((5,), name="a"), keras.Input((5,), name="b")
+    h = keras.layers.Dense(5)(a)
+    return keras.Model([a, b], [
+        keras.layers.Lambda(lambda z: ops.tanh(z) * 2.0 - ops.square(z) / 3.0)(h),
+        keras.layers.Lambda(lambda z: ops.maximum(z, 0.2) + ops.exp(-ops.abs(z)) * ops.sigmoid(z))(b),
+        keras.layers.Lambda(lambda z: ops.softmax(z, axis=-1) + ops.relu(z) - ops.sqrt(ops.square(z) + 1.0))(h),
+        keras.layers.Lambda(lambda z: ops.clip(z, -0.5, 0.5) + ops.cast(ops.greater(z, 0.1), "float32"))(h),
+    ])
+""",
 }
 
 # The same recurrent models on left-padded sequences (Keras's pad_sequences pads before): each
@@ -558,11 +571,18 @@ def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
 
 
 def test_layers_the_export_cannot_write_are_refused(tmp_path):
-    """A ConvLSTM over an unknown number of steps (its steps are unrolled) is refused, naming the layer."""
+    """A ConvLSTM over an unknown number of steps (its steps are unrolled), a Lambda over numpy
+    (no op graph), and a traced op with no ONNX form: each refused naming the layer."""
     path = tmp_path / "m.onnx"
     frames = sk.Sequential([sk.Input((None, 5, 2)), sk.layers.ConvLSTM1D(2, 3, name="frames")])
     with pytest.raises(Exception, match="layer 'frames' of class ConvLSTM1D.*known number of time steps"):
         frames.export(str(path), format="onnx", verbose=False)
+    numpy_lambda = sk.Sequential([sk.Input((4,)), sk.layers.Lambda(lambda z: np.sort(np.asarray(z), axis=-1), name="sorted")])
+    with pytest.raises(Exception, match="layer 'sorted' of class Lambda"):
+        numpy_lambda.export(str(path), format="onnx", verbose=False)
+    summed = sk.Sequential([sk.Input((4,)), sk.layers.Lambda(lambda z: sk.ops.sum(z, axis=-1, keepdims=True), name="summed")])
+    with pytest.raises(Exception, match="layer 'summed' of class Lambda.*traced op 'sum'"):
+        summed.export(str(path), format="onnx", verbose=False)
     assert os.listdir(tmp_path) == []
 
 
