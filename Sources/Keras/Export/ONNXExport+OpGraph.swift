@@ -1,7 +1,8 @@
 /// A layer traced into the library's op graph (a Python or C layer whose `call` is written with
 /// `keras.ops`, such as Python's `Lambda(lambda z: ops.tanh(z) * 2)`): each op of its inference
 /// run as ONNX operators, its weights and traced constants as initializers. The elementwise ops,
-/// comparisons, `matmul` and the activations have a form here; any other op is refused, naming it.
+/// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose` and
+/// `expand_dims` have a form here; any other op is refused, naming it.
 extension ONNXLayerConverter {
     func tracedLayer(_ l: CallbackLayer, inputs: [String]) throws -> [String] {
         let s = l.name
@@ -85,13 +86,29 @@ extension ONNXLayerConverter {
         case "clip":
             guard let a else { break }
             return graph.clip(try one(), min: Float(try a.double("x_min")), max: Float(try a.double("x_max")), scope: s)
+        case "sum", "mean", "max", "min", "amax", "amin":
+            guard let a else { break }
+            guard let axes = try a.axes("axis") else { throw unsupported(l, "its traced op '\(op.name)' reduces over every axis, the batch's too") }
+            let type = ["sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "amax": "ReduceMax"][op.name] ?? "ReduceMin"
+            return graph.reduce(type, try one(), axes: axes, keepdims: try a.bool("keepdims", default: false), scope: s)
+        case "reshape":
+            // (Not the sizes read from other tensors' shapes as the graph runs: `read_sizes`.)
+            guard let a, a.json["read_sizes"].map({ $0.isNull }) ?? true, let shape = try a.axes("newshape") else { break }
+            return node("Reshape", [try one(), graph.int64s("\(s)/shape", shape)])
+        case "transpose":
+            guard let a else { break }
+            let perm = try a.axes("axes")
+            return graph.op1("Transpose", [try one()], scope: s, perm.map { [("perm", .ints($0))] } ?? [])
+        case "expand_dims":
+            guard let a else { break }
+            return graph.unsqueeze(try one(), axes: [try a.int("axis", default: 0)], scope: s)
         case "softmax", "log_softmax":
             guard let a else { break }
             return graph.op1(op.name == "softmax" ? "Softmax" : "LogSoftmax", [try one()], scope: s,
                              [("axis", .int(try a.int("axis", default: -1)))])
         default: break
         }
-        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax and the activations)")
+        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose and expand_dims)")
     }
 
     /// The activation a fused dense op applies.
