@@ -86,10 +86,14 @@ extension ONNXLayerConverter {
             return [graph.op1("PRelu", [graph.float(x, scope: s), graph.constant("\(s)/alpha", alpha.storedValue)], scope: s)]
         case is Multiply where masked, is Maximum where masked, is Minimum where masked:
             return [try maskedMerge(layer, inputs.map { graph.float($0, scope: s) }, masks: masks, rank: shape.count)]
+        case let l as Dot:
+            return [try dot(l, inputs.map { graph.float($0, scope: s) }, inShapes: inShapes)]
         case is Add, is Subtract, is Multiply, is Average, is Maximum, is Minimum, is Concatenate:
             return [try merge(layer, inputs.map { graph.float($0, scope: s) }, rank: shape.count)]
         case let l as RNN:
             return try recurrent(l, inputCount: inputs.count, x: graph.float(x, scope: s), mask: mask)
+        case let l as ConvLSTM:
+            return try convLSTM(l, inputCount: inputs.count, x: graph.float(x, scope: s), shape: shape)
         case let l as Bidirectional:
             return try bidirectional(l, inputCount: inputs.count, x: graph.float(x, scope: s), mask: mask)
         case let l as TimeDistributed:
@@ -100,6 +104,8 @@ extension ONNXLayerConverter {
             return try multiHeadAttention(l, inShapes: inShapes, inputs: inputs.map { graph.float($0, scope: s) }, masks: masks)
         case let l as BaseDepthwiseConv:
             return [try depthwiseConvolution(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as CallbackLayer:
+            return try tracedLayer(l, inputs: inputs)
         case let l as OperationLayer:
             return [try maskOperation(l, inputs: inputs)]
         case let l as Masking:
@@ -136,6 +142,33 @@ extension ONNXLayerConverter {
             if layer is Average { y = graph.op1("Div", [y, graph.scalar("\(s)/count", Float(xs.count))], scope: s) }
             return y
         }
+    }
+
+    /// Dot: Keras's `batch_dot` as one `Einsum` summing axis `a0` of the first input against
+    /// axis `a1` of the second (each L2-normalized along it first with `normalize`, as Keras's
+    /// `x * min(rsqrt(sum(x²)), 1 / epsilon)`); an output of rank 1 becomes `(batch, 1)`.
+    private func dot(_ l: Dot, _ xs: [String], inShapes: [[Int?]]) throws -> String {
+        let s = l.name
+        guard xs.count == 2, inShapes.count == 2 else { throw unsupported(l, "Dot takes exactly 2 inputs") }
+        let (r0, r1) = (inShapes[0].count, inShapes[1].count)
+        let (a0, a1) = try l.resolvedAxes(r0, r1)
+        let letters = Array("bcdefghijklmnopqrstuvwxyz")
+        guard r0 + r1 - 2 <= letters.count else { throw unsupported(l, "inputs of ranks \(r0) and \(r1) have too many axes for an Einsum") }
+        var pool = letters.makeIterator()
+        let summed = pool.next() ?? "z"
+        let first = (1..<r0).map { $0 == a0 ? summed : (pool.next() ?? "z") }
+        let second = (1..<r1).map { $0 == a1 ? summed : (pool.next() ?? "z") }
+        let kept = first.filter { $0 != summed } + second.filter { $0 != summed }
+        let equation = "a\(String(first)),a\(String(second))->a\(String(kept))"
+        func normalized(_ x: String, axis: Int) -> String {
+            let squares = graph.reduce("ReduceSum", graph.op1("Mul", [x, x], scope: s), axes: [axis], keepdims: true, scope: s)
+            let inverse = graph.op1("Reciprocal", [graph.op1("Sqrt", [squares], scope: s)], scope: s)
+            let capped = graph.op1("Min", [inverse, graph.scalar("\(s)/inverse_epsilon", 1 / Float(1e-7))], scope: s)
+            return graph.op1("Mul", [x, capped], scope: s)
+        }
+        let operands = l.normalize ? [normalized(xs[0], axis: a0), normalized(xs[1], axis: a1)] : xs
+        let y = graph.op1("Einsum", operands, scope: s, [("equation", .string(equation))])
+        return kept.isEmpty ? graph.unsqueeze(y, axes: [1], scope: s) : y
     }
 
     /// Keras's (batch, spatial..., channels) to ONNX's (batch, channels, spatial...) and back.
@@ -181,7 +214,7 @@ extension ONNXLayerConverter {
     }
 
     /// Keras's kernel `(k..., a, b)` as ONNX's `(b, a, k...)`.
-    private func onnxKernel(_ k: Tensor) throws -> Tensor {
+    func onnxKernel(_ k: Tensor) throws -> Tensor {
         try Ops.transpose(k, [k.rank - 1, k.rank - 2] + Array(0..<(k.rank - 2)))
     }
 

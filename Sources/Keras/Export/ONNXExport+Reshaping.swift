@@ -51,14 +51,26 @@ extension ONNXLayerConverter {
         return try resampled(x, shape: shape, axes: l.size.indices.map { first + $0 }, to: sizes, l.interpolation, layer: l)
     }
 
-    /// Resizing (no crop to the aspect ratio): each spatial axis resampled by its matrix, with
-    /// JAX's bilinear or nearest taps (Keras's `ops.image.resize`, no antialiasing).
+    /// Resizing: each spatial axis resampled by its matrix, with JAX's bilinear or nearest taps
+    /// (Keras's `ops.image.resize`, no antialiasing); with `crop_to_aspect_ratio`, a `Slice` of
+    /// the centred window of the target's aspect ratio first (``ImageLayer/aspectCropBox``).
     func resizing(_ l: Resizing, x: String, shape: [Int?]) throws -> String {
-        guard shape.count == 4, !l.cropToAspectRatio else {
-            throw unsupported(l, "only batches of images (rank 4) resized without crop_to_aspect_ratio have an ONNX form here")
+        guard shape.count == 4 else {
+            throw unsupported(l, "only batches of images (rank 4) have an ONNX form here, got an input of shape \(formatShape(shape))")
         }
         let first = firstSpatialAxis(l.dataFormat)
-        return try resampled(x, shape: shape, axes: [first, first + 1], to: [l.height, l.width],
+        var image = x, imageShape = shape
+        if l.cropToAspectRatio {
+            guard let h = shape[first], let w = shape[first + 1] else {
+                throw unsupported(l, "crop_to_aspect_ratio needs known image sizes, got \(formatShape(shape))")
+            }
+            let box = Resizing.aspectCropBox(height: h, width: w, targetHeight: l.height, targetWidth: l.width)
+            image = graph.slice(x, starts: [box.top, box.left], ends: [box.top + box.height, box.left + box.width],
+                                axes: [first, first + 1], scope: l.name)
+            imageShape[first] = box.height
+            imageShape[first + 1] = box.width
+        }
+        return try resampled(image, shape: imageShape, axes: [first, first + 1], to: [l.height, l.width],
                              l.interpolation == .bilinear ? .bilinear : .nearest, layer: l)
     }
 

@@ -360,6 +360,71 @@ def build():
     outs += [m, keras.layers.GRU(2)(h), keras.layers.Bidirectional(keras.layers.GRU(2), merge_mode="sum")(m)]
     return keras.Model([tokens, seq], outs)
 """,
+    # Keras's batch_dot: one axis for both inputs or one each, ranks 2 and 3, with and without
+    # normalize (the cosine similarity).
+    "dot": """
+INPUTS = [((4, 3), "float32"), ((5, 3), "float32"), ((3,), "float32")]
+def build():
+    a, b, v = keras.Input((4, 3), name="a"), keras.Input((5, 3), name="b"), keras.Input((3,), name="v")
+    b4, w = keras.layers.Dense(4)(b), keras.layers.Dense(3)(v)
+    return keras.Model([a, b, v], [
+        keras.layers.Dot(axes=2)([a, b]),
+        keras.layers.Dot(axes=-1, normalize=True)([a, b]),
+        keras.layers.Dot(axes=(1, 2))([a, b4]),
+        keras.layers.Dot(axes=(2, 1), normalize=True)([a, v]),
+        keras.layers.Dot(axes=(1, 2))([v, a]),
+        keras.layers.Dot(axes=1)([v, w]),
+        keras.layers.Dot(axes=1, normalize=True)([v, w]),
+    ])
+""",
+    # Resizing cropped to the target's aspect ratio first (a centred window), both interpolations
+    # and data formats, the window narrower and wider than the image.
+    "resizing_crop_to_aspect_ratio": """
+INPUTS = [((6, 9, 3), "float32")]
+def build():
+    x = keras.Input((6, 9, 3))
+    return keras.Model(x, [
+        keras.layers.Resizing(4, 4, crop_to_aspect_ratio=True)(x),
+        keras.layers.Resizing(5, 3, crop_to_aspect_ratio=True, interpolation="nearest")(x),
+        keras.layers.Resizing(2, 7, crop_to_aspect_ratio=True)(x),
+        keras.layers.Resizing(8, 5, crop_to_aspect_ratio=True, data_format="channels_first")(x),
+        keras.layers.Resizing(3, 7, crop_to_aspect_ratio=True, interpolation="nearest", data_format="channels_first")(x),
+    ])
+""",
+    # ConvLSTM1D/2D/3D, unrolled over their known time steps.
+    "conv_lstm": """
+INPUTS = [((3, 5, 2), "float32"), ((3, 5, 4, 2), "float32"), ((2, 3, 4, 3, 1), "float32")]
+def build():
+    s1, s2 = keras.Input((3, 5, 2), name="s1"), keras.Input((3, 5, 4, 2), name="s2")
+    s3 = keras.Input((2, 3, 4, 3, 1), name="s3")
+    outs = [
+        keras.layers.ConvLSTM1D(2, 3, padding="same", return_sequences=True)(s1),
+        keras.layers.ConvLSTM1D(3, 2, strides=2, go_backwards=True)(s1),
+        keras.layers.ConvLSTM1D(2, 2, dilation_rate=2, use_bias=False, return_sequences=True, go_backwards=True)(s1),
+        keras.layers.ConvLSTM2D(2, (2, 3), padding="same", return_sequences=True, go_backwards=True)(s2),
+        keras.layers.ConvLSTM2D(3, 2, activation="relu", recurrent_activation="hard_sigmoid")(s2),
+        keras.layers.ConvLSTM2D(2, 2, data_format="channels_first", return_sequences=True)(s2),
+        keras.layers.ConvLSTM3D(2, 2, padding="same", return_sequences=True)(s3),
+    ]
+    outs += keras.layers.ConvLSTM2D(2, 3, padding="same", return_state=True)(s2)
+    return keras.Model([s1, s2, s3], outs)
+""",
+    # Lambda layers over keras.ops, traced into the library's op graph.
+    "lambda_over_ops": """
+INPUTS = [((5,), "float32"), ((5,), "float32")]
+def build():
+    a, b = keras.Input((5,), name="a"), keras.Input((5,), name="b")
+    h = keras.layers.Dense(5)(a)
+    return keras.Model([a, b], [
+        keras.layers.Lambda(lambda z: ops.tanh(z) * 2.0 - ops.square(z) / 3.0)(h),
+        keras.layers.Lambda(lambda z: ops.maximum(z, 0.2) + ops.exp(-ops.abs(z)) * ops.sigmoid(z))(b),
+        keras.layers.Lambda(lambda z: ops.softmax(z, axis=-1) + ops.relu(z) - ops.sqrt(ops.square(z) + 1.0))(h),
+        keras.layers.Lambda(lambda z: ops.clip(z, -0.5, 0.5) + ops.cast(ops.greater(z, 0.1), "float32"))(h),
+        keras.layers.Lambda(lambda z: ops.reshape(ops.transpose(ops.expand_dims(z, -1), (0, 2, 1)), (-1, 5))
+                            - ops.mean(z, axis=-1, keepdims=True) + ops.max(z, axis=1, keepdims=True))(h),
+        keras.layers.Lambda(lambda z: ops.sum(ops.reshape(z, (-1, 5, 1)) * 2.0, axis=(1, 2)))(b),
+    ])
+""",
 }
 
 # The same recurrent models on left-padded sequences (Keras's pad_sequences pads before): each
@@ -505,6 +570,22 @@ def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
                             sk.layers.Dense(2, activation=lambda z: z, name="custom")])
     with pytest.raises(Exception, match="layer 'custom' of class Dense.*activation"):
         custom.export(str(path), format="onnx", verbose=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_layers_the_export_cannot_write_are_refused(tmp_path):
+    """A ConvLSTM over an unknown number of steps (its steps are unrolled), a Lambda over numpy
+    (no op graph), and a traced op with no ONNX form: each refused naming the layer."""
+    path = tmp_path / "m.onnx"
+    frames = sk.Sequential([sk.Input((None, 5, 2)), sk.layers.ConvLSTM1D(2, 3, name="frames")])
+    with pytest.raises(Exception, match="layer 'frames' of class ConvLSTM1D.*known number of time steps"):
+        frames.export(str(path), format="onnx", verbose=False)
+    numpy_lambda = sk.Sequential([sk.Input((4,)), sk.layers.Lambda(lambda z: np.sort(np.asarray(z), axis=-1), name="sorted")])
+    with pytest.raises(Exception, match="layer 'sorted' of class Lambda"):
+        numpy_lambda.export(str(path), format="onnx", verbose=False)
+    ranked = sk.Sequential([sk.Input((4,)), sk.layers.Lambda(lambda z: sk.ops.argmax(z, axis=-1), name="ranked")])
+    with pytest.raises(Exception, match="layer 'ranked' of class Lambda.*traced op 'argmax'"):
+        ranked.export(str(path), format="onnx", verbose=False)
     assert os.listdir(tmp_path) == []
 
 

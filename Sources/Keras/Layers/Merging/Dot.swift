@@ -25,7 +25,7 @@ public final class Dot: Merge, @unchecked Sendable {
     public override var requiredInputCount: Int? { 2 }
 
     /// The axis of each input for inputs of ranks `r0` and `r1`, made non-negative.
-    private func resolvedAxes(_ r0: Int, _ r1: Int) throws -> (Int, Int) {
+    func resolvedAxes(_ r0: Int, _ r1: Int) throws -> (Int, Int) {
         let given = axes.isList ? axes.axes : [axes.axes[0], axes.axes[0]]
         var out: [Int] = []
         for (a, rank) in zip(given, [r0, r1]) {

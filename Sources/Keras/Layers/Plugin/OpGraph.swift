@@ -432,6 +432,14 @@ public final class OpGraph: @unchecked Sendable {
         return (ys, outMasks, losses)
     }
 
+    /// The nodes an inference run evaluates, in order, and its output node; nil before the
+    /// trace is finished. Read by the ONNX export (ONNXExport+OpGraph.swift).
+    var inferencePlan: (nodes: [Int], output: Int, extraOutputs: Int)? {
+        let mode = outputs[0] != nil ? 0 : 1
+        guard let output = outputs[mode], !plans[mode].isEmpty else { return nil }
+        return (plans[mode], output, extraOutputs[mode].count)
+    }
+
     /// The output for input `x` given the layer's weights (tape leaves while training).
     public func run(_ x: Tensor, weights: [Tensor], training: Bool) throws -> Tensor {
         try runWithLosses([x], weights: weights, training: training).output

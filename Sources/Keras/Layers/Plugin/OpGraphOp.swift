@@ -16,6 +16,10 @@ struct OpGraphOp {
     private(set) var draw: RandomDraw?
     /// Set for the ops the dense peephole rewrites.
     let role: Role?
+    /// The `keras.ops` arguments a traced op was resolved with, and its activation when it is
+    /// one (what the ONNX export reads); nil for the ops the graph composes itself.
+    private(set) var attributes: OpAttributes?
+    private(set) var activationFunction: ActivationFunction?
     private let body: ([Tensor], Bool) throws -> Tensor
 
     /// `activation(x · kernel + bias)` as one ``Ops/dense(_:kernel:bias:activation:)`` (inputs
@@ -71,6 +75,7 @@ struct OpGraphOp {
     init(_ name: String, _ attributes: JSON, arity: Int) throws {
         self.name = name
         let a = OpAttributes(op: name, json: attributes)
+        self.attributes = a
         func need(_ n: Int) throws {
             guard arity == n else {
                 throw KerasError.invalidArgument("op '\(name)' takes \(n) input\(n == 1 ? "" : "s"), got \(arity)")
@@ -83,6 +88,7 @@ struct OpGraphOp {
             body = { x, _ in try f(x[0], x[1]) }
         } else if let f = try OpGraphOp.activation(name, a) {
             try need(1)
+            activationFunction = f
             role = f.elementwise.map { .activation($0) }
             body = { x, _ in try f(x[0]) }
         } else if let f = try OpGraphOp.unary(name, a) {

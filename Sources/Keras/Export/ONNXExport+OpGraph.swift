@@ -1,0 +1,130 @@
+/// A layer traced into the library's op graph (a Python or C layer whose `call` is written with
+/// `keras.ops`, such as Python's `Lambda(lambda z: ops.tanh(z) * 2)`): each op of its inference
+/// run as ONNX operators, its weights and traced constants as initializers. The elementwise ops,
+/// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose` and
+/// `expand_dims` have a form here; any other op is refused, naming it.
+extension ONNXLayerConverter {
+    func tracedLayer(_ l: CallbackLayer, inputs: [String]) throws -> [String] {
+        let s = l.name
+        guard let g = l.graph, let (nodes, output, extra) = g.inferencePlan else {
+            throw unsupported(l, "a layer written in Python or C has an ONNX form only when its call is traced into the library's op graph (written with keras.ops)")
+        }
+        guard extra == 0, g.stateWidths.isEmpty, g.base == nil, !g.readsMasks, g.writes.joined().isEmpty else {
+            throw unsupported(l, "only a traced call of one output that reads no masks, states or base layer and writes no weights has an ONNX form here")
+        }
+        var values: [Int: String] = [:]
+        for i in nodes where i < g.sources.count {
+            func argument(_ j: Int) throws -> String {
+                guard let v = values[j] else { throw unsupported(l, "its traced node \(i) reads node \(j) before it is computed") }
+                return v
+            }
+            switch g.sources[i] {
+            case .input(let k):
+                guard k < inputs.count else { throw unsupported(l, "its trace reads input \(k) of \(inputs.count)") }
+                values[i] = graph.float(inputs[k], scope: s)
+            case .weight(let w):
+                guard w < l.variables.count else { throw unsupported(l, "its trace reads weight \(w) of \(l.variables.count)") }
+                values[i] = graph.constant("\(s)/\(l.variables[w].name)", l.variables[w].storedValue)
+            case .constant(let t):
+                values[i] = graph.constant("\(s)/constant", t)
+            case .mask, .state:
+                throw unsupported(l, "its trace reads masks or states")
+            case .op(let op, let ids):
+                values[i] = try tracedOp(op, try ids.map(argument), layer: l)
+            }
+        }
+        guard let y = values[output] else { throw unsupported(l, "its traced output is not computed") }
+        return [y]
+    }
+
+    /// One traced op over its arguments' values.
+    private func tracedOp(_ op: OpGraphOp, _ xs: [String], layer l: Layer) throws -> String {
+        let s = l.name
+        func node(_ type: String, _ ins: [String]? = nil) -> String { graph.op1(type, ins ?? xs, scope: s) }
+        func truth(_ type: String, _ ins: [String]? = nil) -> String { graph.cast(node(type, ins), to: .float, scope: s) }
+        func one() throws -> String {
+            guard let x = xs.first, xs.count == 1 else { throw unsupported(l, "its traced op '\(op.name)' takes \(xs.count) inputs") }
+            return x
+        }
+        if let f = op.activationFunction { return try activation(f, try one(), layer: l) }
+        if case .dense(let e, let bias)? = op.role {
+            guard xs.count == (bias ? 3 : 2) else { throw unsupported(l, "its fused dense op takes \(xs.count) inputs") }
+            var y = node("MatMul", [xs[0], xs[1]])
+            if bias { y = node("Add", [y, xs[2]]) }
+            return try activation(activationFunction(e), y, layer: l)
+        }
+        if xs.count == 2 {
+            let binary = ["add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "true_divide": "Div",
+                          "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "dot": "MatMul", "power": "Pow"]
+            if let type = binary[op.name] { return node(type) }
+            switch op.name {
+            case "greater": return truth("Greater")
+            case "less": return truth("Less")
+            case "equal": return truth("Equal")
+            case "greater_equal": return truth("GreaterOrEqual")
+            case "less_equal": return truth("LessOrEqual")
+            case "not_equal": return truth("Not", [node("Equal")])
+            default: break
+            }
+        }
+        let unary = ["negative": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "absolute": "Abs",
+                     "sign": "Sign", "sin": "Sin", "cos": "Cos", "reciprocal": "Reciprocal", "floor": "Floor", "ceil": "Ceil"]
+        if let type = unary[op.name] { return node(type, [try one()]) }
+        let a = op.attributes
+        switch op.name {
+        case "stop_gradient", "cast", "convert_to_tensor", "identity":
+            return try one()
+        case "square":
+            let x = try one()
+            return node("Mul", [x, x])
+        case "rsqrt": return node("Reciprocal", [node("Sqrt", [try one()])])
+        case "log1p": return node("Log", [node("Add", [try one(), graph.scalar("\(s)/one", 1)])])
+        case "expm1": return node("Sub", [node("Exp", [try one()]), graph.scalar("\(s)/one", 1)])
+        case "power":
+            guard let a else { break }
+            return node("Pow", [try one(), graph.scalar("\(s)/exponent", Float(try a.double("exponent")))])
+        case "clip":
+            guard let a else { break }
+            return graph.clip(try one(), min: Float(try a.double("x_min")), max: Float(try a.double("x_max")), scope: s)
+        case "sum", "mean", "max", "min", "amax", "amin":
+            guard let a else { break }
+            guard let axes = try a.axes("axis") else { throw unsupported(l, "its traced op '\(op.name)' reduces over every axis, the batch's too") }
+            let type = ["sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "amax": "ReduceMax"][op.name] ?? "ReduceMin"
+            return graph.reduce(type, try one(), axes: axes, keepdims: try a.bool("keepdims", default: false), scope: s)
+        case "reshape":
+            // (Not the sizes read from other tensors' shapes as the graph runs: `read_sizes`.)
+            guard let a, a.json["read_sizes"].map({ $0.isNull }) ?? true, let shape = try a.axes("newshape") else { break }
+            return node("Reshape", [try one(), graph.int64s("\(s)/shape", shape)])
+        case "transpose":
+            guard let a else { break }
+            let perm = try a.axes("axes")
+            return graph.op1("Transpose", [try one()], scope: s, perm.map { [("perm", .ints($0))] } ?? [])
+        case "expand_dims":
+            guard let a else { break }
+            return graph.unsqueeze(try one(), axes: [try a.int("axis", default: 0)], scope: s)
+        case "softmax", "log_softmax":
+            guard let a else { break }
+            return graph.op1(op.name == "softmax" ? "Softmax" : "LogSoftmax", [try one()], scope: s,
+                             [("axis", .int(try a.int("axis", default: -1)))])
+        default: break
+        }
+        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose and expand_dims)")
+    }
+
+    /// The activation a fused dense op applies.
+    private func activationFunction(_ e: ElementwiseActivation) -> ActivationFunction {
+        switch e {
+        case .linear: return .linear
+        case .relu: return .relu
+        case .sigmoid: return .sigmoid
+        case .tanh: return .tanh
+        case .relu6: return .relu6
+        case .exponential: return .exponential
+        case .hardSigmoid: return .hardSigmoid
+        case .softplus: return .softplus
+        case .selu: return .selu
+        case .elu(let alpha): return .elu(alpha: alpha)
+        case .leakyReLU(let slope): return .leakyReLU(negativeSlope: slope)
+        }
+    }
+}
