@@ -216,6 +216,18 @@ open class Layer: @unchecked Sendable {
     /// not support masking (as the same layers after an Embedding(mask_zero=True) show).
     open func returnsItsInput(_ shape: [Int?]) -> Bool { false }
 
+    /// Whether a call with `training` returns its input itself: the layers of
+    /// ``returnsItsInput(_:)``, Dropout and the noise layers where they draw nothing (at
+    /// inference), Identity, ActivityRegularization, a linear Activation. A Keras mask set or
+    /// cleared on the one is then on the other (``ClearedMasks``).
+    func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { returnsItsInput(shape) }
+
+    /// Whether Keras's `call` of this layer takes `mask` for its one input (the recurrent layers,
+    /// BatchNormalization, GlobalAveragePooling1D, Softmax, TimeDistributed): Keras gives it the
+    /// input's mask when the graph is built and records it in the node, so a mask cleared at run
+    /// time (``ClearedMasks``) still reaches it.
+    var callTakesMask: Bool { false }
+
     /// The masks of the outputs for several inputs: by default, with one input the one-input
     /// version, otherwise the inputs' masks paired with the outputs in order (Keras's default).
     open func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {

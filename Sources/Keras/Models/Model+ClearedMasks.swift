@@ -48,8 +48,16 @@ struct KerasGraphDepths {
 /// output mask and masked values, the mask a Dense passes on, a later attention's masks), and a
 /// model output read by one carries none. Masks given to a call are arguments, not cleared:
 /// `layer(x, mask=m)`, what Keras's config records for a call taking `mask` (its symbolic
-/// masks, which MultiHeadAttention's call does not clear), an attention's `value_mask=`.
-/// GroupQueryAttention, Attention and AdditiveAttention clear nothing.
+/// masks, which MultiHeadAttention's call does not clear; recorded when the graph is built, so
+/// for a layer whose call takes one, ``Layer/callTakesMask``, also where a graph built here
+/// recorded none), an attention's `value_mask=`. GroupQueryAttention, Attention and
+/// AdditiveAttention clear nothing.
+///
+/// Keras keeps a mask on the tensor object: a call that returns its input itself
+/// (``Layer/returnsItsInput(_:training:)``: Dropout at inference, Identity, ...) gives the same
+/// object, so clearing the mask of either clears both. A nested model's call sets the masks it
+/// is given (its node's recorded `mask`) on its inputs, then clears those its own graph clears
+/// on them; an output of it that is one of its inputs is that object.
 struct ClearedMasks {
     private struct Key: Hashable {
         let node: ObjectIdentifier
@@ -57,21 +65,51 @@ struct ClearedMasks {
     }
     /// Per node: the positions of its inputs whose masks are cleared before Keras runs it.
     private var before: [ObjectIdentifier: Set<Int>] = [:]
-    /// Every tensor cleared by the end of a run.
-    private var all = Set<Key>()
+    /// The objects (``object(_:)``) whose masks are cleared at the end of a run.
+    private var atEnd = Set<Key>()
+    /// A tensor that is an earlier tensor's object: that tensor.
+    private var sameObject: [Key: Key] = [:]
 
-    init(_ order: [GraphNode]) {
-        func clears(_ node: GraphNode) -> Bool { (node.layer as? MultiHeadAttention)?.clearsInputMasks == true }
-        guard order.contains(where: clears) else { return }
+    /// The masks cleared in a run with `training` (nil: Keras's `training=None`, each call's
+    /// recorded flag, else inference).
+    init(_ order: [GraphNode], training: Bool?) {
+        var cleared = Set<Key>()
         for node in KerasGraphDepths(order).runOrder(order) where !(node.layer is InputLayer) {
-            let gone = Set(node.inputs.indices.filter { i in Self.key(node.inputs[i]).map { all.contains($0) } ?? false })
-            if !gone.isEmpty { before[ObjectIdentifier(node)] = gone }
-            if clears(node) { all.formUnion(node.inputs.compactMap(Self.key)) }
+            let ins = node.inputs.map { object($0) }
+            // (a call taking `mask` for its one input gets the mask recorded when the graph was built)
+            if node.masks != nil || !node.layer.callTakesMask || node.inputs.count != 1 {
+                let gone = Set(ins.indices.filter { ins[$0].map(cleared.contains) ?? false })
+                if !gone.isEmpty { before[ObjectIdentifier(node)] = gone }
+            }
+            let runsWith = training ?? node.training
+            if (node.layer as? MultiHeadAttention)?.clearsInputMasks == true {
+                cleared.formUnion(ins.compactMap { $0 })
+            } else if let model = node.layer as? Model {
+                for (i, m) in (node.masks ?? []).enumerated() where m != nil && i < ins.count {
+                    if let k = ins[i] { cleared.remove(k) }
+                }
+                let inner = model.clearedMasks(training: runsWith)
+                for (i, input) in model.inputs.enumerated() where i < ins.count && inner.clearedAfterRun(input) {
+                    if let k = ins[i] { cleared.insert(k) }
+                }
+                for (j, out) in model.outputs.enumerated() {
+                    guard let i = model.inputs.firstIndex(where: { inner.object($0) == inner.object(out) }),
+                          i < ins.count, let k = ins[i] else { continue }
+                    sameObject[Key(node: ObjectIdentifier(node), index: j)] = k
+                }
+            } else if ins.count == 1, let k = ins[0], node.layer.returnsItsInput(node.inputs[0].shape, training: runsWith ?? false) {
+                sameObject[Key(node: ObjectIdentifier(node), index: 0)] = k
+            }
         }
+        atEnd = cleared
     }
 
-    private static func key(_ t: KerasTensor) -> Key? {
-        t.node.map { Key(node: ObjectIdentifier($0), index: t.tensorIndex) }
+    /// The tensor whose object `t` is (itself unless an earlier call returned it unchanged).
+    private func object(_ t: KerasTensor) -> Key? {
+        t.node.map { node in
+            let k = Key(node: ObjectIdentifier(node), index: t.tensorIndex)
+            return sameObject[k] ?? k
+        }
     }
 
     /// Whether the mask of input `i` of `node` is cleared when it runs.
@@ -81,24 +119,40 @@ struct ClearedMasks {
 
     /// Whether the mask of `t`, an input of `node`, is cleared when it runs.
     func cleared(_ t: KerasTensor, at node: GraphNode) -> Bool {
-        guard let gone = before[ObjectIdentifier(node)], let k = Self.key(t) else { return false }
-        return gone.contains { $0 < node.inputs.count && Self.key(node.inputs[$0]) == k }
+        guard let gone = before[ObjectIdentifier(node)], let k = object(t) else { return false }
+        return gone.contains { $0 < node.inputs.count && object(node.inputs[$0]) == k }
     }
 
     /// Whether the mask of `t` (a model output) is cleared by the end of a run.
     func clearedAfterRun(_ t: KerasTensor) -> Bool {
-        guard !all.isEmpty, let k = Self.key(t) else { return false }
-        return all.contains(k)
+        guard !atEnd.isEmpty, let k = object(t) else { return false }
+        return atEnd.contains(k)
     }
 }
 
+/// The masks a graph's MultiHeadAttention calls clear, kept for each way of running it
+/// (`training` true, false or nil).
+struct ClearedMasksFound {
+    private var found: [ClearedMasks?] = [nil, nil, nil]
+
+    subscript(_ training: Bool?) -> ClearedMasks? {
+        get { found[Self.slot(training)] }
+        set { found[Self.slot(training)] = newValue }
+    }
+
+    private static func slot(_ training: Bool?) -> Int { training.map { $0 ? 1 : 0 } ?? 2 }
+}
+
 extension Model {
-    /// The masks this graph's MultiHeadAttention calls clear, found on first use for the
-    /// current graph.
-    var clearedMasks: ClearedMasks {
-        if let found = clearedMasksFound { return found }
-        let found = ClearedMasks(executionOrder)
-        clearedMasksFound = found
+    /// The masks this graph's MultiHeadAttention calls clear at inference.
+    var clearedMasks: ClearedMasks { clearedMasks(training: false) }
+
+    /// The masks this graph's MultiHeadAttention calls clear in a run with `training` (nil: each
+    /// call's recorded flag), found on first use for the current graph.
+    func clearedMasks(training: Bool?) -> ClearedMasks {
+        if let found = clearedMasksFound[training] { return found }
+        let found = ClearedMasks(executionOrder, training: training)
+        clearedMasksFound[training] = found
         return found
     }
 }

@@ -20,13 +20,13 @@ open class Model: Layer, @unchecked Sendable {
     /// current graph (see ``pooledConvRuns()``).
     var pooledConvFusion: PooledConvFusion?
     /// The masks the graph's MultiHeadAttention calls clear, found on first use for the
-    /// current graph (see ``clearedMasks``).
-    var clearedMasksFound: ClearedMasks?
+    /// current graph (see ``clearedMasks(training:)``).
+    var clearedMasksFound = ClearedMasksFound()
 
     private func graphChanged() {
         inferenceFolding = nil
         pooledConvFusion = nil
-        clearedMasksFound = nil
+        clearedMasksFound = ClearedMasksFound()
     }
     @exclusivity(unchecked) var layerList: [Layer] = []
     /// A functional model's layers and the Keras operations between them (``OperationLayer``),
@@ -261,7 +261,7 @@ open class Model: Layer, @unchecked Sendable {
             return v
         }
         let folds = training.flatMap { inferenceFolds(training: $0) }, runs = training == nil ? nil : pooledConvRuns()
-        let cleared = clearedMasks
+        let cleared = clearedMasks(training: training)
         // The mask input `i` of `node` carries when it runs, less those Keras's
         // MultiHeadAttention calls cleared before.
         func carried(_ node: GraphNode, _ i: Int) -> Tensor? {

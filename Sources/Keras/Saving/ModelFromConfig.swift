@@ -301,11 +301,14 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     var order: [(Layer, [InboundNode])] = []
     // The outputs of every call made so far: by layer name, node index, tensor index.
     var produced: [String: [[KerasTensor]]] = [:]
+    // The nested functional models: Keras numbers their calls from 1 in 'output_layers'.
+    var functionalNames = Set<String>()
     for e in entries {
         let layer = try deserializeLayer(e)
         let name = e["name"]?.stringValue ?? layer.name
         guard layers[name] == nil else { throw KerasError.io("Functional config: two layers are named '\(name)'") }
         layers[name] = layer
+        if e["class_name"]?.stringValue == "Functional" { functionalNames.insert(name) }
         if let input = layer as? InputLayer {
             produced[name] = [[input.makeOutput()]]
             continue
@@ -383,10 +386,15 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     }
     func tensor(_ key: String, _ item: JSON) throws -> KerasTensor {
         let h = try history(item, "Functional config '\(key)'")
-        guard let outs = produced[h.layer], h.node < outs.count, h.tensor < outs[h.node].count else {
+        // Keras writes a nested functional model's calls there from 1 (its node 0 links its own
+        // inputs to its outputs) and reads them back less 1; the configs written here number
+        // them from 0, so one past the calls made is Keras's numbering.
+        let made = produced[h.layer]?.count ?? 0
+        let node = functionalNames.contains(h.layer) && h.node == made && h.node > 0 ? h.node - 1 : h.node
+        guard let outs = produced[h.layer], node < outs.count, h.tensor < outs[node].count else {
             throw KerasError.io("Functional config '\(key)': layer '\(h.layer)' has no node \(h.node) with output \(h.tensor)")
         }
-        return outs[h.node][h.tensor]
+        return outs[node][h.tensor]
     }
     let model = try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
                           name: config["name"]?.stringValue)

@@ -40,6 +40,8 @@ class PositionalCall(tuple):
     (`MultiHeadAttention()(query, value)`), with its other keyword arguments (`kwargs`)."""
 
     kwargs: dict = {}
+    # Its tensors given by keyword (`value_mask=m`), written in its node's kwargs.
+    keyword_tensors: dict = {}
     # A layer written in Python called on several arguments (keras.io's endpoint layer,
     # `endpoint(logits, targets, sample_weight)`): its (args, kwargs) as given, tensors in place.
     arguments = None
@@ -724,7 +726,9 @@ class Layer(_variables.LayerBasics):
         if extra and isinstance(inputs, KerasTensor):
             # `MultiHeadAttention()(query, value)`: several tensors as positional arguments.
             call = PositionalCall([inputs, *extra])
-            call.kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+            call.kwargs = {k: v for k, v in kwargs.items() if k != "training" and not isinstance(v, KerasTensor)}
+            # Masks given as tensors (`value_mask=m`): Keras records them in the node's kwargs.
+            call.keyword_tensors = {k: v for k, v in kwargs.items() if isinstance(v, KerasTensor)}
             return self(call) if given_mask is None else self(call, mask=given_mask)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
@@ -747,6 +751,8 @@ class Layer(_variables.LayerBasics):
             if kwargs.get("reverse") and self.__dict__.get("class_name", type(self).class_name) == "ReversibleEmbedding":
                 _note_call_kwarg(self, node, "reverse", True)   # Keras writes it in the call's node
             _note_call_mask(self, node, inputs, given_mask)
+            for key, tensor in getattr(inputs, "keyword_tensors", {}).items():
+                _note_call_kwarg(self, node, key, tensor)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
                 count = _rnn_states.output_count(self)

@@ -2551,6 +2551,8 @@ def _graph_inputs(t):
         for u in (call_inputs if isinstance(call_inputs, (list, tuple)) else [call_inputs]):
             if isinstance(u, KerasTensor):
                 visit(u)
+        for u in _flat_tensors(_call_kwargs_of(layer, node)):   # (`value_mask=m`, `mask=m`)
+            visit(u)
 
     visit(t)
     return found

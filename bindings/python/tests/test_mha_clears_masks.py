@@ -169,24 +169,45 @@ def test_the_eager_call_clears_the_masks_as_kerass(name):
     assert (seen[1] == [None]) == (name == "MultiHeadAttention")
 
 
-def _given_value_mask(lib):
-    """`mha(e, e, value_mask=m)` in a functional model: Keras records the mask in the node's
-    kwargs and passes it as given (the tensor's own mask is not read)."""
+def _given_masks(lib, keywords, mask_zero):
+    """`mha(e, e, value_mask=m)` (and `query_mask=`, `key=e, key_mask=`) in a functional model:
+    Keras records the masks in the node's kwargs and passes value's and key's as given (the
+    tensors' own masks are not read); the query's is its tensor's own, whatever is given. The
+    mask is a model input, or made in the graph (`ops.not_equal`)."""
     t = lib.Input((5,), dtype="int32", name="tokens")
     m = lib.Input((5,), dtype="bool", name="m")
-    e = lib.layers.Embedding(10, 4)(t)
-    return lib.Model([t, m], lib.layers.MultiHeadAttention(2, 2)(e, e, value_mask=m))
+    e = lib.layers.Embedding(10, 4, mask_zero=mask_zero)(t)
+    made = lib.ops.not_equal(t, 3)
+    given = {"m": m, "made": made, "e": e}
+    mha = lib.layers.MultiHeadAttention(2, 2)
+    return lib.Model([t, m], mha(e, e, **{k: given[v] for k, v in keywords.items()}))
 
 
-def test_a_value_mask_given_by_keyword_is_read_as_given(tmp_path):
+GIVEN = {   # the keywords, and whether the embedding masks its zeros
+    "value_mask": ({"value_mask": "m"}, False),
+    "value_mask_over_the_tensors_own": ({"value_mask": "m"}, True),
+    "query_and_value_mask": ({"query_mask": "m", "value_mask": "m"}, True),
+    "key_and_key_mask": ({"key": "e", "key_mask": "m"}, True),
+    "value_mask_made_in_graph": ({"value_mask": "made"}, True),
+}
+
+
+@pytest.mark.parametrize("case", list(GIVEN))
+def test_attention_masks_given_by_keyword_are_read_as_given(case, tmp_path):
+    keywords, mask_zero = GIVEN[case]
     for lib in (sk, keras):
         lib.utils.set_random_seed(0)
-    ref = _given_value_mask(keras)
-    same_drawn_weights(ref, ref, seed=1)
+    ours, ref = same_drawn_weights(_given_masks(sk, keywords, mask_zero),
+                                   _given_masks(keras, keywords, mask_zero), seed=1)
     data = [TOKENS, np.array([[1, 1, 0, 0, 0], [1, 0, 1, 0, 1], [1, 1, 1, 1, 1]], bool)]
     want = ref.predict(data, verbose=0)
-    unmasked = ref.predict([data[0], np.ones_like(data[1])], verbose=0)
-    assert not np.allclose(want, unmasked, atol=1e-3)
+    if case != "value_mask_made_in_graph":
+        unmasked = ref.predict([data[0], np.ones_like(data[1])], verbose=0)
+        assert not np.allclose(want, unmasked, atol=1e-3)
+    _assert_same(ours.predict(data, verbose=0), want, "built by the library")
+    ours.save(tmp_path / "ours.keras")
+    _assert_same(keras.saving.load_model(tmp_path / "ours.keras").predict(data, verbose=0), want,
+                 "the library's file loaded by Keras")
     ref.save(tmp_path / "theirs.keras")
     loaded = sk.saving.load_model(tmp_path / "theirs.keras")
     _assert_same(loaded.predict(data, verbose=0), want, "Keras's file loaded by the library")

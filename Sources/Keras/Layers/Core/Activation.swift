@@ -35,6 +35,9 @@ public final class Activation: Layer, @unchecked Sendable {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+
+    /// (Keras's `linear` returns its argument.)
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { activationFunction == .linear }
 }
 
 extension Activation: DeclaredLayer {

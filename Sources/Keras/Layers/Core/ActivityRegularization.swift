@@ -23,6 +23,8 @@ public final class ActivityRegularization: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { true }
+
     /// Keras's config pops the base's `activity_regularizer`: `l1` and `l2` make it.
     public override var configHoldsActivityRegularizer: Bool { false }
 

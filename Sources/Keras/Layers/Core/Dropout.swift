@@ -38,6 +38,8 @@ public final class Dropout: Layer, @unchecked Sendable {
         supportsMasking = true
     }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && rate > 0) }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
         let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, layerDrawKey(seedGenerator))

@@ -15,6 +15,8 @@ public final class IdentityLayer: Layer, @unchecked Sendable {
     public override var className: String { "Identity" }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
+
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { true }
 }
 
 extension IdentityLayer: DeclaredLayer {

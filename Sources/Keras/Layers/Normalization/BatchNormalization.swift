@@ -32,6 +32,8 @@ public final class BatchNormalization: AffineNormalization, @unchecked Sendable 
     }
 
     /// Keras 3: a frozen BatchNormalization runs in inference mode.
+    override var callTakesMask: Bool { true }
+
     public override var trainingFollowsTrainable: Bool { true }
 
     /// The axis counted from the front for inputs of `rank`.

@@ -83,6 +83,8 @@ public class RNN: Layer, @unchecked Sendable {
         }
     }
 
+    override var callTakesMask: Bool { true }
+
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)
         // A cell written outside Swift knows its sizes once built (its call traced).

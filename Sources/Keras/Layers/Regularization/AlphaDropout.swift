@@ -31,6 +31,8 @@ public final class AlphaDropout: Layer, @unchecked Sendable {
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && rate > 0) }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
         let shape = try concreteNoiseShape(noiseShape, for: inputs.shape, "AlphaDropout '\(name)'")

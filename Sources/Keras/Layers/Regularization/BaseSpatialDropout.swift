@@ -41,6 +41,8 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && rate > 0) }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         try checkInputRank(self, inputs.rank, expected: Self.spatialRank + 2, shape: "\(inputs.shape)")
         guard training && rate > 0 else { return inputs }

@@ -23,6 +23,8 @@ public final class GaussianDropout: Layer, @unchecked Sendable {
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && rate > 0) }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
         let stddev = Float((rate / (1 - rate)).squareRoot())

@@ -25,6 +25,8 @@ public final class GaussianNoise: Layer, @unchecked Sendable {
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
+    override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && stddev > 0) }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && stddev > 0 else { return inputs }
         return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), layerDrawKey(seedGenerator)))
