@@ -21,7 +21,7 @@ struct DataBatch {
 final class EpochIterator {
     let count: Int
     let batchSize: Int
-    let shuffle: Bool
+    let shuffle: Shuffle
     let stepsPerEpoch: Int?
     private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
     private let generator: RandomGenerator
@@ -43,7 +43,7 @@ final class EpochIterator {
     ///     epoch of one batch, whose gather reads every row (``Model/checkBatch(_:_:_:_:checkingInputs:)``
     ///     then skips its own pass over the inputs).
     init(x: [Tensor], y: [Tensor] = [], sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
-         batchSize: Int, shuffle: Bool = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
+         batchSize: Int, shuffle: Shuffle = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
          generator: RandomGenerator = .current) {
         checksInputs = checkingInputs
         count = x.first?.shape.first ?? 0
@@ -100,12 +100,12 @@ final class EpochIterator {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
             // A batch copied for a pass that ended early (stopped training) is not this one.
             finishPending()
-            if shuffle { order = Self.shuffled(count, generator) }
+            if shuffle != .off { order = Self.order(count, shuffle, batchSize: batchSize, generator) }
             cursor = 0
         }
         let end = count - cursor <= batchSize ? count : cursor + batchSize
         defer { cursor = end }
-        if shuffle {
+        if shuffle != .off {
             let batch: DataBatch
             if let p = takePending(cursor, end) {
                 batch = DataBatch(step: step, x: p.x, y: p.y, sampleWeight: p.w?[0],
@@ -184,6 +184,20 @@ final class EpochIterator {
     /// ``KerasDefaultSeeds``), else one from `generator`.
     static func shuffled(_ n: Int, _ generator: RandomGenerator = .current) -> [Int] {
         KerasDefaultSeeds.permutation(n) ?? generator.permutation(n)
+    }
+
+    /// A pass's order of `n` rows shuffled as `shuffle` says: all of them (``shuffled(_:_:)``),
+    /// or each batch-sized chunk's in turn (Keras's `shuffle="batch"`: its array adapter's
+    /// `np.random.permutation(size) + start` for each batch).
+    static func order(_ n: Int, _ shuffle: Shuffle, batchSize: Int, _ generator: RandomGenerator = .current) -> [Int] {
+        switch shuffle {
+        case .off: return Array(0..<Swift.max(n, 0))
+        case .all: return shuffled(n, generator)
+        case .batch:
+            return stride(from: 0, to: n, by: Swift.max(batchSize, 1)).flatMap { start in
+                shuffled(Swift.min(batchSize, n - start), generator).map { $0 + start }
+            }
+        }
     }
 
     /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's
