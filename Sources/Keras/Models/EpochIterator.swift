@@ -24,7 +24,8 @@ final class EpochIterator {
     let shuffle: Shuffle
     let stepsPerEpoch: Int?
     private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
-    private let generator: RandomGenerator
+    /// The generator a shuffle draws from when given; nil: Keras's order (``shuffled(_:_:)``).
+    private let generator: RandomGenerator?
     private var order: [Int]
     private(set) var cursor: Int
     /// The next batch, rows `start..<end` of the order, being copied on the partner thread
@@ -44,7 +45,7 @@ final class EpochIterator {
     ///     then skips its own pass over the inputs).
     init(x: [Tensor], y: [Tensor] = [], sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
          batchSize: Int, shuffle: Shuffle = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
-         generator: RandomGenerator = .current) {
+         generator: RandomGenerator? = nil) {
         checksInputs = checkingInputs
         count = x.first?.shape.first ?? 0
         self.batchSize = batchSize
@@ -179,17 +180,18 @@ final class EpochIterator {
         GemmPartner.shared.finishCopy()
     }
 
-    /// A shuffled pass's order of `n` rows: Keras's after `set_random_seed` (its array adapter's
-    /// `np.random.permutation(n)`, from the library's copy of numpy's generator,
-    /// ``KerasDefaultSeeds``), else one from `generator`.
-    static func shuffled(_ n: Int, _ generator: RandomGenerator = .current) -> [Int] {
-        KerasDefaultSeeds.permutation(n) ?? generator.permutation(n)
+    /// A shuffled pass's order of `n` rows: one from `generator` when given, else Keras's after
+    /// `set_random_seed` (its array adapter's `np.random.permutation(n)`, from the library's copy
+    /// of numpy's generator, ``KerasDefaultSeeds``), else one from the thread's generator.
+    static func shuffled(_ n: Int, _ generator: RandomGenerator? = nil) -> [Int] {
+        if let generator { return generator.permutation(n) }
+        return KerasDefaultSeeds.permutation(n) ?? RandomGenerator.current.permutation(n)
     }
 
     /// A pass's order of `n` rows shuffled as `shuffle` says: all of them (``shuffled(_:_:)``),
     /// or each batch-sized chunk's in turn (Keras's `shuffle="batch"`: its array adapter's
     /// `np.random.permutation(size) + start` for each batch).
-    static func order(_ n: Int, _ shuffle: Shuffle, batchSize: Int, _ generator: RandomGenerator = .current) -> [Int] {
+    static func order(_ n: Int, _ shuffle: Shuffle, batchSize: Int, _ generator: RandomGenerator? = nil) -> [Int] {
         switch shuffle {
         case .off: return Array(0..<Swift.max(n, 0))
         case .all: return shuffled(n, generator)
