@@ -259,8 +259,9 @@ int keras_model_compile(keras_model *model, const char *spec_json);
 
 /* Trains on x (samples first) and y. options_json may be NULL or a JSON object with any of
  * batch_size (32), epochs (1), verbose (1: progress bar on stdout; 0 silent; 2 one line per epoch),
- * validation_split (0), shuffle (true), class_weight ({"0": 1.0, "1": 3.0}), initial_epoch (0),
- * steps_per_epoch, validation_freq (1), validation_batch_size (batch_size).
+ * validation_split (0), shuffle (true; false; "batch": the rows shuffled within each batch, as
+ * Keras's), class_weight ({"0": 1.0, "1": 3.0}), initial_epoch (0), steps_per_epoch,
+ * validation_freq (1), validation_batch_size (batch_size).
  * callbacks: n_callbacks handles (borrowed; may be NULL when n_callbacks is 0).
  * history_json: if not NULL, receives the History as {"loss": [...], "val_loss": [...], ...}
  * (caller-owned; keras_string_free); a metric reported per class (F1Score with average null)

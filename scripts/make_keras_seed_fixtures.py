@@ -17,7 +17,9 @@ set_random_seed(SEED) and fit with shuffling (2 epochs with validation_split=0.2
 epoch in a second fit, batches of 3), whose batches follow numpy's global generator
 (`shf_numpy_state`: its position and first 4 key words after the fits);
 `np_permutations`, numpy's `np.random.permutation(n)` for n = 1, 2, 7, 1000 in turn after
-`np.random.seed(SEED)`; "att" (MultiHeadAttention, LayerNormalization with a random gamma,
+`np.random.seed(SEED)`; "shb", the "shf" fits (data of its own) with shuffle="batch", which
+orders the rows inside each batch by numpy's generator (`shb_numpy_state` after), of a
+Sequential of Dense, Dropout and Dense; "att" (MultiHeadAttention, LayerNormalization with a random gamma,
 EinsumDense, PReLU with a random alpha, BatchNormalization with a random beta,
 GroupQueryAttention: seeds taken when built and user-given random initializers), "bid"
 (Bidirectional's copies of an LSTM) and "attj" ("att" made by Keras's model_from_json), each
@@ -132,6 +134,22 @@ for name, model in built.items():
 # numpy's permutations themselves, one after another after np.random.seed(SEED).
 np.random.seed(SEED)
 out["np_permutations"] = [np.random.permutation(n).tolist() for n in (1, 2, 7, 1000)]
+
+# fit(shuffle="batch"): Keras's array adapter keeps the batches in order and orders the rows
+# inside each by numpy's np.random.permutation(size) + start, drawn as each batch is taken; the
+# first fit after compile draws one for the batch it peeks at. The "shf" fits again (data of
+# their own), with shuffle="batch", on a model with a Dropout between two Dense layers (a
+# batch's mean gradient depends on its rows' order only through a draw per row).
+keras.utils.set_random_seed(SEED)
+batch_shuffled = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.Dropout(0.5), layers.Dense(2)])
+x, y = rows.rand(10, 3).astype("float32"), rows.rand(10, 2).astype("float32")
+describe("shb", batch_shuffled, x, y)
+batch_shuffled.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+batch_shuffled.fit(x, y, epochs=2, batch_size=3, shuffle="batch", validation_split=0.2, verbose=0)
+batch_shuffled.fit(x, y, epochs=1, batch_size=3, shuffle="batch", verbose=0)
+out["shb_trained"] = [float(v) for w in batch_shuffled.weights for v in np.ravel(w.numpy())]
+state = np.random.get_state()
+out["shb_numpy_state"] = [int(state[2])] + [int(word) for word in state[1][:4]]
 
 os.makedirs(ROOT, exist_ok=True)
 with open(os.path.join(ROOT, "keras_seeded_models.json"), "w") as f:

@@ -147,7 +147,7 @@ public func keras_model_fit(_ handle: OpaquePointer?,
         let history = try box.locked {
             try box.model.fit(xt, yt, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
                               verbose: o.int("verbose") ?? 1, callbacks: cbs,
-                              validationSplit: o.double("validation_split") ?? 0, shuffle: o.bool("shuffle") ?? true,
+                              validationSplit: o.double("validation_split") ?? 0, shuffle: o.shuffle("shuffle") ?? .all,
                               classWeight: o.classWeight("class_weight"), initialEpoch: o.int("initial_epoch") ?? 0,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
                               validationBatchSize: o.int("validation_batch_size"))

@@ -44,6 +44,16 @@ struct Options {
         return b
     }
 
+    /// fit's `shuffle`: true, false or "batch" (Keras's values).
+    func shuffle(_ key: String) throws -> Shuffle? {
+        guard let v = value(key) else { return nil }
+        if v.stringValue == "batch" { return .batch }
+        guard let b = v.boolValue ?? v.intValue.map({ $0 != 0 }) else {
+            throw ABIError(.invalidArgument, "\(what): '\(key)' must be true, false or \"batch\", got \(v)")
+        }
+        return Shuffle(b)
+    }
+
     func string(_ key: String) throws -> String? {
         guard let v = value(key) else { return nil }
         guard let s = v.stringValue else { throw ABIError(.invalidArgument, "\(what): '\(key)' must be a string, got \(v)") }

@@ -55,6 +55,10 @@ open class Layer: @unchecked Sendable {
     /// `vector_u`), handed over under the config's private key `_build_seeds` and taken in order
     /// by ``takeBuildSeed()``; never written back.
     @exclusivity(unchecked) var buildSeeds: [Int] = []
+    /// Whether `build` takes seeds (``takeBuildSeed()``): made from a config, the layer is then
+    /// built as soon as it is made, as Keras's deserialization builds it, so that the seeds come
+    /// in Keras's order.
+    var takesSeedsAtBuild: Bool { false }
     /// The input shape the layer was built with.
     public internal(set) var buildInputShape: [Int?]?
     /// The activation applied by layers that have one (`Dense`, `Activation`); nil otherwise.

@@ -21,10 +21,10 @@ struct DataBatch {
 final class EpochIterator {
     let count: Int
     let batchSize: Int
-    let shuffle: Bool
+    let shuffle: Shuffle
     let stepsPerEpoch: Int?
     private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
-    /// The generator a caller chose for the shuffles; nil: ``shuffled(_:_:)``'s.
+    /// The generator a shuffle draws from when given; nil: Keras's order (``shuffled(_:_:)``).
     private let generator: RandomGenerator?
     private var order: [Int]
     private(set) var cursor: Int
@@ -43,10 +43,8 @@ final class EpochIterator {
     ///     value (``DataBatch/nonFiniteInput``), found as its rows are copied: for a shuffled
     ///     epoch of one batch, whose gather reads every row (``Model/checkBatch(_:_:_:_:checkingInputs:)``
     ///     then skips its own pass over the inputs).
-    ///   - generator: the shuffles' generator; nil (fit's): ``shuffled(_:_:)``, Keras's numpy
-    ///     order after a seed call, else the thread's generator.
     init(x: [Tensor], y: [Tensor] = [], sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
-         batchSize: Int, shuffle: Bool = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
+         batchSize: Int, shuffle: Shuffle = false, stepsPerEpoch: Int? = nil, checkingInputs: Bool = false,
          generator: RandomGenerator? = nil) {
         checksInputs = checkingInputs
         count = x.first?.shape.first ?? 0
@@ -103,12 +101,12 @@ final class EpochIterator {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
             // A batch copied for a pass that ended early (stopped training) is not this one.
             finishPending()
-            if shuffle { order = generator?.permutation(count) ?? Self.shuffled(count) }
+            if shuffle != .off { order = Self.order(count, shuffle, batchSize: batchSize, generator) }
             cursor = 0
         }
         let end = count - cursor <= batchSize ? count : cursor + batchSize
         defer { cursor = end }
-        if shuffle {
+        if shuffle != .off {
             let batch: DataBatch
             if let p = takePending(cursor, end) {
                 batch = DataBatch(step: step, x: p.x, y: p.y, sampleWeight: p.w?[0],
@@ -182,11 +180,26 @@ final class EpochIterator {
         GemmPartner.shared.finishCopy()
     }
 
-    /// A shuffled pass's order of `n` rows: Keras's after `set_random_seed` (its array adapter's
-    /// `np.random.permutation(n)`, from the library's copy of numpy's generator,
-    /// ``KerasDefaultSeeds``), else one from `generator`.
-    static func shuffled(_ n: Int, _ generator: RandomGenerator = .current) -> [Int] {
-        KerasDefaultSeeds.permutation(n) ?? generator.permutation(n)
+    /// A shuffled pass's order of `n` rows: one from `generator` when given, else Keras's after
+    /// `set_random_seed` (its array adapter's `np.random.permutation(n)`, from the library's copy
+    /// of numpy's generator, ``KerasDefaultSeeds``), else one from the thread's generator.
+    static func shuffled(_ n: Int, _ generator: RandomGenerator? = nil) -> [Int] {
+        if let generator { return generator.permutation(n) }
+        return KerasDefaultSeeds.permutation(n) ?? RandomGenerator.current.permutation(n)
+    }
+
+    /// A pass's order of `n` rows shuffled as `shuffle` says: all of them (``shuffled(_:_:)``),
+    /// or each batch-sized chunk's in turn (Keras's `shuffle="batch"`: its array adapter's
+    /// `np.random.permutation(size) + start` for each batch).
+    static func order(_ n: Int, _ shuffle: Shuffle, batchSize: Int, _ generator: RandomGenerator? = nil) -> [Int] {
+        switch shuffle {
+        case .off: return Array(0..<Swift.max(n, 0))
+        case .all: return shuffled(n, generator)
+        case .batch:
+            return stride(from: 0, to: n, by: Swift.max(batchSize, 1)).flatMap { start in
+                shuffled(Swift.min(batchSize, n - start), generator).map { $0 + start }
+            }
+        }
     }
 
     /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's

@@ -6,6 +6,8 @@ extension Model {
     ///   - verbose: 0 silent, 1 progress bar, 2 one line per epoch.
     ///   - validationSplit: fraction of the data, taken from the end before shuffling, held out
     ///     for validation.
+    ///   - shuffle: the training rows' order in each epoch: all shuffled (`true`), in order
+    ///     (`false`), or shuffled within each batch (``Shuffle/batch``, Keras's `"batch"`).
     ///   - classWeight: weight per class index, multiplied into the sample weights.
     ///   - validationFreq: validate every this many epochs.
     ///   - validationBatchSize: samples per validation batch (default `batchSize`).
@@ -13,7 +15,7 @@ extension Model {
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0,
-                    validationData: (Tensor, Tensor)? = nil, shuffle: Bool = true,
+                    validationData: (Tensor, Tensor)? = nil, shuffle: Shuffle = true,
                     classWeight: [Int: Float]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
                     stepsPerEpoch: Int? = nil, validationFreq: Int = 1, validationBatchSize: Int? = nil) throws -> History {
         try fit([x], [y], batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
@@ -27,7 +29,7 @@ extension Model {
     @discardableResult
     public func fit(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0,
-                    validationData: ([Tensor], [Tensor])? = nil, shuffle: Bool = true,
+                    validationData: ([Tensor], [Tensor])? = nil, shuffle: Shuffle = true,
                     classWeight: [Int: Float]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
                     stepsPerEpoch: Int? = nil, validationFreq: Int = 1,
                     validationSampleWeight: Tensor? = nil, validationBatchSize: Int? = nil) throws -> History {
@@ -50,7 +52,7 @@ extension Model {
         // A shuffled epoch of one batch copies every input row in its first gather, which then
         // checks the values as they are copied instead of a pass of its own over the inputs
         // (the bench's pooling steps: 25.7 MB read once, not twice, a fifth of the step).
-        let checksInGather = shuffle && stepsPerEpoch == nil && validationSplit == 0 && batch >= (xs.first?.shape.first ?? 0)
+        let checksInGather = shuffle != .off && stepsPerEpoch == nil && validationSplit == 0 && batch >= (xs.first?.shape.first ?? 0)
         try checkBatch(xs, ys, sampleWeight, checkingInputs: !checksInGather)
         try ensureBuilt(for: xs)
         try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: true, "fit")
@@ -86,8 +88,12 @@ extension Model {
         }
 
         // Keras's first fit after compile peeks at one batch to build its compiled loss and
-        // metrics: a shuffled one draws an order of the training rows, which the epochs do not use.
-        if shuffle && !c.ranSinceCompile { _ = EpochIterator.shuffled(trainX[0].shape[0]) }
+        // metrics: a shuffled one draws an order of the training rows (with shuffle="batch", of
+        // the first batch's), which the epochs do not use.
+        if shuffle != .off && !c.ranSinceCompile {
+            let rows = trainX[0].shape[0]
+            _ = EpochIterator.shuffled(shuffle == .batch ? Swift.min(batch, rows) : rows)
+        }
         c.ranSinceCompile = true
         let data = EpochIterator(x: trainX, y: trainY, sampleWeight: trainW, classWeight: classWeight,
                                  batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch, checkingInputs: checksInGather)

@@ -171,6 +171,18 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
     return model
 }
 
+/// The input shapes of a layer entry's `build_config`: its `input_shape`, or its `shapes_dict`
+/// in the order of ``Layer/buildShapeArgumentNames``; nil where it gives none read so.
+private func buildConfigShapes(_ entry: JSON, _ layer: Layer) -> [[Int?]]? {
+    guard let build = entry["build_config"], build.objectValue != nil,
+          let given = try? LayerConfig(className: layer.className, json: build) else { return nil }
+    if let shape = try? given.shape("input_shape") { return [shape] }
+    guard let dict = build["shapes_dict"], let names = layer.buildShapeArgumentNames,
+          let shapes = try? LayerConfig(className: layer.className, json: dict) else { return nil }
+    let found = names.map { try? shapes.shape($0) }.prefix { $0 != nil }.compactMap { $0 }
+    return found.isEmpty ? nil : found
+}
+
 /// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
 private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
@@ -309,6 +321,11 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         guard layers[name] == nil else { throw KerasError.io("Functional config: two layers are named '\(name)'") }
         layers[name] = layer
         if e["class_name"]?.stringValue == "Functional" { functionalNames.insert(name) }
+        // Keras's deserialization builds a layer from its entry's build_config as soon as it is
+        // made, before the next one is made: the seeds a build takes after set_random_seed
+        // (MultiHeadAttention's copies of its initializers) come in that order. Where the early
+        // build fails, the call below builds and reports.
+        if layer.takesSeedsAtBuild, let shapes = buildConfigShapes(e, layer) { try? layer.ensureBuilt(shapes) }
         if let input = layer as? InputLayer {
             produced[name] = [[input.makeOutput()]]
             continue

@@ -303,7 +303,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                               callbacks: makeCallbacks() + extra, validationSplit: validationSplit,
                               validationData: try extras.validation.map { v in
                                   (v.x, try zip(v.y, ys).map { try conformed($0, to: $1) } + v.y.dropFirst(ys.count))
-                              }, shuffle: shuffle,
+                              }, shuffle: Shuffle(shuffle),
                               classWeight: try extras.classWeight ?? (passthrough ? nil : classWeights(y)),
                               sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
                               initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq,

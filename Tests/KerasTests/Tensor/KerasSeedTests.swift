@@ -51,8 +51,7 @@ final class KerasSeedTests: XCTestCase {
     }
 
     /// Bidirectional's forward and backward copies of its LSTM take new seeds, as Keras's
-    /// copies made from the LSTM's config do. (The fixture's attention model, "att", does not
-    /// get Keras's weights yet.)
+    /// copies made from the LSTM's config do.
     func testBidirectionalCopiesTakeKerasSeeds() throws {
         let fixture = try loadFixture("random/keras_seeded_models.json")
         setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
@@ -60,6 +59,33 @@ final class KerasSeedTests: XCTestCase {
         dropping.dropout = 0.25
         let bidirectional = try Sequential([InputLayer(shape: [4, 3]), Bidirectional(LSTM(2, options: dropping)), Dense(1)])
         try checkInitialAndTrained([("bid", bidirectional as Model)], fixture)
+    }
+
+    /// The fixture's attention model ("att"): MultiHeadAttention and GroupedQueryAttention take
+    /// seeds for their copies of their initializers and their Dropout's generator when built,
+    /// the normalizations, EinsumDense and PReLU for their random initializers when made; each
+    /// layer made, then called, as the script does.
+    func testAttentionModelGetsKerasSeeds() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
+        let input = Input(shape: [4, 3])
+        var h = try MultiHeadAttention(numHeads: 2, keyDim: 2, dropout: 0.25)([input, input])
+        h = try LayerNormalization(affine: AffineOptions(gammaInitializer: RandomNormal()))(h)
+        h = try EinsumDense("abc,cd->abd", outputShape: [4, 2], biasAxes: "d")(h)
+        h = try PReLU(alphaInitializer: RandomUniform())(h)
+        h = try BatchNormalization(affine: AffineOptions(betaInitializer: RandomNormal()))(h)
+        let output = try GroupedQueryAttention(headDim: 2, numQueryHeads: 2, numKeyValueHeads: 1, dropout: 0.25)([h, h])
+        try checkInitialAndTrained([("att", try Model(inputs: input, outputs: output))], fixture)
+    }
+
+    /// The same model made from Keras's JSON of it ("attj"): each layer is built from its
+    /// build_config as soon as it is made, as Keras's deserialization builds it, so that
+    /// MultiHeadAttention's build takes its seeds before the next layer's initializers do.
+    func testAttentionModelFromKerasJSONGetsKerasSeeds() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        let json = try loadFixture("random/keras_seeded_attention.json")
+        setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
+        try checkInitialAndTrained([("attj", try modelFromConfig(json))], fixture)
     }
 
     func testNumpyPermutationsAfterTheSeedAreNumpys() throws {
@@ -84,5 +110,25 @@ final class KerasSeedTests: XCTestCase {
         try model.fit(x, y, batchSize: 3, epochs: 1, verbose: 0, shuffle: true)
         assertClose(weights(model), try XCTUnwrap(fixture["shf_trained"]).floats, atol: 1e-6, rtol: 1e-5,
                     "weights after the shuffled fits")
+    }
+
+    /// `shuffle: .batch` (Keras's `shuffle="batch"`): the batches in order, each one's rows in
+    /// numpy's order as it is taken, the first fit after compile drawing one for the batch it
+    /// peeks at; numpy's generator ends where Keras's does. (A Dropout between the Dense layers
+    /// makes the order inside a batch matter.)
+    func testBatchShuffledFitsAfterTheSeedTakeKerasBatches() throws {
+        let fixture = try loadFixture("random/keras_seeded_models.json")
+        setRandomSeed(try XCTUnwrap(fixture["seed"]?.intValue))
+        let model = try Sequential([InputLayer(shape: [3]), Dense(4), Dropout(0.5), Dense(2)])
+        assertClose(weights(model), try XCTUnwrap(fixture["shb_initial"]).floats, atol: 1e-6, "initial weights")
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: "mse")
+        let x = try tensor(fixture, "shb_x"), y = try tensor(fixture, "shb_y")
+        try model.fit(x, y, batchSize: 3, epochs: 2, verbose: 0, validationSplit: 0.2, shuffle: .batch)
+        try model.fit(x, y, batchSize: 3, epochs: 1, verbose: 0, shuffle: .batch)
+        assertClose(weights(model), try XCTUnwrap(fixture["shb_trained"]).floats, atol: 1e-6, rtol: 1e-5,
+                    "weights after the batch-shuffled fits")
+        let state = try XCTUnwrap(numpyRandomState())
+        let expected = try XCTUnwrap(fixture["shb_numpy_state"]).ints
+        XCTAssertEqual([state.position] + state.key.prefix(4).map { Int($0) }, expected)
     }
 }

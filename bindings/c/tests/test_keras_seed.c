@@ -4,7 +4,9 @@
  * to_json (Conv2D, Flatten, Dropout, Dense) and a Sequential of SimpleRNN and GRU with dropout
  * (Dense after them), each fit 2 epochs with SGD without shuffling; then a Dense model fit
  * twice with shuffling, whose batches are Keras's (numpy's np.random.permutation after the
- * seed). Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
+ * seed), the same fits with shuffle "batch", and the attention model of the fixture made from
+ * Keras's JSON (MultiHeadAttention, normalizations and PReLU with random initializers,
+ * EinsumDense, GroupQueryAttention). Expected values: Tests/KerasTests/Fixtures/random/keras_seeded_models.json and the
  * functional model's JSON beside it, written by scripts/make_keras_seed_fixtures.py from real
  * Keras. The fixtures are found under $KERAS_FIXTURES (the Fixtures folder), else from the
  * build folder the tests run in (.build/c) or the checkout's root. */
@@ -106,7 +108,8 @@ static void fit(keras_model *model, const char *fixture, const char *name, int c
 int main(void) {
     char *fixture = read_fixture("random/keras_seeded_models.json");
     char *functional = read_fixture("random/keras_seeded_functional.json");
-    keras_model *seq = NULL, *fun = NULL, *rnn = NULL, *shf = NULL, *bid = NULL;
+    char *attention = read_fixture("random/keras_seeded_attention.json");
+    keras_model *seq = NULL, *fun = NULL, *rnn = NULL, *shf = NULL, *shb = NULL, *bid = NULL, *attj = NULL;
     const char *unshuffled = "{\"batch_size\": 4, \"epochs\": 2, \"verbose\": 0, \"shuffle\": false}";
     const char *bidirectional[] = {
         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 3]}}",
@@ -116,6 +119,12 @@ int main(void) {
     };
     const char *dense[] = {
         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}",
+    };
+    const char *dropping_dense[] = {
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}",
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 4}}",
+        "{\"class_name\": \"Dropout\", \"config\": {\"rate\": 0.5}}",
         "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}",
     };
     const char *layers[] = {
@@ -132,12 +141,15 @@ int main(void) {
         "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
     };
     size_t i;
+    float row[3] = {0.5f, 0.25f, 0.125f};
+    int64_t row_shape[2] = {1, 3}, target_shape[2] = {1, 2};
     uint32_t key[624], again[624];
     int32_t position = -1, position_again = -1;
     int w;
-    if (!fixture || !functional) {
-        fprintf(stderr, "test_keras_seed: the fixtures random/keras_seeded_models.json and "
-                        "random/keras_seeded_functional.json were not found (set KERAS_FIXTURES)\n");
+    if (!fixture || !functional || !attention) {
+        fprintf(stderr, "test_keras_seed: the fixtures random/keras_seeded_models.json, "
+                        "random/keras_seeded_functional.json and random/keras_seeded_attention.json "
+                        "were not found (set KERAS_FIXTURES)\n");
         return 1;
     }
     CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
@@ -180,8 +192,38 @@ int main(void) {
         CHECK(keras_set_numpy_random_state(NULL, 0) == KERAS_ERR_INVALID_ARGUMENT);
         CHECK(keras_get_numpy_random_state(NULL, &position) == KERAS_ERR_INVALID_ARGUMENT);
     }
-    /* Bidirectional's copies of its LSTM take new seeds, as Keras's. (The fixture's attention
-     * model, "attj" from keras_seeded_attention.json, does not get Keras's weights yet.) */
+    /* shuffle "batch": the batches in order, the rows inside each in numpy's order, one more
+     * order (the first batch's) drawn by the first fit after compile; a Dropout between two
+     * Dense layers makes the order inside a batch matter. */
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_sequential_new(NULL, &shb));
+    for (i = 0; i < sizeof dropping_dense / sizeof dropping_dense[0]; i++)
+        CHECK_OK(keras_sequential_add_json(shb, dropping_dense[i]));
+    if (shb) {
+        check_weights(shb, fixture, "shb_initial", 1e-6, 0);
+        fit(shb, fixture, "shb", 1, "{\"batch_size\": 3, \"epochs\": 2, \"verbose\": 0, \"shuffle\": \"batch\", "
+                                    "\"validation_split\": 0.2}");
+        fit(shb, fixture, "shb", 0, "{\"batch_size\": 3, \"epochs\": 1, \"verbose\": 0, \"shuffle\": \"batch\"}");
+        check_weights(shb, fixture, "shb_trained", 1e-6, 1e-5);
+        CHECK_OK(keras_get_numpy_random_state(key, &position));
+        CHECK(position == (int32_t)number_at(fixture, "shb_numpy_state", 0));
+        for (w = 0; w < 4; w++) CHECK(key[w] == (uint32_t)number_at(fixture, "shb_numpy_state", w + 1));
+        /* Keras's shuffle takes true, false or "batch" */
+        CHECK(keras_model_fit(shb, row, 2, row_shape, row, 2, target_shape, "{\"shuffle\": \"rows\"}", NULL, 0, NULL)
+              == KERAS_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(keras_last_error(), "'shuffle' must be true, false or \"batch\"") != NULL);
+    }
+    /* The attention model made from Keras's JSON: each layer built from its build_config as
+     * soon as it is made (Keras's deserialization), so MultiHeadAttention's build takes its
+     * seeds before the next layer's initializers take theirs. */
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_model_from_json(attention, &attj));
+    if (attj) {
+        check_weights(attj, fixture, "attj_initial", 1e-6, 0);
+        fit(attj, fixture, "attj", 1, unshuffled);
+        check_weights(attj, fixture, "attj_trained", 1e-5, 1e-4);
+    }
+    /* Bidirectional's copies of its LSTM take new seeds, as Keras's. */
     CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
     CHECK_OK(keras_sequential_new(NULL, &bid));
     for (i = 0; i < sizeof bidirectional / sizeof bidirectional[0]; i++)
@@ -196,7 +238,10 @@ int main(void) {
     keras_model_free(rnn);
     keras_model_free(shf);
     keras_model_free(bid);
+    keras_model_free(shb);
+    keras_model_free(attj);
     free(fixture);
     free(functional);
+    free(attention);
     CHECK_DONE("test_keras_seed");
 }

@@ -746,7 +746,8 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
 
 class _ArrayBatches:
     """The batches of array data for a Python fit loop, as the library's EpochIterator (Keras 3's
-    over arrays) makes them: a new permutation per pass when shuffling; with `steps_per_epoch`
+    over arrays) makes them: a new permutation per pass when shuffling (with shuffle="batch",
+    one of each batch's rows as it is taken); with `steps_per_epoch`
     the position carries over from one epoch to the next and an epoch ends early, with Keras's
     warning, when the data run out."""
 
@@ -755,12 +756,21 @@ class _ArrayBatches:
         self.size = int(batch_size or 32)
         if self.size <= 0:
             raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
-        self.shuffle, self.steps_per_epoch = bool(shuffle), steps_per_epoch
+        from .models import _shuffle_option
+        self.shuffle, self.steps_per_epoch = _shuffle_option(shuffle), steps_per_epoch
         self.order, self.cursor = np.arange(rows), rows
 
     @property
     def num_batches(self):
         return self.steps_per_epoch or math.ceil(self.rows / self.size)
+
+    def peek(self):
+        """Draws what Keras's first fit after compile draws to peek at a batch (its symbolic
+        build): a shuffled pass's order, or with shuffle="batch" the first batch's."""
+        if self.shuffle == "batch":
+            np.random.permutation(min(self.size, self.rows))
+        elif self.shuffle:
+            np.random.permutation(self.rows)
 
     def epoch(self):
         for step in range(self.num_batches):
@@ -772,10 +782,13 @@ class _ArrayBatches:
                               "when building your dataset.", stacklevel=3)
                 return
             if self.cursor >= self.rows or (self.steps_per_epoch is None and step == 0):
-                self.order = np.random.permutation(self.rows) if self.shuffle else np.arange(self.rows)
+                self.order = np.random.permutation(self.rows) if self.shuffle is True else np.arange(self.rows)
                 self.cursor = 0
             end = min(self.cursor + self.size, self.rows)
-            rows = self.order[self.cursor:end] if self.shuffle else slice(self.cursor, end)
+            if self.shuffle == "batch":
+                rows = np.random.permutation(end - self.cursor) + self.cursor
+            else:
+                rows = self.order[self.cursor:end] if self.shuffle else slice(self.cursor, end)
             self.cursor = end
             yield step, _rows_at(self.data, rows)
 
@@ -832,6 +845,7 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
         library_callbacks
     from .models import History, _flat_callbacks, _verbosity
     _refuse_stateless_form(model)
+    peeks = model.__dict__.pop("_peeks_at_first_fit", False)
     user = _flat_callbacks(callbacks) or []
     if any(not isinstance(c, PythonCallback) for c in user) and \
             not _lib.has("keras_model_callbacks_begin"):
@@ -865,6 +879,8 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             # train_step(real_images)), a tuple (x,) when x is a list of inputs.
             data = (x,) if isinstance(x, (list, tuple)) else x
         batches = _ArrayBatches(data, rows, batch_size, shuffle, steps_per_epoch)
+        if peeks:
+            batches.peek()
     if validation_data is not None and not _datasets.is_dataset(validation_data) and             (not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3)):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                          "(x_val, y_val, val_sample_weight)")

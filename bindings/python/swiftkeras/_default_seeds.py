@@ -271,9 +271,11 @@ def _layer_draws(entry, pending):
         built, per_layer = [], []
         for layer in config.get("layers") or []:
             per_layer.append(_layer_draws(layer, built))
-            if class_name == "Sequential":   # each is built as it is added
+            # Keras's deserialization builds a layer from its build_config as soon as it is
+            # made; a Sequential builds each as it is added
+            if class_name == "Sequential" or isinstance(layer, dict) and layer.get("build_config"):
                 _run_builds(built)
-        _run_builds(built)   # a functional model's are built once all are made
+        _run_builds(built)   # the rest of a functional model's once all are made
         return [seed for own in per_layer for seed in own]
     if class_name == "Bidirectional":
         # from_config makes the wrapped layer and the backward one given, then the wrapper

@@ -927,6 +927,10 @@ class Model(ModelAPI):
                 config["metrics"] = previous["metrics"]
                 config["weighted_metrics"] = previous["weighted_metrics"]
         self._compile_config = config
+        # Keras's first fit after compile peeks at a batch to build its compiled loss: a
+        # shuffled one draws an order more (the library keeps its own flag; a train_step
+        # override's Python loop reads this one).
+        self.__dict__["_peeks_at_first_fit"] = True
         # The metric objects written in Python: the library updates these very objects.
         self._compile_metric_objects = _python_metrics.python_metrics_in([metrics, weighted_metrics])
         # The built-in metric objects given: after fit and evaluate they hold the state the
@@ -1255,7 +1259,7 @@ class Model(ModelAPI):
                     np.ones(len(vys[0]), np.float32)
                 vxs += self._compute_loss_targets(vys, weights, "fit validation_data")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
-                   "validation_split": float(validation_split), "shuffle": bool(shuffle),
+                   "validation_split": float(validation_split), "shuffle": _shuffle_option(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
         if batch_size is not None:
             options["batch_size"] = int(batch_size)
@@ -2375,6 +2379,12 @@ def _flush_library_output():
     it so that its progress bar and Python's prints come out in order."""
     _libc.fflush(None)
     sys.stdout.flush()
+
+
+def _shuffle_option(shuffle):
+    """fit's `shuffle` as the library takes it: "batch" (Keras's: the rows shuffled within each
+    batch), else true or false."""
+    return "batch" if isinstance(shuffle, str) and shuffle == "batch" else bool(shuffle)
 
 
 @contextlib.contextmanager

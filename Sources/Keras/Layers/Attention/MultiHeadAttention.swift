@@ -111,6 +111,8 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
 
     public override var buildShapeArgumentNames: [String]? { ["query_shape", "value_shape", "key_shape"] }
 
+    override var takesSeedsAtBuild: Bool { true }
+
     public override func build(_ inputShape: [Int?]) throws {
         try build(shapes: [inputShape])
     }

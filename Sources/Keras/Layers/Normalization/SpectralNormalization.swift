@@ -40,6 +40,8 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
         return try layer.computeMask(inputs, mask: mask)
     }
 
+    override var takesSeedsAtBuild: Bool { true }
+
     public override func build(_ inputShape: [Int?]) throws {
         try layer.buildIfNeeded(inputShape)
         guard let k = layer.weight("kernel") ?? layer.weight("embeddings") else {
