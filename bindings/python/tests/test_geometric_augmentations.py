@@ -476,3 +476,21 @@ def test_cutmix_on_a_dict_draws_and_refuses_as_keras():
     out = sk.layers.CutMix(seed=4)({"images": images, "labels": np.eye(n, dtype="float32"),
                                     "segmentation_masks": images[..., :1] * 10})
     np.testing.assert_array_equal(out["segmentation_masks"], out["images"][..., :1] * 10)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("CenterCrop", dict(height=11, width=5)), ("CenterCrop", dict(height=4, width=5)),
+    ("CenterCrop", dict(height=4, width=12, data_format="channels_first")),
+    ("Resizing", dict(height=11, width=5)), ("Resizing", dict(height=4, width=12, crop_to_aspect_ratio=True)),
+])
+def test_resizing_layers_on_a_single_image_equal_keras(name, kwargs):
+    """A single image (rank 3, unbatched) through CenterCrop/Resizing in training and inference
+    calls, upsizing included: Keras's image (the library's call once took the image's rows for
+    the batch and refused a result taller than the image)."""
+    image = IMAGES[0] if kwargs.get("data_format") != "channels_first" else IMAGES[0].transpose(2, 0, 1)
+    for training in (None, False, True):
+        call = {} if training is None else dict(training=training)
+        expected = np.asarray(getattr(keras.layers, name)(**kwargs)(image, **call))
+        got = getattr(sk.layers, name)(**kwargs)(image, **call)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
