@@ -404,10 +404,9 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     func tensor(_ key: String, _ item: JSON) throws -> KerasTensor {
         let h = try history(item, "Functional config '\(key)'")
         // Keras writes a nested functional model's calls there from 1 (its node 0 links its own
-        // inputs to its outputs) and reads them back less 1; the configs written here number
-        // them from 0, so one past the calls made is Keras's numbering.
-        let made = produced[h.layer]?.count ?? 0
-        let node = functionalNames.contains(h.layer) && h.node == made && h.node > 0 ? h.node - 1 : h.node
+        // inputs to its outputs) and reads them back less 1, as the library now writes and
+        // reads them (its older files wrote 0 for the first call: still read as the first).
+        let node = functionalNames.contains(h.layer) && h.node > 0 ? h.node - 1 : h.node
         guard let outs = produced[h.layer], node < outs.count, h.tensor < outs[node].count else {
             throw KerasError.io("Functional config '\(key)': layer '\(h.layer)' has no node \(h.node) with output \(h.tensor)")
         }

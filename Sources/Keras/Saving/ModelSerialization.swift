@@ -36,17 +36,23 @@ extension Model {
         var perLayer: [ObjectIdentifier: [GraphNode]] = [:]
         var dtypes: [ObjectIdentifier: String] = [:]   // of each node's outputs (Keras's KerasTensor.dtype)
         for node in executionOrder {
-            let key = ObjectIdentifier(node.layer)
-            nodeIndex[ObjectIdentifier(node)] = perLayer[key, default: []].count
-            perLayer[key, default: []].append(node)
+            perLayer[ObjectIdentifier(node.layer), default: []].append(node)
             dtypes[ObjectIdentifier(node)] = kerasOutputDType(of: node.layer, inputs: node.inputs.map { t in
                 t.node.flatMap { dtypes[ObjectIdentifier($0)] } ?? "float32"
             })
         }
-        func history(_ t: KerasTensor) -> JSON {
+        // A layer's calls in the model, numbered in the order they were made (Keras's node
+        // indices), not in the order the graph runs them.
+        for (key, nodes) in perLayer {
+            let ordered = nodes.sorted { $0.index < $1.index }
+            perLayer[key] = ordered
+            for (i, node) in ordered.enumerated() { nodeIndex[ObjectIdentifier(node)] = i }
+        }
+        /// `[layer, call, tensor]`; `firstCall`: the number of the layer's first call.
+        func history(_ t: KerasTensor, firstCall: Int = 0) -> JSON {
             let layerName = t.node?.layer.name ?? t.name
             let idx = t.node.flatMap { nodeIndex[ObjectIdentifier($0)] } ?? 0
-            return [.string(layerName), .int(idx), .int(t.tensorIndex)]
+            return [.string(layerName), .int(idx + firstCall), .int(t.tensorIndex)]
         }
         func kerasTensor(_ t: KerasTensor) -> JSON {
             ["class_name": "__keras_tensor__",
@@ -100,7 +106,10 @@ extension Model {
             }))
             layerEntries.append(entry)
         }
-        let ins = inputs.map(history), outs = outputs.map(history)
+        // Keras numbers a nested functional model's calls from 1 in 'output_layers' (its node 0
+        // links its own inputs to its outputs), from 0 in the calls' arguments.
+        let ins = inputs.map { history($0) }
+        let outs = outputs.map { history($0, firstCall: $0.node?.layer.className == "Functional" ? 1 : 0) }
         var written: JSON = outs.count == 1 ? outs[0] : .array(outs)
         if let keys = outputKeys, keys.count == outs.count {   // dict outputs, in the keys' order
             let sorted = keys.sorted()

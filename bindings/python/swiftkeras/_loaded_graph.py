@@ -66,10 +66,12 @@ def replay(model, config):
                              f"never happen (a cycle or a missing layer)")
         pending = waiting
 
+    functional = functional_names(entries)
+
     def tensors(structure):
         if _is_history(structure):
             layer, node, index = structure
-            outs = produced.get((layer, node))
+            outs = produced.get((layer, output_call(functional, layer, node)))
             if outs is None or index >= len(outs):
                 raise ValueError(f"Model '{model.name}': its config names output {index} of call "
                                  f"{node} of '{layer}', which it does not have")
@@ -81,6 +83,19 @@ def replay(model, config):
     inputs, outputs = tensors(config.get("input_layers")), tensors(config.get("output_layers"))
     _output_shapes(model, outputs)
     return inputs, outputs
+
+
+def functional_names(entries):
+    """The names of a config's nested functional models: Keras numbers their calls from 1 in
+    'output_layers' (a functional model's node 0 links its own inputs to its outputs)."""
+    return {e.get("name") or (e.get("config") or {}).get("name") for e in entries
+            if e.get("class_name") == "Functional"}
+
+
+def output_call(functional, layer, node):
+    """The call of `layer` that an 'output_layers' entry's `node` names (`functional`: the
+    config's functional_names); the library's older files wrote 0 for the first call."""
+    return node - 1 if layer in functional and node > 0 else node
 
 
 def _operation(entry, name):

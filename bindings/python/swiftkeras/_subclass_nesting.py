@@ -119,6 +119,7 @@ def _sequential(body, entries):
 def _functional(body, entries):
     """Keras's functional_from_config: each layer made once, then its calls replayed in the
     config's order as their inputs exist."""
+    from ._loaded_graph import functional_names
     from .models import Model
     layers, produced = {}, {}
     for entry in entries:
@@ -145,7 +146,9 @@ def _functional(body, entries):
             raise ValueError(f"The config of model '{body.get('name')}' calls layers on the "
                              f"outputs of {missing}, which none of its layers makes")
         pending = waiting
-    return Model(_ends(body.get("input_layers"), produced), _ends(body.get("output_layers"), produced),
+    functional = functional_names(entries)
+    return Model(_ends(body.get("input_layers"), produced, functional),
+                 _ends(body.get("output_layers"), produced, functional),
                  name=body.get("name"), trainable=body.get("trainable", True))
 
 
@@ -181,18 +184,21 @@ def _substitute(value, produced):
     return value
 
 
-def _ends(refs, produced):
+def _ends(refs, produced, functional):
     """The tensors of `input_layers` / `output_layers`: one [name, node, tensor], a list of
-    them, or Keras's named outputs (a dict)."""
+    them, or Keras's named outputs (a dict); `functional`: the config's nested functional
+    models (_loaded_graph.functional_names)."""
     if isinstance(refs, dict):
-        return {k: _ends(v, produced) for k, v in refs.items()}
+        return {k: _ends(v, produced, functional) for k, v in refs.items()}
     if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str) and \
             isinstance(refs[1], int):
+        from ._loaded_graph import output_call
         layer, node, tensor = refs
+        node = output_call(functional, layer, node)
         if (layer, node) not in produced:
             raise ValueError(f"the model's config names the output of layer '{layer}', which no "
                              f"layer of it makes")
         return produced[(layer, node)][tensor]
     if isinstance(refs, list):
-        return [_ends(r, produced) for r in refs]
+        return [_ends(r, produced, functional) for r in refs]
     raise ValueError(f"the model's config has no input or output layers ({refs!r})")

@@ -287,9 +287,17 @@ class Model(ModelAPI):
             entry["inbound_nodes"] = nodes
             entries.append(entry)
 
-        def ref(t):
+        def ref(t, first_call=0):
             layer, node, tensor = t._keras_history
-            return [layer.name, node if kept is None else kept.get((id(layer), node), node), tensor]
+            node = node if kept is None else kept.get((id(layer), node), node)
+            return [layer.name, node + first_call, tensor]
+
+        def output_ref(t):
+            # Keras numbers a nested functional model's calls from 1 in 'output_layers' (its
+            # node 0 links its own inputs to its outputs), from 0 in the calls' arguments.
+            layer = t._keras_history[0]
+            return ref(t, 1 if isinstance(layer, _ModelLayer) and
+                       not isinstance(layer._model, Sequential) else 0)
 
         if kept is not None:
             _renumber_nodes(entries, {(layer.name, node): index for layer in self._layers
@@ -297,11 +305,12 @@ class Model(ModelAPI):
                                       for index in [kept.get((id(layer), node))] if index is not None})
         config = {"name": self.name, "trainable": self.trainable, "layers": entries,
                   "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
-                  "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
+                  "output_layers": output_ref(outs[0]) if not isinstance(outputs, (list, tuple)) else
+                  [output_ref(t) for t in outs]}
         keys = self.__dict__.get("_output_keys")
         if keys and len(keys) == len(outs):   # Keras's named outputs: an object, keys as given
             by_key = dict(zip(keys, outs))
-            config["output_layers"] = {k: ref(by_key[k]) for k in self.__dict__.get("_output_order") or keys}
+            config["output_layers"] = {k: output_ref(by_key[k]) for k in self.__dict__.get("_output_order") or keys}
         attributes = _model_vars.subclass_attributes(self)
         if attributes:   # the library's weights files then have Keras's subclassed layout
             config["subclass_attributes"] = attributes
