@@ -6,6 +6,7 @@ as Keras does. Compared with real Keras 3 (jax) in predict, evaluate, a 2-epoch 
 same weights, and through .keras files written by either library."""
 
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -100,6 +101,13 @@ def test_fit_through_the_masked_nested_model_like_keras(source):
                                ref.predict(_data(source), verbose=0), rtol=1e-5, atol=1e-5)
 
 
+def _without_automatic_number(kwargs):
+    """The mask's keras_history less the automatic number of an op's name (`any_12`: how many
+    `ops.any` this process made before, in each library, depends on the tests run before)."""
+    name, node, tensor = kwargs["mask"]["config"]["keras_history"]
+    return [re.sub(r"_\d+$", "", name), node, tensor]
+
+
 def _nested_node_kwargs(path):
     with zipfile.ZipFile(path) as archive:
         config = json.loads(archive.read("config.json"))
@@ -121,8 +129,8 @@ def test_keras_files_both_ways_keep_the_mask(source, inner_kind, tmp_path):
         loaded = sk.saving.load_model(tmp_path / path)
         np.testing.assert_allclose(loaded.predict(_data(source), verbose=0), want, rtol=1e-5, atol=1e-6,
                                    err_msg=path)
-    assert _nested_node_kwargs(tmp_path / "ours.keras")["mask"]["config"]["keras_history"] == \
-        _nested_node_kwargs(tmp_path / "theirs.keras")["mask"]["config"]["keras_history"]
+    assert _without_automatic_number(_nested_node_kwargs(tmp_path / "ours.keras")) == \
+        _without_automatic_number(_nested_node_kwargs(tmp_path / "theirs.keras"))
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(_data(source), verbose=0),
                                want, rtol=1e-5, atol=1e-6)
     # saved again after loading: the node still records the mask
