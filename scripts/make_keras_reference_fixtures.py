@@ -8,7 +8,11 @@ under load: Keras's eager ops and draws compile one XLA program each):
   test_random_seed_build_like_jax.py's `_weights`, `_composites`, `_fit_after_load` and
   `_distributions`;
 - Tests/KerasTests/Fixtures/ops/keras_integer_dtypes.json: test_ops_integer_dtypes.py's
-  `_run` of each of its CASES on each of its dtypes.
+  `_run` of each of its CASES on each of its dtypes;
+- Tests/KerasTests/Fixtures/models/keras_add_loss_evaluate.json:
+  test_model_api_shapes_losses.py's `_evaluate_figures` (Keras/JAX tracks add_loss terms by the
+  id() of their tensors, so in a long test process its evaluate can drop one: a process of its
+  own gives the numbers Keras gives a user).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -19,7 +23,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
-NAME: random_like_jax, seed_build_like_jax, integer_dtypes (default: all three).
+NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate (default: all).
 """
 import json
 import os
@@ -61,10 +65,17 @@ def integer_dtypes():
     return {f"{name}-{dtype}": [t._run(keras.ops, name, dtype)] for name, dtype in t.PARAMS}
 
 
+def add_loss_evaluate():
+    import keras
+    import test_model_api_shapes_losses as t
+    return {"figures": t._evaluate_figures(keras)[0]}
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
     "integer_dtypes": (integer_dtypes, ("ops", "keras_integer_dtypes.json")),
+    "add_loss_evaluate": (add_loss_evaluate, ("models", "keras_add_loss_evaluate.json")),
 }
 
 
