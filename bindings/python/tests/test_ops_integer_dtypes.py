@@ -107,6 +107,8 @@ CASES = {
     "trace": (lambda o, a, b, n: o.trace(a), SMALL),
     "trace_offset": (lambda o, a, b, n: o.trace(a, offset=1), SMALL),
     "diagonal": (lambda o, a, b, n: o.diagonal(a, offset=1), SMALL),
+    "diag": (lambda o, a, b, n: o.diag(a, k=1), SMALL),
+    "diag_of_vector": (lambda o, a, b, n: o.diag(b[1], k=-1), SMALL),
     "nansum": (lambda o, a, b, n: o.nansum(a, axis=0), SMALL),
     "nansum_all": (lambda o, a, b, n: o.nansum(a), SMALL),
     "nanprod": (lambda o, a, b, n: o.nanprod(b, axis=1), SMALL),

@@ -746,7 +746,7 @@ def diag(x, k=0):
     """Keras `ops.diag`: a 1-D input's diagonal matrix, a 2-D input's diagonal."""
     ops = _ops()
     if not is_symbolic(x):
-        return np.diag(ops._value(x), k)
+        return ops._op("diag", [x], lambda v: np.diag(v, k))
     if _rank(x) == 2:
         return diagonal(x, k)
     if _rank(x) != 1 or x.shape[0] is None:
