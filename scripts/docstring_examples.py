@@ -18,8 +18,9 @@ the time: 10-20 min for ~600 blocks on a busy 2-core machine).
 Skipped: blocks that need TensorFlow, torch or JAX itself, Keras internals (keras.src) or
 downloads. A block that fails in real Keras on its own (a fence's statement that raises: the
 pseudo-code, the fragments that use a `model` or a name defined elsewhere; a `>>>` line that
-raises where the docstring shows no traceback) is compared up to that step (its "stop"), and
-skipped where only imports come before it.
+raises where the docstring shows no traceback) is compared without those steps (its
+"dropped": a fence's from the first that raises, as a fence stops there; a docstring's `>>>`
+lines that raise, as doctest goes on after them), and skipped where only imports are left.
 
 --write-fixture writes Tests/KerasTests/Fixtures/docstrings/examples.json: the blocks that
 agree, with real Keras's outputs, which bindings/python/tests/test_docstring_examples.py runs
@@ -192,18 +193,23 @@ class _Timeout(BaseException):
 
 
 def _steps(block):
-    """The block's steps, up to its "stop" (the first line that fails in Keras on its own)."""
+    """The block's steps, less its "dropped" ones (those that fail in Keras on their own)."""
     if block["kind"] == "doctest":
-        return [(source, "single") for source, _ in block["examples"]][:block.get("stop")]
+        return _kept(block, [(source, "single") for source, _ in block["examples"]])
     try:
         tree = ast.parse(block["source"])
     except SyntaxError:
-        return [(block["source"], "exec")][:block.get("stop")]
+        return _kept(block, [(block["source"], "exec")])
     steps = []
     for node in tree.body:
         code = ast.get_source_segment(block["source"], node)
         steps.append((code, "eval" if isinstance(node, ast.Expr) else "exec"))
-    return steps[:block.get("stop")]
+    return _kept(block, steps)
+
+
+def _kept(block, steps):
+    dropped = set(block.get("dropped", ()))
+    return [step for i, step in enumerate(steps) if i not in dropped]
 
 
 def _reset(keras, seed):
@@ -450,31 +456,27 @@ def run_ours(blocks, out_path, seed=0):
     return results
 
 
-def _first_failure(block, ref):
-    """The index of the block's first step that is broken in real Keras itself (a fence's step
-    that raises, or a `>>>` line that raises where the docstring shows no traceback), or None."""
-    wants = [want for _, want in block["examples"]] if block["kind"] == "doctest" else [""] * len(ref["steps"])
-    return next((i for i, (s, want) in enumerate(zip(ref["steps"], wants))
-                 if "error" in s and not want.lstrip().startswith("Traceback")), None)
-
-
-def _stop_before_failure(block, ref):
-    """Marks a block broken in Keras with the step to stop before ("stop"): the steps before its
-    first failing one are compared (a fence that builds a model, then fits it on a `x_train`
-    the docstring never defines). False where nothing but imports comes before the failure."""
-    stop = _first_failure(block, ref)
-    if stop is None:
+def _drop_failures(block, ref):
+    """Marks the steps of a block that are broken in real Keras itself as "dropped": a fence's
+    from its first that raises (a fence that builds a model, then fits it on a `x_train` the
+    docstring never defines), a docstring's `>>>` lines that raise where it shows no traceback
+    (doctest goes on after them). False where nothing but imports would be left."""
+    if block["kind"] == "doctest":
+        dropped = [i for i, (s, (_, want)) in enumerate(zip(ref["steps"], block["examples"]))
+                   if "error" in s and not want.lstrip().startswith("Traceback")]
+    else:
+        first = next((i for i, s in enumerate(ref["steps"]) if "error" in s), None)
+        dropped = [] if first is None else list(range(first, len(_steps(block))))
+    if not dropped:
         return True
-    if not any(not re.match(r"\s*(import|from)\s", source) for source, _ in _steps(block)[:stop]):
-        return False
-    block["stop"] = stop
-    return True
+    block["dropped"] = dropped
+    return any(not re.match(r"\s*(import|from)\s", source) for source, _ in _steps(block))
 
 
 def compare(blocks, keras0, ours0, ours1):
     """(id, status, why) for each block. A block whose output here changes with the seed draws
     random numbers: it is compared up to values (the random streams are not Keras's JAX ones).
-    A block broken in Keras is compared up to its "stop"."""
+    A block broken in Keras is compared without its "dropped" steps."""
     rows = []
     for block in blocks:
         bid = block["id"]
@@ -487,12 +489,12 @@ def compare(blocks, keras0, ours0, ours1):
         elif bid not in ours0:
             rows.append((bid, "skipped", "fails in Keras: " + errors[0].split(":")[0]))
         else:
-            ref = {"steps": ref["steps"][:block.get("stop")]}
+            ref = {"steps": _kept(block, ref["steps"])}
             random_values = block_difference(ours0[bid], ours1[bid]) is not None
             why = block_difference(ref, ours0[bid], values=not random_values)
             status = "equal" if why is None else "different"
             status += " (random: up to values)" if random_values else ""
-            status += " (up to a line that fails in Keras)" if "stop" in block else ""
+            status += " (less the lines that fail in Keras)" if "dropped" in block else ""
             rows.append((bid, status, why or ""))
     return rows
 
@@ -546,7 +548,7 @@ def main():
         runnable = [b for b in blocks if not b["skip"]]
         keras0 = _keras_results(runnable, folder, args.keras_cache, 0)
         keras_seconds = time.perf_counter() - started
-        runnable = [b for b in runnable if _stop_before_failure(b, keras0[b["id"]])]
+        runnable = [b for b in runnable if _drop_failures(b, keras0[b["id"]])]
         ours0 = run_ours(runnable, folder / "ours0.json", seed=0)
         ours1 = run_ours(runnable, folder / "ours1.json", seed=1)
         rows = compare(blocks, keras0, ours0, ours1)
@@ -571,7 +573,7 @@ def main():
             if status.startswith("equal") and ours0[bid]["seconds"] < FIXTURE_BLOCK_SECONDS:
                 block = dict(by_id[bid])
                 block.pop("skip", None)
-                block["keras"] = keras0[bid]["steps"][:block.get("stop")]
+                block["keras"] = _kept(block, keras0[bid]["steps"])
                 block["random"] = status != "equal"
                 agreeing.append(block)
         FIXTURE.parent.mkdir(parents=True, exist_ok=True)
