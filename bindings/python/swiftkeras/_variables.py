@@ -133,6 +133,10 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def __bool__(self):
         return bool(self.numpy())
 
+    def __round__(self, ndigits=None):
+        """`round(variable, n)`: its value rounded, in its dtype (Keras's: an array, not a float)."""
+        return np.round(self.numpy(), ndigits or 0)
+
     @property
     def T(self):
         return self.numpy().T

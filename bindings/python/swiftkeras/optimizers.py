@@ -42,22 +42,25 @@ class Optimizer(KerasObject):
     def learning_rate(self):
         """The rate the library trains with now (what callbacks and schedules made it) once
         compiled into a built model or applied to variables of no model; else the constructor's
-        (the class's default; a schedule's rate at step 0)."""
+        (the class's default; a schedule's rate at step 0). A rate that is a number comes as
+        Keras's: a float32 variable `<name>/learning_rate` (`round`, `float`, `assign`)."""
         model = self._model()
         if model is not None:
-            return model._learning_rate()
+            return _LearningRate(self, model._learning_rate())
         handle = self.__dict__.get("_standalone")
         if handle is not None:   # applied to variables of no model: the next step's rate
-            return float(np.float32(handle.state()[1]))
+            return _LearningRate(self, handle.state()[1])
         rate = self._config.get("learning_rate", self._config.get("lr"))
         if rate is None and "learning_rate" not in self._config and self._is_builtin():
             rate = self.get_config().get("learning_rate")   # the class's default (Adam: 0.001)
         if isinstance(rate, LearningRateSchedule) and rate._is_builtin():
             return rate(0)   # Keras's: the schedule's rate at the step count (0 before a step)
-        return rate
+        return _LearningRate(self, rate) if isinstance(rate, (int, float, np.number)) else rate
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if isinstance(value, _FreeVariable):   # (another optimizer's rate: its value, as Keras's assign)
+            value = float(value)
         model = self._model()
         if model is not None:
             model._set_learning_rate(float(value))
@@ -71,6 +74,13 @@ class Optimizer(KerasObject):
                                 "`learning_rate` argument.")
             handle.set_learning_rate(float(value))
         self._config["learning_rate"] = value
+        ref = self.__dict__.get("_compiled_into")
+        unbuilt = ref() if ref is not None and model is None else None
+        if unbuilt is not None and unbuilt._compile_config is not None:
+            # compiled into a model not built yet: the library compiles it (at its build) from
+            # the compile config, which takes the new rate as Keras's variable would
+            from ._objects import serialize
+            unbuilt._compile_config["optimizer"] = serialize(self)
 
     @property
     def iterations(self):
@@ -546,6 +556,22 @@ def _step(handle, grads, variables):
     stepped = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if stepped:
         handle.apply([g for g, _ in stepped], [v for _, v in stepped])
+
+
+class _LearningRate(_FreeVariable):
+    """`optimizer.learning_rate` of a rate that is a number: a float32 variable with the rate
+    read when it was asked for; `assign` (and `assign_add`) sets the optimizer's rate, as
+    `optimizer.learning_rate = value`."""
+
+    def __init__(self, optimizer, rate):
+        super().__init__(np.float32(rate), dtype="float32", trainable=False, name="learning_rate")
+        self.path = f"{optimizer.name}/learning_rate"
+        self._optimizer = optimizer
+
+    def assign(self, value):
+        super().assign(value)
+        self._optimizer.learning_rate = float(self._value)
+        return self
 
 
 class _Iterations(_FreeVariable):

@@ -303,3 +303,35 @@ def test_bad_input_is_an_error_not_a_crash():
     with pytest.raises(Exception, match=r"gradient 0 has shape \[3\]"):
         opt.apply([np.ones(3, "float32")], [w])
     np.testing.assert_array_equal(w.numpy(), np.ones((2, 2)))
+
+
+def test_learning_rate_is_a_variable_as_in_keras():
+    """`optimizer.learning_rate` of a number is a float32 variable in Keras (`<name>/learning_rate`):
+    `round` gives an array, `float` its value, and `assign` sets the rate the next training step
+    takes, before the model is built (after compile) and after."""
+    x, y = np.array([[1.0, 2.0]], "float32"), np.zeros((1, 1), "float32")
+    results = []
+    for lib in (sk, real_keras()):
+        opt = lib.optimizers.SGD(0.05, name="opt")
+        rate = opt.learning_rate
+        rounded = round(rate, 1)
+        seen = {"variable": (rate.path, tuple(rate.shape), str(rate.dtype)),
+                "rounded": (type(rounded) is float, str(rounded.dtype)),
+                "values": [float(rate), float(rounded)]}
+        opt.learning_rate.assign(0.5)
+        seen["values"].append(float(opt.learning_rate))
+        model = lib.models.Sequential([lib.layers.Input((2,)),
+                                       lib.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+        model.compile(opt, loss="mse")
+        model.optimizer.learning_rate.assign(0.25)      # compiled, not built
+        model.fit(x, y, verbose=0)
+        seen["values"] += [float(model.optimizer.learning_rate), *model.get_weights()[0].ravel()]
+        model.optimizer.learning_rate.assign(0.125)     # built
+        model.fit(x, y, verbose=0)
+        seen["values"] += [float(model.optimizer.learning_rate), *model.get_weights()[0].ravel()]
+        seen["path after fit"] = model.optimizer.learning_rate.path
+        results.append(seen)
+    got, want = results
+    assert {k: v for k, v in got.items() if k != "values"} == {k: v for k, v in want.items() if k != "values"}
+    assert got["variable"] == ("opt/learning_rate", (), "float32") and got["rounded"] == (False, "float32")
+    np.testing.assert_allclose(got["values"], want["values"], rtol=1e-6)
