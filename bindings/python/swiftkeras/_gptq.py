@@ -72,9 +72,11 @@ def _divide_by_scalar(x, scalar):
     return (x / _F32(scalar) if x.size == 1 else x * (_F32(1) / _F32(scalar))).astype(_F32)
 
 
-def compute_quantization_parameters(x, *, bits, symmetric=False, per_channel=False, group_size=-1):
+def compute_quantization_parameters(x, *, bits, symmetric=False, per_channel=False, group_size=-1,
+                                    epsilon=0.0, signed=False):
     """Keras's `quantizers.compute_quantization_parameters` of `x` (`[out, in]`, float32):
-    the scale (`[out, groups]`), the zero point (uint8) and `maxq` (2^bits - 1)."""
+    the scale (`[out, groups]`, its range widened by `epsilon`), the zero point (uint8, or
+    int8 in the `signed` range [-2^(bits-1), 2^(bits-1) - 1]) and `maxq` (2^bits - 1)."""
     out_features, in_features = x.shape
     n_groups = (in_features + group_size - 1) // group_size if per_channel and group_size > 0 else 1
     if n_groups > 1:
@@ -94,17 +96,21 @@ def compute_quantization_parameters(x, *, bits, symmetric=False, per_channel=Fal
     lo = np.where(same, lo - _F32(1), lo).astype(_F32)
     hi = np.where(same, hi + _F32(1), hi).astype(_F32)
     maxq = _F32(2 ** bits - 1)
-    scale = _divide_by_scalar(hi - lo, maxq)
+    spread = hi - lo if epsilon <= 0 else (hi - lo + _F32(epsilon)).astype(_F32)
+    scale = _divide_by_scalar(spread, maxq)
     scale = np.where(scale <= 0, _F32(1e-8), scale).astype(_F32)
+    qmin = -(2 ** (bits - 1)) if signed else 0
     if symmetric:
-        zero = np.full_like(scale, (maxq + 1) / 2)
+        zero = np.full_like(scale, (maxq + 1) / 2 + qmin)
     else:
-        zero = np.round(-lo / scale)
+        zero = np.round(-lo / scale) + _F32(qmin)
+    if signed:
+        zero = np.clip(zero, qmin, 2 ** (bits - 1) - 1)
     if n_groups == 1:
         scale, zero = scale.reshape(-1, 1), zero.reshape(-1, 1)
         if not per_channel:
             scale, zero = np.tile(scale, (out_features, 1)), np.tile(zero, (out_features, 1))
-    return scale, _to_uint8(zero), maxq
+    return scale, zero.astype(np.int8) if signed else _to_uint8(zero), maxq
 
 
 def _to_uint8(values):

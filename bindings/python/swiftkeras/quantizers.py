@@ -57,6 +57,40 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
     return outputs.astype(dtype), scale
 
 
+def abs_max_quantize_grouped_with_zero_point(inputs, block_size, value_range=(-8, 7), dtype="int8",
+                                             epsilon=_backend.epsilon(), to_numpy=False):
+    """`(quantized, scale, zero_point)` of a 2-D `inputs` (`(input_dim, output_dim)`) quantized
+    asymmetrically in groups of `block_size` rows (the last group zero-padded): each group and
+    column gets a scale and an int8 zero point (`(n_groups, output_dim)`), and `quantized` is
+    `round(inputs / scale) + zero_point` clipped to `value_range`, in `dtype`. With `to_numpy`,
+    Keras's numpy path (no widening of a group whose values are all equal). Keras:
+    `keras.quantizers.abs_max_quantize_grouped_with_zero_point`."""
+    from ._gptq import compute_quantization_parameters
+    inputs = as_keras_array(inputs)
+    if inputs.ndim != 2:
+        raise ValueError(f"abs_max_quantize_grouped_with_zero_point: inputs must be 2-D "
+                         f"(input_dim, output_dim), got shape {inputs.shape}")
+    input_dim, output_dim = inputs.shape
+    qmin, qmax = value_range
+    n_groups = -(-input_dim // block_size)
+    padded = np.pad(inputs, [[0, n_groups * block_size - input_dim], [0, 0]])
+    grouped = padded.reshape(n_groups, block_size, output_dim)
+    if to_numpy:
+        lo, hi = grouped.min(axis=1), grouped.max(axis=1)
+        scale = np.divide(np.subtract(hi, lo) + epsilon, qmax - qmin)
+        zero_point = np.clip(np.round(np.divide(-lo, scale)) + qmin, qmin, qmax).astype(np.int8)
+    else:
+        bits = int(np.log2(qmax - qmin + 1))
+        scale, zero_point, _ = compute_quantization_parameters(
+            np.ascontiguousarray(inputs.T, np.float32), bits=bits, per_channel=True,
+            group_size=block_size, epsilon=epsilon, signed=True)
+        scale, zero_point = scale.T, zero_point.T
+    scale = scale.astype(inputs.dtype)
+    outputs = np.round(np.divide(grouped, scale[:, None, :])) + zero_point[:, None, :]
+    outputs = np.clip(outputs, qmin, qmax).astype(dtype).reshape(-1, output_dim)[:input_dim]
+    return outputs, scale, zero_point
+
+
 class AbsMaxQuantizer(Quantizer):
     """Abs-max quantization (`abs_max_quantize`) along `axis` (given here or at the call;
     default -1). Keras: `keras.quantizers.AbsMaxQuantizer`."""

@@ -106,3 +106,20 @@ def test_fake_quant_with_min_max_vars_matches_keras(num_bits, narrow_range):
         theirs = kq.fake_quant_with_min_max_vars(x, lo, hi, num_bits, narrow_range, axis)
         _same(ours, theirs, exact=False)
         assert all(len(np.unique(column)) <= 2 ** num_bits for column in ours.T)   # levels
+
+
+@pytest.mark.parametrize("to_numpy", [False, True])
+@pytest.mark.parametrize("shape,block_size,value_range", [((8, 3), 4, (-8, 7)), ((10, 4), 4, (-8, 7)),
+                                                          ((6, 2), 8, (-128, 127))])
+def test_abs_max_quantize_grouped_with_zero_point_matches_keras(shape, block_size, value_range, to_numpy):
+    """Groups of rows (the last one padded), each with a scale and an int8 zero point per column;
+    a column of equal values in one group (Keras's tensor path widens its range by 1)."""
+    x = np.random.default_rng(1).normal(size=shape).astype("float32")
+    x[:block_size, 0] = 0.25
+    ours = sk.quantizers.abs_max_quantize_grouped_with_zero_point(x, block_size, value_range,
+                                                                   to_numpy=to_numpy)
+    theirs = real_keras().quantizers.abs_max_quantize_grouped_with_zero_point(x, block_size, value_range,
+                                                                              to_numpy=to_numpy)
+    _same(ours[0], theirs[0])
+    _same(ours[1], theirs[1], exact=False)
+    _same(ours[2], theirs[2])
