@@ -17,7 +17,7 @@ from .dtype_policies import QUANTIZATION_MODES
 SUPPORTED = ("int8", "int4", "float8")
 
 
-def _resolve_mode(mode, config):
+def _resolve_mode(mode, config, layers=None):
     """Keras's `validate_and_resolve_config`: the mode from `mode` or `config`, checked, as the
     library names it (int4: `"int4/<block_size>"`, Keras's policy mode; 128 by default, -1 per
     channel)."""
@@ -37,7 +37,8 @@ def _resolve_mode(mode, config):
         if mode is not None and config.mode != mode:
             raise ValueError(f"Contradictory arguments: mode='{mode}' but config.mode='{config.mode}'")
         mode = config.mode
-        config._check_supported()
+        if layers is not None:   # (quantize_model checks the config once it knows its layers)
+            config._check_supported(layers)
     if mode in ("gptq", "awq"):
         if config is None:
             raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` argument."
@@ -118,6 +119,8 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Model '{model.name}' "
                          f"(of type '{type(model).__name__}') is not built yet: build it (call "
                          f"it, or `build(input_shape)`) before `quantize`.")
+    if config is not None and not isinstance(config, str):   # (its quantizers: against the layers they meet)
+        config._check_supported([layer for layer in _leaf_layers(model) if _should_quantize(layer, filters)])
     if mode.startswith(("gptq/", "awq/")):
         return _quantize_calibrated(model, config, filters)
     names = None
@@ -165,7 +168,7 @@ def _quantize_calibrated(model, config, filters):
 
 def quantize_layer(layer, mode=None, config=None, type_check=True):
     """Keras's `Layer.quantize(mode, config=None)` on one layer of a built model."""
-    mode = _resolve_mode(mode, config)
+    mode = _resolve_mode(mode, config, [layer])
     if mode.startswith(("gptq/", "awq/")):
         name, cls = ("gptq", "GPTQConfig") if mode.startswith("gptq/") else ("awq", "AWQConfig")
         raise ValueError(f"quantize: swiftkeras quantizes '{name}' through `model.quantize(\"{name}\", "

@@ -269,10 +269,11 @@ class QuantizationConfig:
         return {"module": "keras.quantizers", "class_name": type(self).__name__,
                 "config": self.get_config(), "registered_name": None}
 
-    def _check_supported(self):
+    def _check_supported(self, layers=()):
         """The library computes Keras's default int8 scheme: abs-max over (-127, 127), per
         output channel for the weights (the layer's own axis), per row for the inputs; and
-        Keras's default int4 one: weight-only (see Int4QuantizationConfig)."""
+        Keras's default int4 one: weight-only (see Int4QuantizationConfig). A weight quantizer
+        equal to the default of each of `layers` (those quantize meets) is that scheme."""
         w, a = self.weight_quantizer, self.activation_quantizer
         if self.mode == "int4":
             for key, q in (("weight_quantizer", w), ("activation_quantizer", a)):
@@ -282,7 +283,7 @@ class QuantizationConfig:
                                      f"Int4QuantizationConfig: weight-only, the layer's own "
                                      f"quantizer)")
             return
-        if w is not None:
+        if w is not None and not _default_int8_weight_quantizer(w, layers):
             raise ValueError(f"quantize: a custom weight_quantizer ({w!r}) is not supported by "
                              f"swiftkeras; pass weight_quantizer=None (each layer's default "
                              f"abs-max quantizer, as Keras's Int8QuantizationConfig())")
@@ -291,6 +292,21 @@ class QuantizationConfig:
             raise ValueError(f"quantize: activation_quantizer must be Keras's default "
                              f"AbsMaxQuantizer() (value_range=(-127, 127), per row) in swiftkeras; "
                              f"got {a!r}")
+
+
+# The axis of the int8 weight quantizer a layer class uses when the config gives none (Keras's
+# `weight_quantizer_or_default(config, AbsMaxQuantizer(axis=...))`: a kernel per output column,
+# an embedding per row); EinsumDense's depends on its equation and is not here.
+_DEFAULT_INT8_WEIGHT_AXIS = {"Dense": (0,), "Embedding": (-1,)}
+
+
+def _default_int8_weight_quantizer(quantizer, layers):
+    """Whether `quantizer` is the default int8 weight quantizer of each layer with weights among
+    `layers` (a Sequential of Dense layers given `AbsMaxQuantizer(axis=0)`)."""
+    kinds = {type(layer).__name__ for layer in layers if layer.weights}
+    return (type(quantizer) is AbsMaxQuantizer and tuple(quantizer.value_range) == (-127, 127)
+            and quantizer.epsilon == _backend.epsilon() and quantizer.output_dtype == "int8"
+            and bool(kinds) and all(_DEFAULT_INT8_WEIGHT_AXIS.get(k) == quantizer.axis for k in kinds))
 
 
 class Int8QuantizationConfig(QuantizationConfig):
@@ -410,7 +426,7 @@ class GPTQConfig(QuantizationConfig):
         """The layers' dtype policy mode, `"gptq/<weight_bits>/<group_size>"`."""
         return f"gptq/{self.weight_bits}/{self.group_size}"
 
-    def _check_supported(self):
+    def _check_supported(self, layers=()):
         """Any GPTQConfig Keras takes is computed (the GPTQ solve in `_gptq`)."""
 
 
@@ -462,7 +478,7 @@ class AWQConfig(QuantizationConfig):
     def from_config(cls, config):
         return cls(**config)
 
-    def _check_supported(self):
+    def _check_supported(self, layers=()):
         """Any AWQConfig Keras takes is computed (the AWQ search in `_awq`)."""
 
 
@@ -484,7 +500,7 @@ class Float8QuantizationConfig(QuantizationConfig):
     def from_config(cls, config):
         return cls()
 
-    def _check_supported(self):
+    def _check_supported(self, layers=()):
         pass
 
 

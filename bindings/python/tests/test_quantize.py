@@ -220,6 +220,32 @@ def test_config_object_and_refusals():
         unbuilt.quantize("int8")
 
 
+@pytest.mark.parametrize("make,x,axis,filters", [(mlp, X, 0, None), (tagger, IDS, -1, "emb")],
+                         ids=["dense", "embedding"])
+def test_a_weight_quantizer_equal_to_the_layers_default_quantizes_as_keras(make, x, axis, filters):
+    """Int8QuantizationConfig(weight_quantizer=AbsMaxQuantizer(axis=0)) on Dense layers (axis=-1
+    on an Embedding) is their default scheme (the keras.io quantize page's example); one that
+    is not (Dense per row) stays refused."""
+    import swiftkeras as sk
+    keras = real_keras()
+    models = [make(keras), make(sk)]
+    models[1].set_weights(models[0].get_weights())
+    for lib, model in zip((keras, sk), models):
+        config = lib.quantizers.Int8QuantizationConfig(
+            weight_quantizer=lib.quantizers.AbsMaxQuantizer(axis=axis, value_range=(-127, 127)),
+            activation_quantizer=lib.quantizers.AbsMaxQuantizer(axis=-1, value_range=(-127, 127)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.quantize(config=config, filters=filters)
+    ref, ours = models
+    assert_same_weights(ours, ref)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="custom weight_quantizer"):
+        make(sk).quantize(config=sk.quantizers.Int8QuantizationConfig(
+            weight_quantizer=sk.quantizers.AbsMaxQuantizer(axis=1 - axis)))
+
+
 def test_a_model_made_again_from_its_layers_keeps_them_quantized():
     """(Keras locks a quantized Sequential against `add`; here `add` makes the library's model
     again from the layers, which keep their int8 weights, and so does clone_model's config.)"""
