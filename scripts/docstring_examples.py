@@ -57,7 +57,7 @@ MODULES = ["layers", "losses", "metrics", "activations", "initializers", "optimi
            "preprocessing", "preprocessing.image", "preprocessing.sequence",
            # (after the others: a docstring is harvested once, under its first owner)
            "models", "config", "tree", "backend", "dtype_policies", "quantizers", "export",
-           "mixed_precision", "wrappers", "distribution"]
+           "mixed_precision", "wrappers", "distribution", ""]   # ("": keras's own names)
 
 # What real Keras alone cannot give here, by the block's text.
 SKIPS = [
@@ -120,7 +120,7 @@ def harvest():
 
     for module_name in MODULES:
         module = keras
-        for part in module_name.split("."):
+        for part in filter(None, module_name.split(".")):
             module = getattr(module, part)
         for name in sorted(dir(module)):
             if name.startswith("_"):
@@ -128,7 +128,7 @@ def harvest():
             obj = getattr(module, name)
             if inspect.ismodule(obj):
                 continue
-            owner = f"keras.{module_name}.{name}"
+            owner = ".".join(filter(None, ["keras", module_name, name]))
             add(owner, obj)
             if inspect.isclass(obj):
                 for member_name, member in sorted(vars(obj).items()):

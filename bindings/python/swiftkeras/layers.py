@@ -78,7 +78,14 @@ class KerasTensor(TensorOperators):
     """A symbolic tensor of the functional API: where it comes from, not what it holds.
     Operators and `swiftkeras.ops` on it add layers to the graph (ops._functional)."""
 
-    def __init__(self, shape, layer, node_index=0, tensor_index=0, dtype="float32"):
+    def __init__(self, shape, layer=None, node_index=0, tensor_index=0, dtype="float32", *,
+                 sparse=False, ragged=False, record_history=True, name=None):
+        # (`keras.KerasTensor(shape=..., dtype=...)` as a user makes one: no layer behind it;
+        # Keras's positional dtype comes second)
+        if isinstance(layer, str):
+            layer, dtype = None, layer
+        if name is not None:
+            self._name = name
         self._shape = tuple(shape) if shape is not None else None
         self.dtype = dtype
         self._keras_history = (layer, node_index, tensor_index)
@@ -105,7 +112,7 @@ class KerasTensor(TensorOperators):
     @property
     def name(self):
         layer = self._keras_history[0]
-        return layer.name if layer is not None else "keras_tensor"
+        return layer.name if layer is not None else self.__dict__.get("_name", "keras_tensor")
 
     def _config(self):
         layer, node, tensor = self._keras_history

@@ -57,6 +57,18 @@ def test_get_uid_and_is_keras_tensor_match_keras():
         assert not lib.utils.is_keras_tensor(np.zeros(2))
 
 
+def test_a_keras_tensor_made_directly_matches_keras():
+    """`keras.KerasTensor(shape=..., dtype=...)` (its docstring's example), dtype second when
+    positional: a symbolic tensor of that shape and dtype."""
+    seen = []
+    for lib in (sk, real_keras()):
+        made = [lib.KerasTensor(shape=(3, 4), dtype="float32"), lib.KerasTensor((None, 2), "int32"),
+                lib.KerasTensor(shape=(5,), name="given")]
+        seen.append([(t.shape, t.dtype, t.ndim, lib.backend.is_keras_tensor(t)) for t in made] +
+                    [made[2].name])
+    assert seen[0] == seen[1]
+
+
 def test_pack_and_unpack_match_keras():
     keras = real_keras()
     x, y, w = np.zeros(2), np.ones(2), np.full(2, 3.0)
