@@ -552,7 +552,10 @@ int keras_strings_encode(const char *const *strings, int64_t n, float *out);
 int keras_strings_decode(const float *values, int64_t n, char **out_json);
 
 /* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
- * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */
+ * first being `batch`, unknown others -1. An output whose first dimension the model fixes while
+ * its inputs' batch is free has no batch axis and keeps it (Keras's CenterCrop or Resizing on one
+ * unbatched image, rank 3: the call's first dimension is the new height, not the image's rows).
+ * Errors: STATE (model not built), BUFFER_TOO_SMALL. */
 int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, int capacity, int *ndim);
 
 /* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */

@@ -485,8 +485,8 @@ def test_cutmix_on_a_dict_draws_and_refuses_as_keras():
 ])
 def test_resizing_layers_on_a_single_image_equal_keras(name, kwargs):
     """A single image (rank 3, unbatched) through CenterCrop/Resizing in training and inference
-    calls, upsizing included: Keras's image (the library's call once took the image's rows for
-    the batch and refused a result taller than the image)."""
+    calls, upsizing included: Keras's image (the library's output shape once took the image's
+    rows for the batch, so the call's buffer could not hold a result taller than the image)."""
     image = IMAGES[0] if kwargs.get("data_format") != "channels_first" else IMAGES[0].transpose(2, 0, 1)
     for training in (None, False, True):
         call = {} if training is None else dict(training=training)
