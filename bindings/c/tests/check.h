@@ -65,7 +65,7 @@ static inline int check_contains(const char *haystack, const char *needle) {
  * flattened, row-major; a null item NAN), the first `skip` of them passed over; up to `capacity`
  * of the others go into `out` (which may be NULL). Returns how many there are after the skipped
  * ones (also those past `capacity`), or -1 where the key is absent. */
-static inline long json_numbers(const char *json, const char *key, long skip, double *out, long capacity) {
+static inline long numbers_at(const char *json, const char *key, long skip, double *out, long capacity) {
     const char *space = " \t\r\n";
     char quoted[64];
     const char *p;
@@ -104,7 +104,7 @@ static inline long json_numbers(const char *json, const char *key, long skip, do
  * the key is absent or the value is null. */
 static inline double number_at(const char *json, const char *key, int index) {
     double v = NAN;
-    return json_numbers(json, key, index, &v, 1) >= 1 ? v : NAN;
+    return numbers_at(json, key, index, &v, 1) >= 1 ? v : NAN;
 }
 
 /* Every weight of m, concatenated, into out (capacity floats); returns the count. */

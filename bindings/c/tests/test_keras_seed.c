@@ -45,7 +45,7 @@ static char *read_fixture(const char *name) {
 static void check_weights(keras_model *model, const char *fixture, const char *key, double atol, double rtol) {
     static float got[4096];
     static double want[4096];
-    long n = all_weights(model, got, 4096), m = json_numbers(fixture, key, 0, want, 4096), i;
+    long n = all_weights(model, got, 4096), m = numbers_at(fixture, key, 0, want, 4096), i;
     if (n != m || n <= 0) {
         fprintf(stderr, "%s: %ld weights, the fixture has %ld\n", key, n, m);
         check_failures++;
@@ -69,11 +69,11 @@ static int fixture_array(const char *fixture, const char *name, const char *what
     long n, i;
     int ndim, d;
     snprintf(key, sizeof key, "%s_%s", name, what);
-    n = json_numbers(fixture, key, 0, values, 4096);
+    n = numbers_at(fixture, key, 0, values, 4096);
     CHECK(n > 0 && n <= 4096);
     for (i = 0; i < n && i < 4096; i++) out[i] = (float)values[i];
     snprintf(key, sizeof key, "%s_%s_shape", name, what);
-    ndim = (int)json_numbers(fixture, key, 0, dims, KERAS_MAX_RANK);
+    ndim = (int)numbers_at(fixture, key, 0, dims, KERAS_MAX_RANK);
     CHECK(ndim > 0 && ndim <= KERAS_MAX_RANK);
     for (d = 0; d < ndim && d < KERAS_MAX_RANK; d++) shape[d] = (int64_t)dims[d];
     return ndim;

@@ -65,12 +65,12 @@ int main(void) {
         /* the step count is an exact int32 in the layout, with no place in the buffer */
         CHECK(find_entry(layout, "/iteration", entry, sizeof entry));
         CHECK(check_contains(entry, "int32") && number_at(entry, "value", 0) == 1);
-        CHECK(json_numbers(entry, "offset", 0, NULL, 0) == -1);
+        CHECK(numbers_at(entry, "offset", 0, NULL, 0) == -1);
         CHECK(isnan(number_at(entry, "owner", 0)));   /* null: the optimizer's own */
         CHECK(find_entry(layout, "/learning_rate", entry, sizeof entry));
         at = (int)number_at(entry, "offset", 0);
         CHECK(at == 0 && fabsf(values[at] - 0.1f) < 1e-7f);
-        CHECK(json_numbers(entry, "value", 0, NULL, 0) == -1);
+        CHECK(numbers_at(entry, "value", 0, NULL, 0) == -1);
         /* gradient of the kernel: -(x^T y) = -(1*1 + 3*2, 2*1 + 4*2) = (-7, -10); bias: -3 */
         CHECK(find_entry(layout, "_dense_kernel_momentum", entry, sizeof entry));
         at = (int)number_at(entry, "offset", 0);
