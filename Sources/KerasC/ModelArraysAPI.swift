@@ -97,23 +97,14 @@ public func keras_model_history(_ handle: OpaquePointer?,
                                 _ values: UnsafeMutablePointer<Double>?, _ capacity: Int64,
                                 _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_model_history") {
-        let layoutOut = try requireOut(layoutOut, "layout_json")
-        layoutOut.pointee = nil
-        let countOut = try requireOut(countOut, "count")
-        countOut.pointee = 0
-        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let (layoutOut, countOut) = try layoutAndCount(layoutOut, countOut, capacity)
         let box = try modelBox(handle)
         let columns = try box.locked { try historyColumns(box.model.history) }
-        let total = columns.reduce(0) { $0 + $1.values.count }
-        countOut.pointee = Int64(total)
-        guard Int64(total) <= capacity else {
-            throw ABIError(.bufferTooSmall, "the History holds \(total) values, the buffer \(capacity)")
-        }
-        if total > 0 {
-            guard let values else { throw ABIError(.invalidArgument, "values is NULL but the History holds \(total) values") }
+        try writeCounted(columns.reduce(0) { $0 + $1.values.count }, into: values, capacity: capacity,
+                         count: countOut, what: "the History") { out in
             var i = 0
             for column in columns {
-                for v in column.values { values[i] = v; i += 1 }
+                for v in column.values { out[i] = v; i += 1 }
             }
         }
         let layout = JSON.array(columns.map { [.string($0.key), .int($0.epochs), .int($0.width)] })

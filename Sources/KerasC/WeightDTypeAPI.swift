@@ -89,11 +89,7 @@ public func keras_model_optimizer_variables(_ handle: OpaquePointer?,
                                             _ values: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                             _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_model_optimizer_variables") {
-        let layoutOut = try requireOut(layoutOut, "layout_json")
-        layoutOut.pointee = nil
-        let countOut = try requireOut(countOut, "count")
-        countOut.pointee = 0
-        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let (layoutOut, countOut) = try layoutAndCount(layoutOut, countOut, capacity)
         let box = try modelBox(handle)
         let layout: [JSON] = try box.locked {
             guard box.model.optimizer != nil else {
@@ -104,16 +100,11 @@ public func keras_model_optimizer_variables(_ handle: OpaquePointer?,
                 if case .tensor(let t) = entry.value { return t }
                 return nil
             }
-            let total = floats.reduce(0) { $0 + $1.count }
-            countOut.pointee = Int64(total)
-            guard Int64(total) <= capacity else {
-                throw ABIError(.bufferTooSmall, "the optimizer variables hold \(total) values, the buffer \(capacity)")
-            }
-            if total > 0 {
-                guard let values else { throw ABIError(.invalidArgument, "values is NULL but the optimizer variables hold \(total) values") }
+            try writeCounted(floats.reduce(0) { $0 + $1.count }, into: values, capacity: capacity,
+                             count: countOut, what: "the optimizer") { out in
                 var at = 0
                 for t in floats {
-                    (values + at).update(from: t.data, count: t.count)
+                    (out + at).update(from: t.data, count: t.count)
                     at += t.count
                 }
             }
