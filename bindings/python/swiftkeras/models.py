@@ -820,7 +820,10 @@ class Model(ModelAPI):
             rank = c_int32()
             check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
             cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)))
-        dims = (batch,) + cached[1][1:]
+        # The library writes the batch asked (0) first, or a first dimension the model fixes
+        # while its inputs' batch is free (CenterCrop on one unbatched image: Keras's height).
+        own = cached[1][:1]
+        dims = (batch if own in ((), (0,)) else own[0],) + cached[1][1:]
         return tuple(None if (d is not None and d < 0) else d for d in dims)
 
     @property

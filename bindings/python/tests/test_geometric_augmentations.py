@@ -494,3 +494,13 @@ def test_resizing_layers_on_a_single_image_equal_keras(name, kwargs):
         got = getattr(sk.layers, name)(**kwargs)(image, **call)
         assert got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["CenterCrop", "Resizing"])
+def test_model_of_an_unbatched_image_has_keras_output_shape(name):
+    """A model whose input is one image (rank 3: its rows are no batch) resized taller: its
+    output_shape is Keras's, the new height first (no batch axis)."""
+    shape = IMAGES[0].shape[1:]
+    expected = keras.Sequential([keras.Input(shape), getattr(keras.layers, name)(11, 5)]).output_shape
+    got = sk.Sequential([sk.Input(shape), getattr(sk.layers, name)(11, 5)]).output_shape
+    assert got == expected == (11, 5, IMAGES[0].shape[-1])
