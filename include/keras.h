@@ -552,7 +552,10 @@ int keras_strings_encode(const char *const *strings, int64_t n, float *out);
 int keras_strings_decode(const float *values, int64_t n, char **out_json);
 
 /* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
- * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */
+ * first being `batch`, unknown others -1. An output whose first dimension the model fixes while
+ * its inputs' batch is free has no batch axis and keeps it (Keras's CenterCrop or Resizing on one
+ * unbatched image, rank 3: the call's first dimension is the new height, not the image's rows).
+ * Errors: STATE (model not built), BUFFER_TOO_SMALL. */
 int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, int capacity, int *ndim);
 
 /* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */
@@ -770,17 +773,27 @@ int keras_model_set_weight_int32(keras_model *model, int index, const int32_t *d
  * (iterations NULL). */
 int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
 
-/* *out_json (free with keras_string_free) = Keras's model.optimizer.variables of a compiled model,
- * in Keras's order (iteration, learning_rate unless a schedule gives it, then moving averages,
- * gradient accumulators and slots as the optimizer makes them for the model's trainable weights),
- * each as keras_optimizer_variables lists it plus the weight it belongs to: "owner", its index in
- * keras_model_weight_count's order, and "owner_path" (null both for the optimizer's own):
+/* Keras's model.optimizer.variables of a compiled model, in Keras's order (iteration,
+ * learning_rate unless a schedule gives it, then moving averages, gradient accumulators and slots
+ * as the optimizer makes them for the model's trainable weights), as keras_model_history gives a
+ * History: a layout and a buffer of numbers, no value written as text.
+ * *layout_json (caller-owned; keras_string_free) receives each variable as keras_optimizer_variables
+ * lists it, with "offset" (where its values start in `values`) in place of a float32 variable's
+ * "value" (an int32 step count keeps its exact "value"), plus the weight it belongs to: "owner",
+ * its index in keras_model_weight_count's order, and "owner_path" (null both for the optimizer's
+ * own):
  * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 3, "owner": null, ...},
+ *  {"path": "adam/learning_rate", "shape": [], "dtype": "float32", "offset": 0, "owner": null, ...},
  *  {"path": "adam/sequential_dense_kernel_momentum", "shape": [4, 2], "dtype": "float32",
- *   "value": [8 numbers], "owner": 0, "owner_path": "sequential/dense/kernel"}, ...].
- * Before the first fit the slots are made with their initial values, as saving the model makes
- * them. Errors: STATE (not compiled), INVALID_ARGUMENT (out_json NULL). */
-int keras_model_optimizer_variables(keras_model *model, char **out_json);
+ *   "offset": 1, "owner": 0, "owner_path": "sequential/dense/kernel"}, ...].
+ * values (capacity floats) receives the float32 variables' values one after the other, each
+ * row-major; *count receives how many there are, also when they do not fit. Before the first fit
+ * the slots are made with their initial values, as saving the model makes them.
+ * Errors: STATE (not compiled), INVALID_ARGUMENT (layout_json or count NULL, capacity negative,
+ * values NULL with values to write), BUFFER_TOO_SMALL (*count tells the capacity needed; nothing
+ * else is written). */
+int keras_model_optimizer_variables(keras_model *model, char **layout_json, float *values, int64_t capacity,
+                                    int64_t *count);
 
 /* Sets the optimizer's step count (Keras: optimizer.iterations.assign(n)): a training resumed at
  * step `iterations` (learning-rate schedules and Adam's bias correction read it). Errors: STATE

@@ -41,6 +41,35 @@ func inputTensor(_ data: UnsafePointer<Float>?, _ ndim: Int32, _ shape: UnsafePo
     return t
 }
 
+/// The out-parameters of a call that gives a JSON layout and its numbers in a caller buffer
+/// (keras_model_history, keras_model_optimizer_variables): both required and cleared first, the
+/// capacity not negative.
+func layoutAndCount(_ layoutOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                    _ countOut: UnsafeMutablePointer<Int64>?, _ capacity: Int64) throws
+    -> (layout: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, count: UnsafeMutablePointer<Int64>) {
+    let layout = try requireOut(layoutOut, "layout_json")
+    layout.pointee = nil
+    let count = try requireOut(countOut, "count")
+    count.pointee = 0
+    guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+    return (layout, count)
+}
+
+/// Writes `total` values into a caller buffer of `capacity` with `fill`, for the calls of
+/// ``layoutAndCount(_:_:_:)``: `*count` receives `total` also when they do not fit, which is
+/// BUFFER_TOO_SMALL with nothing else written. `what` names them in messages ("the History").
+func writeCounted<T>(_ total: Int, into values: UnsafeMutablePointer<T>?, capacity: Int64,
+                     count: UnsafeMutablePointer<Int64>, what: String,
+                     _ fill: (UnsafeMutablePointer<T>) throws -> Void) throws {
+    count.pointee = Int64(total)
+    guard Int64(total) <= capacity else {
+        throw ABIError(.bufferTooSmall, "\(what) holds \(total) values, the buffer \(capacity)")
+    }
+    guard total > 0 else { return }
+    guard let values else { throw ABIError(.invalidArgument, "values is NULL but \(what) holds \(total) values") }
+    try fill(values)
+}
+
 /// Copies `t` into a caller's buffer of `capacity` floats, writing its shape when asked. The shape
 /// is written even when the buffer is too small, so that the caller can size it and retry.
 func copyOut(_ t: Tensor, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,

@@ -226,15 +226,15 @@ public func keras_model_output_shape(_ handle: OpaquePointer?, _ batch: Int64, _
         let shape = try requireOut(shape, "shape")
         let ndim = try requireOut(ndim, "ndim")
         guard batch >= 0 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
-        let s = try box.locked { () throws -> [Int?] in
+        let s = try box.locked { () throws -> [Int64] in
             guard box.model.built, let s = box.model.outputShape else {
                 throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
             }
-            return s
+            return outputShapeForBatch(s, of: box.model, batch: batch)
         }
         ndim.pointee = Int32(s.count)
         guard Int(capacity) >= s.count else { throw ABIError(.bufferTooSmall, "the output has rank \(s.count), the shape buffer holds \(capacity)") }
-        for (i, d) in s.enumerated() { shape[i] = i == 0 ? batch : Int64(d ?? -1) }
+        for (i, d) in s.enumerated() { shape[i] = d }
     }
 }
 

@@ -97,23 +97,14 @@ public func keras_model_history(_ handle: OpaquePointer?,
                                 _ values: UnsafeMutablePointer<Double>?, _ capacity: Int64,
                                 _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_model_history") {
-        let layoutOut = try requireOut(layoutOut, "layout_json")
-        layoutOut.pointee = nil
-        let countOut = try requireOut(countOut, "count")
-        countOut.pointee = 0
-        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let (layoutOut, countOut) = try layoutAndCount(layoutOut, countOut, capacity)
         let box = try modelBox(handle)
         let columns = try box.locked { try historyColumns(box.model.history) }
-        let total = columns.reduce(0) { $0 + $1.values.count }
-        countOut.pointee = Int64(total)
-        guard Int64(total) <= capacity else {
-            throw ABIError(.bufferTooSmall, "the History holds \(total) values, the buffer \(capacity)")
-        }
-        if total > 0 {
-            guard let values else { throw ABIError(.invalidArgument, "values is NULL but the History holds \(total) values") }
+        try writeCounted(columns.reduce(0) { $0 + $1.values.count }, into: values, capacity: capacity,
+                         count: countOut, what: "the History") { out in
             var i = 0
             for column in columns {
-                for v in column.values { values[i] = v; i += 1 }
+                for v in column.values { out[i] = v; i += 1 }
             }
         }
         let layout = JSON.array(columns.map { [.string($0.key), .int($0.epochs), .int($0.width)] })
@@ -412,7 +403,7 @@ public func keras_model_io_shape(_ handle: OpaquePointer?, _ isInput: Int32, _ i
         let shape = try requireOut(shape, "shape")
         let ndim = try requireOut(ndim, "ndim")
         guard batch >= 0 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
-        let s = try box.locked { () throws -> [Int?] in
+        let s = try box.locked { () throws -> [Int64] in
             let list = isInput != 0 ? box.model.inputShapes : box.model.outputShapes
             guard box.model.built, !list.isEmpty else {
                 throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
@@ -420,10 +411,25 @@ public func keras_model_io_shape(_ handle: OpaquePointer?, _ isInput: Int32, _ i
             guard index >= 0 && Int(index) < list.count else {
                 throw ABIError(.invalidArgument, "\(isInput != 0 ? "input" : "output") index \(index) is out of range: model '\(box.model.name)' has \(list.count)")
             }
-            return list[Int(index)]
+            return isInput != 0 ? list[Int(index)].enumerated().map { i, d in i == 0 ? batch : Int64(d ?? -1) }
+                : outputShapeForBatch(list[Int(index)], of: box.model, batch: batch)
         }
         ndim.pointee = Int32(s.count)
         guard Int(capacity) >= s.count else { throw ABIError(.bufferTooSmall, "the shape has rank \(s.count), the shape buffer holds \(capacity)") }
-        for (i, d) in s.enumerated() { shape[i] = i == 0 ? batch : Int64(d ?? -1) }
+        for (i, d) in s.enumerated() { shape[i] = d }
+    }
+}
+
+/// An output's shape for `batch` samples as keras.h gives it, unknown dimensions -1: its first
+/// dimension is `batch`, unless the model fixes it while its inputs' batch is free. Such an
+/// output has no batch axis: CenterCrop or Resizing called on one unbatched image (Keras's
+/// `(height, width, channels)`) gives `(height, width, channels)` of its own, and a buffer sized
+/// with the image's rows as the batch could not hold a taller result.
+func outputShapeForBatch(_ shape: [Int?], of model: Model, batch: Int64) -> [Int64] {
+    let batchIsFree = model.inputShapes.allSatisfy { ($0.first ?? nil) == nil }
+    return shape.enumerated().map { i, d in
+        guard i == 0 else { return Int64(d ?? -1) }
+        if batchIsFree, let d { return Int64(d) }
+        return batch
     }
 }

@@ -192,14 +192,21 @@ public func keras_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMut
 }
 
 /// One optimizer variable as keras_optimizer_variables and keras_model_optimizer_variables list
-/// it (see keras.h): path, shape, dtype ("int32" for an iteration count, exact) and value.
-func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue) -> JSON {
+/// it (see keras.h): path, shape, dtype ("int32" for an iteration count, exact) and value: a
+/// float32 variable's values as a JSON list, or with `offset`, as the offset of its values in the
+/// caller's buffer (keras_model_optimizer_variables: no number written as text).
+func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue, offset: Int? = nil) -> JSON {
     switch value {
     case .count(let n):
         return ["path": .string(path), "shape": .array([]), "dtype": "int32", "value": .int(n)]
     case .tensor(let t):
-        return ["path": .string(path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32",
-                "value": .array((0..<t.count).map { .double(Double(t.data[$0])) })]
+        var item: JSON = ["path": .string(path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32"]
+        if let offset {
+            item.set("offset", .int(offset))
+        } else {
+            item.set("value", .array((0..<t.count).map { .double(Double(t.data[$0])) }))
+        }
+        return item
     }
 }
 

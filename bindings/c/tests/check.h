@@ -61,30 +61,50 @@ static inline int check_contains(const char *haystack, const char *needle) {
     return 0; \
 } while (0)
 
-/* The number after `"key": ` in a JSON text (after its '[' for a list: the `index`-th item);
- * NAN where the key is absent or the value is null. */
-static inline double number_at(const char *json, const char *key, int index) {
+/* The numbers after `"key":` in a JSON text: the value, or the items of a list (nested lists
+ * flattened, row-major; a null item NAN), the first `skip` of them passed over; up to `capacity`
+ * of the others go into `out` (which may be NULL). Returns how many there are after the skipped
+ * ones (also those past `capacity`), or -1 where the key is absent. */
+static inline long numbers_at(const char *json, const char *key, long skip, double *out, long capacity) {
+    const char *space = " \t\r\n";
     char quoted[64];
     const char *p;
-    char *end;
-    double v;
-    int i;
+    long n = 0, at = 0;
+    int depth = 0;
     snprintf(quoted, sizeof quoted, "\"%s\"", key);
     p = json ? strstr(json, quoted) : NULL;
-    if (!p) return NAN;
+    if (!p) return -1;
     p = strchr(p + strlen(quoted), ':');
-    if (!p) return NAN;
+    if (!p) return -1;
     p++;
-    while (*p == ' ' || *p == '[') p++;
-    for (i = 0; i < index; i++) {
-        p = strchr(p, ',');
-        if (!p) return NAN;
+    for (;;) {
+        double v;
+        while (*p && (strchr(space, *p) || *p == '[')) depth += *p++ == '[';
+        if (strncmp(p, "null", 4) == 0) {
+            v = NAN;
+            p += 4;
+        } else {
+            char *end;
+            v = strtod(p, &end);
+            if (end == p) break;
+            p = end;
+        }
+        if (at++ >= skip) {
+            if (out && n < capacity) out[n] = v;
+            n++;
+        }
+        while (*p && (strchr(space, *p) || (*p == ']' && depth > 0))) depth -= *p++ == ']';
+        if (depth == 0 || *p != ',') break;
         p++;
-        while (*p == ' ') p++;
     }
-    if (strncmp(p, "null", 4) == 0) return NAN;
-    v = strtod(p, &end);
-    return end == p ? NAN : v;
+    return n;
+}
+
+/* The `index`-th number after `"key": ` in a JSON text (the value itself at index 0); NAN where
+ * the key is absent or the value is null. */
+static inline double number_at(const char *json, const char *key, int index) {
+    double v = NAN;
+    return numbers_at(json, key, index, &v, 1) >= 1 ? v : NAN;
 }
 
 /* Every weight of m, concatenated, into out (capacity floats); returns the count. */

@@ -41,68 +41,88 @@ static char *read_fixture(const char *name) {
     return NULL;
 }
 
-/* The numbers of the flat list at `"key": [...]` in `json` into out (at most capacity); how many
- * there are, or -1 where the key is absent. */
-static int64_t numbers(const char *json, const char *key, float *out, int64_t capacity) {
-    char quoted[64];
-    const char *p;
-    int64_t n = 0;
-    snprintf(quoted, sizeof quoted, "\"%s\": [", key);
-    p = strstr(json, quoted);
-    if (!p) return -1;
-    p += strlen(quoted);
-    while (*p && *p != ']') {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p) { p++; continue; }
-        if (out && n < capacity) out[n] = (float)v;
-        n++;
-        p = end;
-    }
-    return n;
-}
-
 /* Whether the model's weights are the fixture's `key` list to atol + rtol·|expected|. */
 static void check_weights(keras_model *model, const char *fixture, const char *key, double atol, double rtol) {
-    static float got[4096], want[4096];
-    int64_t n = all_weights(model, got, 4096), m = numbers(fixture, key, want, 4096), i;
+    static float got[4096];
+    static double want[4096];
+    long n = all_weights(model, got, 4096), m = numbers_at(fixture, key, 0, want, 4096), i;
     if (n != m || n <= 0) {
-        fprintf(stderr, "%s: %lld weights, the fixture has %lld\n", key, (long long)n, (long long)m);
+        fprintf(stderr, "%s: %ld weights, the fixture has %ld\n", key, n, m);
         check_failures++;
         return;
     }
     for (i = 0; i < n; i++) {
         if (!(fabs((double)got[i] - want[i]) <= atol + rtol * fabs(want[i]))) {
-            fprintf(stderr, "%s: weight value %lld is %.8g, Keras's %.8g\n", key, (long long)i, got[i], want[i]);
+            fprintf(stderr, "%s: weight value %ld is %.8g, Keras's %.8g\n", key, i, got[i], want[i]);
             check_failures++;
             return;
         }
     }
 }
 
+/* The fixture's array `<name>_<what>` into out (4096 floats) and its shape (`<name>_<what>_shape`)
+ * into shape; its rank. */
+static int fixture_array(const char *fixture, const char *name, const char *what, float *out, int64_t *shape) {
+    static double values[4096];
+    double dims[KERAS_MAX_RANK];
+    char key[64];
+    long n, i;
+    int ndim, d;
+    snprintf(key, sizeof key, "%s_%s", name, what);
+    n = numbers_at(fixture, key, 0, values, 4096);
+    CHECK(n > 0 && n <= 4096);
+    for (i = 0; i < n && i < 4096; i++) out[i] = (float)values[i];
+    snprintf(key, sizeof key, "%s_%s_shape", name, what);
+    ndim = (int)numbers_at(fixture, key, 0, dims, KERAS_MAX_RANK);
+    CHECK(ndim > 0 && ndim <= KERAS_MAX_RANK);
+    for (d = 0; d < ndim && d < KERAS_MAX_RANK; d++) shape[d] = (int64_t)dims[d];
+    return ndim;
+}
+
 /* Fits `model` on the fixture's `<name>_x`, `<name>_y` with fit's `options` (JSON), compiled
  * first (SGD(0.1), mse) when `compile`. */
 static void fit(keras_model *model, const char *fixture, const char *name, int compile, const char *options) {
     static float x[4096], y[4096];
-    float shape_values[KERAS_MAX_RANK];
     int64_t x_shape[KERAS_MAX_RANK], y_shape[KERAS_MAX_RANK];
-    char key[64];
-    int x_ndim, y_ndim, d;
-    snprintf(key, sizeof key, "%s_x", name);
-    CHECK(numbers(fixture, key, x, 4096) > 0);
-    snprintf(key, sizeof key, "%s_x_shape", name);
-    x_ndim = (int)numbers(fixture, key, shape_values, KERAS_MAX_RANK);
-    for (d = 0; d < x_ndim && d < KERAS_MAX_RANK; d++) x_shape[d] = (int64_t)shape_values[d];
-    snprintf(key, sizeof key, "%s_y", name);
-    CHECK(numbers(fixture, key, y, 4096) > 0);
-    snprintf(key, sizeof key, "%s_y_shape", name);
-    y_ndim = (int)numbers(fixture, key, shape_values, KERAS_MAX_RANK);
-    for (d = 0; d < y_ndim && d < KERAS_MAX_RANK; d++) y_shape[d] = (int64_t)shape_values[d];
-    CHECK(x_ndim > 0 && x_ndim <= KERAS_MAX_RANK && y_ndim > 0 && y_ndim <= KERAS_MAX_RANK);
+    int x_ndim = fixture_array(fixture, name, "x", x, x_shape);
+    int y_ndim = fixture_array(fixture, name, "y", y, y_shape);
     if (compile)
         CHECK_OK(keras_model_compile(model, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.1}}, "
                                             "\"loss\": \"mse\"}"));
     CHECK_OK(keras_model_fit(model, x, x_ndim, x_shape, y, y_ndim, y_shape, options, NULL, 0, NULL));
+}
+
+/* A Sequential of `layers` made after the seed, fit twice with `shuffle` (a JSON value: true or
+ * "batch"), once with a validation split, as the fixture's `<name>` model was in Keras: checks its
+ * initial and trained weights and where numpy's generator stands after the fits (the fixture's
+ * `<name>_numpy_state`, [position, the first 4 words of the key]). Returns the model (NULL if it
+ * could not be made); the caller frees it. */
+static keras_model *check_shuffled_fits(const char *fixture, const char *name, const char *const *layers,
+                                        size_t n_layers, const char *shuffle) {
+    keras_model *model = NULL;
+    char key[64], options[160];
+    uint32_t words[624];
+    int32_t position = -1;
+    size_t i;
+    int w;
+    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
+    CHECK_OK(keras_sequential_new(NULL, &model));
+    if (!model) return NULL;
+    for (i = 0; i < n_layers; i++) CHECK_OK(keras_sequential_add_json(model, layers[i]));
+    snprintf(key, sizeof key, "%s_initial", name);
+    check_weights(model, fixture, key, 1e-6, 0);
+    snprintf(options, sizeof options, "{\"batch_size\": 3, \"epochs\": 2, \"verbose\": 0, \"shuffle\": %s, "
+                                      "\"validation_split\": 0.2}", shuffle);
+    fit(model, fixture, name, 1, options);
+    snprintf(options, sizeof options, "{\"batch_size\": 3, \"epochs\": 1, \"verbose\": 0, \"shuffle\": %s}", shuffle);
+    fit(model, fixture, name, 0, options);
+    snprintf(key, sizeof key, "%s_trained", name);
+    check_weights(model, fixture, key, 1e-6, 1e-5);
+    snprintf(key, sizeof key, "%s_numpy_state", name);
+    CHECK_OK(keras_get_numpy_random_state(words, &position));
+    CHECK(position == (int32_t)number_at(fixture, key, 0));
+    for (w = 0; w < 4; w++) CHECK(words[w] == (uint32_t)number_at(fixture, key, w + 1));
+    return model;
 }
 
 int main(void) {
@@ -145,7 +165,6 @@ int main(void) {
     int64_t row_shape[2] = {1, 3}, target_shape[2] = {1, 2};
     uint32_t key[624], again[624];
     int32_t position = -1, position_again = -1;
-    int w;
     if (!fixture || !functional || !attention) {
         fprintf(stderr, "test_keras_seed: the fixtures random/keras_seeded_models.json, "
                         "random/keras_seeded_functional.json and random/keras_seeded_attention.json "
@@ -171,20 +190,11 @@ int main(void) {
     }
     /* fit's shuffled batches: numpy's np.random.permutation after the seed, one order more
      * drawn by the first fit after compile (Keras peeks at a batch to build its compiled loss). */
-    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
-    CHECK_OK(keras_sequential_new(NULL, &shf));
-    for (i = 0; i < sizeof dense / sizeof dense[0]; i++) CHECK_OK(keras_sequential_add_json(shf, dense[i]));
+    shf = check_shuffled_fits(fixture, "shf", dense, sizeof dense / sizeof dense[0], "true");
     if (shf) {
-        check_weights(shf, fixture, "shf_initial", 1e-6, 0);
-        fit(shf, fixture, "shf", 1, "{\"batch_size\": 3, \"epochs\": 2, \"verbose\": 0, \"shuffle\": true, "
-                                    "\"validation_split\": 0.2}");
-        fit(shf, fixture, "shf", 0, "{\"batch_size\": 3, \"epochs\": 1, \"verbose\": 0, \"shuffle\": true}");
-        check_weights(shf, fixture, "shf_trained", 1e-6, 1e-5);
         /* The library's copy of numpy's generator is where numpy's is after Keras's fits, and
          * can be read and set (a front end with a numpy of its own shares it so). */
         CHECK_OK(keras_get_numpy_random_state(key, &position));
-        CHECK(position == (int32_t)number_at(fixture, "shf_numpy_state", 0));
-        for (w = 0; w < 4; w++) CHECK(key[w] == (uint32_t)number_at(fixture, "shf_numpy_state", w + 1));
         CHECK_OK(keras_set_numpy_random_state(key, position));
         CHECK_OK(keras_get_numpy_random_state(again, &position_again));
         CHECK(position_again == position && memcmp(key, again, sizeof key) == 0);
@@ -195,19 +205,9 @@ int main(void) {
     /* shuffle "batch": the batches in order, the rows inside each in numpy's order, one more
      * order (the first batch's) drawn by the first fit after compile; a Dropout between two
      * Dense layers makes the order inside a batch matter. */
-    CHECK_OK(keras_set_random_seed((int64_t)number_at(fixture, "seed", 0)));
-    CHECK_OK(keras_sequential_new(NULL, &shb));
-    for (i = 0; i < sizeof dropping_dense / sizeof dropping_dense[0]; i++)
-        CHECK_OK(keras_sequential_add_json(shb, dropping_dense[i]));
+    shb = check_shuffled_fits(fixture, "shb", dropping_dense, sizeof dropping_dense / sizeof dropping_dense[0],
+                              "\"batch\"");
     if (shb) {
-        check_weights(shb, fixture, "shb_initial", 1e-6, 0);
-        fit(shb, fixture, "shb", 1, "{\"batch_size\": 3, \"epochs\": 2, \"verbose\": 0, \"shuffle\": \"batch\", "
-                                    "\"validation_split\": 0.2}");
-        fit(shb, fixture, "shb", 0, "{\"batch_size\": 3, \"epochs\": 1, \"verbose\": 0, \"shuffle\": \"batch\"}");
-        check_weights(shb, fixture, "shb_trained", 1e-6, 1e-5);
-        CHECK_OK(keras_get_numpy_random_state(key, &position));
-        CHECK(position == (int32_t)number_at(fixture, "shb_numpy_state", 0));
-        for (w = 0; w < 4; w++) CHECK(key[w] == (uint32_t)number_at(fixture, "shb_numpy_state", w + 1));
         /* Keras's shuffle takes true, false or "batch" */
         CHECK(keras_model_fit(shb, row, 2, row_shape, row, 2, target_shape, "{\"shuffle\": \"rows\"}", NULL, 0, NULL)
               == KERAS_ERR_INVALID_ARGUMENT);

@@ -104,6 +104,26 @@ def take_json(fn, *args):
     return json.loads(take_string(fn, *args))
 
 
+def take_layout_and_values(fn, handle, dtype, size_hint=0):
+    """Calls an entry point of keras_model_history's form `(handle, char **layout_json, values,
+    capacity, int64_t *count)`: its layout (parsed JSON) and its values (a numpy array of
+    `dtype`), numbers that would cost more written and parsed as text. A buffer of `size_hint`
+    values is tried first, then one of the count the library writes back."""
+    values = np.empty(max(int(size_hint), 0), dtype)
+    layout, count = c_char_p(), c_int64()
+    status = fn(handle, byref(layout), values.ctypes.data, values.size, byref(count))
+    if status == BUFFER_TOO_SMALL:
+        values = np.empty(count.value, dtype)
+        status = fn(handle, byref(layout), values.ctypes.data, values.size, byref(count))
+    raw = ctypes.cast(layout, ctypes.c_void_p)
+    try:
+        check(status)
+        return json.loads(layout.value), values[:count.value]
+    finally:
+        if raw.value:
+            _lib.keras_string_free(raw)
+
+
 def path_bytes(filepath) -> bytes:
     """A file path for C: `str`, `bytes` or `os.PathLike`, refusing an embedded NUL byte with
     the ValueError Python's `open` raises (C would cut the path short there)."""

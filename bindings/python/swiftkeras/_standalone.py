@@ -189,15 +189,21 @@ class OptimizerHandle:
                 for entry in take_json(_lib.keras_optimizer_variables, self.pointer)]
 
 
-def entry_value(entry, int_placeholders):
+def entry_value(entry, int_placeholders, values=None):
     """The value of an optimizer variable as keras.h lists it (keras_optimizer_variables,
-    keras_model_optimizer_variables): an array of its shape and dtype; `int_placeholders`:
-    Adafactor's placeholders of a variable of rank < 2 (a path with no optimizer prefix, a
-    scalar) are Keras's `Variable(0)`, int32."""
+    keras_model_optimizer_variables): an array of its shape and dtype, from the entry's "value"
+    or, where it gives an "offset", from `values` (keras_model_optimizer_variables's buffer);
+    `int_placeholders`: Adafactor's placeholders of a variable of rank < 2 (a path with no
+    optimizer prefix, a scalar) are Keras's `Variable(0)`, int32."""
     dtype = entry["dtype"]
     if int_placeholders and "/" not in entry["path"] and not entry["shape"]:
         dtype = "int32"
-    return np.asarray(entry["value"], dtype).reshape(entry["shape"])
+    if "offset" in entry:
+        start = entry["offset"]
+        value = values[start:start + int(np.prod(entry["shape"], dtype=np.int64))]
+    else:
+        value = entry["value"]
+    return np.asarray(value, dtype).reshape(entry["shape"])
 
 
 _keys = iter(range(1, 2 ** 62))

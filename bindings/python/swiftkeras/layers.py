@@ -717,11 +717,6 @@ class Layer(_variables.LayerBasics):
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
             return self(np.asarray(inputs)[None], *args, **kwargs)[0]
-        if isinstance(self, _BuiltinLayer) and self.class_name in ("CenterCrop", "Resizing") and \
-                not args and isinstance(inputs, np.ndarray) and inputs.ndim == 3:
-            # Keras's unbatched image: an eager call here runs over a batch of one (the library's
-            # call would take the image's rows for the batch, which resizing changes).
-            return self(inputs[None], **kwargs)[0]
         if isinstance(self, _BuiltinLayer) and self.class_name in _ATTENTION and \
                 not isinstance(inputs, PositionalCall) and not _tensors_in([inputs, list(args), kwargs]):
             return _attention_on_arrays(self, inputs, args, kwargs)

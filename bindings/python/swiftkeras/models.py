@@ -15,7 +15,7 @@ import math
 import os
 import sys
 import weakref
-from ctypes import byref, c_char_p, c_int32, c_int64
+from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
@@ -820,7 +820,10 @@ class Model(ModelAPI):
             rank = c_int32()
             check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
             cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)))
-        dims = (batch,) + cached[1][1:]
+        # The library writes the batch asked (0) first, or a first dimension the model fixes
+        # while its inputs' batch is free (CenterCrop on one unbatched image: Keras's height).
+        own = cached[1][:1]
+        dims = (batch if own in ((), (0,)) else own[0],) + cached[1][1:]
         return tuple(None if (d is not None and d < 0) else d for d in dims)
 
     @property
@@ -2425,21 +2428,8 @@ def _last_history(handle, epochs):
     """The History of the model's last fit, {"loss": [...], ...} in Keras's order, read as
     numbers (keras_model_history): writing and parsing them as JSON text cost a short fit of
     many epochs more than the rest of its Python side. A per-class metric: a list per epoch."""
-    values = np.empty(min(max(epochs, 1), 4096) * 8, np.float64)
-    layout, count = c_char_p(), c_int64()
-    status = _lib.keras_model_history(handle, byref(layout), values.ctypes.data, values.size,
-                                      byref(count))
-    if status == _native.BUFFER_TOO_SMALL:
-        values = np.empty(count.value, np.float64)
-        status = _lib.keras_model_history(handle, byref(layout), values.ctypes.data, values.size,
-                                          byref(count))
-    raw = ctypes.cast(layout, ctypes.c_void_p)
-    try:
-        check(status)
-        columns = json.loads(layout.value)
-    finally:
-        if raw.value:
-            _lib.keras_string_free(raw)
+    columns, values = _native.take_layout_and_values(_lib.keras_model_history, handle, np.float64,
+                                                     min(max(epochs, 1), 4096) * 8)
     history, at = {}, 0
     for key, n, width in columns:
         block = values[at:at + n * width]

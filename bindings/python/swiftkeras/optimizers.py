@@ -386,13 +386,16 @@ class Optimizer(KerasObject):
 
     def _compiled_variables(self, model):
         """(path, value) pairs of the optimizer compiled into `model`, in Keras's order, as the
-        library lists them (keras_model_optimizer_variables)."""
+        library lists them (keras_model_optimizer_variables): a layout, and the values copied
+        into one float32 buffer, of the size the last call needed."""
         from . import _lib
-        from ._native import take_json
+        from ._native import take_layout_and_values
         from ._standalone import entry_value
         adafactor = getattr(self, "class_name", None) == "Adafactor"
-        return [(entry["path"], entry_value(entry, adafactor))
-                for entry in take_json(_lib.keras_model_optimizer_variables, model._handle)]
+        layout, values = take_layout_and_values(_lib.keras_model_optimizer_variables, model._handle,
+                                                np.float32, self.__dict__.get("_variables_size", 0))
+        self.__dict__["_variables_size"] = values.size
+        return [(entry["path"], entry_value(entry, adafactor, values)) for entry in layout]
 
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)

@@ -11,7 +11,7 @@ import pytest
 
 import swiftkeras as sk
 from swiftkeras import _lib
-from swiftkeras._native import take_json
+from swiftkeras._native import take_layout_and_values
 
 pytestmark = conftest.needs("keras_model_optimizer_variables")
 
@@ -57,10 +57,12 @@ def test_compiled_optimizer_variables_match_keras(name, kwargs):
 
 def test_model_optimizer_variables_name_their_weights():
     """The C call gives each slot the index and path of the model weight it belongs to (its
-    shape the weight's), the optimizer's own variables none; the values are those
-    `optimizer.variables` returns."""
+    shape the weight's), the optimizer's own variables none; the float values lie one after
+    the other in its buffer (each entry's offset), the exact int32 step count in the layout;
+    `optimizer.variables` returns those values."""
     ours = _fit(sk, sk.optimizers.Adam(learning_rate=0.01))
-    entries = take_json(_lib.keras_model_optimizer_variables, ours._handle)
+    entries, values = take_layout_and_values(_lib.keras_model_optimizer_variables, ours._handle,
+                                             np.float32)
     paths = [w.path for w in ours.weights]
     assert [e["owner"] for e in entries] == [None, None, 0, 0, 1, 1, 2, 2, 3, 3]
     for e in entries[2:]:
@@ -68,10 +70,18 @@ def test_model_optimizer_variables_name_their_weights():
         assert tuple(e["shape"]) == tuple(ours.weights[e["owner"]].shape)
         assert e["path"].endswith(paths[e["owner"]].replace("/", "_") + "_" +
                                   ("momentum" if e["path"].endswith("momentum") else "velocity"))
+    assert entries[0]["dtype"] == "int32" and entries[0]["value"] == 4 and "offset" not in entries[0]
+    at = 0
+    for e in entries[1:]:
+        assert e["dtype"] == "float32" and e["offset"] == at and "value" not in e
+        at += int(np.prod(e["shape"]))
+    assert at == values.size
+    assert values[0] == np.float32(0.01)   # the learning rate
     for e, v in zip(entries, ours.optimizer.variables):
         assert e["path"] == v.path
-        np.testing.assert_array_equal(np.asarray(e["value"], np.float32).reshape(e["shape"]),
-                                      np.asarray(v.numpy(), np.float32))
+        want = e["value"] if "offset" not in e else \
+            values[e["offset"]:e["offset"] + int(np.prod(e["shape"]))]
+        np.testing.assert_array_equal(np.asarray(want).reshape(e["shape"]), v.numpy())
 
 
 def test_stateless_apply_follows_the_model_it_is_compiled_into():

@@ -485,8 +485,8 @@ def test_cutmix_on_a_dict_draws_and_refuses_as_keras():
 ])
 def test_resizing_layers_on_a_single_image_equal_keras(name, kwargs):
     """A single image (rank 3, unbatched) through CenterCrop/Resizing in training and inference
-    calls, upsizing included: Keras's image (the library's call once took the image's rows for
-    the batch and refused a result taller than the image)."""
+    calls, upsizing included: Keras's image (the library's output shape once took the image's
+    rows for the batch, so the call's buffer could not hold a result taller than the image)."""
     image = IMAGES[0] if kwargs.get("data_format") != "channels_first" else IMAGES[0].transpose(2, 0, 1)
     for training in (None, False, True):
         call = {} if training is None else dict(training=training)
@@ -494,3 +494,13 @@ def test_resizing_layers_on_a_single_image_equal_keras(name, kwargs):
         got = getattr(sk.layers, name)(**kwargs)(image, **call)
         assert got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["CenterCrop", "Resizing"])
+def test_model_of_an_unbatched_image_has_keras_output_shape(name):
+    """A model whose input is one image (rank 3: its rows are no batch) resized taller: its
+    output_shape is Keras's, the new height first (no batch axis)."""
+    shape = IMAGES[0].shape[1:]
+    expected = keras.Sequential([keras.Input(shape), getattr(keras.layers, name)(11, 5)]).output_shape
+    got = sk.Sequential([sk.Input(shape), getattr(sk.layers, name)(11, 5)]).output_shape
+    assert got == expected == (11, 5, IMAGES[0].shape[-1])
