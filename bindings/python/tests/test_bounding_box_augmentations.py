@@ -301,3 +301,13 @@ def test_resizing_with_padding_trains_and_saves_as_keras(tmp_path):
     np.testing.assert_allclose(in_keras.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(here.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
     assert here.layers[0].get_config()["pad_to_aspect_ratio"] is True
+
+
+@pytest.mark.parametrize("shape,size,data_format", [((2, 8, 12, 3), (10, 10), "channels_last"),
+                                                    ((3, 9, 13), (8, 8), "channels_first")])
+def test_ops_image_resize_pads_to_the_aspect_ratio_as_keras(shape, size, data_format):
+    x = RNG.uniform(0, 255, shape).astype("float32")
+    for interpolation in ("bilinear", "nearest"):
+        got, want = (lib.ops.image.resize(x, size, interpolation=interpolation, pad_to_aspect_ratio=True,
+                                          fill_value=7.0, data_format=data_format) for lib in (sk, keras))
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-3)
