@@ -80,6 +80,27 @@ public struct LayerArgument<L: Layer> {
     }
 }
 
+/// A family base class whose constructor arguments every subclass takes, declared once on the
+/// base and added to each subclass's ``LayerDeclaration`` (its config, loading and catalogue).
+/// Keras: a base class's `__init__` arguments, such as `BaseImagePreprocessingLayer`'s
+/// `bounding_box_format`, that subclasses take through `**kwargs`.
+public protocol LayerFamily: Layer {
+    static var familyArguments: [FamilyArgument] { get }
+}
+
+/// One argument of a ``LayerFamily``: keyword-only in each subclass (listed last in the
+/// catalogue's constructor order), written in `get_config()` right after `after`.
+public struct FamilyArgument {
+    let name: String
+    let defaultValue: JSON
+    /// The argument it follows in `get_config()` order (first when the class has none such).
+    let after: String
+    /// The config value of an instance; nil leaves the key out.
+    let read: (Layer) -> JSON?
+    /// Sets on a layer made from a config the value the config gives (null when absent).
+    let apply: (Layer, JSON) throws -> Void
+}
+
 /// A value a layer argument holds, with its Keras config form.
 public protocol LayerArgumentValue {
     /// The value as Keras writes it in a config.
@@ -121,6 +142,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     public let adaptable: Bool
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
+    /// The family base's arguments (``LayerFamily``), keyword-only.
+    let familyArgumentNames: [String]
     /// Whether Keras's constructor turns a number given as an int into a float
     /// (BatchNormalization's `float(momentum)`); other classes keep what was given.
     let convertsIntegers: Bool
@@ -144,14 +167,22 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.constructorOrder = constructorOrder
         self.adaptable = L.self is any AdaptableLayer.Type
         self.convertsIntegers = convertsIntegers
-        self.arguments = arguments.map { a in
+        var declared: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)] = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
             return (a.name, a.defaultValue, read)
         }
+        let family = ((L.self as? any LayerFamily.Type)?.familyArguments ?? []).filter { f in !declared.contains { $0.name == f.name } }
+        for f in family {
+            let at = declared.firstIndex { $0.name == f.after }.map { $0 + 1 } ?? 0
+            declared.insert((f.name, f.defaultValue, f.read), at: at)
+        }
+        self.arguments = declared
+        self.familyArgumentNames = family.map(\.name)
         let defaults = Dictionary(arguments.compactMap { a in a.defaultValue.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
         self.make = { c in
             let config = c.withDefaults(defaults)
             let layer = try DefaultSeeds.making(from: c.json) { try make(config) }
+            for f in family { try f.apply(layer, c.json[f.name] ?? .null) }
             try config.applyCommon(to: layer)
             layer.buildSeeds = c.json[buildSeedsKey]?.arrayValue?.compactMap { $0.intValue } ?? []
             if !convertsIntegers, let given = c.json.objectValue {
@@ -173,12 +204,15 @@ public struct LayerDeclaration: @unchecked Sendable {
 
     /// `[{"name": "units", "required": true}, {"name": "activation", "default": "linear"}, ...]`
     /// in Keras's constructor order; `"saved": false` marks an argument the layer's own part of
-    /// `get_config()` leaves out (SimpleRNN's `seed`).
+    /// `get_config()` leaves out (SimpleRNN's `seed`), `"keyword_only": true` a family base's
+    /// (last).
     var catalogueArguments: JSON {
         var names = constructorOrder ?? []
-        for a in arguments where !names.contains(a.name) { names.append(a.name) }
+        for a in arguments where !names.contains(a.name) && !familyArgumentNames.contains(a.name) { names.append(a.name) }
+        names += familyArgumentNames
         return .array(names.map { n -> JSON in
             guard let a = arguments.first(where: { $0.name == n }) else { return ["name": .string(n), "default": nil] }
+            if familyArgumentNames.contains(n) { return ["name": .string(n), "default": Catalogue.plain(a.defaultValue ?? .null), "keyword_only": true] }
             guard let d = a.defaultValue else { return ["name": .string(n), "required": true] }
             return a.read == nil ? ["name": .string(n), "default": Catalogue.plain(d), "saved": false]
                 : ["name": .string(n), "default": Catalogue.plain(d)]

@@ -16,6 +16,12 @@ import numpy as np
 from . import _bounding_boxes as bb
 from ._dtypes import as_keras_array
 
+def box_format(layer):
+    """The layer's `bounding_box_format` (Keras's image layers' base argument; the library keeps
+    it in the layer's config), or None."""
+    return (layer.__dict__.get("_args") or {}).get("bounding_box_format")
+
+
 def no_box_format(layer):
     """Keras's error for a dict with `bounding_boxes` given to a layer without a box format."""
     return ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
@@ -68,18 +74,36 @@ class _Draws:
         from . import random
         return random.beta(shape, alpha, beta, seed=self.generator)
 
+    def shuffle(self, x):
+        from . import random
+        return np.asarray(random.shuffle(x, seed=self.generator))
+
     def skip(self, count):
         """The generator moves on past `count` draws whose values do not matter here."""
         self.generator._value[1] += np.uint32(count)
 
 
-def _generator_state(layer):
-    """The layer's library seed generator state `[seed, counter]` (the layer built first)."""
+def _generator(layer):
+    """The layer's library seed generator (the layer built first)."""
     from .random import library_generators
     generators = library_generators(layer)
     if not generators:
         raise ValueError(f"{type(layer).__name__} '{layer.name}': its seed generator could not be found")
-    return generators[0].state.numpy()
+    return generators[0]
+
+
+def draws_before_call(layer, images):
+    """Keras's draws of the layer's next call on `images` (`_Draws`), from its generator's state
+    now; a layer not yet in a model is first put in the private one its call runs in (built
+    without a call: MixUp draws at inference too)."""
+    owner = layer.__dict__.get("_owner")
+    if owner is None or owner._handle is None:
+        from .models import Sequential
+        from ._objects import unique_name
+        owner = Sequential(name=unique_name("layer_call"))
+        owner._adopt(layer, batch_shape=(None,) + tuple(np.shape(images)[1:]), alone=True)
+        owner._ensure_handle()
+    return _Draws(_generator(layer).state.numpy())
 
 
 def _pair(value, lowest=None):
@@ -126,7 +150,7 @@ class _Layer:
     def __init__(self, layer, images):
         self.layer = layer
         self.config = layer.get_config()
-        self.format = layer.__dict__.get("bounding_box_format")
+        self.format = box_format(layer)
         self.first = self.config.get("data_format") == "channels_first"
         shape = images.shape
         self.batch = shape[0] if len(shape) == 4 else 1
@@ -548,22 +572,20 @@ def augment(layer, data, training, call_images):
     training = True if training is None else bool(training)
     boxes = None
     if "bounding_boxes" in data:
-        if not layer.__dict__.get("bounding_box_format"):
+        if not box_format(layer):
             raise no_box_format(layer)
         boxes = densified(data["bounding_boxes"])
     draw, move, resample, always = _TRANSFORMS.get(name, (None, None, None, False))
     transformation = None
     if training and draw is not None:
-        if layer.__dict__.get("_owner") is None:
-            call_images(images, False)   # built in a private model (no draws at inference)
-        state = _generator_state(layer)
+        draws = draws_before_call(layer, images)
     python_state = _py_random.getstate()   # (AugMix chooses its steps with Python's random)
     out = dict(data)
     out["images"] = call_images(images, training)
     t = _Layer(layer, images)
     t.python_state = python_state
     if training and draw is not None:
-        transformation = draw(t, _Draws(state))
+        transformation = draw(t, draws)
     moves = move is not None and (training or always)
     if boxes is not None:
         if moves:
@@ -595,4 +617,89 @@ def augment(layer, data, training, call_images):
             m = masks[None] if single else masks
             m = resample(t, transformation, m)
             out["segmentation_masks"] = m[0] if single else m
+    return out
+
+
+def mix_up_extras(layer, data, draws, training):
+    """MixUp's `bounding_boxes` and `segmentation_masks` as Keras's transform_* give them, from
+    the call's permutation and Beta weights (`draws`, the layer's generator before the call):
+    in training each image's boxes followed by its partner's, the box labels concatenated along
+    the batch axis (Keras's axis 0), and the masks mixed with Keras's `take` without an axis
+    (the flat masks' first values, broadcast over the last axis); at inference as given."""
+    out = {}
+    images = np.asarray(data["images"])
+    single = images.ndim == 3
+    batch = 1 if single else images.shape[0]
+    if training:
+        alpha = float(layer.alpha)
+        order = draws.shuffle(np.arange(batch, dtype=np.int64))
+        weight = np.asarray(draws.beta((batch,), alpha, alpha), np.float32)
+    if "bounding_boxes" in data:
+        if not box_format(layer):
+            raise no_box_format(layer)
+        boxes = densified(data["bounding_boxes"])
+        if training:
+            b, labels = (boxes["boxes"][None], boxes["labels"][None]) if single else (boxes["boxes"], boxes["labels"])
+            b = np.concatenate([b, np.take(b, order, axis=0)], axis=1)
+            labels = np.concatenate([labels, np.take(labels, order, axis=0)], axis=0)
+            boxes = {"boxes": np.squeeze(b, 0) if single else b, "labels": np.squeeze(labels, 0) if single else labels}
+        out["bounding_boxes"] = boxes
+    if "segmentation_masks" in data and training:
+        masks = as_keras_array(data["segmentation_masks"])
+        m = masks[None] if single else masks
+        w = weight.reshape(-1, 1, 1, 1)
+        m = w * m + (np.float32(1.0) - w) * np.take(m, order)
+        out["segmentation_masks"] = np.squeeze(m, 0) if single else m
+    return out
+
+
+def elastic(layer, data, training, call_images):
+    """RandomElasticTransform on Keras's dict: the images through the layer, labels as given,
+    bounding boxes refused as Keras refuses them (its transform_bounding_boxes is not
+    implemented), and in training float segmentation masks resampled with nearest
+    interpolation through a field of their own: Keras's mask transform draws its noise from the
+    layer's generator after the images' (the generator moves on once more)."""
+    if "images" not in data:
+        raise KeyError("images")
+    images = np.asarray(data["images"])
+    if images.ndim not in (3, 4):
+        raise ValueError(f"Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
+                         f"Received: data.shape={images.shape}")
+    training = True if training is None else bool(training)
+    if "bounding_boxes" in data:
+        if not box_format(layer):
+            raise no_box_format(layer)
+        raise NotImplementedError(f"{type(layer).__name__} does not transform bounding boxes (Keras's "
+                                  "RandomElasticTransform.transform_bounding_boxes is not implemented)")
+    t = _Layer(layer, images)
+    factor, scale = _pair(t.config["factor"], lowest=0.0), _pair(t.config["scale"], lowest=0.0)
+    transforms = training and factor[1] != 0 and scale[1] != 0
+    masks = data.get("segmentation_masks")
+    if transforms and masks is not None:
+        masks = as_keras_array(masks)
+        if masks.dtype.kind not in "fc":
+            raise ValueError(f"dtype argument to `normal` must be a float or complex dtype, got {masks.dtype}")
+        draws = draws_before_call(layer, images)
+    out = dict(data)
+    out["images"] = call_images(images, training)
+    if "labels" in data:
+        out["labels"] = as_keras_array(data["labels"])
+    if transforms and masks is not None:
+        from .ops import image
+        single = images.ndim == 3
+        m = masks[None] if single else masks
+        apply = draws.uniform((t.batch,), *factor) > draws.uniform((t.batch,), 0.0, 1.0)
+        distortion = np.float32(draws.uniform((), *scale))
+        draws.skip(1)   # (the images' noise)
+        f32 = np.float32
+        alpha, sigma = f32(max(t.height, t.width)) * (f32(0.1) * distortion), f32(min(t.height, t.width)) * (f32(0.05) * distortion)
+        moved = np.asarray(image.elastic_transform(m, alpha=alpha, sigma=sigma, interpolation="nearest",
+                                                   fill_mode=t.config["fill_mode"], fill_value=t.config["fill_value"],
+                                                   seed=draws.generator, data_format=t.config.get("data_format")))
+        low, high = t.config.get("value_range", (0, 255))
+        m = np.clip(np.where(apply[:, None, None, None], moved, m), low, high).astype(np.float32)
+        out["segmentation_masks"] = m[0] if single else m
+        generator = _generator(layer)   # (Keras's generator has drawn the masks' noise too)
+        state = generator.state.numpy()
+        generator.state.assign([state[0], state[1] + 1])
     return out

@@ -53,6 +53,13 @@ def layer_unsaved(class_name: str) -> frozenset:
     return frozenset(a["name"] for a in entry.get("args", []) if a.get("saved") is False)
 
 
+def layer_keyword_only(class_name: str) -> frozenset:
+    """The arguments a library layer takes by keyword only: a family base's (the image layers'
+    `bounding_box_format`), which Keras's subclasses take through `**kwargs`."""
+    entry = catalog().get("layers", {}).get(class_name) or {}
+    return frozenset(a["name"] for a in entry.get("args", []) if a.get("keyword_only"))
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""

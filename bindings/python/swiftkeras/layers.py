@@ -704,6 +704,9 @@ class Layer(_variables.LayerBasics):
             return _mixed_up(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "CutMix" and isinstance(inputs, dict):
             return _cut_mixed(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name == "RandomElasticTransform" and isinstance(inputs, dict):
+            return _box_augment.elastic(self, inputs, kwargs.get("training"),
+                                        lambda x, training: self(x, training=training))
         if isinstance(self, _BuiltinLayer) and self.class_name in _PHOTOMETRIC and isinstance(inputs, dict):
             return _images_only(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name in _box_augment.DICT_LAYERS and isinstance(inputs, dict):
@@ -1352,9 +1355,6 @@ class _BuiltinLayer(Layer):
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
-        if self.class_name in _BOX_FORMAT_LAYERS:
-            # Keras's base image-layer argument; the binding moves the boxes (_box_augment).
-            self.__dict__["bounding_box_format"] = kwargs.pop("bounding_box_format", None)
         # A layer's own argument named as a base one (Embedding's input_dim) stays its own.
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in _BASE_KWARGS and k in self._positional}
         self._init_base(trainable, name, dtype, kwargs)
@@ -1437,8 +1437,6 @@ class _BuiltinLayer(Layer):
         from . import _traced_regularizers
         _traced_regularizers.refuse_unserializable(
             json.dumps({k: v for k, v in config.items() if k.endswith("regularizer")}, default=str))
-        if self.__dict__.get("bounding_box_format") is not None:   # (Keras writes it when given)
-            config["bounding_box_format"] = self.bounding_box_format
         return config
 
     def _input_layer_config(self):
@@ -2356,14 +2354,15 @@ def _layer_class(class_name: str) -> type | None:
     if sig is None:
         return None
     names, defaults, required = sig
-    attrs = {"class_name": class_name, "_positional": names, "_required": required,
+    attrs = {"class_name": class_name, "_required": required,
+             "_positional": tuple(n for n in names if n not in _catalog.layer_keyword_only(class_name)),
              "__module__": __name__,
              "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."}
     # Keras's base Layer arguments go to the library as they are; the rest must be listed.
     attrs["_known"] = frozenset(names) | {"input_shape", "input_dim", "batch_size",
                                           "batch_input_shape", "input_length",
                                           "activity_regularizer", "autocast"}
-    attrs["__signature__"] = _signature(names, defaults)
+    attrs["__signature__"] = _signature(attrs["_positional"], defaults)   # (keyword-only ones: Keras's **kwargs)
     attrs["_unsaved"] = _catalog.layer_unsaved(class_name)
     if _catalog.layer_adaptable(class_name):
         attrs["adapt"] = _adapt
@@ -2395,11 +2394,11 @@ def _layer_class(class_name: str) -> type | None:
 
 # Keras's image layers that change pixel values only: their transform_labels,
 # transform_bounding_boxes and transform_segmentation_masks return what they are given.
-# (RandomGrayscale is one too, but Keras's own call refuses a dict: its random draw reads
-# `images.shape` of the dict.)
+# (Keras 3.15's own RandomGrayscale call refuses a dict, its random draw reading `images.shape`
+# of the dict: here it takes one as its transform_* methods would.)
 _PHOTOMETRIC = frozenset({
     "AutoContrast", "Equalization", "RandomBrightness", "RandomColorDegeneration", "RandomColorJitter",
-    "RandomContrast", "RandomErasing", "RandomGaussianBlur", "RandomHue", "RandomInvert",
+    "RandomContrast", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
     "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization"})
 
 
@@ -2412,37 +2411,44 @@ def _images_only(layer, data, training):
         raise KeyError("images")   # (Keras's: `data["images"]`)
     out = dict(data)
     if "bounding_boxes" in data:
-        if not layer.__dict__.get("bounding_box_format"):
+        if not _box_augment.box_format(layer):
             raise _box_augment.no_box_format(layer)
         out["bounding_boxes"] = _box_augment.densified(data["bounding_boxes"])
     out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
     return out
 
 
-# The image layers that take Keras's `bounding_box_format` in the binding (MaxNumBoundingBoxes
-# takes it in the library).
-_BOX_FORMAT_LAYERS = _PHOTOMETRIC | _box_augment.DICT_LAYERS
-
-
 def _mixed_up(layer, data, training):
     """MixUp on Keras's dict of `images` and `labels` (batch, classes): one call of the layer
     mixes both with the same per-sample weight and partner, as Keras's. MixUp mixes every value
     of a sample alike, so each sample's labels ride along as values of its image (the batch
-    packed as one (batch, 1, values, 1) image); the other entries pass as given."""
+    packed as one (batch, 1, values, 1) image); bounding boxes and segmentation masks follow
+    the call's draws as Keras's transform_* move them (_box_augment.mix_up_extras)."""
     def call(x):
         return np.asarray(layer(x) if training is None else layer(x, training=training))
     out = dict(data)
     images = np.asarray(data["images"], np.float32)
-    if images.ndim != 4 or "labels" not in data:
-        out["images"] = call(images)
-        return out
-    labels = np.asarray(data["labels"], np.float32)
-    if labels.ndim != 2 or len(labels) != len(images):
-        raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of shape "
-                         f"{images.shape}, got {labels.shape}")
-    n, size = len(images), images[0].size
-    flat = call(np.concatenate([images.reshape(n, -1), labels], axis=1)[:, None, :, None]).reshape(n, -1)
-    out["images"], out["labels"] = flat[:, :size].reshape(images.shape), flat[:, size:]
+    labels = None
+    if images.ndim == 4 and "labels" in data:
+        labels = np.asarray(data["labels"], np.float32)
+        if labels.ndim != 2 or len(labels) != len(images):
+            raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of "
+                             f"shape {images.shape}, got {labels.shape}")
+        n, size = len(images), images[0].size
+        x = np.concatenate([images.reshape(n, -1), labels], axis=1)[:, None, :, None]
+    else:
+        x = images
+    draws = None
+    if "bounding_boxes" in data or "segmentation_masks" in data:   # (Keras's MixUp draws at inference too)
+        draws = _box_augment.draws_before_call(layer, x)
+    y = call(x)
+    if labels is None:
+        out["images"] = y
+    else:
+        flat = y.reshape(len(images), -1)
+        out["images"], out["labels"] = flat[:, :images[0].size].reshape(images.shape), flat[:, images[0].size:]
+    if draws is not None:
+        out.update(_box_augment.mix_up_extras(layer, data, draws, True if training is None else bool(training)))
     return out
 
 
@@ -2454,7 +2460,10 @@ def _cut_mixed(layer, data, training):
     boxes). Segmentation masks get the boxes of their images, as Keras's: they ride along as
     channels of the images."""
     if "bounding_boxes" in data:
-        raise _box_augment.no_box_format(layer)
+        if not _box_augment.box_format(layer):
+            raise _box_augment.no_box_format(layer)
+        raise NotImplementedError(f"{type(layer).__name__} does not transform bounding boxes (Keras's "
+                                  "CutMix.transform_bounding_boxes is not implemented)")
     out = dict(data)
     images = np.ascontiguousarray(data["images"], np.float32)
     if "segmentation_masks" in data:
@@ -2465,6 +2474,10 @@ def _cut_mixed(layer, data, training):
         both = _cut_mixed(layer, {**rest, "images": np.concatenate([images, masks], axis=axis)}, training)
         out.update(both)
         out["images"], out["segmentation_masks"] = np.split(both["images"], [split], axis=axis)
+        if images.ndim == 4 and training is not False:   # (Keras pastes them through the images' channels)
+            masks = out["segmentation_masks"]
+            out["segmentation_masks"] = np.ascontiguousarray(
+                np.broadcast_to(masks, np.broadcast_shapes(masks.shape, out["images"].shape)))
         return out
     if "labels" not in data:
         out["images"] = np.asarray(layer(images) if training is None else layer(images, training=training))
@@ -2561,7 +2574,7 @@ def _bounding_boxes_padded(layer, data, training):
         out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
     if "bounding_boxes" not in data:
         return out
-    if not layer._args.get("bounding_box_format"):
+    if not _box_augment.box_format(layer):
         raise _box_augment.no_box_format(layer)
     count = layer.max_number
     fill = layer._args.get("fill_value", -1)

@@ -31,6 +31,7 @@ GEOMETRIC = [("RandomFlip", {}), ("RandomFlip", {"mode": "vertical"}),
              ("RandomShear", {"x_factor": 0.3, "y_factor": 0.3}),
              ("RandomCrop", {"height": 6, "width": 8}), ("CenterCrop", {"height": 6, "width": 8}),
              ("Resizing", {"height": 6, "width": 10}), ("Resizing", {"height": 6, "width": 10, "crop_to_aspect_ratio": True}),
+             ("Resizing", {"height": 10, "width": 6, "pad_to_aspect_ratio": True, "fill_value": 5.0}),
              ("RandomPerspective", {"factor": 0.8}), ("RandAugment", {"num_ops": 3})]
 UNSEEDED = {"CenterCrop", "Resizing"}
 
@@ -137,3 +138,176 @@ def test_config_round_trip_and_errors_as_keras():
     assert str(mine.value) in str(theirs.value).replace("\x1b[1m", "").replace("\x1b[0m", "")
     with pytest.raises(ValueError, match="dict with keys 'boxes' and 'labels'"):
         sk.layers.RandomFlip(bounding_box_format="xyxy")({"images": IMAGES, "bounding_boxes": {"boxes": XYXY}})
+
+
+def _box_model(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((HEIGHT, WIDTH, 3)), L.RandomFlip(bounding_box_format="xyxy", seed=1),
+                           L.Resizing(8, 8, pad_to_aspect_ratio=True, bounding_box_format="rel_yxyx"),
+                           L.RandomGrayscale(0.5, bounding_box_format="center_xywh", seed=2), L.Flatten(), L.Dense(2)])
+
+
+def _without_names(config):
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k not in ("name", "build_config")}
+    if isinstance(config, list):
+        return [_without_names(v) for v in config]
+    return config
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_bounding_box_format_is_saved_and_loaded_as_keras(tmp_path, ext):
+    """The format is in get_config() and to_json() where Keras writes it (after data_format),
+    and .keras/.h5 files keep it both ways; a layer made without one writes none."""
+    ours, ref = _box_model(sk), _box_model(keras)
+    for a, b in zip(ours.layers[:3], ref.layers[:3]):
+        assert list(_without_names(a.get_config()).items()) == list(_without_names(b.get_config()).items())
+    assert '"bounding_box_format": "rel_yxyx"' in ours.to_json()
+    ours.save(tmp_path / f"ours.{ext}")
+    ref.save(tmp_path / f"ref.{ext}")
+    in_keras = keras.saving.load_model(tmp_path / f"ours.{ext}", compile=False)
+    here = sk.saving.load_model(tmp_path / f"ref.{ext}", compile=False)
+    assert [l.bounding_box_format for l in in_keras.layers[:3]] == ["xyxy", "rel_yxyx", "center_xywh"]
+    assert [l.bounding_box_format for l in here.layers[:3]] == ["xyxy", "rel_yxyx", "center_xywh"]
+    for a, b in zip(here.layers, ref.layers):
+        assert _without_names(a.get_config()) == _without_names(b.get_config()), type(a).__name__
+    x = IMAGES[:2, :HEIGHT, :WIDTH]
+    np.testing.assert_allclose(in_keras.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-4, atol=1e-3)
+    # the loaded layer moves boxes by its format
+    data = _data("center_xywh", masks=False)
+    out = here.layers[1](data)
+    want = ref.layers[1](_data("center_xywh", masks=False))
+    _same(out["bounding_boxes"]["boxes"], want["bounding_boxes"]["boxes"], "loaded Resizing boxes")
+    assert "bounding_box_format" not in sk.layers.Resizing(4, 4).get_config()
+    with pytest.raises(TypeError):   # keyword-only, as in Keras (its base class's argument)
+        sk.layers.RandomFlip("horizontal", None, None, "xyxy")
+
+
+def _keras_dict(data):
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+
+
+def test_mix_up_moves_boxes_labels_and_masks_as_keras():
+    """Keras's MixUp: each image's boxes followed by its partner's (the box labels concatenated
+    along the batch axis, as Keras's code does), labels mixed, masks mixed by Keras's `take`;
+    at inference all as given. The same seed draws the same permutation and weights."""
+    ours, ref = sk.layers.MixUp(alpha=0.6, bounding_box_format="xyxy", seed=4), \
+        keras.layers.MixUp(alpha=0.6, bounding_box_format="xyxy", seed=4)
+    for training in (True, False):
+        got, want = ours(_data("xyxy"), training=training), ref(_data("xyxy"), training=training)
+        assert sorted(got) == sorted(want) and sorted(got["bounding_boxes"]) == sorted(want["bounding_boxes"])
+        for key in ("boxes", "labels"):
+            _same(got["bounding_boxes"][key], want["bounding_boxes"][key], f"MixUp box {key}", exact=True)
+        for key in ("images", "labels", "segmentation_masks"):
+            _same(got[key], want[key], f"MixUp {key} {training}", exact=not training)
+    assert np.asarray(got["bounding_boxes"]["boxes"]).shape == (3, 4, 4)   # (inference: as given)
+    np.testing.assert_array_equal(np.asarray(ours.generator.state), np.asarray(ref.generator.state.numpy()))
+
+
+def test_cut_mix_pastes_masks_and_refuses_boxes_as_keras():
+    """Keras's CutMix: masks pasted with their images' boxes (through the images' channels),
+    labels mixed by the boxes' area; bounding boxes not implemented, in Keras as here."""
+    data = {k: v for k, v in _data("xyxy").items() if k != "bounding_boxes"}
+    ours = sk.layers.CutMix(factor=(0.5, 1.0), bounding_box_format="xyxy", seed=5)
+    ref = keras.layers.CutMix(factor=(0.5, 1.0), bounding_box_format="xyxy", seed=5)
+    for training in (True, True, False):
+        got, want = ours(_keras_dict(data), training=training), ref(_keras_dict(data), training=training)
+        assert sorted(got) == sorted(want)
+        for key in got:
+            _same(got[key], want[key], f"CutMix {key} {training}")
+    for lib in (sk, keras):
+        with pytest.raises(NotImplementedError):
+            lib.layers.CutMix(bounding_box_format="xyxy", seed=1)(_data("xyxy"))
+
+
+def test_elastic_transform_moves_float_masks_as_keras():
+    """Keras's RandomElasticTransform: float masks resampled (nearest) through a field of their
+    own drawn after the images', labels as given; integer masks and boxes refused as Keras."""
+    data = {k: v for k, v in _data("xyxy").items() if k != "bounding_boxes"}
+    data["segmentation_masks"] = data["segmentation_masks"].astype("float32") * 40
+    ours = sk.layers.RandomElasticTransform(scale=(1.0, 1.0), bounding_box_format="xyxy", seed=3)
+    ref = keras.layers.RandomElasticTransform(scale=(1.0, 1.0), bounding_box_format="xyxy", seed=3)
+    for training in (True, False):
+        got, want = ours(_keras_dict(data), training=training), ref(_keras_dict(data), training=training)
+        assert sorted(got) == sorted(want)
+        for key in got:
+            _same(got[key], want[key], f"RandomElasticTransform {key} {training}")
+        moved = np.mean(np.asarray(got["segmentation_masks"]) != data["segmentation_masks"])
+        assert moved > 0.05 if training else moved == 0
+    np.testing.assert_array_equal(np.asarray(ours.generator.state), np.asarray(ref.generator.state.numpy()))
+    for lib in (sk, keras):
+        with pytest.raises(ValueError, match="float"):
+            lib.layers.RandomElasticTransform(seed=1)({k: v for k, v in _data("xyxy").items() if k != "bounding_boxes"})
+        with pytest.raises(NotImplementedError):
+            lib.layers.RandomElasticTransform(bounding_box_format="xyxy", seed=1)(_data("xyxy", masks=False))
+
+
+def test_grayscale_returns_boxes_labels_and_masks_as_keras_transforms():
+    """RandomGrayscale on a dict: the images as Keras's layer gives them under the same seed, the
+    rest as its transform_bounding_boxes / transform_labels / transform_segmentation_masks
+    return them (Keras 3.15's own call fails on a dict: its draw reads the dict's `.shape`)."""
+    ours = sk.layers.RandomGrayscale(0.5, bounding_box_format="xyxy", seed=6)
+    ref = keras.layers.RandomGrayscale(0.5, bounding_box_format="xyxy", seed=6)
+    got = ours(_data("xyxy"), training=True)
+    data = _data("xyxy")
+    _same(got["images"], ref(data["images"], training=True), "RandomGrayscale images")
+    want = ref.transform_bounding_boxes(dict(data["bounding_boxes"]))
+    for key in ("boxes", "labels"):
+        _same(got["bounding_boxes"][key], want[key], f"RandomGrayscale box {key}", exact=True)
+    _same(got["labels"], ref.transform_labels(data["labels"]), "RandomGrayscale labels", exact=True)
+    _same(got["segmentation_masks"], ref.transform_segmentation_masks(data["segmentation_masks"]),
+          "RandomGrayscale masks", exact=True)
+
+
+@pytest.mark.parametrize("shape,size,kwargs", [
+    ((2, 8, 12, 3), (10, 10), {}), ((2, 12, 8, 2), (6, 10), {"fill_value": -3.0, "interpolation": "nearest"}),
+    ((2, 3, 9, 13), (8, 8), {"data_format": "channels_first", "fill_value": 1}), ((9, 13, 2), (12, 5), {}),
+    ((2, 8, 8, 1), (8, 8), {"fill_value": 9.0})])
+def test_resizing_pads_to_the_aspect_ratio_as_keras(shape, size, kwargs):
+    x = RNG.uniform(0, 255, shape).astype("float32")
+    ours, ref = (lib.layers.Resizing(*size, pad_to_aspect_ratio=True, **kwargs) for lib in (sk, keras))
+    for training in (True, False):
+        np.testing.assert_allclose(np.asarray(ours(x, training=training)), np.asarray(ref(x, training=training)),
+                                   rtol=1e-5, atol=1e-3)
+    assert ours.get_config() | {"name": None} == ref.get_config() | {"name": None}
+    for lib in (sk, keras):   # Keras's resize pads with a constant only, refused when called
+        with pytest.raises(ValueError, match="fill_mode"):
+            lib.layers.Resizing(4, 4, pad_to_aspect_ratio=True, fill_mode="reflect")(x)
+
+
+def _padding_model(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((6, 10, 2)), L.Resizing(8, 8, pad_to_aspect_ratio=True, fill_value=0.5),
+                           L.Conv2D(2, 3, kernel_initializer="ones"), L.Flatten(),
+                           L.Dense(1, kernel_initializer="glorot_uniform")])
+
+
+def test_resizing_with_padding_trains_and_saves_as_keras(tmp_path):
+    """A model holding the padding Resizing: the same fit as Keras's from the same weights, and
+    its .keras file loads in Keras with the same predictions (and Keras's loads here)."""
+    x = RNG.uniform(0, 1, (8, 6, 10, 2)).astype("float32")
+    y = RNG.uniform(0, 1, (8, 1)).astype("float32")
+    ours, ref = _padding_model(sk), _padding_model(keras)
+    ours.set_weights(ref.get_weights())
+    for model in (ours, ref):
+        model.compile(keras.optimizers.SGD(0.01) if model is ref else sk.optimizers.SGD(0.01), "mse")
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    ours.save(tmp_path / "ours.keras")
+    ref.save(tmp_path / "ref.keras")
+    in_keras = keras.saving.load_model(tmp_path / "ours.keras")
+    here = sk.saving.load_model(tmp_path / "ref.keras")
+    np.testing.assert_allclose(in_keras.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(here.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    assert here.layers[0].get_config()["pad_to_aspect_ratio"] is True
+
+
+@pytest.mark.parametrize("shape,size,data_format", [((2, 8, 12, 3), (10, 10), "channels_last"),
+                                                    ((3, 9, 13), (8, 8), "channels_first")])
+def test_ops_image_resize_pads_to_the_aspect_ratio_as_keras(shape, size, data_format):
+    x = RNG.uniform(0, 255, shape).astype("float32")
+    for interpolation in ("bilinear", "nearest"):
+        got, want = (lib.ops.image.resize(x, size, interpolation=interpolation, pad_to_aspect_ratio=True,
+                                          fill_value=7.0, data_format=data_format) for lib in (sk, keras))
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-3)

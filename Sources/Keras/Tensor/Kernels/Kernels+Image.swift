@@ -18,6 +18,20 @@ extension Kernels {
         return out
     }
 
+    /// Places every image of a `(batch, h, w, channels)` batch at (`top`, `left`) of a
+    /// `height × width` canvas of `value` (`top + h <= height`, `left + w <= width`).
+    static func pad(_ x: Tensor, top: Int, left: Int, height: Int, width: Int, value: Float) -> Tensor {
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let out = Tensor(shape: [n, height, width, c], repeating: value)
+        let p = x.data, o = out.data
+        for b in 0..<n {
+            for y in 0..<h {
+                (o + ((b * height + top + y) * width + left) * c).update(from: p + (b * h + y) * w * c, count: w * c)
+            }
+        }
+        return out
+    }
+
     /// Resizes every image to `height × width`: bilinear (triangle weights at the half-pixel
     /// sample points, normalized over the pixels inside the image) or nearest (the pixel
     /// `floor((i + 0.5) · in / out)`), as `jax.image.resize` without antialiasing.

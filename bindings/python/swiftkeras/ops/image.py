@@ -68,9 +68,6 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
                          f"Received: fill_mode={fill_mode}")
     if pad_to_aspect_ratio and crop_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
-    if pad_to_aspect_ratio:
-        raise Unsupported("ops.image.resize(pad_to_aspect_ratio=True) is not in this library; "
-                          "pad with ops.pad first")
     if len(size) != 2:
         raise ValueError(f"Argument `size` must be a tuple of two elements (height, width). "
                          f"Received: size={size}")
@@ -94,6 +91,18 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         lead = (slice(None),) * h_axis
         x = ops.getitem(x, lead + (slice(hs, hs + ch), slice(ws, ws + cw)))
         height, width = ch, cw
+    elif pad_to_aspect_ratio:
+        # Keras's: the short axis gets the same margin of fill_value on both sides, half of
+        # what it lacks of the target's aspect ratio rounded down.
+        hs = int(float(max(height, int(float(width * th) / tw)) - height) / 2)
+        ws = int(float(max(width, int(float(height * tw) / th)) - width) / 2)
+        pads = [(0, 0)] * rank
+        if hs > 0:
+            pads[h_axis], height = (hs, hs), height + 2 * hs
+        elif ws > 0:
+            pads[h_axis + 1], width = (ws, ws), width + 2 * ws
+        if hs > 0 or ws > 0:
+            x = ops.pad(x, pads, constant_values=fill_value)
     mh = interpolation_matrix(height, th, interpolation, antialias)
     mw = interpolation_matrix(width, tw, interpolation, antialias)
     if last:

@@ -10,6 +10,10 @@ open class ImageLayer: Layer, @unchecked Sendable {
     /// Keras's generator of a random augmentation layer (nil for the others): each training
     /// call's transformations draw at its state.
     public let seedGenerator: SeedGenerator?
+    /// The format of the bounding boxes that come with the images (`xyxy`, `rel_center_xywh`,
+    /// ...), or nil: the library's layers take images, the Python binding moves the boxes of
+    /// Keras's dict inputs. Keras: `bounding_box_format`, written in `get_config()` when given.
+    public var boundingBoxFormat: String?
 
     /// `draws`: whether the layer is a random augmentation (Keras: `SeedGenerator(seed)` in its
     /// constructor). `writtenSeed`: the layer's `seed` when it is not the generator's (Keras's
@@ -56,6 +60,20 @@ open class ImageLayer: Layer, @unchecked Sendable {
         s[h] = height
         s[w] = width
         return s
+    }
+}
+
+extension ImageLayer: LayerFamily {
+    /// Keras's `BaseImagePreprocessingLayer(bounding_box_format=None)`, after `data_format`.
+    public static var familyArguments: [FamilyArgument] {
+        [FamilyArgument(name: "bounding_box_format", defaultValue: .null, after: "data_format",
+                        read: { ($0 as? ImageLayer)?.boundingBoxFormat.map { .string($0) } },
+                        apply: { layer, value in
+                            guard value.isNull || value.stringValue != nil else {
+                                throw KerasError.io("\(layer.pythonClassName) config: 'bounding_box_format' must be a string, got \(value.description.prefix(80))")
+                            }
+                            (layer as? ImageLayer)?.boundingBoxFormat = value.stringValue
+                        })]
     }
 }
 
@@ -125,6 +143,18 @@ extension ImageLayer {
         let ch = Swift.max(Swift.min(height, Int(Double(width * targetHeight) / Double(targetWidth))), 1)
         let cw = Swift.max(Swift.min(width, Int(Double(height * targetWidth) / Double(targetHeight))), 1)
         return (Int(Double(height - ch) / 2), Int(Double(width - cw) / 2), ch, cw)
+    }
+
+    /// Pads a `(batch, height, width, channels)` batch with `fillValue` towards the aspect ratio
+    /// of the target and resizes it, as Keras's `resize(..., pad_to_aspect_ratio=True)`: the
+    /// short axis gets the same margin on both sides, half of what it lacks rounded down.
+    static func padAndResize(_ t: Tensor, height: Int, width: Int, fillValue: Float, bilinear: Bool = true) -> Tensor {
+        let (h, w) = (t.shape[1], t.shape[2])
+        let top = Int(Double(Swift.max(h, Int(Double(w * height) / Double(width))) - h) / 2)
+        let left = Int(Double(Swift.max(w, Int(Double(h * width) / Double(height))) - w) / 2)
+        let padded = top > 0 ? Kernels.pad(t, top: top, left: 0, height: h + 2 * top, width: w, value: fillValue)
+            : left > 0 ? Kernels.pad(t, top: 0, left: left, height: h, width: w + 2 * left, value: fillValue) : t
+        return Kernels.resize(padded, height: height, width: width, bilinear: bilinear)
     }
 
     /// Crops a `(batch, height, width, channels)` batch to the aspect ratio of the target and

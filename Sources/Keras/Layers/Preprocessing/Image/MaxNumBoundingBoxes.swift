@@ -7,9 +7,6 @@ public final class MaxNumBoundingBoxes: ImageLayer, @unchecked Sendable {
     public let maxNumber: Int
     /// The padding of boxes and labels (Keras's config does not keep it).
     public let fillValue: Int
-    /// The format of the boxes (`xyxy`, ...); Keras refuses boxes without one.
-    public let boundingBoxFormat: String?
-
     public init(maxNumber: Int, fillValue: Int = -1, boundingBoxFormat: String? = nil, dataFormat: DataFormat = .channelsLast,
                 name: String? = nil) throws {
         guard maxNumber >= 0 else {
@@ -17,8 +14,8 @@ public final class MaxNumBoundingBoxes: ImageLayer, @unchecked Sendable {
         }
         self.maxNumber = maxNumber
         self.fillValue = fillValue
-        self.boundingBoxFormat = boundingBoxFormat
         super.init(dataFormat: dataFormat, seed: nil, draws: false, name: name)
+        self.boundingBoxFormat = boundingBoxFormat   // (Keras refuses boxes without one)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor { x }
@@ -26,16 +23,13 @@ public final class MaxNumBoundingBoxes: ImageLayer, @unchecked Sendable {
 
 extension MaxNumBoundingBoxes: DeclaredLayer {
     /// Keras: `MaxNumBoundingBoxes(max_number, fill_value=-1, bounding_box_format=None)`; its
-    /// config writes `max_number` (and the base's `data_format`, and `bounding_box_format` when
-    /// given) only.
+    /// config writes `max_number` (and the base's `data_format` and `bounding_box_format`) only.
     public static let declaration = LayerDeclaration(MaxNumBoundingBoxes.self, constructorOrder: ["max_number", "fill_value"], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .required("max_number", \.maxNumber),
         .unsaved("fill_value", default: -1),
-        .optional("bounding_box_format", default: nil) { $0.boundingBoxFormat.map { .string($0) } },
     ]) { c in
         try MaxNumBoundingBoxes(maxNumber: c.int("max_number"), fillValue: c.int("fill_value", default: -1),
-                                boundingBoxFormat: c["bounding_box_format"]?.stringValue,
                                 dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
     }
 }

@@ -1,5 +1,6 @@
-/// Resizes images to `height × width` (bilinear or nearest, optionally cropping to the target
-/// aspect ratio first), in training and inference. Keras: `keras.layers.Resizing`.
+/// Resizes images to `height × width` (bilinear or nearest, optionally cropping the images to
+/// the target aspect ratio first, or padding them to it with `fill_value`), in training and
+/// inference. Keras: `keras.layers.Resizing`.
 ///
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [64, 64, 3]), Resizing(height: 32, width: 32), Flatten(), Dense(10)])
@@ -10,6 +11,12 @@ public final class Resizing: ImageLayer, @unchecked Sendable {
     let interpolation: Interpolation
     /// Whether images are first cropped to the largest centred window of the target's aspect ratio.
     public let cropToAspectRatio: Bool
+    /// Whether images are first padded, on both sides of their short axis, to the target's aspect ratio.
+    public let padToAspectRatio: Bool
+    /// How the padding is filled: Keras's resizing takes `constant` only (refused when called, as Keras's).
+    public let fillMode: String
+    /// The value of the padding.
+    public let fillValue: Double
 
     public init(height: Int, width: Int, interpolation: String = "bilinear", cropToAspectRatio: Bool = false,
                 padToAspectRatio: Bool = false, fillMode: String = "constant", fillValue: Double = 0,
@@ -17,20 +24,33 @@ public final class Resizing: ImageLayer, @unchecked Sendable {
         guard height > 0, width > 0 else {
             throw KerasError.invalidArgument("Resizing: height and width must be positive, got \(height) × \(width)")
         }
-        guard !padToAspectRatio, !antialias, fillMode == "constant", fillValue == 0 else {
-            throw KerasError.invalidArgument("Resizing: pad_to_aspect_ratio, antialias and fill_mode/fill_value are not supported (bilinear or nearest resizing, optionally cropped)")
+        guard !antialias else {
+            throw KerasError.invalidArgument("Resizing: antialias is not supported (bilinear or nearest resizing, optionally cropped or padded)")
         }
         self.height = height
         self.width = width
         self.interpolation = try .named(interpolation, layer: "Resizing")
         self.cropToAspectRatio = cropToAspectRatio
+        self.padToAspectRatio = padToAspectRatio
+        self.fillMode = fillMode
+        self.fillValue = fillValue
         super.init(dataFormat: dataFormat, seed: nil, draws: false, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        try onBatch(x.detached) { t in
+        // (Keras's resize refuses these when called, not when the layer is made)
+        guard fillMode == "constant" else {
+            throw KerasError.invalidArgument("Resizing '\(name)': Invalid value for argument `fill_mode`. Only `'constant'` is supported. Received: fill_mode=\(fillMode)")
+        }
+        guard !(cropToAspectRatio && padToAspectRatio) else {
+            throw KerasError.invalidArgument("Resizing '\(name)': Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
+        }
+        return try onBatch(x.detached) { t in
             let bilinear = interpolation == .bilinear
             if cropToAspectRatio { return Self.cropAndResize(t, height: height, width: width, bilinear: bilinear) }
+            if padToAspectRatio {
+                return Self.padAndResize(t, height: height, width: width, fillValue: Float(fillValue), bilinear: bilinear)
+            }
             return Kernels.resize(t, height: height, width: width, bilinear: bilinear)
         }
     }
@@ -53,9 +73,9 @@ extension Resizing: DeclaredLayer {
         .required("width", \.width),
         .optional("interpolation", \.interpolation, default: .bilinear),
         .optional("crop_to_aspect_ratio", \.cropToAspectRatio, default: false),
-        .optional("pad_to_aspect_ratio", default: false) { _ in false },
-        .optional("fill_mode", default: "constant") { _ in "constant" },
-        .optional("fill_value", default: 0.0) { _ in 0.0 },
+        .optional("pad_to_aspect_ratio", \.padToAspectRatio, default: false),
+        .optional("fill_mode", \.fillMode, default: "constant"),
+        .optional("fill_value", \.fillValue, default: 0.0),
         .optional("antialias", default: false) { _ in false },
     ]) { c in
         try Resizing(height: c.int("height"), width: c.int("width"), interpolation: c.string("interpolation"),
