@@ -59,6 +59,10 @@ class Operation(metaclass=abc.ABCMeta):
         return f"<Operation name={self.name}>"
 
 
+def _one_or_list(flat):
+    return flat[0] if len(flat) == 1 else list(flat)
+
+
 def _register_builtin_operations():
     from ._model_api import ModelAPI
     from .layers import Layer
@@ -84,11 +88,20 @@ class Function(Operation):
         if not self._outputs:
             raise ValueError(f"`outputs` argument cannot be empty. Received:\ninputs={inputs}\n"
                              f"outputs={outputs}")
-        self._graph = Model(inputs, outputs, name=self.name)
+        # (over its flat lists: a call matches arrays to inputs by the Function's structure, as
+        # Keras's, not by input names; tensors made directly, `keras.KerasTensor(shape=...)`,
+        # start the graph from inputs of their own (models._cut_at_inputs) that only it sees)
+        self._graph = Model(_one_or_list(self._inputs), _one_or_list(self._outputs), name=self.name)
+        graph_inputs = self._graph._functional[0]
+        self._stand_ins = {id(t._keras_history[0]) for t, given in zip(
+            graph_inputs if isinstance(graph_inputs, list) else [graph_inputs], self._inputs)
+            if t is not given}
 
     @property
     def operations(self):
-        return list(self._graph.layers)
+        """The layers and ops of the graph (Keras lists both), in the order it runs them."""
+        from .models import _as_keras_layer
+        return [_as_keras_layer(layer) for layer in self._graph._layers if id(layer) not in self._stand_ins]
 
     @property
     def inputs(self):
@@ -103,7 +116,15 @@ class Function(Operation):
 
     def call(self, inputs):
         """The outputs for `inputs` (arrays: computed; symbolic tensors: a node on them)."""
-        return self._graph(inputs)
+        from . import tree
+        try:
+            tree.assert_same_structure(inputs, self._inputs_struct)
+        except ValueError:
+            raise ValueError(f"Function was called with an invalid input structure. Expected "
+                             f"input structure: {self._inputs_struct}\nReceived input structure: "
+                             f"{inputs}") from None
+        outputs = self._graph(_one_or_list(tree.flatten(inputs)))
+        return tree.pack_sequence_as(self._outputs_struct, outputs if len(self._outputs) > 1 else [outputs])
 
     def compute_output_shape(self, input_shape):
         return self._graph.compute_output_shape(input_shape)

@@ -19,7 +19,7 @@ from . import callbacks as _callbacks
 from . import optimizers as _optimizers
 from ._sk_utils import (UnbuiltSequential, copy_model, exact_label_text, route_params,
                         unflatten_params)
-from .models import Model
+from .models import Model, _numpy_random_shared, _shuffle_option
 
 _ROUTES = ("model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks",
            "score")
@@ -419,7 +419,7 @@ class BaseWrapper(BaseEstimator):
             target, columns = self._encoded_target(y)
         params = self._library_params(args)
         params.update(epochs=int(args["epochs"]), verbose=verbose, warm_start=not fresh,
-                      shuffle=bool(args.get("shuffle", True)),
+                      shuffle=_estimator_shuffle(args.get("shuffle", True)),
                       validation_split=float(args.get("validation_split") or 0.0),
                       batch_size=params.get("batch_size"),
                       target_encoder="passthrough" if passthrough else None,
@@ -686,7 +686,10 @@ class _LibraryEstimator:
             self.handle, px.pointer, px.count, py.pointer, text, pw.pointer, vx.pointer, vx.count,
             vy.pointer, vy.count, vw.pointer, _native.dumps(options), cbs, k))
         probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
-        self.model._native_fit(callbacks, fit, probe)
+        # (a shuffled fit draws its orders from numpy's global generator, as model.fit's and
+        # the fit of Keras's wrappers: np.random then goes on as after Keras's)
+        with _numpy_random_shared(self.params.get("shuffle", True)):
+            self.model._native_fit(callbacks, fit, probe)
         history = _native.take_json(_lib.keras_estimator_metadata, self.handle)["history_"]
         seen, self.counts = self.counts, {k: len(v) for k, v in history.items()}
         # JSON writes a non-finite figure as null; Keras's History (and model.fit's here) holds
@@ -796,6 +799,17 @@ def _first_rows(X):
     elif isinstance(X, (list, tuple)):
         X = X[0]
     return np.asarray(X[:1], np.float32)
+
+
+def _estimator_shuffle(shuffle):
+    """fit's `shuffle` as the library estimator takes it: true or false. Keras's "batch" (rows
+    shuffled within each batch) is model.fit's only: refused rather than shuffled otherwise."""
+    if _shuffle_option(shuffle) == "batch":
+        raise NotImplementedError(
+            "fit(shuffle='batch'): the scikit-learn wrappers shuffle whole epochs only "
+            "(shuffle=True or False); call model.fit(..., shuffle='batch') on a compiled model "
+            "for Keras's batch-wise shuffle")
+    return bool(shuffle)
 
 
 def _fit_options(partial, class_weight):

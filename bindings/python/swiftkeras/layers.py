@@ -84,8 +84,8 @@ class KerasTensor(TensorOperators):
         # Keras's positional dtype comes second)
         if isinstance(layer, str):
             layer, dtype = None, layer
-        if name is not None:
-            self._name = name
+        if name is not None or layer is None:   # (Keras's automatic names: keras_tensor_1, ...)
+            self._name = name if name is not None else unique_name("keras_tensor")
         self._shape = tuple(shape) if shape is not None else None
         self.dtype = dtype
         self._keras_history = (layer, node_index, tensor_index)

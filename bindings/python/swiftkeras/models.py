@@ -277,8 +277,12 @@ class Model(ModelAPI):
                 node = graph_node(node)   # (`training=`, `mask=`: _note_call_kwarg)
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"].update(_node_values(given))
+            # (its constants are those of its first call; the graph's first call, another one
+            # when the graph was cut at new inputs (_cut_at_inputs), gives the tensors' places)
+            graph_call = min(n for n in range(len(layer._inbound)) if graph_node(n) is not None) if nodes else 0
             tensors = _flat_tensors(layer._inbound[0]) if nodes else []
-            operation = operation_arguments(layer, tensors, [t._config() for t in tensors]) if nodes else None
+            operation = operation_arguments(layer, tensors, [t._config() for t in _flat_tensors(
+                layer._inbound[graph_call])]) if nodes else None
             if operation is not None:   # its constants among its tensors, as Keras's
                 nodes[0]["args"] = operation
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):

@@ -102,3 +102,51 @@ def test_fit_and_predict_run_on_the_library_estimator(iris, monkeypatch):
     copy = pickle.loads(pickle.dumps(ours))
     np.testing.assert_array_equal(copy.decision_function(x), scores)
     np.testing.assert_array_equal(copy.predict(x), ours.predict(x))
+
+
+def _shuffled_fits(lib, wrappers, shuffle):
+    """Two fits in a row of each Keras 3 wrapper from one seed, `shuffle` in fit_kwargs: their
+    predictions and numpy's next number after them (a shuffled fit draws from np.random)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4)).astype("float32")
+    y = (X @ np.arange(4.0) + 0.5).astype("float32")
+    labels = (X[:, 0] > 0).astype(int)
+
+    def make(X, y, units=1, act=None, loss="mse"):
+        model = lib.Sequential([lib.Input((X.shape[1],)), lib.layers.Dense(units, activation=act)])
+        model.compile(optimizer=lib.optimizers.SGD(0.05), loss=loss)
+        return model
+    fit_kwargs = {"shuffle": shuffle, "epochs": 2, "batch_size": 8, "verbose": 0}
+    lib.utils.set_random_seed(0)
+    out = []
+    for _ in range(2):
+        out.append(wrappers.SKLearnRegressor(make, fit_kwargs=fit_kwargs).fit(X, y).predict(X[:4]))
+        out.append(wrappers.SKLearnTransformer(make, fit_kwargs=fit_kwargs).fit(X, y).transform(X[:4]))
+        clf = wrappers.SKLearnClassifier(make, model_kwargs={"units": 2, "act": "softmax",
+                                                             "loss": "categorical_crossentropy"},
+                                         fit_kwargs=fit_kwargs).fit(X, labels)
+        out.append(clf.model_.predict(X[:4], verbose=0))
+    return [np.asarray(o) for o in out], np.random.rand()
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_fit_kwargs_shuffle_trains_as_keras3_wrappers(shuffle):
+    import keras as real
+    import keras.wrappers as real_wrappers
+    from swiftkeras import wrappers
+    ours, our_next = _shuffled_fits(keras, wrappers, shuffle)
+    theirs, their_next = _shuffled_fits(real, real_wrappers, shuffle)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    assert our_next == their_next   # np.random goes on as after Keras's fits
+
+
+def test_fit_kwargs_shuffle_batch_is_refused_with_the_way_that_works(iris):
+    x, y = iris
+    from swiftkeras.wrappers import KerasRegressor
+    with pytest.raises(NotImplementedError, match="model.fit\\(..., shuffle='batch'\\)"):
+        SKLearnRegressor(build, model_kwargs={"loss": "mse", "act": "linear"},
+                         fit_kwargs={"shuffle": "batch", "verbose": 0}).fit(x, x[:, 0])
+    with pytest.raises(NotImplementedError, match="shuffle=True or False"):
+        KerasRegressor(lambda: keras.Sequential([keras.layers.Dense(1)]), loss="mse",
+                       shuffle="batch", verbose=0).fit(x, x[:, 0])

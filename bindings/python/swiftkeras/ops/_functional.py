@@ -153,7 +153,7 @@ def operation_arguments(layer, tensors, refs):
 
     def one(a):
         if isinstance(a, KerasTensor):
-            return by_id.get(id(a), a._config())
+            return by_id[id(a)] if id(a) in by_id else a._config()
         return [one(v) for v in a] if isinstance(a, (list, tuple)) else a
     return [one(a) for a in operation["args"]]
 
