@@ -522,6 +522,9 @@ class Layer(_variables.LayerBasics):
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         module = "keras.layers" if registered is None else type(self).__module__
+        if registered is not None and type(self).__dict__.get("_registered_name") == class_name:
+            # The binding's Python class standing for a Keras one (Lambda): Keras's entry.
+            module, registered = "keras.layers", None
         return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 
