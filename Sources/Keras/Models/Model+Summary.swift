@@ -260,10 +260,12 @@ extension Model {
         }
         if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
         // One row per layer, as Keras: a shared layer (called on several inputs) lists every
-        // call's inputs, with the shape of its last call.
+        // call's inputs, with the shape of its last call; a call's masks given as arguments
+        // (`GRU(16)(x, mask=m)`, or recorded for it as Keras does) are among its inputs, as in
+        // Keras's node.input_tensors.
         var rowOfLayer: [ObjectIdentifier: Int] = [:]
         for node in nodes {
-            let connected = node.inputs.map { kt -> String in
+            let connected = node.dependencies.map { kt -> String in
                 let idx = kt.node?.index ?? 0
                 return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }

@@ -8,7 +8,9 @@ whole batch (the function must treat samples independently, as Keras's Lambda la
 exact for linear functions, to about 1e-7 for smooth ones. Models holding a Lambda save only
 when its function is a named function (`def`), which loading finds by name, registered with
 `keras.saving.register_keras_serializable` or passed in `custom_objects`; a Python `lambda`
-is refused at saving, with Keras's reason.
+is refused at saving, with Keras's reason. Its entry is Keras's (class Lambda of keras.layers,
+the function as Keras serializes one), so files cross both ways; the class is registered with
+the library as "Lambda", reading Keras's entries too (``register``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class Lambda(Layer):
     # A function written with swiftkeras.ops (or operators) is traced into the library's op
     # graph, with exact gradients; only one that needs values falls back to `backward`.
     _trace_first = True
-    _registered_name = "swiftkeras>Lambda"
+    # Registered as Keras's class name: the library writes Keras's entry (module keras.layers,
+    # no registered name) and reads Keras's Lambda entries with this class.
+    _registered_name = "Lambda"
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         base = {k: kwargs.pop(k) for k in ("trainable", "name", "dtype") if k in kwargs}
@@ -76,22 +80,45 @@ class Lambda(Layer):
         return grad.reshape(x.shape).astype(np.float32)
 
     def get_config(self):
-        from ._plugins import name_of_function
+        from .saving import serialize_keras_object
         config = super().get_config()
-        config.update({"function": name_of_function(self.function),
-                       "output_shape": None if self._output_shape_arg is None
-                       else list(self._output_shape_arg),
-                       "arguments": self.arguments})
+        # Keras's: the function's entry ('package>name' when registered), output_shape only
+        # when given.
+        config["function"] = serialize_keras_object(self.function)
+        if self._output_shape_arg is not None:
+            config["output_shape"] = list(self._output_shape_arg)
+        config["arguments"] = self.arguments
         return config
 
     @classmethod
     def from_config(cls, config):
         from ._objects import custom_objects_in_scope
+        from .saving import deserialize_keras_object
         config = dict(config)
-        name = config.pop("function")
-        function = custom_objects_in_scope().get(name) if isinstance(name, str) else None
-        if function is None:
-            raise ValueError(f"Lambda '{config.get('name')}': the function '{name}' is unknown. "
-                             f"Register it with keras.saving.register_keras_serializable or pass "
-                             f"it in custom_objects.")
+        entry = config.pop("function")
+        label = f"Lambda '{config.get('name')}'"
+        if isinstance(entry, dict) and entry.get("class_name") == "__lambda__":
+            raise ValueError(f"{label}: its function is a Python lambda, saved as bytecode. Keras "
+                             f"refuses it in safe mode (\"Requested the deserialization of a "
+                             f"`Lambda` layer whose `function` is a Python lambda\"); swiftkeras "
+                             f"does not load bytecode. Rewrite it as a named function (def) "
+                             f"registered with keras.saving.register_keras_serializable.")
+        name = entry.get("config") if isinstance(entry, dict) else entry
+        try:   # (a name alone: files written here before Keras's entry)
+            function = custom_objects_in_scope().get(entry) if isinstance(entry, str) else \
+                deserialize_keras_object(entry)
+        except ValueError:
+            function = None
+        if not callable(function):
+            raise ValueError(f"{label}: the function '{name}' is unknown. Register it with "
+                             f"keras.saving.register_keras_serializable or pass it in "
+                             f"custom_objects.")
         return cls(function, **config)
+
+
+def register():
+    """Makes the library read every Lambda entry (Keras's, and this binding's older ones,
+    'swiftkeras>Lambda') with this class, before it reads a config."""
+    from ._python_layers import register_layer_class
+    register_layer_class(Lambda)
+    register_layer_class(Lambda, "swiftkeras>Lambda")

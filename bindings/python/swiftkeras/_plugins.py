@@ -645,11 +645,13 @@ def serialize_metrics(metrics):
 def register_scope_objects():
     """Before the library reads a config: every custom object in scope becomes known to it
     (a function as loss, metric and activation, since a config names it in any of these;
-    a Layer subclass as a layer class; and Keras's MeanMetricWrapper, which a saved compile
-    config names and whose function runs here)."""
+    a Layer subclass as a layer class; Keras's MeanMetricWrapper, which a saved compile
+    config names and whose function runs here; and Lambda, whose function is Python's)."""
     from .metrics import MeanMetricWrapper
     from ._python_metrics import register_class as register_metric_class
+    from . import _lambda_layer
     register_metric_class(MeanMetricWrapper)
+    _lambda_layer.register()   # (Keras's Lambda entries name a Python function)
     objects = custom_objects_in_scope()
     if not objects:   # every fit of a new model asks
         return

@@ -141,7 +141,10 @@ class KerasTensor(TensorOperators):
         if node >= len(inbound) or not (layer._computes_own_mask() or layer.supports_masking):
             return None
         inputs = inbound[node]
-        if isinstance(inputs, (list, tuple)):
+        given = _call_kwargs_of(layer, node).get("mask")
+        if isinstance(given, KerasTensor):   # `layer(x, mask=m)`: Keras's previous mask is m
+            previous = given
+        elif isinstance(inputs, (list, tuple)):
             previous = [t._keras_mask if isinstance(t, KerasTensor) else None for t in inputs]
         else:
             previous = inputs._keras_mask if isinstance(inputs, KerasTensor) else None
@@ -526,6 +529,9 @@ class Layer(_variables.LayerBasics):
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         module = "keras.layers" if registered is None else type(self).__module__
+        if registered is not None and type(self).__dict__.get("_registered_name") == class_name:
+            # The binding's Python class standing for a Keras one (Lambda): Keras's entry.
+            module, registered = "keras.layers", None
         return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 
@@ -757,7 +763,7 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
-            _note_call_training(self, node, kwargs)
+            _note_call_training(self, node, kwargs, keywords_given=bool(kwargs) or given_mask is not None)
             if kwargs.get("reverse") and self.__dict__.get("class_name", type(self).class_name) == "ReversibleEmbedding":
                 _note_call_kwarg(self, node, "reverse", True)   # Keras writes it in the call's node
             _note_call_mask(self, node, inputs, given_mask)
@@ -1860,14 +1866,16 @@ def _call_kwargs_of(layer, node):
     return (layer.__dict__.get("_call_kwargs") or {}).get(node) or {}
 
 
-def _note_call_training(layer, node, kwargs):
+def _note_call_training(layer, node, kwargs, keywords_given=False):
     """Keeps the `training` value of a functional call: the one given (`base(x,
     training=False)`), else, as Keras writes it, its call's default when that is not None
     (False for the recurrent and dropout layers, True for the augmentations; a Python layer's
     own `call(x, training=False)`). As in Keras 3, fit/evaluate/predict pass their own training
-    flag to every layer, this call's included; `model(x)` keeps it."""
+    flag to every layer, this call's included; `model(x)` keeps it. A call given other keyword
+    arguments (`keywords_given`: `GRU(16)(x, mask=m)`) gets no default: Keras's node records
+    the keywords as the call gave them, its own additions going to a copy."""
     training = kwargs.get("training")
-    if training is None:
+    if training is None and not keywords_given:
         training = _call_training_default(layer)
     if training is not None:
         _note_call_kwarg(layer, node, "training", bool(training))

@@ -966,9 +966,9 @@ def test_siamese_contrastive_like_keras(tmp_path, narrow_terminal):
     """Shared towers (one embedding model called on both inputs), a Lambda Euclidean distance,
     the contrastive loss function written with ops (a scalar over the batch, y_true of rank 1
     matched to y_pred's (batch, 1) as Keras's loss wrapper does): Keras's summary; from Keras's
-    initial weights the same fit, evaluate and predict; the file loads back here."""
+    initial weights the same fit, evaluate and predict; the file loads back here and in Keras."""
     sk, keras = _libs()
-    ref, _ = siamese(*fresh_library(keras))
+    ref, ref_distance = siamese(*fresh_library(keras))
     model, distance = siamese(*fresh_library(sk))
     assert summary_lines(model) == summary_lines(ref)
     rng = np.random.default_rng(11)
@@ -987,11 +987,14 @@ def test_siamese_contrastive_like_keras(tmp_path, narrow_terminal):
         np.testing.assert_allclose(history[key], ref_history[key], rtol=1e-3, atol=1e-5, err_msg=key)
     np.testing.assert_allclose(results, ref_results, rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(predictions, ref_predictions, rtol=1e-3, atol=1e-5)
-    # The library saves a Lambda by its function's name (found again through custom_objects),
-    # not as Keras's bytecode: real Keras cannot read that layer.
+    # The library saves a Lambda by its function's name as Keras's entry does (found again
+    # through custom_objects): real Keras reads that layer too (its compile config names the
+    # contrastive loss, a closure: read without it).
     path = str(tmp_path / "siamese.keras")
     model.save(path)
     loaded = sk.models.load_model(path, custom_objects={"euclidean_distance": distance})
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
-    with pytest.raises(Exception, match="Lambda"):
-        keras.models.load_model(path, custom_objects={"euclidean_distance": distance}, safe_mode=False)
+    in_keras = keras.models.load_model(path, custom_objects={"euclidean_distance": ref_distance},
+                                       compile=False)
+    np.testing.assert_allclose(in_keras.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)

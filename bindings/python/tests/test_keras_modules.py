@@ -62,6 +62,40 @@ def test_lambda_saving_refuses_python_lambdas_and_keeps_named_functions(tmp_path
     np.testing.assert_allclose(loaded.predict(X, verbose=0), m.predict(X, verbose=0), rtol=1e-6)
 
 
+def test_lambda_files_cross_with_keras(tmp_path):
+    """A Lambda of a registered function is written as Keras writes it (class Lambda of
+    keras.layers, the function's entry 'package>name'), so each library loads the other's
+    file to the same predictions; Keras's file of a Python lambda (bytecode) is refused here
+    with Keras's reason, naming the layer."""
+    models = []
+    for lib in (sk, keras):
+        @lib.saving.register_keras_serializable(package="test_cross")
+        def cubed(z):
+            return z * z * z
+
+        m = _model(lib, lib.layers.Lambda(cubed, output_shape=(4,)))
+        m.compile("sgd", "mse")
+        models.append(m)
+    ours, ref = models
+    _same_start(ours, ref)
+    for m, name in ((ours, "ours"), (ref, "keras")):
+        m.save(tmp_path / f"{name}.keras")
+    entries = [sk.saving.serialize_keras_object(ours.layers[1]), ref.layers[1].get_config()]
+    assert entries[0]["module"] == "keras.layers" and entries[0]["registered_name"] is None
+    assert entries[0]["config"]["function"] == entries[1]["function"]
+    assert entries[0]["config"]["output_shape"] == list(entries[1]["output_shape"])
+    for lib in (sk, keras):
+        for name in ("ours", "keras"):
+            loaded = lib.saving.load_model(tmp_path / f"{name}.keras")
+            np.testing.assert_allclose(loaded.predict(X, verbose=0), ref.predict(X, verbose=0),
+                                       rtol=1e-5, err_msg=f"{lib.__name__} loading {name}")
+
+    lambda_model = _model(keras, keras.layers.Lambda(lambda z: z + 1, name="plus_one"))
+    lambda_model.save(tmp_path / "bytecode.keras")
+    with pytest.raises(ValueError, match="Lambda 'plus_one': its function is a Python lambda"):
+        sk.saving.load_model(tmp_path / "bytecode.keras")
+
+
 def test_compile_with_a_lambda_loss_trains_like_keras(tmp_path):
     ours, ref = _model(sk, sk.layers.Activation("tanh")), _model(keras, keras.layers.Activation("tanh"))
     _same_start(ours, ref)
