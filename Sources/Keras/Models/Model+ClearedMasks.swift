@@ -50,8 +50,10 @@ struct KerasGraphDepths {
 /// `layer(x, mask=m)`, what Keras's config records for a call taking `mask` (its symbolic
 /// masks, which MultiHeadAttention's call does not clear; recorded when the graph is built, so
 /// for a layer whose call takes one, ``Layer/callTakesMask``, also where a graph built here
-/// recorded none), an attention's `value_mask=`. GroupQueryAttention, Attention and
-/// AdditiveAttention clear nothing.
+/// recorded none and Keras's would record it, ``GraphNode/recordsBuiltMask``: the mask its input
+/// had when the graph was built, which ``Model/runGraph(_:masks:training:)`` computes as the
+/// masks a run gives with none cleared), an attention's `value_mask=`. GroupQueryAttention,
+/// Attention and AdditiveAttention clear nothing.
 ///
 /// Keras keeps a mask on the tensor object: a call that returns its input itself
 /// (``Layer/returnsItsInput(_:training:)``: Dropout at inference, Identity, ...) gives the same
@@ -76,8 +78,8 @@ struct ClearedMasks {
         var cleared = Set<Key>()
         for node in KerasGraphDepths(order).runOrder(order) where !(node.layer is InputLayer) {
             let ins = node.inputs.map { object($0) }
-            // (a call taking `mask` for its one input gets the mask recorded when the graph was built)
-            if node.masks != nil || !node.layer.callTakesMask || node.inputs.count != 1 {
+            // (a call recording its input's mask gets the one it had when the graph was built)
+            if !node.recordsBuiltMask {
                 let gone = Set(ins.indices.filter { ins[$0].map(cleared.contains) ?? false })
                 if !gone.isEmpty { before[ObjectIdentifier(node)] = gone }
             }
@@ -111,6 +113,10 @@ struct ClearedMasks {
             return sameObject[k] ?? k
         }
     }
+
+    /// Whether a call runs after masks of its inputs were cleared: the masks some tensors carry
+    /// at run time then differ from those they had when the graph was built.
+    var clearsAny: Bool { !before.isEmpty }
 
     /// Whether the mask of input `i` of `node` is cleared when it runs.
     func cleared(_ node: GraphNode, input i: Int) -> Bool {
