@@ -136,3 +136,21 @@ def test_fit_on_a_config_recording_no_masks(keep_kwargs):
         _assert_same(ours.get_layer(layer.name).get_weights(), layer.get_weights(), f"{layer.name} after fit")
     _assert_same(ours.predict(TOKENS, verbose=0), theirs.predict(TOKENS, verbose=0), "predict after fit")
 
+
+def test_the_catalogue_lists_the_masks_each_call_takes_as_keras():
+    """Python's layers learn from the catalogue which calls take masks (`call_masks`): "mask"
+    where Keras's call takes its one input's, "attention" for the attention layers (their
+    query's, value's and key's), none for the others."""
+    import inspect
+    from swiftkeras import _catalog
+    compared = 0
+    for name in _catalog.layer_names():
+        cls = getattr(keras.layers, name, None)
+        if cls is None or name in ("Lambda", "Pipeline"):   # (they pass it on to what they hold)
+            continue
+        params = inspect.signature(cls.call).parameters
+        want = "attention" if "query_mask" in params or issubclass(cls, keras.layers.Attention) \
+            else "mask" if "mask" in params else None
+        assert _catalog.layer_call_masks(name) == want, name
+        compared += want is not None
+    assert compared >= 15
