@@ -51,8 +51,7 @@ struct KerasGraphDepths {
 /// masks, which MultiHeadAttention's call does not clear; recorded when the graph is built, so
 /// for a layer whose call takes one, ``Layer/callTakesMask``, also where a graph built here
 /// recorded none and Keras's would record it, ``GraphNode/recordsBuiltMask``: the mask its input
-/// had when the graph was built, which ``Model/runGraph(_:masks:training:)`` computes as the
-/// masks a run gives with none cleared), an attention's `value_mask=`. GroupQueryAttention,
+/// had when the graph was built, ``BuiltMasks``), an attention's `value_mask=`. GroupQueryAttention,
 /// Attention and AdditiveAttention clear nothing.
 ///
 /// Keras keeps a mask on the tensor object: a call that returns its input itself
@@ -134,6 +133,43 @@ struct ClearedMasks {
         guard !atEnd.isEmpty, let k = object(t) else { return false }
         return atEnd.contains(k)
     }
+}
+
+/// The masks the tensors of a graph had when Keras built it (none cleared), where they differ
+/// from those they carry in a run because a MultiHeadAttention call cleared one before: what a
+/// call recording its input's mask gets (``GraphNode/recordsBuiltMask``). `T` is a mask: a
+/// tensor when the graph runs, an ONNX value when it is exported.
+struct BuiltMasks<T> {
+    let cleared: ClearedMasks
+    private var found: [ObjectIdentifier: [T?]] = [:]
+
+    init(_ cleared: ClearedMasks) { self.cleared = cleared }
+
+    /// The mask `t` had when the graph was built; `carried`: the one it carries in the run.
+    func mask(_ t: KerasTensor, carried: (KerasTensor) -> T?) -> T? {
+        guard let node = t.node, let masks = found[ObjectIdentifier(node)] else { return carried(t) }
+        return t.tensorIndex < masks.count ? masks[t.tensorIndex] : nil
+    }
+
+    /// The masks the inputs of `node` had when the graph was built, where one of them differs
+    /// from the one it was `given` in the run (an attention's recorded masks are the same then
+    /// and now); nil where none does, and past a nested model or a layer computing its masks
+    /// in its call (whose outputs keep those of the run).
+    func inputs(of node: GraphNode, given: [T?]?, carried: (KerasTensor) -> T?) -> [T?]? {
+        guard cleared.clearsAny, node.masks == nil, !node.recordsBuiltMask,
+              !(node.layer is CallbackLayer), !node.layer.computesMasksInCall else { return nil }
+        let differs = node.inputs.indices.map { i in
+            node.recordedAttentionMask(i) == nil && (cleared.cleared(node, input: i)
+                || node.inputs[i].node.map { found[ObjectIdentifier($0)] != nil } == true)
+        }
+        guard differs.contains(true) else { return nil }
+        return node.inputs.indices.map { i in
+            differs[i] ? mask(node.inputs[i], carried: carried) : given.flatMap { i < $0.count ? $0[i] : nil }
+        }
+    }
+
+    /// Keeps the masks the outputs of `node` had when the graph was built.
+    mutating func set(_ node: GraphNode, _ masks: [T?]) { found[ObjectIdentifier(node)] = masks }
 }
 
 /// The masks a graph's MultiHeadAttention calls clear, kept for each way of running it

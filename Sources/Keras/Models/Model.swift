@@ -267,20 +267,8 @@ open class Model: Layer, @unchecked Sendable {
         func carried(_ node: GraphNode, _ i: Int) -> Tensor? {
             cleared.cleared(node, input: i) ? nil : lookup(masks, node.inputs[i]) ?? nil
         }
-        // The masks Keras's symbolic calls gave the tensors when the graph was built (none
-        // cleared), by node, where they differ from those the tensors carry in this run: what a
-        // call recording its input's mask gets (GraphNode.recordsBuiltMask).
-        var builtMasks: [ObjectIdentifier: [Tensor?]] = [:]
-        func built(_ kt: KerasTensor) -> Tensor? {
-            guard let node = kt.node, let ms = builtMasks[ObjectIdentifier(node)] else { return lookup(masks, kt) ?? nil }
-            return kt.tensorIndex < ms.count ? ms[kt.tensorIndex] : nil
-        }
-        // Whether input `i` of `node` had another mask when the graph was built (an attention's
-        // recorded masks are the same then and now).
-        func builtDiffers(_ node: GraphNode, _ i: Int) -> Bool {
-            node.recordedAttentionMask(i) == nil && (cleared.cleared(node, input: i)
-                || node.inputs[i].node.map { builtMasks[ObjectIdentifier($0)] != nil } == true)
-        }
+        var builtMasks = BuiltMasks<Tensor>(cleared)   // (where an attention cleared a mask)
+        func runMask(_ kt: KerasTensor) -> Tensor? { lookup(masks, kt) ?? nil }
         // A mask given as a tensor (`layer(x, mask=m)`, a config's record): kept where nonzero.
         func givenMask(_ kt: KerasTensor) throws -> Tensor {
             1 - (try Ops.equal(value(of: kt), Tensor(0)))
@@ -297,7 +285,7 @@ open class Model: Layer, @unchecked Sendable {
                     given = Model.masksSetOnInputs(g, inputs: node.inputs) { cleared.cleared($0, at: node) ? nil : lookup(masks, $0) ?? nil }
                 }
             } else if node.recordsBuiltMask {   // (as Keras's node records it)
-                if let m = built(node.inputs[0]) { given = [m] }
+                if let m = builtMasks.mask(node.inputs[0], carried: runMask) { given = [m] }
             } else if node.attentionMasks != nil {   // (an attention call's recorded masks)
                 let argMasks = try node.inputs.indices.map { i in
                     try node.recordedAttentionMask(i).map(givenMask) ?? carried(node, i)
@@ -325,13 +313,9 @@ open class Model: Layer, @unchecked Sendable {
                 ?? node.layer.callWithRecordedTraining(args, masks: given, node.training)
             values[id] = outs
             if let outMasks { masks[id] = outMasks }
-            // (past a nested model or a layer computing its masks in its call: those of the run)
-            if cleared.clearsAny, node.masks == nil, !node.recordsBuiltMask,
-               !(node.layer is CallbackLayer), !node.layer.computesMasksInCall,
-               node.inputs.indices.contains(where: { builtDiffers(node, $0) }) {
-                let ins = node.inputs.indices.map { i in builtDiffers(node, i) ? built(node.inputs[i]) : given.flatMap { i < $0.count ? $0[i] : nil } }
-                builtMasks[id] = try node.layer.outputMasks(args, count: outs.count, masks: ins)
-                    ?? Array(repeating: nil, count: outs.count)
+            if let ins = builtMasks.inputs(of: node, given: given, carried: runMask) {
+                builtMasks.set(node, try node.layer.outputMasks(args, count: outs.count, masks: ins)
+                                   ?? Array(repeating: nil, count: outs.count))
             }
         }
         let outs = try outputs.map { kt in

@@ -7,7 +7,7 @@ attention cleared the embedding's mask before the merge ran; the same call read 
 config whose node writes `training` and no `mask` records none, so the LSTM gets the merge's
 run-time mask (none: one of its inputs lost its mask). Compared with real Keras 3 (jax): models
 built in Python, Keras's files read here, configs without masks (kwargs kept, kwargs dropped),
-predictions and the weights after fit."""
+predictions, the weights after fit and the ONNX export."""
 
 import copy
 
@@ -154,3 +154,16 @@ def test_the_catalogue_lists_the_masks_each_call_takes_as_keras():
         assert _catalog.layer_call_masks(name) == want, name
         compared += want is not None
     assert compared >= 15
+
+
+@needs("keras_model_export_onnx")
+@pytest.mark.parametrize("keep_kwargs", [True, False], ids=["kwargs_kept", "no_kwargs"])
+def test_the_onnx_export_of_a_config_recording_no_masks(keep_kwargs, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    ref, _ = _pair(["add", "query_value"])
+    config = _config_without_masks(ref, keep_kwargs)
+    theirs = _from_config(keras, config, ref)
+    _from_config(sk, config, ref).export(str(tmp_path / "model.onnx"), format="onnx", verbose=False)
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: TOKENS})
+    _assert_same(got, theirs.predict(TOKENS, verbose=0), "onnxruntime")
