@@ -178,7 +178,9 @@ int keras_random_categorical(uint32_t seed, uint32_t counter, const float *logit
  * "args" are the constructor arguments in Keras's order: {"name", "required": true} or
  * {"name", "default": <JSON value>}. For layers they are the keys of get_config() without
  * name/trainable/dtype, with the defaults in config form (an initializer default is its serialized
- * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A metric class
+ * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A layer class
+ * whose call takes masks has "call_masks": "mask" (its one input's: the recurrent layers,
+ * BatchNormalization, Softmax, ...) or "attention" (query, value and key masks). A metric class
  * whose instances Keras names per process when no name is given (AUC: auc, auc_1, ...) has
  * "auto_name": true; the library itself uses the name given or the class's default. A registered
  * (custom) object appears as {"module": "custom", "registered_name":

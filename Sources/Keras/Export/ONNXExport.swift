@@ -151,6 +151,7 @@ struct ONNXLayerConverter {
             if i < inputMasks.count, let m = inputMasks[i] { masks[ObjectIdentifier(node)] = [m] }
         }
         let cleared = model.clearedMasks   // (those Keras's MultiHeadAttention calls clear)
+        var builtMasks = BuiltMasks<String>(cleared)
         for node in model.executionOrder {
             if values[ObjectIdentifier(node)] != nil { continue }
             let layer = node.layer
@@ -167,6 +168,8 @@ struct ONNXLayerConverter {
             }
             if let given = node.masks {
                 inMasks = try given.map { try $0.map(givenMask) }
+            } else if node.recordsBuiltMask {
+                inMasks = [builtMasks.mask(node.inputs[0], carried: mask)]
             } else if node.attentionMasks != nil {   // (an attention call's recorded masks)
                 for i in inMasks.indices {
                     if let t = node.recordedAttentionMask(i) { inMasks[i] = try givenMask(t) }
@@ -178,6 +181,9 @@ struct ONNXLayerConverter {
             } else {
                 outs = try convert(layer, inShapes: node.inputs.map(\.shape), outShapes: node.outputShapes, inputs: ins, masks: inMasks)
                 outMasks = try outputMasks(layer, inputs: ins, inShapes: node.inputs.map(\.shape), masks: inMasks, count: outs.count)
+                if let built = builtMasks.inputs(of: node, given: inMasks, carried: mask) {
+                    builtMasks.set(node, try outputMasks(layer, inputs: ins, inShapes: node.inputs.map(\.shape), masks: built, count: outs.count))
+                }
             }
             guard outs.count == node.outputShapes.count else {
                 throw KerasError.invalidState("Layer '\(layer.name)' (\(layer.className)): the ONNX export wrote \(outs.count) outputs for \(node.outputShapes.count)")

@@ -55,6 +55,20 @@ final class GraphNode {
     /// records for every call whose inputs carry one), one per input (nil: none), in place of
     /// those the inputs carry; nil when the call was given none.
     var masks: [KerasTensor?]?
+    /// Whether the call was given keyword arguments (a config node's `kwargs`: `training`,
+    /// `mask: None`, ...). Keras's node keeps the keywords its call was given, and
+    /// `Layer.__call__` adds the mask it passes a call taking one to those same keywords only
+    /// where the call was given none (it copies them otherwise): see ``recordsBuiltMask``.
+    var givenKeywords = false
+    /// Whether Keras's node records the mask its one input has when the graph is built, and
+    /// gives it to the call at run time in place of the one the input then carries (which a
+    /// MultiHeadAttention call run before may have cleared, ``ClearedMasks``): a call taking
+    /// `mask` (``Layer/callTakesMask``), given no mask and no keywords (`LSTM(3)(x)`, a config
+    /// node whose `kwargs` are empty). `LSTM(3)(x, training=False)`, or a config node writing
+    /// `training` and no `mask` tensor, records none: the call gets the mask its input carries.
+    var recordsBuiltMask: Bool {
+        masks == nil && !givenKeywords && training == nil && inputs.count == 1 && layer.callTakesMask
+    }
     /// Whether the call's config node writes `mask: None` (Keras writes it for a call taking
     /// `mask` whose input carries none; it means no mask given), kept to be written back.
     var writesNullMask = false

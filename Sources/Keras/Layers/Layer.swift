@@ -229,8 +229,11 @@ open class Layer: @unchecked Sendable {
     /// Whether Keras's `call` of this layer takes `mask` for its one input (the recurrent layers,
     /// BatchNormalization, GlobalAveragePooling1D, Softmax, TimeDistributed): Keras gives it the
     /// input's mask when the graph is built and records it in the node, so a mask cleared at run
-    /// time (``ClearedMasks``) still reaches it.
-    var callTakesMask: Bool { false }
+    /// time (``ClearedMasks``) still reaches it. A class property, so that the catalogue lists
+    /// it (Python's layers read it there).
+    class var callTakesMask: Bool { false }
+    /// The class's ``callTakesMask``.
+    final var callTakesMask: Bool { type(of: self).callTakesMask }
 
     /// The masks of the outputs for several inputs: by default, with one input the one-input
     /// version, otherwise the inputs' masks paired with the outputs in order (Keras's default).
@@ -476,21 +479,28 @@ open class Layer: @unchecked Sendable {
     /// their own graph computed.
     func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
         let outs = try call(inputs, mask: masks, training: training)
+        if !supportsMasking, !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
+            warnedMaskDropped = true
+            CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+        }
+        return (outs, try outputMasks(inputs, count: outs.count, masks: masks))
+    }
+
+    /// The masks of the `count` outputs of a call on `inputs` given `masks` (nil: none has one):
+    /// ``computeMask(_:masks:)``'s where the layer supports masking; otherwise none, but for a
+    /// call returning its input itself, which keeps its mask (Keras warns all the same).
+    func outputMasks(_ inputs: [Tensor], count: Int, masks: [Tensor?]?) throws -> [Tensor?]? {
         guard supportsMasking else {
-            if !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
-                warnedMaskDropped = true
-                CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
-            }
-            if inputs.count == 1, outs.count == 1, let mask = masks?.first ?? nil,
+            if inputs.count == 1, count == 1, let mask = masks?.first ?? nil,
                returnsItsInput(inputs[0].shape.map { Optional($0) }) {
-                return (outs, [mask])   // (Keras warns all the same)
+                return [mask]
             }
-            return (outs, nil)
+            return nil
         }
         let given = masks ?? Array(repeating: nil, count: inputs.count)
         let computed = try computeMask(inputs, masks: given)
-        guard computed.contains(where: { $0 != nil }) else { return (outs, nil) }
-        return (outs, outs.indices.map { $0 < computed.count ? computed[$0] : nil })
+        guard computed.contains(where: { $0 != nil }) else { return nil }
+        return (0..<count).map { $0 < computed.count ? computed[$0] : nil }
     }
 
     private func withActivityPenalty(_ out: Tensor, training: Bool) throws -> Tensor {

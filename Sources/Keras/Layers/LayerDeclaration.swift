@@ -140,6 +140,10 @@ public struct LayerDeclaration: @unchecked Sendable {
     let constructorOrder: [String]?
     /// Whether the class computes state from data (an ``AdaptableLayer``: Keras's `adapt`).
     public let adaptable: Bool
+    /// The masks Keras's `call` of the class takes: `"mask"`, its one input's
+    /// (``Layer/callTakesMask``); `"attention"`, its query's, value's and key's (the attention
+    /// layers); nil, none.
+    public let callMasks: String?
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
     /// The family base's arguments (``LayerFamily``), keyword-only.
@@ -166,6 +170,8 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.builtAtInit = builtAtInit
         self.constructorOrder = constructorOrder
         self.adaptable = L.self is any AdaptableLayer.Type
+        self.callMasks = L.callTakesMask ? "mask"
+            : L.self is MultiHeadAttention.Type || L.self is BaseAttention.Type ? "attention" : nil
         self.convertsIntegers = convertsIntegers
         var declared: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)] = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }

@@ -50,8 +50,9 @@ struct KerasGraphDepths {
 /// `layer(x, mask=m)`, what Keras's config records for a call taking `mask` (its symbolic
 /// masks, which MultiHeadAttention's call does not clear; recorded when the graph is built, so
 /// for a layer whose call takes one, ``Layer/callTakesMask``, also where a graph built here
-/// recorded none), an attention's `value_mask=`. GroupQueryAttention, Attention and
-/// AdditiveAttention clear nothing.
+/// recorded none and Keras's would record it, ``GraphNode/recordsBuiltMask``: the mask its input
+/// had when the graph was built, ``BuiltMasks``), an attention's `value_mask=`. GroupQueryAttention,
+/// Attention and AdditiveAttention clear nothing.
 ///
 /// Keras keeps a mask on the tensor object: a call that returns its input itself
 /// (``Layer/returnsItsInput(_:training:)``: Dropout at inference, Identity, ...) gives the same
@@ -76,8 +77,8 @@ struct ClearedMasks {
         var cleared = Set<Key>()
         for node in KerasGraphDepths(order).runOrder(order) where !(node.layer is InputLayer) {
             let ins = node.inputs.map { object($0) }
-            // (a call taking `mask` for its one input gets the mask recorded when the graph was built)
-            if node.masks != nil || !node.layer.callTakesMask || node.inputs.count != 1 {
+            // (a call recording its input's mask gets the one it had when the graph was built)
+            if !node.recordsBuiltMask {
                 let gone = Set(ins.indices.filter { ins[$0].map(cleared.contains) ?? false })
                 if !gone.isEmpty { before[ObjectIdentifier(node)] = gone }
             }
@@ -112,6 +113,10 @@ struct ClearedMasks {
         }
     }
 
+    /// Whether a call runs after masks of its inputs were cleared: the masks some tensors carry
+    /// at run time then differ from those they had when the graph was built.
+    var clearsAny: Bool { !before.isEmpty }
+
     /// Whether the mask of input `i` of `node` is cleared when it runs.
     func cleared(_ node: GraphNode, input i: Int) -> Bool {
         before[ObjectIdentifier(node)]?.contains(i) ?? false
@@ -128,6 +133,43 @@ struct ClearedMasks {
         guard !atEnd.isEmpty, let k = object(t) else { return false }
         return atEnd.contains(k)
     }
+}
+
+/// The masks the tensors of a graph had when Keras built it (none cleared), where they differ
+/// from those they carry in a run because a MultiHeadAttention call cleared one before: what a
+/// call recording its input's mask gets (``GraphNode/recordsBuiltMask``). `T` is a mask: a
+/// tensor when the graph runs, an ONNX value when it is exported.
+struct BuiltMasks<T> {
+    let cleared: ClearedMasks
+    private var found: [ObjectIdentifier: [T?]] = [:]
+
+    init(_ cleared: ClearedMasks) { self.cleared = cleared }
+
+    /// The mask `t` had when the graph was built; `carried`: the one it carries in the run.
+    func mask(_ t: KerasTensor, carried: (KerasTensor) -> T?) -> T? {
+        guard let node = t.node, let masks = found[ObjectIdentifier(node)] else { return carried(t) }
+        return t.tensorIndex < masks.count ? masks[t.tensorIndex] : nil
+    }
+
+    /// The masks the inputs of `node` had when the graph was built, where one of them differs
+    /// from the one it was `given` in the run (an attention's recorded masks are the same then
+    /// and now); nil where none does, and past a nested model or a layer computing its masks
+    /// in its call (whose outputs keep those of the run).
+    func inputs(of node: GraphNode, given: [T?]?, carried: (KerasTensor) -> T?) -> [T?]? {
+        guard cleared.clearsAny, node.masks == nil, !node.recordsBuiltMask,
+              !(node.layer is CallbackLayer), !node.layer.computesMasksInCall else { return nil }
+        let differs = node.inputs.indices.map { i in
+            node.recordedAttentionMask(i) == nil && (cleared.cleared(node, input: i)
+                || node.inputs[i].node.map { found[ObjectIdentifier($0)] != nil } == true)
+        }
+        guard differs.contains(true) else { return nil }
+        return node.inputs.indices.map { i in
+            differs[i] ? mask(node.inputs[i], carried: carried) : given.flatMap { i < $0.count ? $0[i] : nil }
+        }
+    }
+
+    /// Keeps the masks the outputs of `node` had when the graph was built.
+    mutating func set(_ node: GraphNode, _ masks: [T?]) { found[ObjectIdentifier(node)] = masks }
 }
 
 /// The masks a graph's MultiHeadAttention calls clear, kept for each way of running it

@@ -267,6 +267,8 @@ open class Model: Layer, @unchecked Sendable {
         func carried(_ node: GraphNode, _ i: Int) -> Tensor? {
             cleared.cleared(node, input: i) ? nil : lookup(masks, node.inputs[i]) ?? nil
         }
+        var builtMasks = BuiltMasks<Tensor>(cleared)   // (where an attention cleared a mask)
+        func runMask(_ kt: KerasTensor) -> Tensor? { lookup(masks, kt) ?? nil }
         // A mask given as a tensor (`layer(x, mask=m)`, a config's record): kept where nonzero.
         func givenMask(_ kt: KerasTensor) throws -> Tensor {
             1 - (try Ops.equal(value(of: kt), Tensor(0)))
@@ -282,6 +284,8 @@ open class Model: Layer, @unchecked Sendable {
                 if node.layer is Model, let g = given {
                     given = Model.masksSetOnInputs(g, inputs: node.inputs) { cleared.cleared($0, at: node) ? nil : lookup(masks, $0) ?? nil }
                 }
+            } else if node.recordsBuiltMask {   // (as Keras's node records it)
+                if let m = builtMasks.mask(node.inputs[0], carried: runMask) { given = [m] }
             } else if node.attentionMasks != nil {   // (an attention call's recorded masks)
                 let argMasks = try node.inputs.indices.map { i in
                     try node.recordedAttentionMask(i).map(givenMask) ?? carried(node, i)
@@ -309,6 +313,10 @@ open class Model: Layer, @unchecked Sendable {
                 ?? node.layer.callWithRecordedTraining(args, masks: given, node.training)
             values[id] = outs
             if let outMasks { masks[id] = outMasks }
+            if let ins = builtMasks.inputs(of: node, given: given, carried: runMask) {
+                builtMasks.set(node, try node.layer.outputMasks(args, count: outs.count, masks: ins)
+                                   ?? Array(repeating: nil, count: outs.count))
+            }
         }
         let outs = try outputs.map { kt in
             guard let v = lookup(values, kt) else {

@@ -4,7 +4,8 @@ extension ObjectRegistry {
     /// can build, built-in and custom. A built-in's arguments come from its
     /// ``LayerDeclaration``, in Keras's constructor order. A custom class (registered in Swift, C
     /// or Python) lists `"custom": true` and no arguments: its config is whatever it writes.
-    /// A class with Keras's `adapt` (``AdaptableLayer``) lists `"adapt": true`. An alias
+    /// A class with Keras's `adapt` (``AdaptableLayer``) lists `"adapt": true`; one whose call
+    /// takes masks lists `"call_masks"` (``LayerDeclaration/callMasks``). An alias
     /// (`GlobalAvgPool2D`) lists `"class_name"`, the class it names (`GlobalAveragePooling2D`):
     /// in Keras the two names are one class, and a layer made by either is that class.
     public static var layerCatalogue: JSON {
@@ -13,6 +14,7 @@ extension ObjectRegistry {
             guard let declaration = LayerDeclaration.byClassName[className] else { continue }
             var entry: JSON = ["module": "keras.layers", "args": declaration.catalogueArguments]
             if declaration.adaptable { entry.set("adapt", true) }
+            if let masks = declaration.callMasks { entry.set("call_masks", .string(masks)) }
             if declaration.className != className { entry.set("class_name", .string(declaration.className)) }
             out.append((className, entry))
         }

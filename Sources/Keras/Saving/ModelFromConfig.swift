@@ -198,6 +198,8 @@ private struct InboundNode {
     var masks: [(layer: String, node: Int, tensor: Int)?]?
     /// The call's `mask` was written as null (``GraphNode/writesNullMask``).
     var writesNullMask = false
+    /// The node has `kwargs` (``GraphNode/givenKeywords``).
+    var givenKeywords = false
     /// An attention call's recorded `query_mask`, `value_mask` and `key_mask`
     /// (``GraphNode/attentionMasks``; nil: null).
     var attentionMasks: [(layer: String, node: Int, tensor: Int)?]?
@@ -219,6 +221,7 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
         var kwargs = j["kwargs"]?.objectValue ?? []
+        node.givenKeywords = !kwargs.isEmpty
         if let given = kwargs.first(where: { $0.0 == "mask" })?.1, !given.isNull {
             // Keras's `layer(x, mask=m)`, and the mask it records for a call whose input
             // carries one: the call's mask (``GraphNode/masks``), for any layer.
@@ -295,6 +298,9 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
             // Keras 2's [layer, node, tensor, {"training": false}].
             if let training = item.arrayValue.flatMap({ $0.count > 3 ? $0[3]["training"]?.boolValue : nil }) {
                 node.training = training
+            }
+            if let given = item.arrayValue.flatMap({ $0.count > 3 ? $0[3].objectValue : nil }), !given.isEmpty {
+                node.givenKeywords = true
             }
         }
     } else {
@@ -378,6 +384,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             }
             outputs.first?.node?.training = node.training
             outputs.first?.node?.writesNullMask = node.writesNullMask
+            outputs.first?.node?.givenKeywords = node.givenKeywords
             outputs.first?.node?.attentionMasks = attentionMasks
             produced[layer.name, default: []].append(outputs)
             next[i] += 1

@@ -60,6 +60,13 @@ def layer_keyword_only(class_name: str) -> frozenset:
     return frozenset(a["name"] for a in entry.get("args", []) if a.get("keyword_only"))
 
 
+def layer_call_masks(class_name: str) -> str | None:
+    """The masks Keras's call of a library layer takes: "mask", its one input's (the recurrent
+    layers, BatchNormalization, Softmax, ...: Keras passes it and records it in the call's
+    node); "attention", its query's, value's and key's (the attention layers); None, none."""
+    return catalog().get("layers", {}).get(class_name, {}).get("call_masks")
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""

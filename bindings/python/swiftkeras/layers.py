@@ -726,7 +726,8 @@ class Layer(_variables.LayerBasics):
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
             return self(np.asarray(inputs)[None], *args, **kwargs)[0]
-        if isinstance(self, _BuiltinLayer) and self.class_name in _ATTENTION and \
+        if isinstance(self, _BuiltinLayer) and \
+                _catalog.layer_call_masks(self.class_name) == "attention" and \
                 not isinstance(inputs, PositionalCall) and not _tensors_in([inputs, list(args), kwargs]):
             return _attention_on_arrays(self, inputs, args, kwargs)
         if isinstance(self, _BuiltinLayer) and self.class_name in ("Attention", "AdditiveAttention") and \
@@ -774,7 +775,8 @@ class Layer(_variables.LayerBasics):
                 count = _rnn_states.output_count(self)
                 keywords = inputs.arguments[1] if getattr(inputs, "arguments", None) else \
                     getattr(inputs, "kwargs", {})
-                if self.class_name in _ATTENTION and keywords.get("return_attention_scores"):
+                if _catalog.layer_call_masks(self.class_name) == "attention" and \
+                        keywords.get("return_attention_scores"):
                     count = 2   # the output and the attention scores
                 outs = [KerasTensor(None, self, node, i, _output_dtype(self, inputs)) for i in range(count)]
                 self.__dict__.setdefault("_outbound", []).extend(outs)
@@ -997,7 +999,7 @@ def _note_call_mask(layer, node, inputs, given):
     the one given (`layer(x, mask=m)`), else, for a call taking `mask` (Keras passes it the
     input's and records it in the node, with the ops that made it: Embedding(mask_zero=True)'s
     not_equal, a merge layer's logical_or), its input's when the graph's ops make it."""
-    takes = layer.class_name in _MASK_ARGUMENT if isinstance(layer, _BuiltinLayer) else \
+    takes = _catalog.layer_call_masks(layer.class_name) == "mask" if isinstance(layer, _BuiltinLayer) else \
         _python_layers._call_takes(layer, "mask")
     if given is None and takes and isinstance(inputs, KerasTensor):
         mask = inputs._keras_mask
@@ -1835,7 +1837,7 @@ def _eager_mask(layer, inputs, mask):
     """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
     on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
     otherwise. (The attention layers' masks: _attention_on_arrays.)"""
-    if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
+    if not isinstance(layer, _BuiltinLayer) or _catalog.layer_call_masks(layer.class_name) is None:
         return None
     if mask is None:
         mask = getattr(inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs,
@@ -1844,7 +1846,7 @@ def _eager_mask(layer, inputs, mask):
         mask = mask[0]
     if mask is None or isinstance(mask, KerasTensor) or np.all(np.asarray(mask)):
         return None
-    if layer.class_name not in _MASK_ARGUMENT or isinstance(inputs, (list, tuple)):
+    if _catalog.layer_call_masks(layer.class_name) != "mask" or isinstance(inputs, (list, tuple)):
         raise NotImplementedError(
             f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
             f"applies this layer's masks inside a model, where Embedding(mask_zero=True) or "
@@ -2146,18 +2148,8 @@ _MERGE_MASKS = frozenset({"Add", "Average", "Concatenate", "Maximum", "Minimum",
 # The built-in classes with a compute_mask of their own in Keras (_BuiltinLayer.compute_mask).
 _OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalAveragePooling1D",
                         "GlobalAvgPool1D"}) | frozenset(_RNN_STATE_COUNT) | _MERGE_MASKS
-# The built-in classes whose `call` takes Keras's mask (and uses it).
-_MASK_CONSUMERS = frozenset({
-    "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D",
-    "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-    "GroupQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
-    "TimeDistributed"})
-# Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
-# their nodes): the attention layers take theirs otherwise.
-_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupQueryAttention", "MultiHeadAttention"})
-# Their call's keywords that Keras writes in a functional node, in Keras's order.
+# The attention layers' call keywords that Keras writes in a functional node, in Keras's order.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
-_MASK_ARGUMENT = _MASK_CONSUMERS - _ATTENTION
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                             "RandomContrast", "RandomBrightness", "RandomCrop"}) | frozenset({

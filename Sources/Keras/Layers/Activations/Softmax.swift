@@ -19,7 +19,7 @@ public final class Softmax: Layer, @unchecked Sendable {
 
     /// With a mask (broadcast over the inputs from the last axis, as Keras's): the masked
     /// positions count as -1e9 in the softmax and are 0 in its output, as Keras's.
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
         guard inputs.count == 1, let m = mask?.first ?? nil else { return [try call(inputs, training: training)] }

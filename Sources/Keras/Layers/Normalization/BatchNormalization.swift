@@ -32,7 +32,7 @@ public final class BatchNormalization: AffineNormalization, @unchecked Sendable 
     }
 
     /// Keras 3: a frozen BatchNormalization runs in inference mode.
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override var trainingFollowsTrainable: Bool { true }
 

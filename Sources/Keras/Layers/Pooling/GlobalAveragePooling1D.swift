@@ -13,7 +13,7 @@ public final class GlobalAveragePooling1D: BaseGlobalPooling, @unchecked Sendabl
     }
 
     /// Keras: `sum(where(mask, x, 0), steps) / sum(mask, steps)` (a sample with every step masked gives NaN, as in Keras).
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
         guard inputs.count == 1, let m = mask?.first ?? nil else { return [try call(inputs, training: training)] }

@@ -79,7 +79,7 @@ public final class Bidirectional: Layer, @unchecked Sendable {
     /// (tests compare both).
     var pairsDirections = true
 
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
         let (y, yr) = try directions(inputs, mask: mask, training: training)

@@ -159,7 +159,7 @@ open class ConvLSTM: Layer, @unchecked Sendable {
     }
 
     /// Keras passes the initial states as `initial_state`, the sequences as `sequences`.
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override var trailingInputsArgument: (first: String, rest: String)? { ("sequences", "initial_state") }
 }

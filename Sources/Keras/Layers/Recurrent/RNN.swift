@@ -83,7 +83,7 @@ public class RNN: Layer, @unchecked Sendable {
         }
     }
 
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)

@@ -25,7 +25,7 @@ public final class TimeDistributed: Layer, @unchecked Sendable {
         return [s[0]] + s.dropFirst(2)
     }
 
-    override var callTakesMask: Bool { true }
+    override class var callTakesMask: Bool { true }
 
     public override func build(_ inputShape: [Int?]) throws {
         try layer.buildIfNeeded(try childShape(inputShape))
