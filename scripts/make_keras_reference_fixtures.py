@@ -20,6 +20,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/random/keras_aug_mix_choosing.json:
   test_rand_augment_aug_mix.py's `_aug_mix_choosing` of each of its AUG_MIX_CHOOSING (Python's
   next random number and the generator's state after AugMix's calls).
+- Tests/KerasTests/Fixtures/random/keras_random_geometric.json:
+  test_random_geometric_in_fit_like_jax.py's `_entries` (each layer's training calls, generator
+  states and config seed after `set_random_seed`, and the fits through the layers).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -31,7 +34,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
-image_generator_states, aug_mix_choosing (default: all).
+image_generator_states, aug_mix_choosing, random_geometric (default: all).
 """
 import json
 import os
@@ -105,6 +108,12 @@ def aug_mix_choosing():
     return found
 
 
+def random_geometric():
+    import keras
+    import test_random_geometric_in_fit_like_jax as t
+    return t._entries(keras)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -112,6 +121,7 @@ OUTPUTS = {
     "add_loss_evaluate": (add_loss_evaluate, ("models", "keras_add_loss_evaluate.json")),
     "image_generator_states": (image_generator_states, ("random", "keras_image_generator_states.json")),
     "aug_mix_choosing": (aug_mix_choosing, ("random", "keras_aug_mix_choosing.json")),
+    "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
 }
 
 
