@@ -23,6 +23,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/random/keras_random_geometric.json:
   test_random_geometric_in_fit_like_jax.py's `_entries` (each layer's training calls, generator
   states and config seed after `set_random_seed`, and the fits through the layers).
+- Tests/KerasTests/Fixtures/random/keras_random_color_composites.json:
+  test_random_color_in_fit_like_jax.py's `_rand_augment_images` and `_aug_mix_images`.
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -34,7 +36,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
-image_generator_states, aug_mix_choosing, random_geometric (default: all).
+image_generator_states, aug_mix_choosing, random_geometric, random_color_composites
+(default: all).
 """
 import json
 import os
@@ -114,6 +117,12 @@ def random_geometric():
     return t._entries(keras)
 
 
+def random_color_composites():
+    import keras
+    import test_random_color_in_fit_like_jax as t
+    return {"rand_augment": t._rand_augment_images(keras), "aug_mix": t._aug_mix_images(keras)}
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -122,6 +131,7 @@ OUTPUTS = {
     "image_generator_states": (image_generator_states, ("random", "keras_image_generator_states.json")),
     "aug_mix_choosing": (aug_mix_choosing, ("random", "keras_aug_mix_choosing.json")),
     "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
+    "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
 }
 
 
