@@ -25,6 +25,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
   states and config seed after `set_random_seed`, and the fits through the layers).
 - Tests/KerasTests/Fixtures/random/keras_random_color_composites.json:
   test_random_color_in_fit_like_jax.py's `_rand_augment_images` and `_aug_mix_images`.
+- Tests/KerasTests/Fixtures/layers/keras_bounding_box_augmentations.json:
+  test_bounding_box_augmentations.py's `_rand_augment_training` and `_augmix_training` of each of
+  its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -36,8 +39,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
-image_generator_states, aug_mix_choosing, random_geometric, random_color_composites
-(default: all).
+image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
+bounding_box_augmentations (default: all).
 """
 import json
 import os
@@ -123,6 +126,18 @@ def random_color_composites():
     return {"rand_augment": t._rand_augment_images(keras), "aug_mix": t._aug_mix_images(keras)}
 
 
+def bounding_box_augmentations():
+    import keras  # noqa: F401
+    import test_bounding_box_augmentations as t
+
+    def entry(output):
+        return {k: ({kk: [vv] for kk, vv in v.items()} if isinstance(v, dict) else [v]) for k, v in output.items()}
+    found = {"RandAugment": entry(t._rand_augment_training(t.keras))}
+    for i, kwargs in enumerate(t.AUGMIX_KWARGS):
+        found[f"AugMix-{i}"] = entry(t._augmix_training(t.keras, kwargs))
+    return found
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -132,6 +147,7 @@ OUTPUTS = {
     "aug_mix_choosing": (aug_mix_choosing, ("random", "keras_aug_mix_choosing.json")),
     "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
     "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
+    "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
 }
 
 
