@@ -272,10 +272,11 @@ IMAGENET = {
 
 
 @pytest.mark.parametrize("name", with_marks(IMAGENET))
-def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, with_keras_weights):
+def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, with_keras_weights,
+                                                initial_weights_not_drawn):
     """weights="imagenet" fetches the file Keras names into `$KERAS_HOME/models` (here
     already cached, as after a first download; its hash checked) and loads it by layer
-    order."""
+    order (into our model built without drawing the weights the file replaces)."""
     import swiftkeras
     from swiftkeras._download import hash_file
     keras = real_keras()
