@@ -309,9 +309,10 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, wit
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
-def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights):
+def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights, initial_weights_not_drawn):
     """Keras's ResNet50 (the family test's build: Keras has compiled its predict step for these
-    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it."""
+    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it
+    (into our model built without drawing the weights it replaces)."""
     _, ref = with_keras_weights("ResNet50", FAMILIES["ResNet50"], keep=False)
     path = legacy_h5(draw_statistics(ref, seed=5), tmp_path / "resnet50.h5")
     import swiftkeras
