@@ -12,7 +12,22 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/models/keras_add_loss_evaluate.json:
   test_model_api_shapes_losses.py's `_evaluate_figures` (Keras/JAX tracks add_loss terms by the
   id() of their tensors, so in a long test process its evaluate can drop one: a process of its
-  own gives the numbers Keras gives a user).
+  own gives the numbers Keras gives a user);
+- Tests/KerasTests/Fixtures/random/keras_image_generator_states.json: the seed generators'
+  states (conftest.image_layer_generator_states) of the DRAWING layers of
+  test_rand_augment_aug_mix.py and test_color_augmentations.py on their DRAWING_IMAGES (Keras's
+  fits of RandAugment compile its equalization's 256-bin loop: half a minute of CPU).
+- Tests/KerasTests/Fixtures/random/keras_aug_mix_choosing.json:
+  test_rand_augment_aug_mix.py's `_aug_mix_choosing` of each of its AUG_MIX_CHOOSING (Python's
+  next random number and the generator's state after AugMix's calls).
+- Tests/KerasTests/Fixtures/random/keras_random_geometric.json:
+  test_random_geometric_in_fit_like_jax.py's `_entries` (each layer's training calls, generator
+  states and config seed after `set_random_seed`, and the fits through the layers).
+- Tests/KerasTests/Fixtures/random/keras_random_color_composites.json:
+  test_random_color_in_fit_like_jax.py's `_rand_augment_images` and `_aug_mix_images`.
+- Tests/KerasTests/Fixtures/layers/keras_bounding_box_augmentations.json:
+  test_bounding_box_augmentations.py's `_rand_augment_training` and `_augmix_training` of each of
+  its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -23,7 +38,9 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
     KERAS_BACKEND=jax .venv/bin/python scripts/make_keras_reference_fixtures.py [NAME ...]
 
-NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate (default: all).
+NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
+image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
+bounding_box_augmentations (default: all).
 """
 import json
 import os
@@ -71,11 +88,66 @@ def add_loss_evaluate():
     return {"figures": t._evaluate_figures(keras)[0]}
 
 
+def image_generator_states():
+    """Per test file and DRAWING name: its generators' states, each under `index:path`."""
+    import keras
+    import numpy as np
+    from conftest import image_layer_generator_states
+    found = {}
+    for test_file in ("rand_augment_aug_mix", "color_augmentations"):
+        t = __import__(f"test_{test_file}")
+        for name in sorted(t.DRAWING):
+            states = image_layer_generator_states(keras, t.DRAWING[name], t.DRAWING_IMAGES)
+            found[f"{test_file}/{name}"] = {f"{i}:{path}": [np.asarray(state, np.int64)]
+                                            for i, (path, state) in enumerate(states)}
+    return found
+
+
+def aug_mix_choosing():
+    import keras
+    import numpy as np
+    import test_rand_augment_aug_mix as t
+    found = {}
+    for case in range(len(t.AUG_MIX_CHOOSING)):
+        _, _, after, state = t._aug_mix_choosing(keras, case)
+        found[str(case)] = {"after": [np.float64(after)], "state": [np.asarray(state, np.int64)]}
+    return found
+
+
+def random_geometric():
+    import keras
+    import test_random_geometric_in_fit_like_jax as t
+    return t._entries(keras)
+
+
+def random_color_composites():
+    import keras
+    import test_random_color_in_fit_like_jax as t
+    return {"rand_augment": t._rand_augment_images(keras), "aug_mix": t._aug_mix_images(keras)}
+
+
+def bounding_box_augmentations():
+    import keras  # noqa: F401
+    import test_bounding_box_augmentations as t
+
+    def entry(output):
+        return {k: ({kk: [vv] for kk, vv in v.items()} if isinstance(v, dict) else [v]) for k, v in output.items()}
+    found = {"RandAugment": entry(t._rand_augment_training(t.keras))}
+    for i, kwargs in enumerate(t.AUGMIX_KWARGS):
+        found[f"AugMix-{i}"] = entry(t._augmix_training(t.keras, kwargs))
+    return found
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
     "integer_dtypes": (integer_dtypes, ("ops", "keras_integer_dtypes.json")),
     "add_loss_evaluate": (add_loss_evaluate, ("models", "keras_add_loss_evaluate.json")),
+    "image_generator_states": (image_generator_states, ("random", "keras_image_generator_states.json")),
+    "aug_mix_choosing": (aug_mix_choosing, ("random", "keras_aug_mix_choosing.json")),
+    "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
+    "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
+    "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
 }
 
 

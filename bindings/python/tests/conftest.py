@@ -196,24 +196,30 @@ def keras_draws_from_numpy(seed=0):
         random_initializers.Orthogonal.__call__ = orthogonal_call
 
 
-def image_layer_generator_states(make, x):
-    """For swiftkeras and real Keras: the (path without the generator's number, state) of each
-    seed generator the image layer `make(lib.layers)` lists in its non-trainable variables,
-    after fitting a small model over it on the images `x` (two steps) and predicting."""
+def image_layer_generator_states(lib, make, x):
+    """For swiftkeras or real Keras (`lib`): the (path without the generator's number, state) of
+    each seed generator the image layer `make(lib.layers)` lists in its non-trainable
+    variables, after fitting a small model over it on the images `x` (two steps) and
+    predicting. Real Keras's, for the test files' DRAWING layers, are in a fixture
+    (keras_image_layer_generator_states)."""
     import numpy as np
 
-    import swiftkeras as sk
-    found = []
-    for lib in (sk, real_keras()):
-        layer = make(lib.layers)
-        model = lib.Sequential([lib.Input(x.shape[1:]), layer, lib.layers.GlobalAveragePooling2D(),
-                                lib.layers.Dense(1)])
-        model.compile(lib.optimizers.SGD(0.01), "mse")
-        model.fit(x, np.ones((len(x), 1), np.float32), batch_size=len(x) // 2, epochs=1, verbose=0, shuffle=False)
-        model.predict(x, verbose=0)
-        found.append([(v.path.split("/", 1)[1], np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist())
-                      for v in layer.non_trainable_variables])
-    return found
+    layer = make(lib.layers)
+    model = lib.Sequential([lib.Input(x.shape[1:]), layer, lib.layers.GlobalAveragePooling2D(),
+                            lib.layers.Dense(1)])
+    model.compile(lib.optimizers.SGD(0.01), "mse")
+    model.fit(x, np.ones((len(x), 1), np.float32), batch_size=len(x) // 2, epochs=1, verbose=0, shuffle=False)
+    model.predict(x, verbose=0)
+    return [(v.path.split("/", 1)[1], np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist())
+            for v in layer.non_trainable_variables]
+
+
+def keras_image_layer_generator_states(test_file, name):
+    """Real Keras's image_layer_generator_states of `test_file`'s DRAWING[name] on its
+    DRAWING_IMAGES, as scripts/make_keras_reference_fixtures.py wrote them (image_generator_states:
+    Keras's fits of RandAugment compile its equalization's 256-bin loop, half a minute of CPU)."""
+    found = keras_reference("random", "keras_image_generator_states.json")[f"{test_file}/{name}"]
+    return [(key.split(":", 1)[1], state.tolist()) for key, (state,) in found.items()]
 
 
 def fresh_library(lib):

@@ -175,8 +175,25 @@ def test_application_is_keras_model(name, with_keras_weights, wide_terminal):
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
+@pytest.fixture
+def initial_weights_not_drawn(monkeypatch):
+    """The library builds the models made in the test with zeros for every drawn initializer
+    (the configs it is given say Zeros): the same layers and weight shapes, without drawing
+    tens of millions of truncated normals (EfficientNetV2L: 10 s of CPU). For tests that
+    check only the structure."""
+    from swiftkeras import models
+
+    def zeros(value):
+        if isinstance(value, dict):
+            return {k: ({"class_name": "Zeros", "config": {}} if k.endswith("_initializer") and isinstance(v, dict)
+                        else zeros(v)) for k, v in value.items()}
+        return [zeros(v) for v in value] if isinstance(value, list) else value
+    config_for = models.Model._model_config_for
+    monkeypatch.setattr(models.Model, "_model_config_for", lambda self, x: zeros(config_for(self, x)))
+
+
 @pytest.mark.parametrize("name", VARIANTS)
-def test_application_variant_has_keras_layers(name):
+def test_application_variant_has_keras_layers(name, initial_weights_not_drawn):
     ours, ref = both(name, input_shape=(32, 32, 3), include_top=False)
     assert [(l.name, type(l).__name__) for l in ours.layers] == \
         [(l.name, type(l).__name__) for l in ref.layers]
@@ -184,7 +201,7 @@ def test_application_variant_has_keras_layers(name):
 
 
 @pytest.mark.parametrize("name,options", sorted(LARGE_VARIANTS))
-def test_large_application_has_keras_parameter_count(name, options):
+def test_large_application_has_keras_parameter_count(name, options, initial_weights_not_drawn):
     import swiftkeras
     swiftkeras.backend.clear_session()
     shape = (331, 331, 3) if name == "NASNetLarge" else (32, 32, 3)
@@ -255,10 +272,11 @@ IMAGENET = {
 
 
 @pytest.mark.parametrize("name", with_marks(IMAGENET))
-def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, with_keras_weights):
+def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, with_keras_weights,
+                                                initial_weights_not_drawn):
     """weights="imagenet" fetches the file Keras names into `$KERAS_HOME/models` (here
     already cached, as after a first download; its hash checked) and loads it by layer
-    order."""
+    order (into our model built without drawing the weights the file replaces)."""
     import swiftkeras
     from swiftkeras._download import hash_file
     keras = real_keras()
@@ -291,9 +309,10 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, wit
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
-def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights):
+def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights, initial_weights_not_drawn):
     """Keras's ResNet50 (the family test's build: Keras has compiled its predict step for these
-    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it."""
+    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it
+    (into our model built without drawing the weights it replaces)."""
     _, ref = with_keras_weights("ResNet50", FAMILIES["ResNet50"], keep=False)
     path = legacy_h5(draw_statistics(ref, seed=5), tmp_path / "resnet50.h5")
     import swiftkeras

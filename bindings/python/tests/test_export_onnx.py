@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import CORE, exec_layers, needs, real_keras
+from conftest import CORE, exec_layers, keras_draws_from_numpy, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -475,13 +475,18 @@ def _as_list(y):
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """Per case: the exported file's session, and our and Keras's outputs at two batch sizes."""
+    """Per case: the exported file's session, and our and Keras's outputs at two batch sizes.
+    Keras's models draw their initial weights from numpy (conftest.keras_draws_from_numpy: not
+    one XLA compilation of jax's random bits per weight shape, half of this fixture's time):
+    both libraries' weights are then set to the same drawn values."""
     import jax
     folder = tmp_path_factory.mktemp("onnx")
     results = {}
     for i, (case, source) in enumerate(CASES.items()):
         ours_scope, ref_scope = exec_layers(source, sk), exec_layers(source, keras)
-        ours, ref = ours_scope["build"](), ref_scope["build"]()
+        ours = ours_scope["build"]()
+        with keras_draws_from_numpy(i):
+            ref = ref_scope["build"]()
         weights = _drawn_weights(ref, i)
         ref.set_weights(weights)
         ours.set_weights(weights)

@@ -13,7 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from conftest import CORE, image_layer_generator_states, needs, real_keras
+from conftest import (CORE, image_layer_generator_states, keras_image_layer_generator_states, keras_reference, needs,
+                      real_keras)
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -72,11 +73,21 @@ def test_rand_augment_with_zero_factor_is_a_composition_of_keras_augmentations(n
     ref = keras.layers.RandAugment(factor=0.0, num_ops=num_ops)
     ours = sk.layers.RandAugment(factor=0.0, num_ops=num_ops, seed=3)
     # Every composition of num_ops of Keras's augmentations (the same one for the whole batch).
+    # Each step is a function of its images (a zero factor): Keras runs it once per step and
+    # distinct images (its eager Equalization takes half a second a call), not once per
+    # composition.
+    done = {}
+
+    def step(n, x):
+        key = (n, x.tobytes())
+        if key not in done:
+            done[key] = np.asarray(getattr(ref, n)(x, training=True))
+        return done[key]
     candidates = {}
     for chosen in itertools.product(RAND_STEPS, repeat=num_ops):
         x = IMAGES
         for n in chosen:
-            x = np.asarray(getattr(ref, n)(x, training=True))
+            x = step(n, x)
         candidates[chosen] = x
     hit = set()
     for _ in range(10):
@@ -160,26 +171,36 @@ def test_aug_mix_without_steps_and_bounds():
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(num_chains=2, chain_depth=4, all_ops=False),
-                                    dict(num_chains=1, chain_depth=1, factor=0.0)])
-def test_aug_mix_chooses_with_pythons_random_and_draws_as_keras(kwargs):
+AUG_MIX_CHOOSING = [{}, dict(num_chains=2, chain_depth=4, all_ops=False), dict(num_chains=1, chain_depth=1, factor=0.0)]
+
+
+def _aug_mix_choosing(lib, case):
+    """After `random.seed(21)`, AugMix(seed=8, **AUG_MIX_CHOOSING[case]) called three times in
+    training and once at inference on IMAGES: the outputs, the inference output, Python's next
+    `random.random()` and the layer's generator state. (Keras's: from
+    scripts/make_keras_reference_fixtures.py aug_mix_choosing.)"""
+    import random
+    random.seed(21)
+    layer = lib.layers.AugMix(seed=8, **AUG_MIX_CHOOSING[case])
+    out = [np.asarray(layer(IMAGES)) for _ in range(3)]
+    inference = np.asarray(layer(IMAGES, training=False))
+    return out, inference, random.random(), np.asarray(layer.generator.state)
+
+
+@pytest.mark.parametrize("case", range(len(AUG_MIX_CHOOSING)))
+def test_aug_mix_chooses_with_pythons_random_and_draws_as_keras(case):
     """Called on arrays, AugMix chooses its chains' augmentations with Python's `random.choice`,
     as Keras's does: after `random.seed`, Python's generator moves on exactly as Keras's call
     moves it, and the layer's seed generator by the draws of the augmentations chosen (the
     same ones), three calls in a row; at inference neither moves."""
     import random
-    states, after = {}, {}
-    for lib in (sk, keras):
-        random.seed(21)
-        layer = lib.layers.AugMix(seed=8, **kwargs)
-        out = [np.asarray(layer(IMAGES)) for _ in range(3)]
-        np.testing.assert_array_equal(np.asarray(layer(IMAGES, training=False)), IMAGES)
-        after[lib.__name__] = random.random()
-        states[lib.__name__] = np.asarray(layer.generator.state).tolist()
-        assert all(o.shape == IMAGES.shape and o.min() >= 0 and o.max() <= 255 for o in out)
-    assert after["swiftkeras"] == after["keras"]
-    assert states["swiftkeras"] == states["keras"]
-    assert states["keras"][1] > 2 * 3, "the chains' augmentations drew from the layer's generator"
+    out, inference, after, state = _aug_mix_choosing(sk, case)
+    ref = keras_reference("random", "keras_aug_mix_choosing.json")[str(case)]
+    np.testing.assert_array_equal(inference, IMAGES)
+    assert all(o.shape == IMAGES.shape and o.min() >= 0 and o.max() <= 255 for o in out)
+    assert after == float(ref["after"][0])
+    assert state.tolist() == ref["state"][0].tolist()
+    assert state[1] > 2 * 3, "the chains' augmentations drew from the layer's generator"
     sk.utils.set_random_seed(4)
     a = np.asarray(sk.layers.AugMix(seed=6)(IMAGES))
     random.seed(4)
@@ -194,13 +215,17 @@ DRAWING = {
 }
 
 
+# (Keras's states on these images: scripts/make_keras_reference_fixtures.py image_generator_states)
+DRAWING_IMAGES = np.random.RandomState(5).uniform(0, 255, (8, 6, 6, 3)).astype("float32")
+
+
 @pytest.mark.parametrize("name", sorted(DRAWING))
 def test_seed_generators_move_as_keras(name):
     """The generators listed in the layer's variables (its own, then its augmentations', which
     never move: Keras draws every transformation from the holder's) and their states after fit
     and predict: the holder's moves by Keras's draws per training step, not at inference."""
-    ours, theirs = image_layer_generator_states(DRAWING[name], RNG.uniform(0, 255, (8, 6, 6, 3)).astype("float32"))
-    assert ours == theirs
+    ours = image_layer_generator_states(sk, DRAWING[name], DRAWING_IMAGES)
+    assert ours == keras_image_layer_generator_states("rand_augment_aug_mix", name)
 
 
 def _model(lib):

@@ -12,7 +12,7 @@ import random
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, keras_reference, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -80,14 +80,22 @@ def _rand_augment_choices(seed, num_ops):
     return np.asarray(jax.random.randint(jnp.array([seed, 0], jnp.uint32), (num_ops,), 0, 11))
 
 
+RAND_AUGMENT_SEEDS = range(6)
+
+
+def _rand_augment_images(lib):
+    """A training call of RandAugment(seed=s) for each of RAND_AUGMENT_SEEDS. (Keras's: from
+    scripts/make_keras_reference_fixtures.py random_color_composites; its eager Equalization
+    made them 15 s of CPU.)"""
+    return [np.asarray(lib.layers.RandAugment(value_range=(0, 1), num_ops=3, factor=(0.2, 0.8), seed=seed)(
+        IMAGES, training=True)) for seed in RAND_AUGMENT_SEEDS]
+
+
 def test_rand_augment_draws_kerass_choice_and_transformations():
-    seeds = range(6)
-    choices = [_rand_augment_choices(seed, 3) for seed in seeds]
+    choices = [_rand_augment_choices(seed, 3) for seed in RAND_AUGMENT_SEEDS]
     assert any(c.min() < GEOMETRIC for c in choices) and any(c.min() >= GEOMETRIC for c in choices)
-    for seed in seeds:
-        kwargs = dict(value_range=(0, 1), num_ops=3, factor=(0.2, 0.8), seed=seed)
-        ref = np.asarray(keras.layers.RandAugment(**kwargs)(IMAGES, training=True))
-        ours = np.asarray(sk.layers.RandAugment(**kwargs)(IMAGES, training=True))
+    expected = keras_reference("random", "keras_random_color_composites.json")["rand_augment"]
+    for ours, ref in zip(_rand_augment_images(sk), expected, strict=True):
         np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-5)
 
 
@@ -96,15 +104,24 @@ def _aug_mix_picks(seed, chains, depth):
     return [state.choice(range(12)) for _ in range(chains * depth)]
 
 
+AUG_MIX_PYTHON_SEEDS = range(4)
+
+
+def _aug_mix_images(lib):
+    """A training call of AugMix after `random.seed(s)` for each of AUG_MIX_PYTHON_SEEDS (Keras's:
+    from the fixture, as _rand_augment_images's)."""
+    found = []
+    for python_seed in AUG_MIX_PYTHON_SEEDS:
+        random.seed(python_seed)
+        layer = lib.layers.AugMix(value_range=(0, 1), num_chains=2, chain_depth=2, factor=(0.1, 0.6), alpha=0.7, seed=5)
+        found.append(np.asarray(layer(IMAGES, training=True)))
+    return found
+
+
 def test_aug_mix_draws_kerass_weights_and_transformations():
-    kwargs = dict(value_range=(0, 1), num_chains=2, chain_depth=2, factor=(0.1, 0.6), alpha=0.7, seed=5)
-    seeds = range(4)
-    assert any(min(_aug_mix_picks(seed, 2, 2)) < GEOMETRIC for seed in seeds)
-    for python_seed in seeds:
-        random.seed(python_seed)
-        ref = np.asarray(keras.layers.AugMix(**kwargs)(IMAGES, training=True))
-        random.seed(python_seed)
-        ours = np.asarray(sk.layers.AugMix(**kwargs)(IMAGES, training=True))
+    assert any(min(_aug_mix_picks(seed, 2, 2)) < GEOMETRIC for seed in AUG_MIX_PYTHON_SEEDS)
+    expected = keras_reference("random", "keras_random_color_composites.json")["aug_mix"]
+    for ours, ref in zip(_aug_mix_images(sk), expected, strict=True):
         np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-5)
 
 
