@@ -223,7 +223,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         if let b = batchSize, b <= 0 { throw r.bad("batch_size", .int(b), "a positive integer or None") }
         let verbose = try r.int("verbose", default: 1)
         guard (0...2).contains(verbose) else { throw r.bad("verbose", .int(verbose), "0, 1 or 2") }
-        let shuffle = try r.bool("shuffle", default: true)
+        let shuffle = try r.shuffle("shuffle", default: true)
         let validationSplit = try r.double("validation_split", default: 0)
         guard validationSplit >= 0, validationSplit < 1 else { throw r.bad("validation_split", .double(validationSplit), "in [0, 1)") }
         let warm = try forceWarm || r.bool("warm_start", default: false)
@@ -303,7 +303,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                               callbacks: makeCallbacks() + extra, validationSplit: validationSplit,
                               validationData: try extras.validation.map { v in
                                   (v.x, try zip(v.y, ys).map { try conformed($0, to: $1) } + v.y.dropFirst(ys.count))
-                              }, shuffle: Shuffle(shuffle),
+                              }, shuffle: shuffle,
                               classWeight: try extras.classWeight ?? (passthrough ? nil : classWeights(y)),
                               sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
                               initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq,

@@ -1,3 +1,5 @@
+import Keras
+
 /// One hyperparameter value, as scikit-learn's `get_params()` holds it: a number, a string, a
 /// flag, a list, a dictionary (`class_weight`), `none`, or an object such as a callback.
 ///
@@ -114,6 +116,15 @@ struct ParamReader {
         if let b = v.boolValue { return b }
         if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
         throw bad(key, v, "True or False")
+    }
+
+    /// fit's `shuffle`: True, False or Keras's "batch" (rows shuffled within each batch).
+    func shuffle(_ key: String, default d: Bool) throws -> Shuffle {
+        guard let v = params[key], !v.isNone else { return Shuffle(d) }
+        if v.stringValue == "batch" { return .batch }
+        if let b = v.boolValue { return Shuffle(b) }
+        if let i = v.intValue, i == 0 || i == 1 { return Shuffle(i == 1) }
+        throw bad(key, v, "True, False or \"batch\"")
     }
 
     func string(_ key: String) throws -> String? {

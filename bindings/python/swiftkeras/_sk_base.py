@@ -419,7 +419,7 @@ class BaseWrapper(BaseEstimator):
             target, columns = self._encoded_target(y)
         params = self._library_params(args)
         params.update(epochs=int(args["epochs"]), verbose=verbose, warm_start=not fresh,
-                      shuffle=_estimator_shuffle(args.get("shuffle", True)),
+                      shuffle=_shuffle_option(args.get("shuffle", True)),
                       validation_split=float(args.get("validation_split") or 0.0),
                       batch_size=params.get("batch_size"),
                       target_encoder="passthrough" if passthrough else None,
@@ -799,17 +799,6 @@ def _first_rows(X):
     elif isinstance(X, (list, tuple)):
         X = X[0]
     return np.asarray(X[:1], np.float32)
-
-
-def _estimator_shuffle(shuffle):
-    """fit's `shuffle` as the library estimator takes it: true or false. Keras's "batch" (rows
-    shuffled within each batch) is model.fit's only: refused rather than shuffled otherwise."""
-    if _shuffle_option(shuffle) == "batch":
-        raise NotImplementedError(
-            "fit(shuffle='batch'): the scikit-learn wrappers shuffle whole epochs only "
-            "(shuffle=True or False); call model.fit(..., shuffle='batch') on a compiled model "
-            "for Keras's batch-wise shuffle")
-    return bool(shuffle)
 
 
 def _fit_options(partial, class_weight):

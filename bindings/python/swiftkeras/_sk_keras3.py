@@ -18,10 +18,10 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._sk_base import (_EncodedPrediction, _estimator_shuffle, _fit_options, _LibraryEstimator,
+from ._sk_base import (_EncodedPrediction, _fit_options, _LibraryEstimator,
                        _side_by_side)
 from ._sk_utils import TargetReshaper, copy_model
-from .models import Model, _verbosity
+from .models import Model, _shuffle_option, _verbosity
 
 # Keras model.fit's arguments, as the library estimator takes them: its parameters (epochs
 # counted from initial_epoch), Keras fit arguments of keras_estimator_fit_arrays
@@ -86,7 +86,7 @@ class SKLBase(BaseEstimator):
         epochs = max(int(fit_kwargs.get("epochs", 1)) - initial_epoch, 0)
         verbose = _verbosity(fit_kwargs.get("verbose", "auto"), 1)
         params = {"epochs": epochs, "verbose": verbose, "target_encoder": "passthrough",
-                  "shuffle": _estimator_shuffle(fit_kwargs.get("shuffle", True)),
+                  "shuffle": _shuffle_option(fit_kwargs.get("shuffle", True)),
                   "validation_split": float(fit_kwargs.get("validation_split") or 0.0),
                   "fit__initial_epoch": initial_epoch}
         for key, param in _FIT_PARAMS.items():

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from conftest import CORE, needs
+from conftest import CORE, needs, real_keras
 
 import swiftkeras as keras
 from swiftkeras.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
@@ -129,7 +129,7 @@ def _shuffled_fits(lib, wrappers, shuffle):
     return [np.asarray(o) for o in out], np.random.rand()
 
 
-@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("shuffle", [True, False, "batch"])
 def test_fit_kwargs_shuffle_trains_as_keras3_wrappers(shuffle):
     import keras as real
     import keras.wrappers as real_wrappers
@@ -141,12 +141,23 @@ def test_fit_kwargs_shuffle_trains_as_keras3_wrappers(shuffle):
     assert our_next == their_next   # np.random goes on as after Keras's fits
 
 
-def test_fit_kwargs_shuffle_batch_is_refused_with_the_way_that_works(iris):
-    x, y = iris
+def test_scikeras_wrapper_shuffles_by_batch_as_keras_fit(iris):
+    """SciKeras's KerasRegressor(shuffle="batch") hands Keras's fit its batch-wise shuffle: its
+    fit draws from np.random what Keras's model.fit(shuffle="batch") of the same rows draws."""
+    x, _ = iris
     from swiftkeras.wrappers import KerasRegressor
-    with pytest.raises(NotImplementedError, match="model.fit\\(..., shuffle='batch'\\)"):
-        SKLearnRegressor(build, model_kwargs={"loss": "mse", "act": "linear"},
-                         fit_kwargs={"shuffle": "batch", "verbose": 0}).fit(x, x[:, 0])
-    with pytest.raises(NotImplementedError, match="shuffle=True or False"):
-        KerasRegressor(lambda: keras.Sequential([keras.layers.Dense(1)]), loss="mse",
-                       shuffle="batch", verbose=0).fit(x, x[:, 0])
+
+    def build(lib):
+        return lib.Sequential([lib.Input((x.shape[1],)), lib.layers.Dense(1)])
+    np.random.seed(3)
+    KerasRegressor(lambda: build(keras), loss="mse", shuffle="batch", epochs=2, batch_size=32,
+                   verbose=0).fit(x, x[:, 0])
+    ours = np.random.rand()
+    real = real_keras()
+    np.random.seed(3)
+    model = build(real)
+    model.compile(optimizer="rmsprop", loss="mse")
+    model.fit(x, x[:, 0], shuffle="batch", epochs=2, batch_size=32, verbose=0)
+    assert ours == np.random.rand()
+    np.random.seed(3)
+    assert ours != np.random.rand()   # the fits drew: the test can fail
