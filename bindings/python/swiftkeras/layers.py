@@ -2434,7 +2434,7 @@ def _mixed_up(layer, data, training):
         if labels.ndim != 2 or len(labels) != len(images):
             raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of "
                              f"shape {images.shape}, got {labels.shape}")
-        n, size = len(images), images[0].size
+        n = len(images)
         x = np.concatenate([images.reshape(n, -1), labels], axis=1)[:, None, :, None]
     else:
         x = images

@@ -98,6 +98,14 @@ def test_inference_passes_images_through_and_training_changes_them(name, kwargs)
     assert changed, "a direct call trains (Keras's default for its image layers)"
 
 
+def test_max_num_bounding_boxes_takes_the_box_format_by_keyword_only_as_keras():
+    """Keras's MaxNumBoundingBoxes(max_number, fill_value=-1, **kwargs): the box format is a
+    keyword, as in the other image layers."""
+    ours = sk.layers.MaxNumBoundingBoxes(4, 0, bounding_box_format="xyxy")
+    ref = keras.layers.MaxNumBoundingBoxes(4, 0, bounding_box_format="xyxy")
+    assert _config(ours) == _config(ref) and _config(ours)["bounding_box_format"] == "xyxy"
+
+
 @pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 def test_shear_with_a_fixed_factor_is_keras_transform_with_either_sign(fill_mode, interpolation):
