@@ -27,7 +27,8 @@ ARGS = {"RandomBrightness": {"factor": 0.2, "value_range": (0, 255)},
         "RandomSaturation": {"factor": 0.5, "value_range": (0, 255)},
         "RandomSharpness": {"factor": 0.5, "value_range": (0, 255)},
         "RandomPosterization": {"factor": (1, 4), "value_range": (0, 255)},
-        "Solarization": {"addition_factor": 0.2, "threshold_factor": 0.3, "value_range": (0, 255)}}
+        "Solarization": {"addition_factor": 0.2, "threshold_factor": 0.3, "value_range": (0, 255)},
+        "RandomGrayscale": {"factor": 0.5}}   # (Keras's takes no value_range)
 
 
 def _args(name):
