@@ -559,15 +559,21 @@ _TRANSFORMS = {
 DICT_LAYERS = frozenset(_TRANSFORMS)
 
 
-def augment(layer, data, training, call_images):
-    """The layer on Keras's dict: `call_images(images)` runs the library's layer on the images;
-    boxes, labels and masks follow as Keras's `call` transforms them."""
+def _images_of(data):
+    """Keras's dict's images, refused as Keras refuses them: absent, or not rank 3 or 4."""
     if "images" not in data:
         raise KeyError("images")
     images = np.asarray(data["images"])
     if images.ndim not in (3, 4):
         raise ValueError(f"Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
                          f"Received: data.shape={images.shape}")
+    return images
+
+
+def augment(layer, data, training, call_images):
+    """The layer on Keras's dict: `call_images(images)` runs the library's layer on the images;
+    boxes, labels and masks follow as Keras's `call` transforms them."""
+    images = _images_of(data)
     name = layer.class_name
     training = True if training is None else bool(training)
     boxes = None
@@ -659,12 +665,7 @@ def elastic(layer, data, training, call_images):
     implemented), and in training float segmentation masks resampled with nearest
     interpolation through a field of their own: Keras's mask transform draws its noise from the
     layer's generator after the images' (the generator moves on once more)."""
-    if "images" not in data:
-        raise KeyError("images")
-    images = np.asarray(data["images"])
-    if images.ndim not in (3, 4):
-        raise ValueError(f"Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
-                         f"Received: data.shape={images.shape}")
+    images = _images_of(data)
     training = True if training is None else bool(training)
     if "bounding_boxes" in data:
         if not box_format(layer):
