@@ -555,6 +555,8 @@ class Layer(_variables.LayerBasics):
             self._build_with_sequential()
         if self._owner is None:
             self._build_with_traced_model()
+        if self._owner is None:
+            self._build_with_functional()
         if self._owner is None or self._owner._handle is None:
             return []
         return self._owner._layers_info()[self._index]["weights"]
@@ -569,6 +571,21 @@ class Layer(_variables.LayerBasics):
             model._building_for_layer = True
             try:
                 model.build(tuple(model._input_batch_shape))
+            finally:
+                model._building_for_layer = False
+
+    def _build_with_functional(self):
+        """Keras's layer called on a model's Inputs is built by that call, so
+        `model.layers[1].get_weights()` gives its weights as soon as `keras.Model(inputs,
+        outputs)` is made; here the first functional model made of the layer gets its library
+        model at the first such use."""
+        ref = self.__dict__.get("_functional_in")
+        model = ref() if ref is not None else None
+        if model is not None and model._handle is None and model._functional is not None \
+                and not model._subclassed() and not model.__dict__.get("_building_for_layer"):
+            model._building_for_layer = True   # (its config reads this layer's)
+            try:
+                model._ensure_handle()
             finally:
                 model._building_for_layer = False
 

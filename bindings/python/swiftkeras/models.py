@@ -216,6 +216,8 @@ class Model(ModelAPI):
             inputs, outputs = _cut_at_inputs(inputs, outputs)
             self._functional = (inputs, outputs)
             self._layers = _graph_layers(inputs, outputs)
+            for layer in self._layers:   # (Keras's are built when called: _build_with_functional)
+                layer.__dict__.setdefault("_functional_in", weakref.ref(self))
         elif type(self) is Model:
             raise ValueError("Model(): pass `inputs` and `outputs`, or subclass Model and define "
                              "`call` (composing layers)")

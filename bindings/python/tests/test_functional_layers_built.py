@@ -1,0 +1,74 @@
+"""A functional model's layers have their weights as soon as `keras.Model(inputs, outputs)` is
+made, as in Keras (a layer called on Inputs is built by the call): `model.layers[i]
+.get_weights()`, `set_weights`, `layer.kernel` and `layer.weights` work before any predict or
+fit, and the weights set then are the ones the model (and another model sharing the layer)
+computes with. Before, they read as empty until the model's first use."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+pytestmark = needs(*CORE)
+
+RS = np.random.RandomState(3)
+X = RS.normal(size=(6, 4)).astype("float32")
+
+
+def _encoder_autoencoder(k):
+    inp = k.Input((4,))
+    hidden = k.layers.Dense(3, activation="tanh", name="enc")
+    z = hidden(inp)
+    out = k.layers.Dense(4, name="dec")(z)
+    return k.Model(inp, z), k.Model(inp, out), hidden
+
+
+def _attention_model(k):
+    q, v = k.Input((4, 3)), k.Input((5, 3))
+    out = k.layers.AdditiveAttention(name="att")([k.layers.Masking()(q), k.layers.Masking()(v)])
+    return k.Model([q, v], out)
+
+
+@pytest.mark.parametrize("build", [_encoder_autoencoder, _attention_model], ids=["dense", "attention"])
+def test_weights_listed_as_soon_as_the_model_is_made(build):
+    def shapes(k):
+        made = build(k)
+        model = made[1] if isinstance(made, tuple) else made
+        return [[tuple(w.shape) for w in layer.get_weights()] for layer in model.layers], \
+            [[w.path for w in layer.weights] for layer in model.layers]
+    assert shapes(sk) == shapes(keras)
+
+
+def test_weights_set_before_first_use_are_the_models():
+    """`model.layers[i].set_weights` right after the model is made (transfer learning's first
+    step), then the layer's kernel read by name and another model sharing the layer: the same
+    numbers as Keras's."""
+    results = []
+    for k in (keras, sk):
+        encoder, autoencoder, hidden = _encoder_autoencoder(k)
+        kernel = np.arange(12, dtype="float32").reshape(4, 3) / 10
+        encoder.layers[1].set_weights([kernel, np.full(3, 0.5, "float32")])
+        autoencoder.layers[2].set_weights([np.ones((3, 4), "float32"), np.zeros(4, "float32")])
+        results.append((np.asarray(hidden.kernel), encoder.predict(X, verbose=0),
+                        autoencoder.predict(X, verbose=0)))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(results[1][1], np.tanh(X @ (np.arange(12).reshape(4, 3) / 10) + 0.5),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_attention_scale_set_before_first_use():
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(2, 4, 3)).astype("float32")
+    v = rng.normal(size=(2, 5, 3)).astype("float32")
+    q[0, 3] = 0
+    v[1, 2:] = 0
+    outs = []
+    for k in (keras, sk):
+        model = _attention_model(k)
+        model.get_layer("att").set_weights([np.array([0.5, 1.0, 1.5], "float32")])
+        outs.append(model.predict([q, v], verbose=0))
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
