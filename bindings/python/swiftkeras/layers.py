@@ -577,10 +577,10 @@ class Layer(_variables.LayerBasics):
     def _build_with_functional(self):
         """Keras's layer called on a model's Inputs is built by that call, so
         `model.layers[1].get_weights()` gives its weights as soon as `keras.Model(inputs,
-        outputs)` is made; here the first functional model made of the layer gets its library
-        model at the first such use."""
-        ref = self.__dict__.get("_functional_in")
-        model = ref() if ref is not None else None
+        outputs)` is made; here the first functional model made of the layer still alive gets its
+        library model at the first such use."""
+        models = [ref() for ref in self.__dict__.get("_functional_in") or ()]
+        model = next((m for m in models if m is not None and not m.__dict__.get("_shape_probe")), None)
         if model is not None and model._handle is None and model._functional is not None \
                 and not model._subclassed() and not model.__dict__.get("_building_for_layer"):
             model._building_for_layer = True   # (its config reads this layer's)
@@ -1732,6 +1732,8 @@ class _BuiltinLayer(Layer):
 
     @property
     def supports_masking(self):
+        if self.class_name == "Embedding":   # (Keras's is its `mask_zero`)
+            return bool(self._args.get("mask_zero"))
         return self.class_name in _MASKING
 
     def _computes_own_mask(self):

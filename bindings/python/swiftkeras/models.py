@@ -217,7 +217,8 @@ class Model(ModelAPI):
             self._functional = (inputs, outputs)
             self._layers = _graph_layers(inputs, outputs)
             for layer in self._layers:   # (Keras's are built when called: _build_with_functional)
-                layer.__dict__.setdefault("_functional_in", weakref.ref(self))
+                made_in = [ref for ref in layer.__dict__.get("_functional_in") or () if ref() is not None]
+                layer.__dict__["_functional_in"] = made_in + [weakref.ref(self)]
         elif type(self) is Model:
             raise ValueError("Model(): pass `inputs` and `outputs`, or subclass Model and define "
                              "`call` (composing layers)")
@@ -2624,6 +2625,7 @@ def _symbolic_shape(t):
         if not inputs:
             return None
         probe = Model(inputs if len(inputs) > 1 else inputs[0], t, name="shape_probe")
+        probe._shape_probe = True   # (not a model its layers are built in)
         return _built_output_shape(probe._model_config(), probe._layers, inputs[0]._shape[0])
     except (Exception, RecursionError):  # noqa: BLE001 — no shape is Keras's None, not an error
         return None

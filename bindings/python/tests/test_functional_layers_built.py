@@ -32,7 +32,18 @@ def _attention_model(k):
     return k.Model([q, v], out)
 
 
-@pytest.mark.parametrize("build", [_encoder_autoencoder, _attention_model], ids=["dense", "attention"])
+def _shape_read_while_building(k):
+    """A tensor's shape read before the model is made (the library builds a probe model for
+    it, which is not the model the layers are built in)."""
+    inp = k.Input((5, 8))
+    x = k.layers.Dense(4, name="proj")(inp)
+    out = k.layers.MultiHeadAttention(2, 2, name="mha")(x, x)
+    assert tuple(out.shape) == (None, 5, 4)
+    return k.Model(inp, out)
+
+
+@pytest.mark.parametrize("build", [_encoder_autoencoder, _attention_model, _shape_read_while_building],
+                         ids=["dense", "attention", "shape_read"])
 def test_weights_listed_as_soon_as_the_model_is_made(build):
     def shapes(k):
         made = build(k)

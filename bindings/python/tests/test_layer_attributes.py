@@ -588,3 +588,11 @@ def test_input_layer_config_and_source_inputs_are_keras():
         sources.append([t.name for t in lib.utils.get_source_inputs(out)])
     assert configs[0] == configs[1]
     assert sources[0] == sources[1] == ["a", "b"]
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_embedding_supports_masking_is_its_mask_zero(mask_zero):
+    """Keras's Embedding sets `supports_masking` to its `mask_zero` (the one built-in layer whose
+    value depends on an argument)."""
+    made = [lib.layers.Embedding(10, 3, mask_zero=mask_zero) for lib in (keras, sk)]
+    assert made[1].supports_masking == made[0].supports_masking == mask_zero
