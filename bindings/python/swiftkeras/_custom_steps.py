@@ -126,10 +126,18 @@ class LossTracker:
         by rows, as Keras's train_step updates it)."""
         if restart:
             self.reset_state()
+        self._shown = None
         self._count += float(rows)
         self._total = float(value) * self._count
 
+    def _show_library_logs(self, logs):
+        """The loss of the library's last fit or evaluate (`logs()`, read when first needed) is
+        the result until this tracker is next updated or reset."""
+        self.reset_state()
+        self._shown = logs
+
     def update_state(self, values, sample_weight=None):
+        self._shown = None
         v = np.asarray(values, np.float64)
         w = np.broadcast_to(np.asarray(1.0 if sample_weight is None else sample_weight,
                                        np.float64), v.shape)
@@ -137,10 +145,13 @@ class LossTracker:
         self._count += float(w.sum())
 
     def result(self):
+        if self._shown is not None:
+            value = self._shown().get(self.name)
+            return np.float32(np.nan if value is None else value)
         return np.float32(self._total / self._count if self._count else 0.0)
 
     def reset_state(self):
-        self._total, self._count = 0.0, 0.0
+        self._total, self._count, self._shown = 0.0, 0.0, None
 
     def __repr__(self):
         return f"<Mean name={self.name}>"
@@ -170,14 +181,25 @@ class CompileMetrics:
             entries = _library_states(self._model())
         return _state_variables([e for e in entries if not e["loss_tracker"]])
 
+    def _show_library_logs(self, logs):
+        """The compiled metrics of the library's last fit or evaluate (`logs()` without the
+        loss, read when first needed) are the result until the next update or reset."""
+        self._batches, self._library, self._shown = [], None, logs
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         from ._native import as_float32
+        self._shown = None
         self._batches.append((as_float32(y_true, "y_true"), as_float32(y_pred, "y_pred"),
                               None if sample_weight is None else as_float32(sample_weight, "sample_weight")))
 
     def result(self):
         if self._library is not None:   # the running figures of the library's training steps
             return dict(self._library)
+        if self._shown is not None:
+            return {k: np.float32(v) if np.ndim(v) == 0 else np.asarray(v, np.float32)
+                    for k, v in self._shown().items() if k != "loss"}
+        if self._reset_names and not self._batches:   # reset after a call: fresh metrics' 0
+            return {k: np.float32(0.0) for k in self._reset_names}
         if not self._batches or not (self._config.get("metrics") or self._config.get("weighted_metrics")):
             return {}
         yt = np.concatenate([b[0] for b in self._batches])
@@ -191,8 +213,12 @@ class CompileMetrics:
         return {k: np.float32(v) for k, v in results.items() if k != "loss"}
 
     def reset_state(self):
+        shown = self.__dict__.get("_shown")
+        self._reset_names = [k for k in shown() if k != "loss"] if shown is not None else \
+            list(self.__dict__.get("_library") or self.__dict__.get("_reset_names") or [])
         self._batches = []
         self._library = None
+        self._shown = None
 
     def __repr__(self):
         return f"<CompileMetrics name={self.name}>"

@@ -1294,6 +1294,11 @@ class Model(ModelAPI):
         steps = steps_per_epoch or math.ceil(n * (1 - (0 if vxs else validation_split))
                                              / (batch_size or 32))
         probe = _plugins.PROBE_FIT_BATCHES if steps > 1000 else _plugins.PROBE_FIT_EPOCHS
+        # Keras's `params` of the fit's callbacks and History: the steps of an epoch over the
+        # training rows (validation_split holds out the last, floor(n * (1 - split)) kept).
+        train_rows = n if vxs else int(math.floor(n * (1.0 - float(validation_split))))
+        params = {"verbose": verbose, "epochs": int(epochs),
+                  "steps": int(steps_per_epoch or math.ceil(train_rows / (batch_size or 32)))}
         if not _plugins.native_interrupt_available() and (int(epochs) - int(initial_epoch)) * \
                 steps * (batch_size or 32) * max(self.count_params(), 1) < _LONG_FIT_WORK:
             probe = 0
@@ -1319,11 +1324,11 @@ class Model(ModelAPI):
                 check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
                                            cbs, k, None))
         with _numpy_random_shared(shuffle):
-            self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
+            self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0, params=params)
         self._keep_metric_states()
         if self._epoch_log_updates or getattr(self, "_compute_loss_graph", False):
             return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
-                                        initial_epoch, epochs, options["verbose"])
+                                        initial_epoch, epochs, options["verbose"], params)
         # Read when first needed (History): the library keeps this History until the handle's
         # next fit or its replacement, before which _read_unread_history reads it.
         handle, count, first = self._handle, int(epochs) - int(initial_epoch), int(initial_epoch)
@@ -1331,8 +1336,7 @@ class Model(ModelAPI):
         def read():
             history = _per_class_columns(_last_history(handle, count))
             return history, list(range(first, first + len(next(iter(history.values()), []))))
-        self.history = self._unread_history = History(
-            self, {"params": {"epochs": int(epochs), "verbose": options["verbose"]}}, read)
+        self.history = self._unread_history = History(self, {"params": params}, read)
         return self.history
 
     def _read_unread_history(self):
@@ -1342,7 +1346,7 @@ class Model(ModelAPI):
         if unread is not None:
             unread._materialize()
 
-    def _native_fit(self, callbacks, call, probe, prints=True):
+    def _native_fit(self, callbacks, call, probe, prints=True, params=None):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
         an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
         `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
@@ -1356,7 +1360,7 @@ class Model(ModelAPI):
         self._fitting = True
         try:
             with _aug_mix_chosen_in_python(self):
-                result = self._run_with_callbacks(callbacks, call, probe, prints)
+                result = self._run_with_callbacks(callbacks, call, probe, prints, params)
         finally:
             self._fitting = False
         return result
@@ -1365,27 +1369,37 @@ class Model(ModelAPI):
         """Gives the built-in metric objects compiled into the model the state the library's
         metrics of their names hold now (their variables; their result from `results`, else
         from the History's last epoch: its validation figure where it has one)."""
-        objects = self.__dict__.get("_compile_library_metrics")
-        if not objects or self._handle is None:
+        if self._handle is None or self._compile_config is None:
             return
         import weakref
-        from ._custom_steps import _library_states
-        entries = [e for e in _library_states(self) if not e["loss_tracker"]]
+        from ._custom_steps import CompileMetrics, LossTracker, _library_states
         model = weakref.ref(self)
 
-        def last_epoch(name):
-            def value():   # (the History is read when first needed)
-                history = getattr(getattr(model(), "history", None), "history", None) or {}
-                return (history.get("val_" + name) or history.get(name) or [None])[-1]
-            return value
+        def last_logs():   # (the History is read when first needed)
+            history = getattr(getattr(model(), "history", None), "history", None) or {}
+            shown = {k[4:]: v for k, v in history.items() if k.startswith("val_")} or history
+            return {k: v[-1] for k, v in shown.items() if v}
 
+        def last_epoch(name):
+            return lambda: last_logs().get(name)
+
+        logs = (lambda: dict(results)) if results is not None else last_logs
+        # `model.metrics` (the loss tracker, the compiled metrics) show the last call's figures
+        # as Keras's do: fit's last epoch (its validation where it has one), evaluate's.
+        for m in self.metrics:
+            if isinstance(m, (LossTracker, CompileMetrics)):
+                m._show_library_logs(logs)
+        objects = self.__dict__.get("_compile_library_metrics")
+        if not objects:
+            return
+        entries = [e for e in _library_states(self) if not e["loss_tracker"]]
         for obj in objects:
             found = [e for e in entries if e["name"] == obj.name]
             if len(found) == 1:
                 obj._keep_library_state(found[0]["variables"], last_epoch(obj.name)
                                         if results is None else results.get(obj.name))
 
-    def _record_history(self, history, initial_epoch, epochs, verbose):
+    def _record_history(self, history, initial_epoch, epochs, verbose, params=None):
         """`self.history` (and the History returned by fit) from a library fit's figures, with
         what Python callbacks added to the epoch logs."""
         history = _per_class_columns(self._user_log_names(history))
@@ -1393,7 +1407,7 @@ class Model(ModelAPI):
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
-                                      "params": {"epochs": int(epochs), "verbose": verbose}})
+                                      "params": params or {"epochs": int(epochs), "verbose": verbose}})
         return self.history
 
     def _user_log_names(self, logs):
@@ -1516,7 +1530,7 @@ class Model(ModelAPI):
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
         long_call = dict(probe=_plugins.PROBE_TEST if len(xs_list[0]) > _LONG_CALL_ROWS else 0,
-                         prints=verbosity != 0)
+                         prints=verbosity != 0, params=_loop_params(verbose, len(xs_list[0]), batch_size))
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -1579,7 +1593,7 @@ class Model(ModelAPI):
                     _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
                                                     options, cbs, k, descriptors, len(outs))),
                     probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
-                    prints=verbosity != 0)
+                    prints=verbosity != 0, params=_loop_params(verbose, n, batch_size))
             finally:
                 _gradient_tape.put_back(kept)
             return self._structured_outputs(_as_written(outs, descriptors))
@@ -1596,7 +1610,7 @@ class Model(ModelAPI):
                 if not too_small[0]:
                     check(status)
             self._run_with_callbacks(callbacks, call, probe=_plugins.PROBE_PREDICT if len(xs) > _LONG_CALL_ROWS else 0,
-                                     prints=verbosity != 0)
+                                     prints=verbosity != 0, params=_loop_params(verbose, len(xs), batch_size))
             return tuple(dims[i] for i in range(ndim.value))
 
         # The output's shape as the model declares it; a layer whose output length depends on
@@ -1927,13 +1941,17 @@ class Model(ModelAPI):
         text = _native.take_string(_lib.keras_model_weight_losses, self._ensure_handle())
         return [(tuple(e["layer"]), e["value"]) for e in json.loads(text)]
 
-    def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
+    def _run_with_callbacks(self, callbacks, call, probe=0, prints=True, params=None):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
         their configs, Python ones call back through trampolines; an exception raised in any
         of them is re-raised here, with its traceback, once the loop has stopped.
         `probe`: the events at which a pending Ctrl-C stops the loop cleanly (0: none; the call
-        then finishes and Python raises KeyboardInterrupt after it, as for any C call)."""
+        then finishes and Python raises KeyboardInterrupt after it, as for any C call).
+        `params`: Keras's `callback.params` of the loop (verbose, epochs, steps)."""
         callbacks = _flat_callbacks(callbacks)
+        for cb in callbacks if params is not None else ():
+            if hasattr(cb, "set_params"):
+                cb.set_params(dict(params))
         native_interrupt = probe and _plugins.native_interrupt_available()
         if native_interrupt:
             probe = 0   # SIGINT goes straight to keras_interrupt: no probe crossing at all
@@ -2590,6 +2608,11 @@ def _built_output_shape(config, layers, batch):
     finally:
         if handle.value and _lib.has("keras_model_free"):
             _lib.keras_model_free(handle.value)
+
+
+def _loop_params(verbose, rows, batch_size):
+    """Keras's `params` of an evaluate or predict loop's callbacks over `rows` rows."""
+    return {"verbose": verbose, "epochs": 1, "steps": int(math.ceil(rows / (batch_size or 32)))}
 
 
 def _node_values(value):
