@@ -823,13 +823,22 @@ class _DatasetBatches:
     """The batches of a PyDataset, dataset or generator, one epoch at a time (as given: Keras
     hands them to train_step as they come), class weights added as sample weights."""
 
-    def __init__(self, data, steps_per_epoch, class_weight):
+    def __init__(self, data, steps_per_epoch, class_weight, shuffle=False):
+        from . import _datasets
         self.data, self.steps_per_epoch, self.class_weight = data, steps_per_epoch, class_weight
         self.num_batches = steps_per_epoch or (len(data) if hasattr(data, "__len__") else None)
+        # A PyDataset's batches in a new order each epoch, drawn with Python's `random` as
+        # Keras's adapter draws them (it draws one order first, to peek at a batch's specs).
+        self.shuffle = _datasets.shuffles_batches(data, shuffle)
+        self.dataset = isinstance(data, _datasets.PyDataset)
+        if self.dataset:   # (Keras's EpochIterator.reset, before the first epoch)
+            data.on_epoch_end()
 
     def epoch(self):
         from . import _datasets
-        batches = _datasets._take(self.data, self.steps_per_epoch)
+        if self.dataset:
+            self.data.on_epoch_begin()
+        batches = _datasets._take(self.data, self.steps_per_epoch, self.shuffle)
         for step, batch in enumerate(batches):
             if self.class_weight:
                 x, y, sw = unpack_x_y_sample_weight(batch)
@@ -837,7 +846,7 @@ class _DatasetBatches:
                     raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
                 batch = (x, y, class_weight_to_sample_weight(y, self.class_weight))
             yield step, batch
-        if isinstance(self.data, _datasets.PyDataset):
+        if self.dataset:
             self.data.on_epoch_end()
 
 
@@ -881,7 +890,7 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
         if validation_split:
             raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, "
                              "not for datasets or generators")
-        batches = _DatasetBatches(x, steps_per_epoch, class_weight)
+        batches = _DatasetBatches(x, steps_per_epoch, class_weight, shuffle)
     else:
         if x is None:
             raise ValueError("fit: x is required")

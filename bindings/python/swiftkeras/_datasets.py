@@ -174,44 +174,46 @@ def _gather(batches):
 def _changes_per_epoch(data):
     if isinstance(data, NumpyDataset):   # fixed batches (it has no on_epoch_end)
         return False
-    return not isinstance(data, PyDataset) or type(data).on_epoch_end is not PyDataset.on_epoch_end
+    return not isinstance(data, PyDataset) or type(data).on_epoch_end is not PyDataset.on_epoch_end \
+        or type(data).on_epoch_begin is not PyDataset.on_epoch_begin
+
+
+def shuffles_batches(data, shuffle):
+    """Whether fit takes `data`'s batches in a new order each epoch: a PyDataset's, when
+    `shuffle` (ignored for the others, as in Keras). Keras's adapter then draws one order
+    first, to peek at a batch for its specs: drawn here too."""
+    shuffle = bool(shuffle) and isinstance(data, PyDataset)
+    if shuffle:
+        random.shuffle(list(range(len(data))))
+    return shuffle
 
 
 def fit(model, data, epochs, steps_per_epoch, validation_data, callbacks, shuffle=False, **options):
-    """`model.fit(dataset)`: one library fit over all epochs for a fixed dataset, one per
-    epoch for a dataset that changes between epochs, a generator, or a PyDataset whose batches
-    Keras shuffles (`shuffle`, ignored for the others, as in Keras)."""
-    shuffle = bool(shuffle) and isinstance(data, PyDataset)
-    if shuffle:   # Keras's adapter draws one order first, to peek at a batch for its specs
-        random.shuffle(list(range(len(data))))
+    """`model.fit(dataset)`: one library fit over all epochs for a fixed dataset; for a dataset
+    whose batches change between epochs (a generator, a PyDataset with its own `on_epoch_end` or
+    whose batches Keras shuffles), Keras's loop from Python, one library training step per
+    batch, so that the callbacks see one fit (EarlyStopping, ReduceLROnPlateau, on_train_begin
+    once)."""
     if isinstance(validation_data, (PyDataset, NumpyDataset)) or \
             inspect.isgenerator(validation_data):
         vx, vy, vw, _ = _gather(_take(validation_data, options.pop("validation_steps", None)))
         validation_data = (vx, vy) if vw is None else (vx, vy, vw)
     options.pop("validation_steps", None)
-    initial = options.pop("initial_epoch", 0)
-    rounds = [(initial, epochs)] if not (shuffle or _changes_per_epoch(data)) else \
-        [(e, e + 1) for e in range(initial, epochs)]
-    history = None
-    for start, stop in rounds:
-        x, y, sw, batch = _gather(_take(data, steps_per_epoch, shuffle))
-        if y is None:
-            raise ValueError("fit: the dataset's batches must be (x, y) or (x, y, sample_weight)")
-        h = model.fit(x, y, batch_size=batch, epochs=stop, initial_epoch=start, shuffle=False,
-                      sample_weight=sw, validation_data=validation_data, callbacks=callbacks,
-                      **options)
-        if history is None:
-            history = h
-        else:
-            for key, values in h.history.items():
-                history.history.setdefault(key, []).extend(values)
-            history.epoch.extend(h.epoch)
-        if isinstance(data, PyDataset):
-            data.on_epoch_end()
-        if model.stop_training:
-            break
-    model.history = history
-    return history
+    if (bool(shuffle) and isinstance(data, PyDataset)) or _changes_per_epoch(data):
+        from ._custom_steps import fit_by_steps
+        return fit_by_steps(model, data, None, batch_size=None, epochs=epochs,
+                            verbose=options.get("verbose", "auto"), callbacks=callbacks,
+                            validation_split=0.0, validation_data=validation_data, shuffle=shuffle,
+                            class_weight=options.get("class_weight"), sample_weight=None,
+                            initial_epoch=options.get("initial_epoch", 0),
+                            steps_per_epoch=steps_per_epoch, validation_steps=None,
+                            validation_batch_size=None, validation_freq=options.get("validation_freq", 1))
+    x, y, sw, batch = _gather(_take(data, steps_per_epoch))
+    if y is None:
+        raise ValueError("fit: the dataset's batches must be (x, y) or (x, y, sample_weight)")
+    model.history = model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, sample_weight=sw,
+                              validation_data=validation_data, callbacks=callbacks, **options)
+    return model.history
 
 
 def evaluate(model, data, steps, **options):
