@@ -2,8 +2,9 @@
 and KerasRegressor, Keras 3's SKLearnClassifier, SKLearnRegressor and SKLearnTransformer.
 
 Each check is its own test. A check may be expected to fail only where SciKeras's own suite
-(tests/test_scikit_learn_checks.py and its wrappers' `_xfail_checks`, SciKeras 0.13) expects the
-same failure; each entry below names SciKeras's reason."""
+(tests/test_scikit_learn_checks.py and its wrappers' `_xfail_checks`, SciKeras 0.13) or, for Keras
+3's wrappers, Keras 3.15's (keras/src/wrappers/sklearn_test.py, EXPECTED_FAILED_CHECKS) expects
+the same failure; each entry below names that suite's reason."""
 
 import re
 
@@ -48,6 +49,10 @@ _SAMPLE_WEIGHT_EQUIVALENCE = (
 _SAMPLE_ORDER = ("SciKeras skips check_methods_sample_order_invariance: float32 training does "
                  "not give bit-equal predictions for permuted samples")
 
+_KERAS3_DECISION = ("Keras 3 expects check_classifiers_train ('decision_function can return both "
+                    "probabilities and logits') and check_classifiers_classes to fail: its "
+                    "decision_function is the model's outputs, one column per class")
+
 EXPECTED_FAILURES = {
     "KerasClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_EQUIVALENCE,
@@ -55,7 +60,14 @@ EXPECTED_FAILURES = {
     "KerasRegressor": {
         "check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_EQUIVALENCE,
     },
-    "SKLearnClassifier": {},
+    "SKLearnClassifier": {
+        # Keras's decision_function is the model's outputs, one column per class (scikit-learn
+        # wants one score per sample for two classes).
+        "check_classifiers_train": _KERAS3_DECISION,
+        "check_classifiers_train(readonly_memmap=True)": _KERAS3_DECISION,
+        "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": _KERAS3_DECISION,
+        "check_classifiers_classes": _KERAS3_DECISION,
+    },
     "SKLearnRegressor": {},
     "SKLearnTransformer": {},
 }
