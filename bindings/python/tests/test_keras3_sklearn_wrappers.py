@@ -185,7 +185,7 @@ def _outcome(call):
             warnings.simplefilter("always")
             value = call()
         return "ok", value, sorted({w.category.__name__ for w in caught
-                                    if w.category.__module__.startswith("sklearn")})
+                                    if w.category.__module__.startswith("sklearn") or "feature names" in str(w.message)})
     except Exception as e:   # noqa: BLE001 - the exception is what is compared
         return "raises", type(e), str(e).split("\n")[0]
 
@@ -320,3 +320,24 @@ def test_decision_function_argmax_is_predict_as_keras3_suite(activation):
     scores = est.decision_function(X)
     assert scores.shape == (10, 2)
     np.testing.assert_array_equal(est.classes_[scores.argmax(axis=-1)], est.predict(X))
+
+
+def test_feature_names_from_a_dataframe_as_keras3():
+    """A DataFrame's columns become feature_names_in_; predicting on an array warns, on other
+    columns raises, as with Keras 3.15's wrappers (scikit-learn's validate_data in both)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(20, 3)).astype(np.float32)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    y = X.sum(axis=1)
+
+    def cases(wrappers, fn):
+        est = wrappers.SKLearnRegressor(fn, fit_kwargs={"epochs": 1, "verbose": 0}).fit(frame, y)
+        return [_outcome(lambda: list(est.feature_names_in_)), _outcome(lambda: est.n_features_in_),
+                _outcome(lambda: est.predict(frame).shape),
+                _outcome(lambda: est.predict(X).shape),
+                _outcome(lambda: est.predict(frame.rename(columns={"c": "d"})))]
+    ours, theirs = _both(cases)
+    assert ours[0][1] == ["a", "b", "c"] and ours[3][2] == ["UserWarning"]
+    for i, (o, t) in enumerate(zip(ours, theirs)):
+        assert o[:2] == t[:2] and o[2:] == t[2:], (i, o, t)
