@@ -28,6 +28,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/layers/keras_bounding_box_augmentations.json:
   test_bounding_box_augmentations.py's `_rand_augment_training` and `_augmix_training` of each of
   its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
+- Tests/KerasTests/Fixtures/layers/keras_resizing_antialias.json: test_resizing_antialias.py's
+  `_keras_outputs` (Resizing(antialias=True) of each of its CASES).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -40,7 +42,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations (default: all).
+bounding_box_augmentations, resizing_antialias (default: all).
 """
 import json
 import os
@@ -138,6 +140,12 @@ def bounding_box_augmentations():
     return found
 
 
+def resizing_antialias():
+    import keras
+    import test_resizing_antialias as t
+    return t._keras_outputs(keras)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -148,6 +156,7 @@ OUTPUTS = {
     "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
     "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
     "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
+    "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
 }
 
 

@@ -27,18 +27,19 @@ public enum ResizeInterpolation: String, Sendable, CaseIterable, LayerArgumentVa
     }
 
     /// The taps resampling an axis of `n` positions to `m`, with `jax.image.resize`'s kernels
-    /// (half-pixel centres, no antialiasing, weights inside the input normalized).
-    func taps(from n: Int, to m: Int) -> Kernels.ResampleTaps {
+    /// (half-pixel centres, weights inside the input normalized; `antialias`: the kernel widened
+    /// when reducing, except for `nearest`, which JAX's resize never antialiases).
+    func taps(from n: Int, to m: Int, antialias: Bool = false) -> Kernels.ResampleTaps {
         switch self {
         case .nearest: return .nearest(from: n, to: m)
-        case .bilinear: return .kernel(from: n, to: m, radius: 1) { Swift.max(0, 1 - $0) }
+        case .bilinear: return .kernel(from: n, to: m, radius: 1, antialias: antialias) { Swift.max(0, 1 - $0) }
         case .bicubic:
-            return .kernel(from: n, to: m, radius: 2) { x in
+            return .kernel(from: n, to: m, radius: 2, antialias: antialias) { x in
                 x >= 2 ? 0 : x >= 1 ? ((-0.5 * x + 2.5) * x - 4) * x + 2 : ((1.5 * x - 2.5) * x) * x + 1
             }
         case .lanczos3, .lanczos5:
             let r: Float = self == .lanczos3 ? 3 : 5
-            return .kernel(from: n, to: m, radius: Int(r)) { x in
+            return .kernel(from: n, to: m, radius: Int(r), antialias: antialias) { x in
                 x > r ? 0 : x > 1e-3 ? r * sinf(.pi * x) * sinf(.pi * x / r) / (.pi * .pi * x * x) : 1
             }
         }
@@ -107,26 +108,28 @@ extension Ops {
     }
 
     /// Channels-last images `(batch, spatial..., channels)` resized to `size` spatial positions.
-    /// Keras: `ops.image.resize(x, size, interpolation, antialias=False)` (JAX's numbers).
-    public static func resize(_ x: Tensor, size: [Int], interpolation: ResizeInterpolation) throws -> Tensor {
+    /// Keras: `ops.image.resize(x, size, interpolation, antialias)` (JAX's numbers).
+    public static func resize(_ x: Tensor, size: [Int], interpolation: ResizeInterpolation, antialias: Bool = false) throws -> Tensor {
         guard x.rank >= 3, size.count == x.rank - 2, size.allSatisfy({ $0 > 0 }), !x.shape.dropFirst().dropLast().contains(0) else {
             throw KerasError.invalidArgument("resize: size \(size) must give one positive integer per spatial axis of non-empty images (batch, spatial..., channels) of shape \(x.shape)")
         }
         var y = x
         for (a, m) in size.enumerated() where y.shape[a + 1] != m {
-            y = try resampled(y, axis: a + 1, to: m, interpolation)
+            y = try resampled(y, axis: a + 1, to: m, interpolation, antialias: antialias)
         }
         return y
     }
 
     /// Axis `axis` of `x` resampled to `m` positions.
-    static func resampled(_ x: Tensor, axis a: Int, to m: Int, _ interpolation: ResizeInterpolation) throws -> Tensor {
+    static func resampled(_ x: Tensor, axis a: Int, to m: Int, _ interpolation: ResizeInterpolation, antialias: Bool = false) throws -> Tensor {
         let outer = x.shape[..<a].reduce(1, *), n = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
         var shape = x.shape
         shape[a] = m
         try checkOutputFits(shape, "resize")
-        try checkOutputFits([m, 11 * 3], "resize")   // the taps: up to 11 (lanczos5) Int and Float pairs per position
-        let taps = interpolation.taps(from: n, to: m)
+        // The taps: up to 11 (lanczos5) Int and Float pairs per output position, or, widened by
+        // antialiasing a reduction, about 10 per input position.
+        try checkOutputFits([m + n, 11 * 3], "resize")
+        let taps = interpolation.taps(from: n, to: m, antialias: antialias)
         let out = Tensor(shape: shape)
         Kernels.resampleAxis(x.data, outer: outer, length: n, inner: inner, taps, into: out.data)
         guard let tape = recording(x) else { return out }

@@ -51,34 +51,50 @@ extension ONNXLayerConverter {
         return try resampled(x, shape: shape, axes: l.size.indices.map { first + $0 }, to: sizes, l.interpolation, layer: l)
     }
 
-    /// Resizing: each spatial axis resampled by its matrix, with JAX's bilinear or nearest taps
-    /// (Keras's `ops.image.resize`, no antialiasing); with `crop_to_aspect_ratio`, a `Slice` of
-    /// the centred window of the target's aspect ratio first (``ImageLayer/aspectCropBox``).
+    /// Resizing: each spatial axis resampled by its matrix, with JAX's taps for the layer's
+    /// interpolation and antialiasing (Keras's `ops.image.resize`); with `crop_to_aspect_ratio`,
+    /// a `Slice` of the centred window of the target's aspect ratio first
+    /// (``ImageLayer/aspectCropBox``), with `pad_to_aspect_ratio` a `Pad` with `fill_value`
+    /// (``ImageLayer/aspectPadding``).
     func resizing(_ l: Resizing, x: String, shape: [Int?]) throws -> String {
         guard shape.count == 4 else {
             throw unsupported(l, "only batches of images (rank 4) have an ONNX form here, got an input of shape \(formatShape(shape))")
         }
+        guard l.fillMode == "constant", !(l.cropToAspectRatio && l.padToAspectRatio) else {
+            throw unsupported(l, "fill_mode \"\(l.fillMode)\" with crop_to_aspect_ratio=\(l.cropToAspectRatio), pad_to_aspect_ratio=\(l.padToAspectRatio) (Keras's resize refuses it when called)")
+        }
         let first = firstSpatialAxis(l.dataFormat)
         var image = x, imageShape = shape
-        if l.cropToAspectRatio {
+        if l.cropToAspectRatio || l.padToAspectRatio {
             guard let h = shape[first], let w = shape[first + 1] else {
-                throw unsupported(l, "crop_to_aspect_ratio needs known image sizes, got \(formatShape(shape))")
+                throw unsupported(l, "crop_to_aspect_ratio and pad_to_aspect_ratio need known image sizes, got \(formatShape(shape))")
             }
-            let box = Resizing.aspectCropBox(height: h, width: w, targetHeight: l.height, targetWidth: l.width)
-            image = graph.slice(x, starts: [box.top, box.left], ends: [box.top + box.height, box.left + box.width],
-                                axes: [first, first + 1], scope: l.name)
-            imageShape[first] = box.height
-            imageShape[first + 1] = box.width
+            if l.cropToAspectRatio {
+                let box = Resizing.aspectCropBox(height: h, width: w, targetHeight: l.height, targetWidth: l.width)
+                image = graph.slice(x, starts: [box.top, box.left], ends: [box.top + box.height, box.left + box.width],
+                                    axes: [first, first + 1], scope: l.name)
+                imageShape[first] = box.height
+                imageShape[first + 1] = box.width
+            } else {
+                let (top, left) = Resizing.aspectPadding(height: h, width: w, targetHeight: l.height, targetWidth: l.width)
+                var before = [0, 0, 0, 0]
+                before[first] = top
+                before[first + 1] = left
+                image = graph.op1("Pad", [x, graph.int64s("\(l.name)/pads", before + before),
+                                          graph.constant("\(l.name)/fill", [Float(l.fillValue)], shape: [])], scope: l.name)
+                imageShape[first] = h + 2 * top
+                imageShape[first + 1] = w + 2 * left
+            }
         }
         return try resampled(image, shape: imageShape, axes: [first, first + 1], to: [l.height, l.width],
-                             l.interpolation == .bilinear ? .bilinear : .nearest, layer: l)
+                             l.interpolation, antialias: l.antialias, layer: l)
     }
 
     /// `x` with each of `axes` (of known size `n`) resampled to its size in `sizes` as a `MatMul`
     /// by the `(n, m)` matrix of the library's taps (``ResizeInterpolation``), the axis moved last
     /// and back.
     private func resampled(_ x: String, shape: [Int?], axes: [Int], to sizes: [Int], _ interpolation: ResizeInterpolation,
-                           layer l: Layer) throws -> String {
+                           antialias: Bool = false, layer l: Layer) throws -> String {
         let s = l.name, rank = shape.count
         var y = x
         for (axis, m) in zip(axes, sizes) {
@@ -87,7 +103,7 @@ extension ONNXLayerConverter {
             }
             if n == m { continue }
             try Ops.checkOutputFits([n, m], l.className)
-            let taps = interpolation.taps(from: n, to: m)
+            let taps = interpolation.taps(from: n, to: m, antialias: antialias)
             var matrix = Array(repeating: Float(0), count: n * m)
             for i in 0..<m {
                 for t in 0..<taps.width where i * taps.width + t < taps.index.count {

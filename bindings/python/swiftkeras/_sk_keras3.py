@@ -6,8 +6,14 @@
 arguments. Fits and predictions run on the library's estimator (keras_estimator_fit_arrays,
 keras_estimator_predict_arrays), which takes the targets as these wrappers encode them (one-hot
 for the classifier) and gives the model's outputs back, as Keras 3's `model.fit` and
-`model.predict` do. Unlike Keras 3 (whose `warm_start` is accepted but ignored),
-`warm_start=True` continues training the fitted model, and clones keep `fit_kwargs`."""
+`model.predict` do. As Keras 3's: `history_` is the History `model.fit` returns, y is one target
+column (scikit-learn's `validate_data` without `multi_output`: a column vector is raveled with a
+DataConversionWarning, several columns refused), `decision_function` is the model's outputs, and
+`set_fit_request` (metadata routing enabled) records its requests on `score`, as Keras's does.
+Unlike Keras 3 (whose `warm_start` is accepted but ignored), `warm_start=True` continues training
+the fitted model (`history_` then holds every fit's epochs), `epoch_` counts the epochs trained
+(Keras's reads `history_.get`, which its History lacks), clones keep `fit_kwargs`, and `fit`
+leaves `fit_kwargs` as given (Keras's updates it with fit's keyword arguments)."""
 
 from __future__ import annotations
 
@@ -16,12 +22,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sk_base import (_EncodedPrediction, _fit_options, _LibraryEstimator,
                        _side_by_side)
 from ._sk_utils import TargetReshaper, copy_model
-from .models import Model, _shuffle_option, _verbosity
+from .models import History, Model, _shuffle_option, _verbosity
 
 # Keras model.fit's arguments, as the library estimator takes them: its parameters (epochs
 # counted from initial_epoch), Keras fit arguments of keras_estimator_fit_arrays
@@ -43,10 +49,26 @@ class SKLBase(BaseEstimator):
         self.model_kwargs = model_kwargs
         self.fit_kwargs = fit_kwargs
 
+    def _more_tags(self):
+        return {"non_deterministic": True}   # (Keras's, for scikit-learn < 1.6)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True
         return tags
+
+    def set_fit_request(self, **kwargs):
+        """Keras's: with metadata routing enabled, each `param=alias` requested (Keras records
+        them on the `score` method); refused otherwise."""
+        import sklearn
+        from sklearn.utils.metadata_routing import MetadataRequest
+        if not sklearn.get_config().get("enable_metadata_routing", False):
+            raise RuntimeError("This method is only available when metadata routing is enabled. You "
+                               "can enable it using sklearn.set_config(enable_metadata_routing=True).")
+        self._metadata_request = MetadataRequest(owner=self.__class__.__name__)
+        for param, alias in kwargs.items():
+            self._metadata_request.score.add_request(param=param, alias=alias)
+        return self
 
     def __sklearn_clone__(self):
         model = self.model if callable(self.model) and not isinstance(self.model, Model) \
@@ -56,8 +78,9 @@ class SKLBase(BaseEstimator):
 
     @property
     def epoch_(self):
-        """Epochs trained so far."""
-        return len(getattr(self, "history_", {}).get("loss", []))
+        """Epochs trained so far (0 before fit)."""
+        history = getattr(self, "history_", None)
+        return 0 if history is None else len(history.epoch)
 
     def _get_model(self, X, y):
         if isinstance(self.model, Model):
@@ -67,9 +90,8 @@ class SKLBase(BaseEstimator):
     def fit(self, X, y, **kwargs):
         """Fits the model (continuing the fitted one with warm_start)."""
         warm = self.warm_start and hasattr(self, "model_")
-        X, y = validate_data(self, X, y, reset=not warm, multi_output=True)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning, as Keras 3
+        # (As Keras's: one target column; a column vector raveled with a DataConversionWarning.)
+        X, y = validate_data(self, X, y, reset=not warm)
         y = self._process_target(y, reset=not warm)
         model = self.model_ if warm else self._get_model(X, y)
         if not getattr(model, "_compile_config", None):
@@ -102,12 +124,16 @@ class SKLBase(BaseEstimator):
                           fit_kwargs.get("validation_data"),
                           _fit_options(False, fit_kwargs.get("class_weight")),
                           fit_kwargs.get("callbacks"))
-        history = model._record_history(history, initial_epoch, initial_epoch + epochs,
-                                        verbose).history
+        history = model._record_history(history, initial_epoch, initial_epoch + epochs, verbose)
+        old = self.__dict__.get("history_") if warm else None
+        if old is not None:   # a warm start's History: every fit's epochs
+            history = History(model, {"history": {k: list(old.history.get(k, [])) + list(v)
+                                                  for k, v in history.history.items()},
+                                      "epoch": list(old.epoch) + list(history.epoch),
+                                      "params": history.params})
         self.model_ = model
         self._library_estimator = lib
-        old = self.history_ if warm and hasattr(self, "history_") else {}
-        self.history_ = {k: list(old.get(k, [])) + list(v) for k, v in history.items()}
+        self.history_ = history
         return self
 
     _kind = b"KerasRegressor"
@@ -163,12 +189,11 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return self._target_encoder.transform(y).astype(np.float32)
 
     def decision_function(self, X):
-        """The model's outputs: one column per class, or for two classes (as scikit-learn
-        defines it) one score per sample, positive for `classes_[1]`."""
-        raw = self._raw(X)
-        if raw.ndim == 2 and raw.shape[1] == 2:
-            return raw[:, 1] - raw[:, 0]
-        return raw
+        """The model's outputs (one column per class), as Keras's."""
+        return self._raw(X)
+
+    def _more_tags(self):
+        return {"poor_score": True}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -178,6 +203,9 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
 class SKLearnRegressor(RegressorMixin, SKLBase):
     """Keras 3's `keras.wrappers.SKLearnRegressor`."""
+
+    def _more_tags(self):
+        return {"poor_score": True}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -191,6 +219,9 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
     def transform(self, X):
         """The model's predictions for X."""
         return self._raw(X)
+
+    def _more_tags(self):
+        return {"preserves_dtype": []}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2071,12 +2071,21 @@ _KEEPS_INTEGERS = {"Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Min
                    "RepeatVector", "Identity"}
 
 
+# Built-in layers that Keras rounds back to their integer input's dtype, saturating (Resizing's
+# `_saturate_cast(round(resized), images.dtype)`).
+_ROUNDS_TO_INPUT_INTEGERS = {"Resizing"}
+
+
 def _integers_kept(layer, inputs, out):
-    """`out` as Keras's dtype for a layer of _KEEPS_INTEGERS called on integer arrays."""
+    """`out` as Keras's dtype for a layer of _KEEPS_INTEGERS or _ROUNDS_TO_INPUT_INTEGERS called
+    on integer arrays."""
     name = layer.__dict__.get("class_name", type(layer).class_name) if isinstance(layer, _BuiltinLayer) else None
-    if name not in _KEEPS_INTEGERS or not isinstance(out, np.ndarray) or not inputs or \
-            not all(isinstance(x, np.ndarray) and x.dtype.kind in "iu" for x in inputs):
+    if name not in _KEEPS_INTEGERS | _ROUNDS_TO_INPUT_INTEGERS or not isinstance(out, np.ndarray) or \
+            not inputs or not all(isinstance(x, np.ndarray) and x.dtype.kind in "iu" for x in inputs):
         return out
+    if name in _ROUNDS_TO_INPUT_INTEGERS:
+        limits = np.iinfo(inputs[0].dtype)
+        return np.clip(np.round(out), limits.min, limits.max).astype(inputs[0].dtype)
     return out.astype(np.int32)
 
 

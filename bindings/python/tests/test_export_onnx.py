@@ -378,8 +378,10 @@ def build():
     ])
 """,
     # Resizing cropped to the target's aspect ratio first (a centred window), both interpolations
-    # and data formats, the window narrower and wider than the image.
-    "resizing_crop_to_aspect_ratio": """
+    # and data formats, the window narrower and wider than the image; antialiased (each
+    # interpolation, reducing and enlarging); padded to the target's aspect ratio first
+    # (fill_value, either axis, both data formats).
+    "resizing_crop_pad_antialias": """
 INPUTS = [((6, 9, 3), "float32")]
 def build():
     x = keras.Input((6, 9, 3))
@@ -389,6 +391,14 @@ def build():
         keras.layers.Resizing(2, 7, crop_to_aspect_ratio=True)(x),
         keras.layers.Resizing(8, 5, crop_to_aspect_ratio=True, data_format="channels_first")(x),
         keras.layers.Resizing(3, 7, crop_to_aspect_ratio=True, interpolation="nearest", data_format="channels_first")(x),
+        keras.layers.Resizing(4, 3, antialias=True)(x),
+        keras.layers.Resizing(3, 12, interpolation="bicubic", antialias=True)(x),
+        keras.layers.Resizing(2, 4, interpolation="lanczos3", antialias=True, crop_to_aspect_ratio=True)(x),
+        keras.layers.Resizing(6, 2, interpolation="lanczos5", antialias=True, data_format="channels_first")(x),
+        keras.layers.Resizing(4, 4, interpolation="nearest", antialias=True)(x),
+        keras.layers.Resizing(4, 4, pad_to_aspect_ratio=True, fill_value=0.5)(x),
+        keras.layers.Resizing(2, 5, pad_to_aspect_ratio=True, antialias=True, interpolation="bicubic")(x),
+        keras.layers.Resizing(5, 3, pad_to_aspect_ratio=True, fill_value=-1.0, data_format="channels_first")(x),
     ])
 """,
     # ConvLSTM1D/2D/3D, unrolled over their known time steps.

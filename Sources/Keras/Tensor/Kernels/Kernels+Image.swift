@@ -1,8 +1,8 @@
 import Foundation
 
-/// Image kernels on `(batch, height, width, channels)` tensors: crops, resizing as
-/// `jax.image.resize` computes it (half-pixel centres, no antialiasing), and the affine
-/// resampling of `jax.scipy.ndimage.map_coordinates` with its fill modes.
+/// Image kernels on `(batch, height, width, channels)` tensors: crops, padding, and the affine
+/// resampling of `jax.scipy.ndimage.map_coordinates` with its fill modes (resizing is
+/// ``Kernels/resampleAxis(_:outer:length:inner:_:into:transposed:)`` along each axis).
 extension Kernels {
     /// The window `[top, top + height) × [left, left + width)` of every image.
     static func crop(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor {
@@ -30,57 +30,6 @@ extension Kernels {
             }
         }
         return out
-    }
-
-    /// Resizes every image to `height × width`: bilinear (triangle weights at the half-pixel
-    /// sample points, normalized over the pixels inside the image) or nearest (the pixel
-    /// `floor((i + 0.5) · in / out)`), as `jax.image.resize` without antialiasing.
-    static func resize(_ x: Tensor, height: Int, width: Int, bilinear: Bool) -> Tensor {
-        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        if h == height && w == width { return x.copy() }
-        let rows = bilinear ? linearTaps(from: h, to: height) : nearestTaps(from: h, to: height)
-        let cols = bilinear ? linearTaps(from: w, to: width) : nearestTaps(from: w, to: width)
-        let out = Tensor(shape: [n, height, width, c], repeating: 0)
-        let p = x.data, o = out.data
-        for b in 0..<n {
-            for (y, rowTaps) in rows.enumerated() {
-                for (xo, colTaps) in cols.enumerated() {
-                    let dst = o + ((b * height + y) * width + xo) * c
-                    for (ry, wy) in rowTaps {
-                        for (cx, wx) in colTaps {
-                            let src = p + ((b * h + ry) * w + cx) * c
-                            let weight = wy * wx
-                            for k in 0..<c { dst[k] += weight * src[k] }
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// For each output index, the input indices and weights of a triangle kernel at the sample
-    /// point `(i + 0.5) · in / out − 0.5`, normalized to sum 1.
-    private static func linearTaps(from size: Int, to out: Int) -> [[(Int, Float)]] {
-        let scale = Float(size) / Float(out)
-        return (0..<out).map { i in
-            let s = (Float(i) + 0.5) * scale - 0.5
-            let lo = Int(s.rounded(.down))
-            var taps: [(Int, Float)] = []
-            for j in [lo, lo + 1] where j >= 0 && j < size {
-                let wt = Swift.max(0, 1 - abs(s - Float(j)))
-                if wt > 0 { taps.append((j, wt)) }
-            }
-            let total = taps.reduce(0) { $0 + $1.1 }
-            return total > 0 ? taps.map { ($0.0, $0.1 / total) } : [(Swift.min(Swift.max(lo, 0), size - 1), 1)]
-        }
-    }
-
-    private static func nearestTaps(from size: Int, to out: Int) -> [[(Int, Float)]] {
-        (0..<out).map { i in
-            let offset = ((Float(i) + 0.5) * Float(size) / Float(out)).rounded(.down)
-            return [(Swift.min(Int(offset), size - 1), 1)]
-        }
     }
 
     /// Resamples image `b` at input points `(a0·x + a1·y + a2, b0·x + b1·y + b2)` for each output

@@ -42,22 +42,25 @@ extension Kernels {
         var width: Int, index: [Int], weight: [Float]
         var count: Int { index.count / Swift.max(width, 1) }
 
-        /// Interpolation by `kernel` of support `radius`, as `jax.image.resize(antialias=False)`
-        /// computes it (`compute_weight_mat`): half-pixel centres, the weights of the taps inside
-        /// the input normalized to sum 1.
-        static func kernel(from n: Int, to m: Int, radius: Int, _ kernel: (Float) -> Float) -> ResampleTaps {
-            let width = 2 * radius + 1
-            var taps = ResampleTaps(width: width, index: Array(repeating: 0, count: m * width), weight: Array(repeating: 0, count: m * width))
+        /// Interpolation by `kernel` of support `radius`, as `jax.image.resize` computes it
+        /// (`compute_weight_mat`): half-pixel centres, the weights of the taps inside the input
+        /// normalized to sum 1. `antialias`: when reducing (`m < n`) the kernel is widened by
+        /// `n / m`, a low-pass filter as well as an interpolation; enlarging is unchanged.
+        static func kernel(from n: Int, to m: Int, radius: Int, antialias: Bool = false, _ kernel: (Float) -> Float) -> ResampleTaps {
             let inverse = 1 / Float(Double(m) / Double(n))
+            let kernelScale = antialias ? Swift.max(inverse, 1) : 1
+            let span = Float(radius) * kernelScale
+            let width = 2 * Int(span.rounded(.up)) + 1
+            var taps = ResampleTaps(width: width, index: Array(repeating: 0, count: m * width), weight: Array(repeating: 0, count: m * width))
             for i in 0..<m {
                 let sample = (Float(i) + 0.5) * inverse - 0.5
                 guard sample >= -0.5 && sample <= Float(n) - 0.5 else { continue }
-                let first = Swift.max(Int((sample - Float(radius)).rounded(.up)), 0)
-                let last = Swift.min(Int((sample + Float(radius)).rounded(.down)), n - 1)
+                let first = Swift.max(Int((sample - span).rounded(.up)), 0)
+                let last = Swift.min(Int((sample + span).rounded(.down)), n - 1, first + width - 1)
                 guard first <= last else { continue }
                 var total: Float = 0
                 for (t, j) in (first...last).enumerated() {
-                    let w = kernel(abs(sample - Float(j)))
+                    let w = kernel(abs(sample - Float(j)) / kernelScale)
                     taps.index[i * width + t] = j
                     taps.weight[i * width + t] = w
                     total += w

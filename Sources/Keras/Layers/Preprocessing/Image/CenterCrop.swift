@@ -16,7 +16,7 @@ public final class CenterCrop: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         try onBatch(x.detached) { t in
             let (h, w) = (t.shape[1], t.shape[2])
-            guard h >= height, w >= width else { return Self.cropAndResize(t, height: height, width: width) }
+            guard h >= height, w >= width else { return try Self.cropAndResize(t, height: height, width: width) }
             return Kernels.crop(t, top: (h - height) / 2, left: (w - width) / 2, height: height, width: width)
         }
     }

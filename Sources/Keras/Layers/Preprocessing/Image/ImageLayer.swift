@@ -145,24 +145,42 @@ extension ImageLayer {
         return (Int(Double(height - ch) / 2), Int(Double(width - cw) / 2), ch, cw)
     }
 
+    /// The margins Keras's `pad_to_aspect_ratio` puts on both sides of the short axis of a
+    /// `height × width` image: half of what it lacks of the target's aspect ratio, rounded down
+    /// (only the rows when both would be padded, as Keras's).
+    static func aspectPadding(height: Int, width: Int, targetHeight: Int, targetWidth: Int) -> (top: Int, left: Int) {
+        let top = Int(Double(Swift.max(height, Int(Double(width * targetHeight) / Double(targetWidth))) - height) / 2)
+        return (top, top > 0 ? 0 : Int(Double(Swift.max(width, Int(Double(height * targetWidth) / Double(targetHeight))) - width) / 2))
+    }
+
     /// Pads a `(batch, height, width, channels)` batch with `fillValue` towards the aspect ratio
     /// of the target and resizes it, as Keras's `resize(..., pad_to_aspect_ratio=True)`: the
     /// short axis gets the same margin on both sides, half of what it lacks rounded down.
-    static func padAndResize(_ t: Tensor, height: Int, width: Int, fillValue: Float, bilinear: Bool = true) -> Tensor {
+    /// Differentiable in the images, as Keras's on JAX.
+    static func padAndResize(_ t: Tensor, height: Int, width: Int, fillValue: Float,
+                             interpolation: ResizeInterpolation = .bilinear, antialias: Bool = false) throws -> Tensor {
         let (h, w) = (t.shape[1], t.shape[2])
-        let top = Int(Double(Swift.max(h, Int(Double(w * height) / Double(width))) - h) / 2)
-        let left = Int(Double(Swift.max(w, Int(Double(h * width) / Double(height))) - w) / 2)
-        let padded = top > 0 ? Kernels.pad(t, top: top, left: 0, height: h + 2 * top, width: w, value: fillValue)
-            : left > 0 ? Kernels.pad(t, top: 0, left: left, height: h, width: w + 2 * left, value: fillValue) : t
-        return Kernels.resize(padded, height: height, width: width, bilinear: bilinear)
+        let (top, left) = aspectPadding(height: h, width: w, targetHeight: height, targetWidth: width)
+        var padded = t
+        if top > 0 || left > 0 {
+            padded = try Ops.pad(t, [(0, 0), (top, top), (left, left), (0, 0)])
+            if fillValue != 0 {
+                // The margins' fill (zeros inside), a constant added to the zero-padded images.
+                let fill = Kernels.pad(Tensor(shape: t.shape, repeating: 0), top: top, left: left,
+                                       height: h + 2 * top, width: w + 2 * left, value: fillValue)
+                padded = try Ops.add(padded, fill)
+            }
+        }
+        return try Ops.resize(padded, size: [height, width], interpolation: interpolation, antialias: antialias)
     }
 
     /// Crops a `(batch, height, width, channels)` batch to the aspect ratio of the target and
-    /// resizes it bilinearly (Keras's `resize(..., crop_to_aspect_ratio=True)`).
-    static func cropAndResize(_ t: Tensor, height: Int, width: Int, bilinear: Bool = true) -> Tensor {
+    /// resizes it (Keras's `resize(..., crop_to_aspect_ratio=True)`), differentiable in the images.
+    static func cropAndResize(_ t: Tensor, height: Int, width: Int,
+                              interpolation: ResizeInterpolation = .bilinear, antialias: Bool = false) throws -> Tensor {
         let box = aspectCropBox(height: t.shape[1], width: t.shape[2], targetHeight: height, targetWidth: width)
-        let cropped = Kernels.crop(t, top: box.top, left: box.left, height: box.height, width: box.width)
-        return Kernels.resize(cropped, height: height, width: width, bilinear: bilinear)
+        let cropped = try Ops.slice(t, start: [0, box.top, box.left, 0], shape: [t.shape[0], box.height, box.width, t.shape[3]])
+        return try Ops.resize(cropped, size: [height, width], interpolation: interpolation, antialias: antialias)
     }
 }
 

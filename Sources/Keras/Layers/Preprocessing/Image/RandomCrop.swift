@@ -23,7 +23,7 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
         guard training else { return x }
         return try onBatch(x.detached) { t in
             let (h, w) = (t.shape[1], t.shape[2])
-            guard h > height, w > width else { return Self.cropAndResize(t, height: height, width: width) }
+            guard h > height, w > width else { return try Self.cropAndResize(t, height: height, width: width) }
             // Keras: the top, then the left offset, each `int32(random.uniform((), 0, span))`.
             func offset(_ span: Int) -> Int { Int(drawKey().uniform(count: 1, maxval: Float(span)).first ?? 0) }
             let top = offset(h - height + 1), left = offset(w - width + 1)

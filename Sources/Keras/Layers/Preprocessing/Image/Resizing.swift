@@ -1,6 +1,7 @@
-/// Resizes images to `height × width` (bilinear or nearest, optionally cropping the images to
-/// the target aspect ratio first, or padding them to it with `fill_value`), in training and
-/// inference. Keras: `keras.layers.Resizing`.
+/// Resizes images to `height × width` (with JAX's bilinear, nearest, bicubic or Lanczos kernels,
+/// widened to low-pass filter a reduction with `antialias`; optionally cropping the images to the
+/// target aspect ratio first, or padding them to it with `fill_value`), in training and inference,
+/// differentiable in the images as Keras's on JAX. Keras: `keras.layers.Resizing`.
 ///
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [64, 64, 3]), Resizing(height: 32, width: 32), Flatten(), Dense(10)])
@@ -8,7 +9,9 @@
 public final class Resizing: ImageLayer, @unchecked Sendable {
     public let height: Int
     public let width: Int
-    let interpolation: Interpolation
+    let interpolation: ResizeInterpolation
+    /// Whether a reduction is low-pass filtered first (the kernel widened by the reduction's factor).
+    public let antialias: Bool
     /// Whether images are first cropped to the largest centred window of the target's aspect ratio.
     public let cropToAspectRatio: Bool
     /// Whether images are first padded, on both sides of their short axis, to the target's aspect ratio.
@@ -24,12 +27,14 @@ public final class Resizing: ImageLayer, @unchecked Sendable {
         guard height > 0, width > 0 else {
             throw KerasError.invalidArgument("Resizing: height and width must be positive, got \(height) × \(width)")
         }
-        guard !antialias else {
-            throw KerasError.invalidArgument("Resizing: antialias is not supported (bilinear or nearest resizing, optionally cropped or padded)")
+        // (Keras's names exactly, as its resize checks them)
+        guard let method = ResizeInterpolation(rawValue: interpolation) else {
+            throw KerasError.invalidArgument("Resizing: Invalid value for argument `interpolation`. Expected of one \(ResizeInterpolation.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")). Received: interpolation=\(interpolation)")
         }
         self.height = height
         self.width = width
-        self.interpolation = try .named(interpolation, layer: "Resizing")
+        self.interpolation = method
+        self.antialias = antialias
         self.cropToAspectRatio = cropToAspectRatio
         self.padToAspectRatio = padToAspectRatio
         self.fillMode = fillMode
@@ -45,13 +50,15 @@ public final class Resizing: ImageLayer, @unchecked Sendable {
         guard !(cropToAspectRatio && padToAspectRatio) else {
             throw KerasError.invalidArgument("Resizing '\(name)': Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
         }
-        return try onBatch(x.detached) { t in
-            let bilinear = interpolation == .bilinear
-            if cropToAspectRatio { return Self.cropAndResize(t, height: height, width: width, bilinear: bilinear) }
-            if padToAspectRatio {
-                return Self.padAndResize(t, height: height, width: width, fillValue: Float(fillValue), bilinear: bilinear)
+        return try onBatch(x) { t in
+            if cropToAspectRatio {
+                return try Self.cropAndResize(t, height: height, width: width, interpolation: interpolation, antialias: antialias)
             }
-            return Kernels.resize(t, height: height, width: width, bilinear: bilinear)
+            if padToAspectRatio {
+                return try Self.padAndResize(t, height: height, width: width, fillValue: Float(fillValue),
+                                             interpolation: interpolation, antialias: antialias)
+            }
+            return try Ops.resize(t, size: [height, width], interpolation: interpolation, antialias: antialias)
         }
     }
 
@@ -76,7 +83,7 @@ extension Resizing: DeclaredLayer {
         .optional("pad_to_aspect_ratio", \.padToAspectRatio, default: false),
         .optional("fill_mode", \.fillMode, default: "constant"),
         .optional("fill_value", \.fillValue, default: 0.0),
-        .optional("antialias", default: false) { _ in false },
+        .optional("antialias", \.antialias, default: false),
     ]) { c in
         try Resizing(height: c.int("height"), width: c.int("width"), interpolation: c.string("interpolation"),
                      cropToAspectRatio: c.bool("crop_to_aspect_ratio"), padToAspectRatio: c.bool("pad_to_aspect_ratio"),
