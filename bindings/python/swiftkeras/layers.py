@@ -121,7 +121,7 @@ class KerasTensor(TensorOperators):
                            "dtype": self.dtype, "keras_history": [layer.name, node, tensor]}}
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse=False, ragged=False, name={self.name}>"
 
     def __iter__(self):
         raise TypeError(f"{self!r} is not iterable (index it with x[i], or ops.split)")
@@ -909,7 +909,8 @@ class Layer(_variables.LayerBasics):
             trace.add_loss(value)
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self._owner is not None}>"
+        built = self._owner is not None or bool(self.__dict__.get("_inbound"))   # (Keras's: by a call)
+        return f"<{type(self).__name__} name={self.name}, built={built}>"
 
     def _computes_own_mask(self):
         """Whether the layer's class has a `compute_mask` of its own (Keras then sets the

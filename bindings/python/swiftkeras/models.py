@@ -863,6 +863,10 @@ class Model(ModelAPI):
             check(_lib.keras_model_stop_training(self._handle))
 
     # -- weights ---------------------------------------------------------------------------
+    def __repr__(self):
+        kind = "Functional" if self._functional is not None and type(self) is Model else type(self).__name__
+        return f"<{kind} name={self.name}, built={not self._unbuilt()}>"
+
     def _unbuilt(self):
         """Whether the model can be built only with data: a Sequential without its input's
         shape, a subclassed model never called."""

@@ -83,3 +83,20 @@ def test_attention_scale_set_before_first_use():
         model.get_layer("att").set_weights([np.array([0.5, 1.0, 1.5], "float32")])
         outs.append(model.predict([q, v], verbose=0))
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+
+
+def test_reprs_as_keras():
+    """Models, layers and symbolic tensors print as Keras's (the tensors' own names aside:
+    Keras numbers them keras_tensor_N)."""
+    def reprs(k):
+        inp = k.Input((4,))
+        out = k.layers.Dense(3, name="d")(inp)
+        model = k.Model(inp, out, name="m")
+        given = k.Sequential([k.Input((3,)), k.layers.Dense(2)], name="given")
+        later = k.Sequential([k.layers.Dense(2)], name="later")
+        shown = [repr(model), repr(model.layers[1]), repr(given), repr(later),
+                 repr(k.layers.Dense(2, name="alone"))]
+        later(np.ones((1, 3), "float32"))
+        shown.append(repr(later))
+        return shown + [repr(out).rsplit(", name=", 1)[0]]
+    assert reprs(sk) == reprs(keras)
