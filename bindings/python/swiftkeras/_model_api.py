@@ -523,7 +523,7 @@ class ModelAPI(_variables.LayerBasics):
         """Keras `get_build_config`: the input shape the model was built with."""
         if not self.built:
             return None
-        if self._handle is None:   # Keras's default build: the shape it was given
+        if self._handle is None and "_default_build_shape" in self.__dict__:   # Keras's default build
             return {"input_shape": self.__dict__.get("_default_build_shape")}
         shapes = self._input_shapes()
         batch = self.__dict__.get("_built_batch") if self._is_subclass_model() else None

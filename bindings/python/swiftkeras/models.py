@@ -819,14 +819,17 @@ class Model(ModelAPI):
                   for info in self._layers_cache if info["class_name"] == "InputLayer"]
         return [tuple(None if d is None or d < 0 else d for d in s) for s in shapes]
 
-    def _output_shape(self, batch=None):
+    def _output_shape(self, batch=None, index=0):
         handle = self._ensure_handle()
         cached = getattr(self, "_output_dims", None)
-        if cached is None or cached[0] != handle:
+        if cached is None or cached[0] != handle or cached[2] != index:
             buf = (c_int64 * _MAX_RANK)()
             rank = c_int32()
-            check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
-            cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)))
+            if index == 0:
+                check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
+            else:
+                check(_lib.keras_model_io_shape(handle, 0, index, 0, buf, _MAX_RANK, byref(rank)))
+            cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)), index)
         # The library writes the batch asked (0) first, or a first dimension the model fixes
         # while its inputs' batch is free (CenterCrop on one unbatched image: Keras's height).
         own = cached[1][:1]
@@ -840,7 +843,9 @@ class Model(ModelAPI):
 
     @property
     def output_shape(self):
-        return self._output_shape()
+        """Keras's: the output's shape, a list of them for a model of several outputs."""
+        count = self._io_count(False)
+        return self._output_shape() if count <= 1 else [self._output_shape(index=i) for i in range(count)]
 
     def _learning_rate(self):
         """The optimizer's current learning rate (a callback's
@@ -2124,7 +2129,9 @@ class Model(ModelAPI):
 
     @property
     def built(self):
-        return self._handle is not None or "_default_build_shape" in self.__dict__
+        """Keras's: a functional model, and a Sequential that knows its input, are built when
+        made; a subclassed one by its first call or `build`."""
+        return self._handle is not None or "_default_build_shape" in self.__dict__ or not self._unbuilt()
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):

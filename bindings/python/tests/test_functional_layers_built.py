@@ -100,3 +100,16 @@ def test_reprs_as_keras():
         shown.append(repr(later))
         return shown + [repr(out).rsplit(", name=", 1)[0]]
     assert reprs(sk) == reprs(keras)
+
+
+def test_built_and_output_shapes_as_keras():
+    """`model.built` is True for a functional model and a Sequential that knows its input as
+    soon as they are made; a model of several outputs gives each output's shape."""
+    def seen(k):
+        a, b = k.Input((3,), name="a"), k.Input((2,), name="b")
+        two = k.Model([a, b], [k.layers.Dense(1)(a), k.layers.Dense(2)(b)])
+        given = k.Sequential([k.Input((6,)), k.layers.Dense(3)])
+        later = k.Sequential([k.layers.Dense(3)])
+        return [two.built, given.built, later.built, two.output_shape, given.output_shape,
+                two.input_shape, two.get_build_config() is not None]
+    assert seen(sk) == seen(keras)
