@@ -28,6 +28,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/layers/keras_bounding_box_augmentations.json:
   test_bounding_box_augmentations.py's `_rand_augment_training` and `_augmix_training` of each of
   its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
+- Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
+  `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
+  most of that file's time).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -40,7 +43,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations (default: all).
+bounding_box_augmentations, onnx_outputs (default: all).
 """
 import json
 import os
@@ -138,6 +141,12 @@ def bounding_box_augmentations():
     return found
 
 
+def onnx_outputs():
+    import keras
+    import test_export_onnx as t
+    return t._keras_outputs(keras)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -148,6 +157,7 @@ OUTPUTS = {
     "random_geometric": (random_geometric, ("random", "keras_random_geometric.json")),
     "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
     "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
+    "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
 }
 
 
