@@ -54,28 +54,40 @@ if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
 from swiftkeras import _lib  # noqa: E402
 
 
-# The files that take longest, longest first: their tests' --durations summed by file (a run
-# of the suite in two workers on a 2-core machine under a load of 15: test_applications 1270 s,
-# the next five 240 to 120 s, the rest 60 to 45 s; that run timed these and the files up to
-# test_c*, not the later ones, none of which is among the CI log's 30 slowest tests). `make test` runs the files in pytest-xdist workers, a file whole
-# in one worker (--dist loadfile), in the order collected (--no-loadscope-reorder: xdist's own
-# order, most tests first, left files of few long tests to the end, where one worker ran them
-# while the other had nothing left). Started first, they end while the many short files fill
-# the other worker.
+# The files that take longest, longest first: their tests' --durations summed by file (on a
+# 2-core machine under a load of 15: test_applications alone, 672 s; the others in two workers
+# as `make test` runs them: test_keras_io_guides_4 324 s, _examples_3 287 s, down to
+# test_keras_io_examples_6 26 s; test_docstring_examples alone, 73 s). Timed were these, the
+# keras.io files and the earlier list's (test_export_onnx, 16 s since its Keras outputs are a
+# fixture, and test_random_geometric_in_fit_like_jax, 1 s, left it). `make test` runs the files
+# in pytest-xdist workers, a file whole in one worker (--dist loadfile), in the order collected
+# (--no-loadscope-reorder: xdist's own order, most tests first, left files of few long tests to
+# the end, where one worker ran them while the other had nothing left). Started first, they end
+# while the many short files fill the other worker.
 LONGEST_FILES_FIRST = [
     "test_applications.py",
-    "test_rand_augment_aug_mix.py",
+    "test_keras_io_guides_4.py",
+    "test_keras_io_examples_3.py",
+    "test_keras_io_examples_2.py",
+    "test_keras_io_examples.py",
+    "test_keras_io_guides_3.py",
+    "test_keras_io_examples_8.py",
     "test_color_augmentations.py",
+    "test_keras_io_guides_1.py",
+    "test_keras_io_examples_7.py",
     "test_random_color_in_fit_like_jax.py",
-    "test_random_geometric_in_fit_like_jax.py",
-    "test_export_onnx.py",
+    "test_keras_io_guides_2.py",
+    "test_docstring_examples.py",
     "test_adaptive_pooling.py",
     "test_custom_steps.py",
-    "test_docstring_examples.py",
-    "test_auto_names.py",
-    "test_audio_layers.py",
-    "test_bounding_boxes.py",
+    "test_rand_augment_aug_mix.py",
     "test_builtin_subclass.py",
+    "test_keras_io_examples_5.py",
+    "test_audio_layers.py",
+    "test_auto_names.py",
+    "test_keras_io_examples_4.py",
+    "test_bounding_boxes.py",
+    "test_keras_io_examples_6.py",
 ]
 
 
