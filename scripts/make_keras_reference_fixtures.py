@@ -30,6 +30,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
   its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
 - Tests/KerasTests/Fixtures/layers/keras_resizing_antialias.json: test_resizing_antialias.py's
   `_keras_outputs` (Resizing(antialias=True) of each of its CASES).
+- Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
+  `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
+  most of that file's time).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -42,7 +45,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations, resizing_antialias (default: all).
+bounding_box_augmentations, resizing_antialias, onnx_outputs (default: all).
 """
 import json
 import os
@@ -140,10 +143,19 @@ def bounding_box_augmentations():
     return found
 
 
-def resizing_antialias():
+def _keras_outputs_of(test_file):
+    """A test file's `_keras_outputs(keras)`, run in real Keras."""
+    import importlib
     import keras
-    import test_resizing_antialias as t
-    return t._keras_outputs(keras)
+    return importlib.import_module(test_file)._keras_outputs(keras)
+
+
+def resizing_antialias():
+    return _keras_outputs_of("test_resizing_antialias")
+
+
+def onnx_outputs():
+    return _keras_outputs_of("test_export_onnx")
 
 
 OUTPUTS = {
@@ -157,6 +169,7 @@ OUTPUTS = {
     "random_color_composites": (random_color_composites, ("random", "keras_random_color_composites.json")),
     "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
     "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
+    "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
 }
 
 

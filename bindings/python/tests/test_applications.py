@@ -28,8 +28,10 @@ FAMILIES = {
     "EfficientNetV2B0": dict(input_shape=(32, 32, 3), classes=10),
     # Sequential stem and downsampling blocks, grouped 7x7 convolutions, LayerScale.
     "ConvNeXtTiny": dict(input_shape=(32, 32, 3), classes=10),
-    # The scaled residuals are Keras's CustomScaleLayer.
-    "InceptionResNetV2": dict(input_shape=(75, 75, 3), classes=10),
+    # The scaled residuals are Keras's CustomScaleLayer. Headless, as its ImageNet call (one
+    # build of 54M weights serves the three tests; its head, utils.classifier_head, is the one
+    # InceptionV3's and ResNet50's calls check).
+    "InceptionResNetV2": dict(input_shape=(75, 75, 3), include_top=False),
     "NASNetMobile": dict(input_shape=(32, 32, 3), classes=10),
 }
 # The other members of each family: the same layers (names, order) and parameter counts.
@@ -60,9 +62,9 @@ SAVED = {
     "MobileNetV3Small": FAMILIES["MobileNetV3Small"],
     "EfficientNetV2B0": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
     "ConvNeXtTiny": FAMILIES["ConvNeXtTiny"],
-    # The largest family: its saved file is of the family test's build (the headless call,
-    # include_top=False, is test_imagenet_weights_load_from_keras_cache's; the pooling heads
-    # are Xception's, ResNet50V2's and EfficientNetV2B0's).
+    # The largest family: its saved file is of the family test's build, which
+    # test_imagenet_weights_load_from_keras_cache takes too (the pooling heads are Xception's,
+    # ResNet50V2's and EfficientNetV2B0's).
     "InceptionResNetV2": FAMILIES["InceptionResNetV2"],
     "NASNetMobile": FAMILIES["NASNetMobile"],
 }
@@ -263,7 +265,8 @@ IMAGENET = {
                          lambda x: x),
     "ConvNeXtTiny": (dict(include_top=False, input_shape=(64, 64, 3)), "convnext_tiny_notop.h5",
                      ("convnext", "_HASHES", "convnext_tiny", 1), lambda x: x),
-    "InceptionResNetV2": (dict(include_top=False, input_shape=(75, 75, 3)),
+    # The family and saved-file tests' call: their Keras build is taken.
+    "InceptionResNetV2": (FAMILIES["InceptionResNetV2"],
                           "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
                           ("inception_resnet_v2", "_HASHES", None, 1), TF_SCALING),
     "NASNetMobile": (dict(include_top=False, input_shape=(64, 64, 3)), "nasnet_mobile_no_top.h5",

@@ -1,16 +1,17 @@
 """`model.export(path, format="onnx")`: the library writes the ONNX file itself (no TensorFlow).
 For each covered layer family a small model with drawn weights is exported, checked by
 `onnx.checker`, and run by onnxruntime at two batch sizes: its outputs equal our `predict` and
-real Keras's on the same weights (1e-5). Inputs carry Keras's names and a dynamic batch
-dimension, outputs are `output_0`, ...; a model holding a layer with no ONNX form is refused,
-naming the layer and its class, and leaves no file."""
+real Keras's on the same weights (1e-5; Keras's outputs of each case as
+scripts/make_keras_reference_fixtures.py wrote them from `_keras_outputs`). Inputs carry Keras's
+names and a dynamic batch dimension, outputs are `output_0`, ...; a model holding a layer with no
+ONNX form is refused, naming the layer and its class, and leaves no file."""
 
 import os
 
 import numpy as np
 import pytest
 
-from conftest import CORE, exec_layers, keras_draws_from_numpy, needs, real_keras
+from conftest import CORE, exec_layers, keras_draws_from_numpy, keras_reference, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -483,34 +484,48 @@ def _as_list(y):
     return [np.asarray(v) for v in (y if isinstance(y, (list, tuple)) else [y])]
 
 
+def _batches(spec, i):
+    """Case `i`'s inputs at batch sizes 1 and 4."""
+    return [_inputs(spec, batch, 100 + i) for batch in (1, 4)]
+
+
+def _keras_outputs(keras):
+    """Per case: real Keras's outputs on `_drawn_weights` for both batches stacked (one XLA
+    compilation; each row's outputs are its own). Keras's models draw their initial weights
+    from numpy (conftest.keras_draws_from_numpy): they are replaced."""
+    import jax
+    found = {}
+    for i, (case, source) in enumerate(CASES.items()):
+        scope = exec_layers(source, keras)
+        with keras_draws_from_numpy(i):
+            ref = scope["build"]()
+        ref.set_weights(_drawn_weights(ref, i))
+        call = jax.jit(lambda *xs, ref=ref: ref(list(xs) if len(xs) > 1 else xs[0], training=False))
+        found[case] = _as_list(call(*[np.concatenate(parts) for parts in zip(*_batches(scope["INPUTS"], i))]))
+    return found
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """Per case: the exported file's session, and our and Keras's outputs at two batch sizes.
-    Keras's models draw their initial weights from numpy (conftest.keras_draws_from_numpy: not
-    one XLA compilation of jax's random bits per weight shape, half of this fixture's time):
-    both libraries' weights are then set to the same drawn values."""
-    import jax
+    Our weights are `_drawn_weights` in our order, Keras's in its (the same list where the
+    weights are the same: a difference shows in the outputs). Keras's outputs were written by
+    scripts/make_keras_reference_fixtures.py (its jit compilations of 31 models were most of
+    this fixture's time)."""
     folder = tmp_path_factory.mktemp("onnx")
+    keras_outputs = keras_reference("onnx", "keras_onnx_outputs.json")
     results = {}
     for i, (case, source) in enumerate(CASES.items()):
-        ours_scope, ref_scope = exec_layers(source, sk), exec_layers(source, keras)
-        ours = ours_scope["build"]()
-        with keras_draws_from_numpy(i):
-            ref = ref_scope["build"]()
-        weights = _drawn_weights(ref, i)
-        ref.set_weights(weights)
-        ours.set_weights(weights)
+        scope = exec_layers(source, sk)
+        ours = scope["build"]()
+        ours.set_weights(_drawn_weights(ours, i))
         path = str(folder / f"{case}.onnx")
         ours.export(path, format="onnx", verbose=False)
-        ref_call = jax.jit(lambda *xs, ref=ref: ref(list(xs) if len(xs) > 1 else xs[0], training=False))
-        # Keras runs once, on both batches stacked (one compile): each row's outputs are its own.
-        batches = [_inputs(ours_scope["INPUTS"], batch, 100 + i) for batch in (1, 4)]
-        stacked = _as_list(ref_call(*[np.concatenate(parts) for parts in zip(*batches)]))
         runs = []
-        for b, xs in enumerate(batches):
+        for b, xs in enumerate(_batches(scope["INPUTS"], i)):
             rows = slice(0, 1) if b == 0 else slice(1, None)
             feed = xs if len(xs) > 1 else xs[0]
-            runs.append((xs, _as_list(ours.predict(feed, verbose=0)), [r[rows] for r in stacked]))
+            runs.append((xs, _as_list(ours.predict(feed, verbose=0)), [r[rows] for r in keras_outputs[case]]))
         results[case] = (path, ours, runs)
     return results
 

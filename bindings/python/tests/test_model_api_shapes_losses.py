@@ -199,6 +199,22 @@ def test_add_loss_and_penalties_enter_evaluate_as_in_keras():
     assert ours[-2][0] > ours[-1] + 1e-2   # the penalties are in: the test can fail
 
 
+def test_keras_add_loss_ids_left_from_an_earlier_trace_are_caught():
+    """conftest's watch of real Keras's add_loss ids: _regularized's fit on 40 rows in batches
+    of 16 traces its step again for the last 8, where Dense's activity penalty still holds ids
+    of the first trace while Penalized's new terms are in the scope (the moment CI's evaluate
+    lost a term). The watch notes it (here taken back, so that this test passes)."""
+    import conftest
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 4)).astype(np.float32)
+    model = _regularized(keras)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+    del conftest._stale_loss_ids[:]
+    model.fit(x, x[:, :1], epochs=1, batch_size=16, shuffle=False, verbose=0)
+    noted, conftest._stale_loss_ids[:] = list(conftest._stale_loss_ids), []
+    assert noted and all(n.startswith("Dense ") for n in noted), noted
+
+
 def test_add_loss_outside_a_traced_call_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="add_loss.*traced"):
         sk.layers.Dense(2).add_loss(np.float32(1.0))
