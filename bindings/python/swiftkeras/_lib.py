@@ -517,7 +517,7 @@ _declare("keras_optimizer_apply", [keras_optimizer_p, int64_p, c_char_p, keras_a
                                    c_int32, POINTER(float_p)], c_int32)
 _declare("keras_optimizer_exclude_from_weight_decay", [keras_optimizer_p, int64_p, c_int32, c_char_p],
          c_int32)
-_declare("keras_optimizer_variables", [keras_optimizer_p, char_pp], c_int32)
+_declare("keras_optimizer_variables", [keras_optimizer_p, char_pp, c_void_p, c_int64, int64_p], c_int32)
 _declare("keras_optimizer_set_variables", [keras_optimizer_p, c_char_p], c_int32)
 _declare("keras_optimizer_state", [keras_optimizer_p, int64_p, POINTER(c_double)], c_int32)
 _declare("keras_optimizer_set_learning_rate", [keras_optimizer_p, c_double], c_int32)
