@@ -199,6 +199,17 @@ int keras_catalog_json(char **out_json);
  * UNKNOWN_NAME (no built-in class of that name). */
 int keras_object_config(const char *kind, const char *object_json, char **out_json);
 
+/* Checks a built-in layer's constructor arguments as Keras's constructor (`__init__`) does, without
+ * making weights: layer_json is {"class_name": "Dense", "config": {"name": "dense", "units": -1}}
+ * (the arguments given; the others take their defaults). KERAS_OK when Keras's constructor takes
+ * them; arguments Keras checks only when the layer is built or called (Resizing's height) are
+ * left to then. Nothing is kept, and no seed or default name is used up. *type_error (may be
+ * NULL) is set to 1 where Keras's constructor raises a TypeError (RepeatVector(n="a")), else 0.
+ * Errors: INVALID_ARGUMENT (NULL or bad JSON; an argument the constructor refuses, the message
+ * naming the layer, the argument and the value), UNKNOWN_NAME (the class, or an activation,
+ * initializer... the arguments name, that nobody registered). */
+int keras_layer_validate_config(const char *layer_json, int *type_error);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Handles                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
