@@ -199,6 +199,17 @@ int keras_catalog_json(char **out_json);
  * UNKNOWN_NAME (no built-in class of that name). */
 int keras_object_config(const char *kind, const char *object_json, char **out_json);
 
+/* Checks a built-in layer's constructor arguments as Keras's constructor (`__init__`) does, without
+ * making weights: layer_json is {"class_name": "Dense", "config": {"name": "dense", "units": -1}}
+ * (the arguments given; the others take their defaults). KERAS_OK when Keras's constructor takes
+ * them; arguments Keras checks only when the layer is built or called (Resizing's height) are
+ * left to then. Nothing is kept, and no seed or default name is used up. *type_error (may be
+ * NULL) is set to 1 where Keras's constructor raises a TypeError (RepeatVector(n="a")), else 0.
+ * Errors: INVALID_ARGUMENT (NULL or bad JSON; an argument the constructor refuses, the message
+ * naming the layer, the argument and the value), UNKNOWN_NAME (the class, or an activation,
+ * initializer... the arguments name, that nobody registered). */
+int keras_layer_validate_config(const char *layer_json, int *type_error);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Handles                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
@@ -780,8 +791,8 @@ int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
  * as the optimizer makes them for the model's trainable weights), as keras_model_history gives a
  * History: a layout and a buffer of numbers, no value written as text.
  * *layout_json (caller-owned; keras_string_free) receives each variable as keras_optimizer_variables
- * lists it, with "offset" (where its values start in `values`) in place of a float32 variable's
- * "value" (an int32 step count keeps its exact "value"), plus the weight it belongs to: "owner",
+ * lists it, with "offset" (where its values start in `values`) for a float32 variable (an int32
+ * step count has its exact "value"), plus the weight it belongs to: "owner",
  * its index in keras_model_weight_count's order, and "owner_path" (null both for the optimizer's
  * own):
  * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 3, "owner": null, ...},
@@ -1887,16 +1898,25 @@ int keras_optimizer_apply(keras_optimizer *optimizer, const int64_t *keys, const
 int keras_optimizer_exclude_from_weight_decay(keras_optimizer *optimizer, const int64_t *keys, int count,
                                               const char *names_json);
 
-/* *out_json (free with keras_string_free) = Keras's `optimizer.variables` in its order:
+/* Keras's `optimizer.variables` in its order, as keras_model_optimizer_variables gives a compiled
+ * model's (without "owner"): *layout_json (caller-owned; keras_string_free) lists each variable,
+ * a float32 one with "offset" (where its values start in `values`), the int32 step count with its
+ * exact "value":
  * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 1},
- *  {"path": "adam/learning_rate", "shape": [], "dtype": "float32", "value": [0.001]},
- *  {"path": "adam/w_momentum", "shape": [2, 3], "dtype": "float32", "value": [6 numbers]}, ...]. */
-int keras_optimizer_variables(keras_optimizer *optimizer, char **out_json);
+ *  {"path": "adam/learning_rate", "shape": [], "dtype": "float32", "offset": 0},
+ *  {"path": "adam/w_momentum", "shape": [2, 3], "dtype": "float32", "offset": 1}, ...].
+ * values (capacity floats) receives the float32 variables' values one after the other, each
+ * row-major; *count receives how many there are, also when they do not fit.
+ * Errors: INVALID_ARGUMENT (bad handle, layout_json or count NULL, capacity negative, values NULL
+ * with values to write), BUFFER_TOO_SMALL (*count tells the capacity needed; nothing else is
+ * written). */
+int keras_optimizer_variables(keras_optimizer *optimizer, char **layout_json, float *values, int64_t capacity,
+                              int64_t *count);
 
 /* Keras's `optimizer.set_weights(values)`: every optimizer variable from values_json, a list in
- * keras_optimizer_variables's order and form ("value": a number or a flat list; "dtype": "int32"
- * for the step count). Errors: INVALID_ARGUMENT (bad JSON, another number of variables), SHAPE
- * (a value's shape); nothing changes then. */
+ * keras_optimizer_variables's order of {"shape": [...], "value": a number or a flat list of
+ * numbers, "dtype": "int32" for the step count}. Errors: INVALID_ARGUMENT (bad JSON, another
+ * number of variables), SHAPE (a value's shape); nothing changes then. */
 int keras_optimizer_set_variables(keras_optimizer *optimizer, const char *values_json);
 
 /* The step count (Keras's optimizer.iterations) and the learning rate of the next step (the

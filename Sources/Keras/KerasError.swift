@@ -3,6 +3,9 @@
 public enum KerasError: Error, CustomStringConvertible, Equatable {
     /// An argument is out of range or of the wrong kind: `Dense(units: -3): units must be positive`.
     case invalidArgument(String)
+    /// An argument of a type Keras's constructor refuses with a `TypeError` (`RepeatVector(n: "a")`),
+    /// where a bad value of the right type is ``invalidArgument(_:)`` (Keras's `ValueError`).
+    case wrongType(String)
     /// Shapes that do not fit together.
     case shapeMismatch(String)
     /// A name (loss, optimizer, activation, layer class) that the registry does not know.
@@ -21,11 +24,26 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
 
     public var message: String {
         switch self {
-        case .invalidArgument(let m), .shapeMismatch(let m), .unknownName(let m),
+        case .invalidArgument(let m), .wrongType(let m), .shapeMismatch(let m), .unknownName(let m),
              .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m), .outOfMemory(let m):
             return m
         }
     }
 
     public var description: String { message }
+
+    /// The same kind of error with another message.
+    public func withMessage(_ m: String) -> KerasError {
+        switch self {
+        case .invalidArgument: return .invalidArgument(m)
+        case .wrongType: return .wrongType(m)
+        case .shapeMismatch: return .shapeMismatch(m)
+        case .unknownName: return .unknownName(m)
+        case .invalidState: return .invalidState(m)
+        case .invalidData: return .invalidData(m)
+        case .io: return .io(m)
+        case .callbackFailed: return .callbackFailed(m)
+        case .outOfMemory: return .outOfMemory(m)
+        }
+    }
 }

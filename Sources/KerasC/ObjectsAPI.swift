@@ -177,36 +177,63 @@ public func keras_optimizer_exclude_from_weight_decay(_ handle: OpaquePointer?, 
     }
 }
 
-/// Keras's `optimizer.variables` as JSON (see keras.h).
+/// Keras's `optimizer.variables` of a standalone optimizer: their layout as JSON, their float
+/// values copied into the caller's buffer (see keras.h), as keras_model_optimizer_variables.
 @_cdecl("keras_optimizer_variables")
-public func keras_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+public func keras_optimizer_variables(_ handle: OpaquePointer?,
+                                      _ layoutOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                      _ values: UnsafeMutablePointer<Float>?, _ capacity: Int64,
+                                      _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_optimizer_variables") {
-        let out = try requireOut(out, "out_json")
-        out.pointee = nil
+        let (layoutOut, countOut) = try layoutAndCount(layoutOut, countOut, capacity)
         let box = try optimizerBox(handle)
-        let entries = try box.locked {
-            try box.optimizer.variableValues(for: box.keys.compactMap { box.variables[$0] })
+        let layout: [JSON] = try box.locked {
+            let entries = try box.optimizer.variableValues(for: box.keys.compactMap { box.variables[$0] })
+            return try optimizerVariablesLayout(entries.map { $0.value }, paths: entries.map { $0.path }, into: values,
+                                                capacity: capacity, count: countOut)
         }
-        out.pointee = try ownedCString(JSON.array(entries.map { optimizerVariableJSON($0.path, $0.value) }).description)
+        layoutOut.pointee = try ownedCString(JSON.array(layout).description)
     }
 }
 
-/// One optimizer variable as keras_optimizer_variables and keras_model_optimizer_variables list
-/// it (see keras.h): path, shape, dtype ("int32" for an iteration count, exact) and value: a
-/// float32 variable's values as a JSON list, or with `offset`, as the offset of its values in the
-/// caller's buffer (keras_model_optimizer_variables: no number written as text).
-func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue, offset: Int? = nil) -> JSON {
+/// The optimizer variables `values` (named by `paths`) as keras_optimizer_variables and
+/// keras_model_optimizer_variables give them (see keras.h): every float32 variable's values
+/// copied one after the other into the caller's `buffer` with keras_model_history's protocol
+/// (``writeCounted(_:into:capacity:count:what:_:)``), and the layout entry of each, a float32
+/// one with the offset of its values there.
+func optimizerVariablesLayout(_ values: [OptimizerVariableValue], paths: [String], into buffer: UnsafeMutablePointer<Float>?,
+                              capacity: Int64, count: UnsafeMutablePointer<Int64>) throws -> [JSON] {
+    let floats = values.compactMap { value -> Tensor? in
+        if case .tensor(let t) = value { return t }
+        return nil
+    }
+    try writeCounted(floats.reduce(0) { $0 + $1.count }, into: buffer, capacity: capacity, count: count,
+                     what: "the optimizer") { out in
+        var at = 0
+        for t in floats {
+            (out + at).update(from: t.data, count: t.count)
+            at += t.count
+        }
+    }
+    var offset = 0
+    return zip(paths, values).map { path, value in
+        let item = optimizerVariableJSON(path, value, offset: offset)
+        if case .tensor(let t) = value { offset += t.count }
+        return item
+    }
+}
+
+/// One optimizer variable as the layout of keras_optimizer_variables and
+/// keras_model_optimizer_variables lists it (see keras.h): path, shape, dtype and, for an int32
+/// iteration count, its exact "value"; for a float32 variable, the `offset` of its values in the
+/// caller's buffer (no number written as text).
+func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue, offset: Int) -> JSON {
     switch value {
     case .count(let n):
         return ["path": .string(path), "shape": .array([]), "dtype": "int32", "value": .int(n)]
     case .tensor(let t):
-        var item: JSON = ["path": .string(path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32"]
-        if let offset {
-            item.set("offset", .int(offset))
-        } else {
-            item.set("value", .array((0..<t.count).map { .double(Double(t.data[$0])) }))
-        }
-        return item
+        return ["path": .string(path), "shape": .array(t.shape.map { .int($0) }), "dtype": "float32",
+                "offset": .int(offset)]
     }
 }
 

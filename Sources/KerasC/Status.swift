@@ -157,7 +157,7 @@ public func keras_interrupt_install(_ on: Int32) -> Int32 {
 
 func status(of e: KerasError) -> Status {
     switch e {
-    case .invalidArgument: return .invalidArgument
+    case .invalidArgument, .wrongType: return .invalidArgument
     case .shapeMismatch: return .shape
     case .unknownName: return .unknownName
     case .invalidState: return .state

@@ -96,23 +96,11 @@ public func keras_model_optimizer_variables(_ handle: OpaquePointer?,
                 throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
             }
             let entries = try box.model.optimizerVariables()
-            let floats = entries.compactMap { entry -> Tensor? in
-                if case .tensor(let t) = entry.value { return t }
-                return nil
-            }
-            try writeCounted(floats.reduce(0) { $0 + $1.count }, into: values, capacity: capacity,
-                             count: countOut, what: "the optimizer") { out in
-                var at = 0
-                for t in floats {
-                    (out + at).update(from: t.data, count: t.count)
-                    at += t.count
-                }
-            }
+            let items = try optimizerVariablesLayout(entries.map { $0.value }, paths: entries.map { $0.path }, into: values,
+                                                     capacity: capacity, count: countOut)
             let weights = box.model.weights
-            var offset = 0
-            return entries.map { entry in
-                var item = optimizerVariableJSON(entry.path, entry.value, offset: offset)
-                if case .tensor(let t) = entry.value { offset += t.count }
+            return zip(items, entries).map { item, entry in
+                var item = item
                 let owner = entry.owner.flatMap { v in weights.firstIndex { $0 === v } }
                 item.set("owner", owner.map { JSON.int($0) } ?? JSON.null)
                 item.set("owner_path", entry.owner.map { JSON.string($0.path) } ?? JSON.null)

@@ -546,7 +546,8 @@ public enum LayerNames {
     nonisolated(unsafe) private static var counts: [String: Int] = [:]
 
     static func unique(for base: String) -> String {
-        mutex.withLock {
+        if probe.value.depth > 0 { return base }
+        return mutex.withLock {
             let n = counts[base, default: 0]
             counts[base] = n + 1
             return n == 0 ? base : "\(base)_\(n)"
@@ -555,6 +556,19 @@ public enum LayerNames {
 
     /// Forgets issued names so numbering starts again. Keras: `keras.backend.clear_session()`.
     public static func reset() { mutex.withLock { counts.removeAll() } }
+
+    private final class Probe { var depth = 0 }
+    private static let probe = ThreadLocal { Probe() }
+
+    /// Runs `body`, which makes objects only to look at them (``validateLayerArguments(_:)``),
+    /// without counting the names they take on this thread: the next layer made is named as if
+    /// they had not been.
+    static func probing<T>(_ body: () throws -> T) rethrows -> T {
+        let p = probe.value
+        p.depth += 1
+        defer { p.depth -= 1 }
+        return try body()
+    }
 }
 
 /// Resets the default layer names. Keras: `keras.backend.clear_session()`.

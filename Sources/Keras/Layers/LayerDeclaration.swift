@@ -151,6 +151,10 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// Whether Keras's constructor turns a number given as an int into a float
     /// (BatchNormalization's `float(momentum)`); other classes keep what was given.
     let convertsIntegers: Bool
+    /// The arguments Keras's constructor keeps as given, refusing a bad value only when the layer
+    /// is built or called (Resizing's `height`), each with a valid stand-in (null: the declared
+    /// default) that ``validateLayerArguments(_:)`` checks the others with.
+    let checkedWhenBuilt: [String: JSON]
 
     /// - Parameters:
     ///   - arguments: in `get_config()` order; ``LayerArgument/unsaved(_:default:)`` ones at
@@ -159,10 +163,13 @@ public struct LayerDeclaration: @unchecked Sendable {
     ///   - constructorOrder: the constructor's order, when it differs from `get_config()`'s.
     ///   - convertsIntegers: Keras's constructor makes floats of the numbers given as ints, so
     ///     that the config writes `1.0` for `1` (otherwise it writes the `1` given).
+    ///   - checkedWhenBuilt: the arguments Keras's constructor does not check, with a valid
+    ///     stand-in for each (null: the default); the layer's build still refuses a bad one.
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
     ///     the declared input shape and the activity regularizer are applied afterwards.
     public init<L: Layer>(_ type: L.Type, className: String? = nil, aliases: [String] = [], builtAtInit: Bool = false,
                           constructorOrder: [String]? = nil, convertsIntegers: Bool = false,
+                          checkedWhenBuilt: [String: JSON] = [:],
                           arguments: [LayerArgument<L>], make: @escaping (LayerConfig) throws -> L) {
         let name = className ?? String(describing: type)
         self.className = name
@@ -173,6 +180,7 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.callMasks = L.callTakesMask ? "mask"
             : L.self is MultiHeadAttention.Type || L.self is BaseAttention.Type ? "attention" : nil
         self.convertsIntegers = convertsIntegers
+        self.checkedWhenBuilt = checkedWhenBuilt
         var declared: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)] = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
             return (a.name, a.defaultValue, read)
@@ -210,18 +218,21 @@ public struct LayerDeclaration: @unchecked Sendable {
 
     /// `[{"name": "units", "required": true}, {"name": "activation", "default": "linear"}, ...]`
     /// in Keras's constructor order; `"saved": false` marks an argument the layer's own part of
-    /// `get_config()` leaves out (SimpleRNN's `seed`), `"keyword_only": true` a family base's
-    /// (last).
+    /// `get_config()` leaves out (SimpleRNN's `seed`), `"keyword_only": true` one Keras's
+    /// constructor takes through `**kwargs` only (listed last): a family base's, or one a
+    /// declaration's ``constructorOrder`` leaves out (MaxNumBoundingBoxes's `data_format`).
     var catalogueArguments: JSON {
         var names = constructorOrder ?? []
         for a in arguments where !names.contains(a.name) && !familyArgumentNames.contains(a.name) { names.append(a.name) }
         names += familyArgumentNames
+        let keywordOnly = Set(familyArgumentNames + (constructorOrder.map { order in names.filter { !order.contains($0) } } ?? []))
         return .array(names.map { n -> JSON in
             guard let a = arguments.first(where: { $0.name == n }) else { return ["name": .string(n), "default": nil] }
-            if familyArgumentNames.contains(n) { return ["name": .string(n), "default": Catalogue.plain(a.defaultValue ?? .null), "keyword_only": true] }
-            guard let d = a.defaultValue else { return ["name": .string(n), "required": true] }
-            return a.read == nil ? ["name": .string(n), "default": Catalogue.plain(d), "saved": false]
-                : ["name": .string(n), "default": Catalogue.plain(d)]
+            var entry: JSON = ["name": .string(n)]
+            if let d = a.defaultValue { entry.set("default", Catalogue.plain(d)) } else { entry.set("required", true) }
+            if a.read == nil, a.defaultValue != nil { entry.set("saved", false) }
+            if keywordOnly.contains(n) { entry.set("keyword_only", true) }
+            return entry
         })
     }
 
@@ -247,6 +258,33 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// The built-in declarations by class name and alias.
     static let byClassName: [String: LayerDeclaration] = Dictionary(
         builtins.flatMap { d in ([d.className] + d.aliases).map { ($0, d) } }, uniquingKeysWith: { _, b in b })
+}
+
+/// Checks the arguments of a layer entry (`{"class_name": "Dense", "config": {"units": -1}}`) as
+/// Keras's constructor does, by making the layer from them without building it, and throws what
+/// making it throws (``KerasError/wrongType(_:)`` where Keras raises a `TypeError`). The arguments
+/// Keras checks only at build (``LayerDeclaration``'s `checkedWhenBuilt`) are left to then. The
+/// layer is thrown away: the seeds it draws and the names it takes are not the library's next
+/// ones (the next layer made is seeded and named as if it had not been). Keras: the checks of the
+/// class's `__init__`.
+public func validateLayerArguments(_ entry: JSON) throws {
+    var entry = entry
+    if let className = entry["class_name"]?.stringValue, let declaration = LayerDeclaration.byClassName[className],
+       var config = entry["config"], config.objectValue != nil {
+        for (key, standIn) in declaration.checkedWhenBuilt where config[key].map({ !$0.isNull }) ?? false {
+            config.set(key, standIn)
+        }
+        entry.set("config", config)
+    }
+    do {
+        try LayerNames.probing {
+            try KerasDefaultSeeds.seeding(0) { _ = try deserializeLayer(entry, reusing: false) }
+        }
+    } catch let e as KerasError {
+        // The message names the layer ("Unknown activation 'nope'" is said of a Dense).
+        guard let className = entry["class_name"]?.stringValue, !e.message.contains(className) else { throw e }
+        throw e.withMessage("\(className): \(e.message)")
+    }
 }
 
 extension Layer {

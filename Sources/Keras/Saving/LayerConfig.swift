@@ -47,6 +47,17 @@ public struct LayerConfig {
         return c
     }
 
+    /// `read(self)`, a value of the wrong kind refused as Keras's constructor refuses it, with a
+    /// `TypeError` (``KerasError/wrongType(_:)``): `RepeatVector(n="a")`, a dropout rate compared
+    /// with numbers. Other accessors report it as a config that cannot be read.
+    public func wrongTypeRefused<T>(_ read: (LayerConfig) throws -> T) throws -> T {
+        do {
+            return try read(self)
+        } catch KerasError.io(let message) {
+            throw KerasError.wrongType(message)
+        }
+    }
+
     /// The layer name given in the config.
     public var name: String? { json["name"]?.stringValue }
 

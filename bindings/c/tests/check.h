@@ -107,6 +107,27 @@ static inline double number_at(const char *json, const char *key, int index) {
     return numbers_at(json, key, index, &v, 1) >= 1 ? v : NAN;
 }
 
+/* The entry (one {...} of a JSON layout list such as keras_model_optimizer_variables's) whose
+ * "path" ends with `suffix`, copied into `out`; 0 if none. */
+static inline int layout_entry(const char *json, const char *suffix, char *out, size_t capacity) {
+    char needle[160];
+    const char *at;
+    snprintf(needle, sizeof needle, "%s\"", suffix);
+    at = strstr(json, needle);
+    if (at == NULL) return 0;
+    {
+        const char *open = at, *close = strchr(at, '}');
+        size_t n;
+        while (open > json && *open != '{') open--;
+        if (close == NULL || *open != '{') return 0;
+        n = (size_t)(close - open + 1);
+        if (n >= capacity) return 0;
+        memcpy(out, open, n);
+        out[n] = '\0';
+    }
+    return 1;
+}
+
 /* Every weight of m, concatenated, into out (capacity floats); returns the count. */
 static inline long all_weights(keras_model *m, float *out, long capacity) {
     int count = 0, i;

@@ -62,7 +62,7 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "layer_json must not be NULL", keras_sequential_add_json(m, NULL));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_sequential_add_json(m, "[1, 2"));
     CHECK_ERR(KERAS_ERR_IO, "units", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": \"many\"}}"));
-    CHECK_ERR(KERAS_ERR_IO, "units must be positive", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": -3}}"));
+    CHECK_ERR(KERAS_ERR_IO, "expected a positive integer", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": -3}}"));
     CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "activation", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"wiggle\"}}"));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim", keras_model_build(m, 0, xs));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "shape must not be NULL", keras_model_build(m, 2, NULL));
@@ -295,7 +295,7 @@ int main(void) {
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown key 'defualt'", keras_estimator_new("KerasRegressor",
                   "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
                   "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"u\", \"defualt\": 3}}}]}}", NULL, &none));
-        CHECK_ERR(KERAS_ERR_IO, "units must be positive", keras_estimator_new("KerasRegressor",
+        CHECK_ERR(KERAS_ERR_IO, "expected a positive integer", keras_estimator_new("KerasRegressor",
                   "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
                   "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"u\", \"default\": -3}}}]}}", NULL, &none));
         CHECK_OK(keras_estimator_new("KerasRegressor",

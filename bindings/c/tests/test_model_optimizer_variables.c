@@ -7,26 +7,6 @@
  * weights after the step equal their momentums. */
 #include "check.h"
 
-/* The entry (one {...} of the list) whose "path" ends with `suffix`, copied into `out`; 0 if none. */
-static int find_entry(const char *json, const char *suffix, char *out, size_t capacity) {
-    char needle[160];
-    const char *at;
-    snprintf(needle, sizeof needle, "%s\"", suffix);
-    at = strstr(json, needle);
-    if (at == NULL) return 0;
-    {
-        const char *open = at, *close = strchr(at, '}');
-        size_t n;
-        while (open > json && *open != '{') open--;
-        if (close == NULL || *open != '{') return 0;
-        n = (size_t)(close - open + 1);
-        if (n >= capacity) return 0;
-        memcpy(out, open, n);
-        out[n] = '\0';
-    }
-    return 1;
-}
-
 int main(void) {
     const float x[4] = {1, 2, 3, 4}, y[2] = {1, 2};
     const int64_t xs[2] = {2, 2}, ys[2] = {2, 1};
@@ -63,22 +43,22 @@ int main(void) {
         CHECK(it != NULL && lr != NULL && mk != NULL && mb != NULL);
         CHECK(it < lr && lr < mk && mk < mb);
         /* the step count is an exact int32 in the layout, with no place in the buffer */
-        CHECK(find_entry(layout, "/iteration", entry, sizeof entry));
+        CHECK(layout_entry(layout, "/iteration", entry, sizeof entry));
         CHECK(check_contains(entry, "int32") && number_at(entry, "value", 0) == 1);
         CHECK(numbers_at(entry, "offset", 0, NULL, 0) == -1);
         CHECK(isnan(number_at(entry, "owner", 0)));   /* null: the optimizer's own */
-        CHECK(find_entry(layout, "/learning_rate", entry, sizeof entry));
+        CHECK(layout_entry(layout, "/learning_rate", entry, sizeof entry));
         at = (int)number_at(entry, "offset", 0);
         CHECK(at == 0 && fabsf(values[at] - 0.1f) < 1e-7f);
         CHECK(numbers_at(entry, "value", 0, NULL, 0) == -1);
         /* gradient of the kernel: -(x^T y) = -(1*1 + 3*2, 2*1 + 4*2) = (-7, -10); bias: -3 */
-        CHECK(find_entry(layout, "_dense_kernel_momentum", entry, sizeof entry));
+        CHECK(layout_entry(layout, "_dense_kernel_momentum", entry, sizeof entry));
         at = (int)number_at(entry, "offset", 0);
         CHECK(at == 1 && fabsf(values[at] - 0.7f) < 1e-6f && fabsf(values[at + 1] - 1.0f) < 1e-6f);
         CHECK(number_at(entry, "shape", 0) == 2 && number_at(entry, "shape", 1) == 1);
         CHECK(number_at(entry, "owner", 0) == 0);
         CHECK(check_contains(entry, "\"sequential/dense/kernel\"") || check_contains(entry, "/dense/kernel\""));
-        CHECK(find_entry(layout, "_dense_bias_momentum", entry, sizeof entry));
+        CHECK(layout_entry(layout, "_dense_bias_momentum", entry, sizeof entry));
         at = (int)number_at(entry, "offset", 0);
         CHECK(at == 3 && fabsf(values[at] - 0.3f) < 1e-6f);
         CHECK(number_at(entry, "owner", 0) == 1);

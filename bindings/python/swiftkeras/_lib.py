@@ -439,6 +439,7 @@ _declare("keras_layer_builder_assign", [keras_layer_builder_p, c_int32, c_int64,
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)
 _declare("keras_object_config", [c_char_p, c_char_p, char_pp], c_int32)
+_declare("keras_layer_validate_config", [c_char_p, POINTER(c_int32)], c_int32)
 keras_schedule_fn = CFUNCTYPE(c_int32, c_void_p, c_int64, c_double, POINTER(c_double))
 _declare("keras_callback_lr_scheduler_new", [keras_schedule_fn, c_void_p, keras_free_fn, c_int32,
                                              POINTER(keras_callback_p)], c_int32)
@@ -517,7 +518,7 @@ _declare("keras_optimizer_apply", [keras_optimizer_p, int64_p, c_char_p, keras_a
                                    c_int32, POINTER(float_p)], c_int32)
 _declare("keras_optimizer_exclude_from_weight_decay", [keras_optimizer_p, int64_p, c_int32, c_char_p],
          c_int32)
-_declare("keras_optimizer_variables", [keras_optimizer_p, char_pp], c_int32)
+_declare("keras_optimizer_variables", [keras_optimizer_p, char_pp, c_void_p, c_int64, int64_p], c_int32)
 _declare("keras_optimizer_set_variables", [keras_optimizer_p, c_char_p], c_int32)
 _declare("keras_optimizer_state", [keras_optimizer_p, int64_p, POINTER(c_double)], c_int32)
 _declare("keras_optimizer_set_learning_rate", [keras_optimizer_p, c_double], c_int32)

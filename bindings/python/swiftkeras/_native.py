@@ -85,7 +85,12 @@ def check(status: int) -> None:
         return
     if stashed is not None:
         raise stashed
-    raise _EXCEPTIONS.get(status, KerasError)(last_error())
+    raise exception_class(status)(last_error())
+
+
+def exception_class(status: int) -> type:
+    """The Python exception of a non-zero status."""
+    return _EXCEPTIONS.get(status, KerasError)
 
 
 def take_string(fn, *args) -> str:

@@ -11,7 +11,7 @@ import random as _python_random
 import numpy as np
 
 from . import _lib
-from ._native import as_float32, check, dumps, pack, take_json
+from ._native import as_float32, check, dumps, pack, take_layout_and_values
 
 
 def _shape(shape, what):
@@ -180,19 +180,26 @@ class OptimizerHandle:
     def layout(self):
         """(path, shape, dtype) of each optimizer variable as the library holds it, in
         `variables()`'s order."""
-        return [(entry["path"], tuple(entry["shape"]), entry["dtype"])
-                for entry in take_json(_lib.keras_optimizer_variables, self.pointer)]
+        return [(entry["path"], tuple(entry["shape"]), entry["dtype"]) for entry in self._listed()[0]]
 
     def variables(self):
         """Keras's `optimizer.variables`: (path, value) pairs in Keras's order."""
-        return [(entry["path"], entry_value(entry, self._int_placeholders))
-                for entry in take_json(_lib.keras_optimizer_variables, self.pointer)]
+        layout, values = self._listed()
+        return [(entry["path"], entry_value(entry, self._int_placeholders, values)) for entry in layout]
+
+    def _listed(self):
+        """The library's layout of the variables and their float32 values in one buffer
+        (keras_optimizer_variables), of the size the last call needed."""
+        layout, values = take_layout_and_values(_lib.keras_optimizer_variables, self.pointer, np.float32,
+                                                self.__dict__.get("_values_size", 0))
+        self._values_size = values.size
+        return layout, values
 
 
 def entry_value(entry, int_placeholders, values=None):
     """The value of an optimizer variable as keras.h lists it (keras_optimizer_variables,
     keras_model_optimizer_variables): an array of its shape and dtype, from the entry's "value"
-    or, where it gives an "offset", from `values` (keras_model_optimizer_variables's buffer);
+    (the int32 step count) or, where it gives an "offset", from `values` (the call's buffer);
     `int_placeholders`: Adafactor's placeholders of a variable of rank < 2 (a path with no
     optimizer prefix, a scalar) are Keras's `Variable(0)`, int32."""
     dtype = entry["dtype"]

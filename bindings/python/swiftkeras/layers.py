@@ -263,9 +263,9 @@ class Layer(_variables.LayerBasics):
             raise NotImplementedError(f"{type(self).__name__}: activity_regularizer is not supported "
                                       f"for layers written in Python (add the penalty with "
                                       f"self.add_loss in a call written with ops)")
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
-                            f"{kwargs}")
+        if kwargs:   # (Keras's ValueError)
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{kwargs}")
         self.built = False
 
     # -- shared construction ---------------------------------------------------------------
@@ -969,6 +969,8 @@ class Wrapper(Layer):
         # from the call.
         from . import _objects
         held = self.layer._as_layer() if hasattr(self.layer, "_as_layer") else self.layer   # (a model)
+        if not hasattr(held, "_layer_entry"):   # not a layer: as given, for the library to refuse
+            return {**config, "layer": _objects.serialize(held)}
         layer = {**held._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
         return {**config, "layer": layer}
 
@@ -1391,9 +1393,9 @@ class _BuiltinLayer(Layer):
                 raise TypeError(f"{self.class_name}() got multiple values for argument '{k}'")
             config[k] = v
         unknown = {k: v for k, v in config.items() if k not in self._known}
-        if unknown:
-            raise TypeError(f"Unrecognized keyword arguments passed to {self.class_name}: "
-                            f"{unknown}")
+        if unknown:   # (Keras's ValueError)
+            raise ValueError(f"Unrecognized keyword arguments passed to {self.class_name}: "
+                             f"{unknown}")
         missing = [k for k in self._required if k not in config]
         if missing:
             raise TypeError(f"{self.class_name}.__init__() missing {len(missing)} required "
@@ -1405,6 +1407,9 @@ class _BuiltinLayer(Layer):
                 config["data_format"] = image_data_format()
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
+        # Keras's checks of its constructor (the library's declaration's), before it draws the
+        # seeds of its initializers and generators.
+        _catalog.check_layer_arguments(self)
         from .random import constructor_generator_names
         from ._default_seeds import layer_construction_seeds
         # Keras's initializers and generators made in the constructor take their seeds from

@@ -175,7 +175,7 @@ def test_layer_classes_come_from_the_library_catalogue():
     assert layers.Dropout(0.5, None, 3).get_config()["seed"] == 3    # positional, Keras order
     with pytest.raises(TypeError, match="missing 1 required argument: 'units'"):
         Dense()
-    with pytest.raises(TypeError, match="Unrecognized keyword arguments passed to Dense: "
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to Dense: "
                                         "{'unit': 3}"):
         Dense(unit=3)
 

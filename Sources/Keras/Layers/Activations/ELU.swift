@@ -27,7 +27,7 @@ public final class ELU: Layer, @unchecked Sendable {
 
 extension ELU: DeclaredLayer {
     /// Keras: `ELU(alpha=1.0)`.
-    public static let declaration = LayerDeclaration(ELU.self, builtAtInit: true, arguments: [
+    public static let declaration = LayerDeclaration(ELU.self, builtAtInit: true, checkedWhenBuilt: ["alpha": nil], arguments: [
         .optional("alpha", \.alpha, default: 1),
     ]) { c in try ELU(alpha: c.float("alpha"), name: c.name) }
 }

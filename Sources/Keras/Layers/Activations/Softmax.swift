@@ -35,7 +35,7 @@ public final class Softmax: Layer, @unchecked Sendable {
 
 extension Softmax: DeclaredLayer {
     /// Keras: `Softmax(axis=-1)`; Keras 2 may write a one-element list for `axis`.
-    public static let declaration = LayerDeclaration(Softmax.self, builtAtInit: true, arguments: [
+    public static let declaration = LayerDeclaration(Softmax.self, builtAtInit: true, checkedWhenBuilt: ["axis": nil], arguments: [
         .optional("axis", \.axis, default: -1),
     ]) { c in
         let v = c["axis"]

@@ -31,7 +31,7 @@ public final class AdditiveAttention: BaseAttention, @unchecked Sendable {
 
 extension AdditiveAttention: DeclaredLayer {
     /// Keras: `AdditiveAttention(use_scale=True, dropout=0.0)`; `get_config()` also writes `seed`.
-    public static let declaration = LayerDeclaration(AdditiveAttention.self, arguments: [
+    public static let declaration = LayerDeclaration(AdditiveAttention.self, constructorOrder: ["use_scale", "dropout"], arguments: [
         .optional("use_scale", \.useScale, default: true),
         .optional("dropout", \.dropout, default: 0),
         .optional("seed", \.seed, default: nil),

@@ -367,7 +367,7 @@ extension MultiHeadAttention: DeclaredLayer {
         "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes", "sliding_window",
         "flash_attention", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
         "activity_regularizer", "kernel_constraint", "bias_constraint", "use_gate", "seed",
-    ], arguments: [
+    ], checkedWhenBuilt: ["dropout": nil], arguments: [
         .required("num_heads", \.numHeads),
         .required("key_dim", \.keyDim),
         .optional("value_dim", default: nil) { .int($0.valueDim) },

@@ -130,7 +130,12 @@ open class BaseConv: Layer, @unchecked Sendable {
             .optional("output_padding", default: nil) { $0.outputPadding.map { .array($0.map { .int($0) }) } ?? .null },
         ]
         let grouped: [LayerArgument<L>] = [.optional("groups", \.groups, default: 1)]
-        return LayerDeclaration(type, aliases: aliases, arguments: [
+        // (Keras's Conv3DTranspose takes data_format before output_padding; Conv1D/2DTranspose after)
+        let order = L.isTransposed && L.spatialRank == 3
+            ? ["filters", "kernel_size", "strides", "padding", "data_format", "output_padding", "dilation_rate", "activation",
+               "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+               "activity_regularizer", "kernel_constraint", "bias_constraint"] : nil
+        return LayerDeclaration(type, aliases: aliases, constructorOrder: order, arguments: [
             .required("filters", \.filters),
             .required("kernel_size", \.kernelSize),
             .optional("strides", default: 1) { .array($0.strides.map { .int($0) }) },

@@ -28,7 +28,8 @@ extension BaseDepthwiseConv {
         ] + only([.optional("pointwise_constraint", \.pointwiseConstraint)]) + [
             .optional("bias_constraint", \.biasConstraint),
         ]
-        return LayerDeclaration(type, aliases: aliases, constructorOrder: order, arguments: arguments) { c in
+        let constructorOrder = order + arguments.map(\.name).filter { !order.contains($0) }
+        return LayerDeclaration(type, aliases: aliases, constructorOrder: constructorOrder, arguments: arguments) { c in
             let rank = L.spatialRank, cls = String(describing: L.self)
             return try L(filters: separable ? try c.int("filters") : nil, kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),

@@ -288,8 +288,10 @@ extension Dense: DeclaredLayer {
         .optional("bias_constraint", \.biasConstraint),
         .optional("quantization_config", default: nil) { _ in .null },
     ]) { c in
-        let units = try c.int("units")
-        guard units > 0 else { throw KerasError.io("Dense config: units must be positive, got \(units)") }
+        guard let units = c["units"]?.intValue, units > 0 else {
+            throw KerasError.io("Dense: Received an invalid value for `units`, expected a positive integer. "
+                                             + "Received: units=\(c["units"]?.description ?? "None")")
+        }
         return Dense(units, activation: try c.activation("activation"), useBias: try c.bool("use_bias"),
                      kernelInitializer: try c.initializer("kernel_initializer"),
                      biasInitializer: try c.initializer("bias_initializer"),

@@ -149,7 +149,10 @@ public class Embedding: Layer, @unchecked Sendable {
 extension Embedding: DeclaredLayer {
     /// Keras: `Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     /// embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False)`.
-    static let embeddingDeclaration = LayerDeclaration(Embedding.self, arguments: [
+    static let embeddingDeclaration = LayerDeclaration(Embedding.self, constructorOrder: [   // (activity_regularizer: **kwargs)
+        "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero",
+        "quantization_config",
+    ], arguments: [
         .required("input_dim", \.inputDim),
         .required("output_dim", \.outputDim),
     ] + tableArguments(Embedding.self)) { c in

@@ -39,7 +39,7 @@ public final class Masking: Layer, @unchecked Sendable {
 
 extension Masking: DeclaredLayer {
     /// Keras: `Masking(mask_value=0.0)`.
-    public static let declaration = LayerDeclaration(Masking.self, builtAtInit: true, arguments: [
+    public static let declaration = LayerDeclaration(Masking.self, builtAtInit: true, checkedWhenBuilt: ["mask_value": nil], arguments: [
         .optional("mask_value", \.maskValue, default: 0),
     ]) { c in Masking(maskValue: Double(try c.float("mask_value")), name: c.name) }
 }

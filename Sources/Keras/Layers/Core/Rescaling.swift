@@ -95,7 +95,7 @@ public final class Rescaling: Layer, @unchecked Sendable {
 extension Rescaling: DeclaredLayer {
     /// Keras: `Rescaling(scale, offset=0.0)`, each a number or a list broadcast over the last
     /// axis (one value per channel).
-    public static let declaration = LayerDeclaration(Rescaling.self, arguments: [
+    public static let declaration = LayerDeclaration(Rescaling.self, checkedWhenBuilt: ["scale": 1, "offset": nil], arguments: [
         .required("scale") { $0.written($0.scales, asList: $0.scaleIsList) },
         .optional("offset", default: .double(0)) { $0.written($0.offsets, asList: $0.offsetIsList) },
     ]) { c in

@@ -13,7 +13,7 @@ public final class Reshape: Layer, @unchecked Sendable {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) throws {
         let unknown = targetShape.filter { $0 == -1 }.count
         guard unknown <= 1, targetShape.allSatisfy({ $0 > 0 || $0 == -1 }) else {
-            throw KerasError.invalidArgument("Reshape(targetShape: \(targetShape)): sizes must be positive, with at most one -1 to infer")
+            throw KerasError.invalidArgument("Reshape(target_shape: \(targetShape)): sizes must be positive, with at most one -1 to infer")
         }
         self.targetShape = targetShape
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)

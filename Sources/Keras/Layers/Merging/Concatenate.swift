@@ -62,7 +62,7 @@ public final class Concatenate: Merge, @unchecked Sendable {
 
 extension Concatenate: DeclaredLayer {
     /// Keras: `Concatenate(axis=-1)`.
-    public static let declaration = LayerDeclaration(Concatenate.self, arguments: [
+    public static let declaration = LayerDeclaration(Concatenate.self, checkedWhenBuilt: ["axis": nil], arguments: [
         .optional("axis", \.axis, default: -1),
     ]) { c in Concatenate(axis: try c.int("axis"), name: c.name) }
 }

@@ -99,7 +99,7 @@ extension Dot: DeclaredLayer {
         .required("axes", \.axes),
         .optional("normalize", \.normalize, default: false),
     ]) { c in
-        try Dot(axes: AxisList(config: c["axes"], "Dot", argument: "axes"), normalize: c.bool("normalize"), name: c.name)
+        try Dot(axes: c.wrongTypeRefused { try AxisList(config: $0["axes"], "Dot", argument: "axes") }, normalize: c.bool("normalize"), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Dot.self, $0) }

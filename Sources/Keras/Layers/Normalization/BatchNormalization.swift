@@ -147,7 +147,11 @@ extension BatchNormalization: DeclaredLayer {
     /// Keras: `BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
     /// beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
     /// moving_variance_initializer="ones", ...)`; renormalization and `synchronized` are not supported.
-    public static let declaration = LayerDeclaration(BatchNormalization.self, convertsIntegers: true, arguments: [
+    public static let declaration = LayerDeclaration(BatchNormalization.self, constructorOrder: [
+        "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+        "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
+        "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping", "renorm_momentum", "synchronized",
+    ], convertsIntegers: true, arguments: [
         .optional("axis", \.axis, default: -1),
         .optional("momentum", \.momentum, default: 0.99),
         .optional("epsilon", \.epsilon, default: 1e-3),

@@ -56,7 +56,7 @@ open class BasePooling: Layer, @unchecked Sendable {
         let poolSizeArgument: LayerArgument<L> = L.takesMaximum
             ? .optional("pool_size", default: defaultPool, readPool) : .required("pool_size", readPool)
         return LayerDeclaration(type, aliases: aliases, builtAtInit: true,
-                                constructorOrder: ["pool_size", "strides", "padding", "data_format"], arguments: [
+                                constructorOrder: ["pool_size", "strides", "padding", "data_format"], checkedWhenBuilt: ["padding": nil], arguments: [
             poolSizeArgument,
             .optional("padding", \.padding, default: .valid),
             .optional("strides", default: nil) { .array($0.strides.map { .int($0) }) },

@@ -100,7 +100,9 @@ extension Hashing: IntegerOutputLayer {}
 
 extension Hashing: DeclaredLayer {
     /// Keras: `Hashing(num_bins, mask_value=None, salt=None, output_mode="int", sparse=False)`.
-    public static let declaration = LayerDeclaration(Hashing.self, arguments: [
+    public static let declaration = LayerDeclaration(Hashing.self, constructorOrder: [
+        "num_bins", "mask_value", "salt", "output_mode", "sparse",
+    ], arguments: [
         .required("num_bins", \.numBins),
         .optional("salt", default: nil) { l in l.salt.map { .array($0.map { .int(Int(truncatingIfNeeded: $0)) }) } ?? .null },
         .optional("mask_value", default: nil) { $0.maskValue?.json ?? .null },

@@ -152,7 +152,7 @@ public final class Normalization: Layer, AdaptableLayer, @unchecked Sendable {
 extension Normalization: DeclaredLayer {
     /// Keras: `Normalization(axis=-1, mean=None, variance=None, invert=False)`; the config
     /// writes `axis` as a list.
-    public static let declaration = LayerDeclaration(Normalization.self, constructorOrder: ["axis", "mean", "variance", "invert"], arguments: [
+    public static let declaration = LayerDeclaration(Normalization.self, constructorOrder: ["axis", "mean", "variance", "invert"], checkedWhenBuilt: ["axis": nil], arguments: [
         .optional("axis", default: -1) { .array($0.axis.map { .int($0) }) },
         .optional("invert", \.invert, default: false),
         .optional("mean", default: nil) { $0.mean?.nestedJSON ?? .null },

@@ -12,7 +12,7 @@ extension ConvLSTM: SequenceFlags {
     /// entries first, then the cell's). Keras: `ConvLSTM.__init__` and `get_config()`.
     public static func declaration<L: ConvLSTM>(_ type: L.Type) -> LayerDeclaration {
         let ints = { (v: [Int]) -> JSON in .array(v.map { .int($0) }) }
-        return LayerDeclaration(type, constructorOrder: constructorOrder, arguments: sequenceFlagArguments() + [
+        return LayerDeclaration(type, constructorOrder: constructorOrder, checkedWhenBuilt: ["filters": 1], arguments: sequenceFlagArguments() + [
             .required("filters", \.filters),
             .required("kernel_size") { ints($0.kernelSize) },
             .optional("strides", default: 1) { ints($0.strides) },

@@ -34,7 +34,7 @@ extension GRU {
     ], trailing: [
         .optional("reset_after", \.resetAfter, default: true),
         .optional("seed", \.seed, default: nil),
-    ]) { c in
+    ], takenLast: ["reset_after"]) { c in
         try GRU(try c.int("units"), activation: try c.activation("activation"),
                 recurrentActivation: try c.activation("recurrent_activation"), useBias: try c.bool("use_bias"),
                 resetAfter: try c.bool("reset_after"), options: try RecurrentCellOptions(c),

@@ -290,13 +290,15 @@ func sequenceFlagArguments<L: SequenceFlags>() -> [LayerArgument<L>] {
 
 extension LayerDeclaration {
     /// The declaration of a built-in recurrent layer: the shared arguments around its own, in
-    /// Keras's `get_config()` and constructor orders.
+    /// Keras's `get_config()` and constructor orders; `takenLast` are those its constructor takes
+    /// after `unroll` (GRU's `reset_after`, SimpleRNN's `seed`), where its cell's takes them before.
     static func recurrent<L: RNN>(_ type: L.Type, activations: [LayerArgument<L>], between: [LayerArgument<L>] = [],
-                                  trailing: [LayerArgument<L>] = [], make: @escaping (LayerConfig) throws -> L) -> LayerDeclaration {
+                                  trailing: [LayerArgument<L>] = [], takenLast: [String] = [],
+                                  make: @escaping (LayerConfig) throws -> L) -> LayerDeclaration {
         let arguments = RNN.leadingArguments() + activations + RNN.weightArguments(between: between) + trailing
         let names = Set(arguments.map(\.name))
-        return LayerDeclaration(type, constructorOrder: RNN.constructorOrder.filter(names.contains),
-                                arguments: arguments, make: make)
+        let order = RNN.constructorOrder.filter { names.contains($0) && !takenLast.contains($0) } + takenLast
+        return LayerDeclaration(type, constructorOrder: order, arguments: arguments, make: make)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RNN.self, $0) }

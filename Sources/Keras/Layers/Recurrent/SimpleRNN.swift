@@ -29,7 +29,7 @@ extension SimpleRNN {
         .optional("activation", \.activationFunction, default: .tanh),
     ], trailing: [
         .unsaved("seed"),
-    ]) { c in
+    ], takenLast: ["seed"]) { c in
         try SimpleRNN(try c.int("units"), activation: try c.activation("activation"), useBias: try c.bool("use_bias"),
                       options: try RecurrentCellOptions(c), returnSequences: try c.bool("return_sequences"),
                       returnState: try c.bool("return_state"), goBackwards: try c.bool("go_backwards"),

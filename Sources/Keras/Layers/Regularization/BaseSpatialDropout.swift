@@ -68,7 +68,7 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
         return LayerDeclaration(type, builtAtInit: true, arguments: [.required("rate", \.rate)] + format + [
             .optional("seed", \.seed, default: nil),
         ]) { c in
-            try L(c.double("rate"), dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
+            try L(c.wrongTypeRefused { try $0.double("rate") }, dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                   seed: c.optionalInt("seed"), name: c.name)
         }
     }

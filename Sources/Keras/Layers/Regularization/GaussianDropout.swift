@@ -37,6 +37,6 @@ extension GaussianDropout: DeclaredLayer {
     public static let declaration = LayerDeclaration(GaussianDropout.self, builtAtInit: true, arguments: [
         .required("rate", \.rate),
         .optional("seed", \.seed, default: nil),
-    ]) { c in try GaussianDropout(c.double("rate"), seed: c.optionalInt("seed"), name: c.name) }
+    ]) { c in try GaussianDropout(c.wrongTypeRefused { try $0.double("rate") }, seed: c.optionalInt("seed"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianDropout.self, $0) }

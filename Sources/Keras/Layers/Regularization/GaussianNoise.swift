@@ -46,6 +46,6 @@ extension GaussianNoise: DeclaredLayer {
     public static let declaration = LayerDeclaration(GaussianNoise.self, builtAtInit: true, arguments: [
         .required("stddev", \.stddev),
         .optional("seed", \.seed, default: nil),
-    ]) { c in try GaussianNoise(c.double("stddev"), seed: c.optionalInt("seed"), name: c.name) }
+    ]) { c in try GaussianNoise(c.wrongTypeRefused { try $0.double("stddev") }, seed: c.optionalInt("seed"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianNoise.self, $0) }

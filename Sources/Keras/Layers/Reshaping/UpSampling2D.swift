@@ -6,7 +6,7 @@ public final class UpSampling2D: BaseUpSampling, @unchecked Sendable {
 
 extension UpSampling2D: DeclaredLayer {
     /// Keras: `UpSampling2D(size=(2, 2), data_format=None, interpolation="nearest")`.
-    public static let declaration = LayerDeclaration(UpSampling2D.self, arguments: [
+    public static let declaration = LayerDeclaration(UpSampling2D.self, checkedWhenBuilt: ["interpolation": nil], arguments: [
         sizeArgument(UpSampling2D.self),
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("interpolation", \.interpolation, default: .nearest),

@@ -28,7 +28,7 @@ public final class CenterCrop: ImageLayer, @unchecked Sendable {
 
 extension CenterCrop: DeclaredLayer {
     /// Keras: `CenterCrop(height, width, data_format=None)`.
-    public static let declaration = LayerDeclaration(CenterCrop.self, constructorOrder: ["height", "width", "data_format"], arguments: [
+    public static let declaration = LayerDeclaration(CenterCrop.self, constructorOrder: ["height", "width", "data_format"], checkedWhenBuilt: ["height": 1, "width": 1], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .required("height", \.height),
         .required("width", \.width),

@@ -38,7 +38,7 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
 
 extension RandomCrop: DeclaredLayer {
     /// Keras: `RandomCrop(height, width, seed=None, data_format=None)`.
-    public static let declaration = LayerDeclaration(RandomCrop.self, constructorOrder: ["height", "width", "seed", "data_format"], arguments: [
+    public static let declaration = LayerDeclaration(RandomCrop.self, constructorOrder: ["height", "width", "seed", "data_format"], checkedWhenBuilt: ["height": 1, "width": 1], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .required("height", \.height),
         .required("width", \.width),

@@ -39,7 +39,7 @@ public final class RandomFlip: ImageLayer, @unchecked Sendable {
 
 extension RandomFlip: DeclaredLayer {
     /// Keras: `RandomFlip(mode="horizontal_and_vertical", seed=None, data_format=None)`.
-    public static let declaration = LayerDeclaration(RandomFlip.self, constructorOrder: ["mode", "seed", "data_format"], arguments: [
+    public static let declaration = LayerDeclaration(RandomFlip.self, constructorOrder: ["mode", "seed", "data_format"], checkedWhenBuilt: ["mode": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("seed", \.seed, default: nil),
         .optional("mode", \.mode, default: "horizontal_and_vertical"),

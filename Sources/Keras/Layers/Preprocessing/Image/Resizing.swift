@@ -74,7 +74,7 @@ extension Resizing: DeclaredLayer {
     public static let declaration = LayerDeclaration(Resizing.self, constructorOrder: [
         "height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode",
         "fill_value", "antialias", "data_format",
-    ], arguments: [
+    ], checkedWhenBuilt: ["height": 1, "width": 1, "interpolation": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .required("height", \.height),
         .required("width", \.width),
