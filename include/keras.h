@@ -234,6 +234,16 @@ int keras_model_from_json(const char *json, keras_model **out);
  * Errors: IO (missing/unreadable file), UNKNOWN_NAME (unregistered custom class). */
 int keras_model_load(const char *path, int compile, keras_model **out);
 
+/* on != 0 opens a span of the calling thread in which the models it builds
+ * (keras_model_from_json, ...) make their weights without drawing their initial values: for a
+ * build whose weights a load replaces next (a functional model built only to take a weights
+ * file, as keras_model_load builds its model). What the draws take from the random generator
+ * is taken at once; a weight read before it is assigned is drawn then, with the values it
+ * would have had. on == 0 closes the span and draws every weight made in it that was never
+ * assigned, so that none is left without values. Spans nest (only the outermost close draws).
+ * Errors: STATE (a close with no span open, which changes nothing). */
+int keras_model_defer_initial_values(int on);
+
 /* The root attribute "training_config" of a legacy ".h5" model file (the compile arguments
  * Keras's legacy loader compiles the loaded model with), as JSON text; "null" when the file has
  * none or is not an ".h5" file (".keras", ".json"). *out is caller-owned. Errors: IO (missing

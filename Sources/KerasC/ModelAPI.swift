@@ -31,6 +31,19 @@ public func keras_model_load(_ path: UnsafePointer<CChar>?, _ compile: Int32, _ 
     }
 }
 
+/// Nonzero opens a span of the calling thread in which the models it builds leave their
+/// weights' initial values undrawn until read (a build whose weights a load replaces next);
+/// zero closes it, drawing every weight still owed its values. Spans nest.
+@_cdecl("keras_model_defer_initial_values")
+public func keras_model_defer_initial_values(_ on: Int32) -> Int32 {
+    guarded("keras_model_defer_initial_values") {
+        if on != 0 { return InitialValues.beginDeferring() }
+        guard InitialValues.endDeferring() else {
+            throw ABIError(.state, "no span of deferred initial values is open on this thread")
+        }
+    }
+}
+
 /// The `training_config` of a legacy `.h5` model file as JSON text, "null" when it has none.
 @_cdecl("keras_legacy_h5_training_config")
 public func keras_legacy_h5_training_config(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {

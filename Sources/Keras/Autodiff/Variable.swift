@@ -31,7 +31,11 @@ public final class Variable: @unchecked Sendable {
     public let dtype: VariableDType
     /// A float32 or 32-bit integer variable's value (the integers' float mirror); empty for an
     /// int8 / uint8 one, whose value is made from ``bytes`` when read.
-    @exclusivity(unchecked) private var held: Tensor { didSet { version &+= 1 } }
+    @exclusivity(unchecked) private var held: Tensor { didSet { version &+= 1; pendingDraw = nil } }
+    /// The draw of a weight made with its initial values deferred (``InitialValues/deferred``):
+    /// run at the first read of the values, dropped by the first write (a weight loaded from
+    /// a file is never drawn). ``held`` is allocated but unwritten meanwhile.
+    @exclusivity(unchecked) private var pendingDraw: (() -> Tensor)?
     /// An int8 / uint8 variable's values as their bytes (an int8's bit patterns), one a value;
     /// empty for other dtypes.
     private(set) var bytes: [UInt8] = [] { didSet { version &+= 1 } }
@@ -45,7 +49,10 @@ public final class Variable: @unchecked Sendable {
     /// converted, made on each read (a temporary: keep the tensor, not a pointer into it, while
     /// using it).
     var storedValue: Tensor {
-        guard dtype.isByte else { return held }
+        guard dtype.isByte else {
+            drawIfPending()
+            return held
+        }
         return dtype.float32Mirror(of: bytes, shape: byteShape)
     }
 
@@ -80,6 +87,20 @@ public final class Variable: @unchecked Sendable {
         self.trainable = trainable
         self.createdTrainable = trainable
         self.constraint = constraint
+    }
+
+    /// A float32 variable of `shape` whose values `draw` makes at their first read, unless
+    /// they are assigned first (``InitialValues/deferred``).
+    convenience init(deferred draw: @escaping () -> Tensor, shape: [Int], name: String, trainable: Bool,
+                     constraint: Constraint?) {
+        self.init(Tensor.uninitialized(shape), name: name, trainable: trainable, constraint: constraint)
+        pendingDraw = draw
+    }
+
+    /// Makes the deferred initial values now, if they are still owed.
+    @inline(__always)
+    func drawIfPending() {
+        if let draw = pendingDraw { held = draw() }
     }
 
     /// A non-trainable int8 / uint8 variable holding `bytes` (`shape`'s count of them): a
@@ -160,7 +181,7 @@ public final class Variable: @unchecked Sendable {
         guard delta.shape == shape || delta.count == 1 else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot add a value of shape \(delta.shape) to a variable of shape \(shape)")
         }
-        guard dtype.isInteger else { return try assign(Ops.add(held, delta)) }
+        guard dtype.isInteger else { return try assign(Ops.add(storedValue, delta)) }
         let add = dtype.increments(of: delta)
         let sum = add.count == 1
             ? integers.map { $0 &+ add[0] }
@@ -198,6 +219,7 @@ public final class Variable: @unchecked Sendable {
     /// In-place access for optimizers and constraints (counted as a write).
     /// Never an integer variable's (optimizers and constraints skip those).
     var mutableData: UnsafeMutablePointer<Float> {
+        drawIfPending()
         version &+= 1
         return held.data
     }

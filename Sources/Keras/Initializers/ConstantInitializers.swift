@@ -1,5 +1,5 @@
 /// All zeros. Keras: `keras.initializers.Zeros`.
-public struct Zeros: Initializer {
+public struct Zeros: ShapeInitializer {
     public init() {}
     public var className: String { "Zeros" }
     public var config: JSON { [:] }
@@ -7,7 +7,7 @@ public struct Zeros: Initializer {
 }
 
 /// All ones. Keras: `keras.initializers.Ones`.
-public struct Ones: Initializer {
+public struct Ones: ShapeInitializer {
     public init() {}
     public var className: String { "Ones" }
     public var config: JSON { [:] }
@@ -17,7 +17,7 @@ public struct Ones: Initializer {
 /// Every value `value`, or an array of values broadcast to the weight's shape by numpy's rules
 /// (Keras's `ops.cast(value) * ops.ones(shape)`: keras.io's PointNet starts a Dense bias at
 /// `Constant(np.eye(n).flatten())`). Keras: `keras.initializers.Constant(value=0.0)`.
-public struct Constant: Initializer {
+public struct Constant: ShapeInitializer {
     public var value: Float
     /// The array value (nil for a number); ``check(_:)`` says whether it broadcasts to a shape.
     public private(set) var values: Tensor?

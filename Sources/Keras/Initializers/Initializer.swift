@@ -10,15 +10,35 @@ public protocol Initializer {
     var config: JSON { get }
     /// A new tensor of `shape`, drawn from `generator`.
     func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor
+    /// The draw of `self(shape, generator:)` in two steps: what it takes from `generator` is
+    /// taken now, and the returned closure makes those same values later, or never (a weight
+    /// that a file being loaded replaces, ``InitialValues/deferred``). By default the values are
+    /// made now (an initializer whose use of the generator the library cannot know).
+    func deferredDraw(_ shape: [Int], generator: RandomGenerator) -> () -> Tensor
 }
 
 extension Initializer {
     /// A new tensor drawn from the calling thread's generator.
     public func callAsFunction(_ shape: [Int]) -> Tensor { self(shape, generator: RandomGenerator.current) }
 
+    public func deferredDraw(_ shape: [Int], generator: RandomGenerator) -> () -> Tensor {
+        let values = self(shape, generator: generator)
+        return { values }
+    }
+
     /// `{"module": "keras.initializers", "class_name": ..., "config": ..., "registered_name": null}`.
     public var serialized: JSON {
         ["module": "keras.initializers", "class_name": .string(className), "config": config, "registered_name": nil]
+    }
+}
+
+/// An initializer whose values follow from the shape alone (zeros, ones, a constant, the
+/// identity): it takes nothing from the generator, so its draw can always wait.
+public protocol ShapeInitializer: Initializer {}
+
+extension ShapeInitializer {
+    public func deferredDraw(_ shape: [Int], generator: RandomGenerator) -> () -> Tensor {
+        { self(shape, generator: generator) }
     }
 }
 
@@ -50,6 +70,20 @@ public protocol DefaultSeeded: Initializer {
     /// The seed given (Keras's `seed` argument, written to the config).
     var seed: Int? { get }
     var defaultSeed: Int? { get set }
+    /// The values for `shape` drawn with `key`: all the draw takes from a generator is its key
+    /// (``drawKey(_:_:)``), so that a draw can be split in two (``deferredDraw(_:generator:)``).
+    func draw(_ shape: [Int], key: ThreefryKey) -> Tensor
+}
+
+extension DefaultSeeded {
+    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        draw(shape, key: drawKey(seed ?? defaultSeed, generator))
+    }
+
+    public func deferredDraw(_ shape: [Int], generator: RandomGenerator) -> () -> Tensor {
+        let key = drawKey(seed ?? defaultSeed, generator)
+        return { draw(shape, key: key) }
+    }
 }
 
 /// The config key under which a front end hands over ``DefaultSeeded/defaultSeed``: private to

@@ -11,8 +11,7 @@ public struct Orthogonal: DefaultSeeded {
     public var className: String { "Orthogonal" }
     public var config: JSON { ["seed": seedJSON(seed), "gain": .double(Double(gain))] }
 
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let key = drawKey(seed ?? defaultSeed, generator)
+    public func draw(_ shape: [Int], key: ThreefryKey) -> Tensor {
         let t = Tensor.uninitialized(shape)
         guard t.count > 0 else { return t }
         let cols = shape.last ?? 1, rows = t.count / cols
@@ -51,7 +50,7 @@ public struct Orthogonal: DefaultSeeded {
 /// `Identity(gain=1.0)`. Keras accepts only 2-D shapes; here a higher-rank shape is flattened to
 /// (product of leading axes, last axis) like ``Orthogonal``, since initializers cannot throw.
 /// Use ``check(_:)`` to reject such shapes as Keras does.
-public struct Identity: Initializer {
+public struct Identity: ShapeInitializer {
     public var gain: Float
     public init(gain: Float = 1) { self.gain = gain }
     public var className: String { "Identity" }

@@ -8,9 +8,9 @@ public struct RandomUniform: DefaultSeeded {
     }
     public var className: String { "RandomUniform" }
     public var config: JSON { ["seed": seedJSON(seed), "minval": floatJSON(minval), "maxval": floatJSON(maxval)] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+    public func draw(_ shape: [Int], key: ThreefryKey) -> Tensor {
         let t = Tensor.uninitialized(shape)
-        drawKey(seed ?? defaultSeed, generator).fillUniform(t.data, count: t.count, minval: minval, maxval: maxval)
+        key.fillUniform(t.data, count: t.count, minval: minval, maxval: maxval)
         return t
     }
 }
@@ -24,9 +24,9 @@ public struct RandomNormal: DefaultSeeded {
     }
     public var className: String { "RandomNormal" }
     public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+    public func draw(_ shape: [Int], key: ThreefryKey) -> Tensor {
         let t = Tensor.uninitialized(shape)
-        drawKey(seed ?? defaultSeed, generator).fillNormal(t.data, count: t.count, mean: mean, stddev: stddev)
+        key.fillNormal(t.data, count: t.count, mean: mean, stddev: stddev)
         return t
     }
 }
@@ -40,9 +40,9 @@ public struct TruncatedNormal: DefaultSeeded {
     }
     public var className: String { "TruncatedNormal" }
     public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+    public func draw(_ shape: [Int], key: ThreefryKey) -> Tensor {
         let t = Tensor.uninitialized(shape)
-        drawKey(seed ?? defaultSeed, generator).fillTruncatedNormal(t.data, count: t.count, mean: mean, stddev: stddev)
+        key.fillTruncatedNormal(t.data, count: t.count, mean: mean, stddev: stddev)
         return t
     }
 }

@@ -13,7 +13,7 @@ import Glibc
 /// let real = try STFT(side: "real", window: .named("hann"))
 /// let kernel = real([128, 1, 65])   // cos(-2π t f / 128) · hann(t) / ‖hann‖₂
 /// ```
-public struct STFT: Initializer {
+public struct STFT: ShapeInitializer {
     public enum Scaling: String, Sendable { case density, spectrum }
 
     /// Whether the kernel computes the real (`cos`) or the imaginary (`sin`) part.

@@ -43,8 +43,7 @@ public struct VarianceScaling: DefaultSeeded {
                 "distribution": .string(distribution.rawValue), "input_axes": nil, "output_axes": nil]
     }
 
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let key = drawKey(seed ?? defaultSeed, generator)
+    public func draw(_ shape: [Int], key: ThreefryKey) -> Tensor {
         let (fanIn, fanOut) = computeFans(shape)
         // In double, as Keras's Python floats, then float32 where JAX takes them.
         let denom = mode == .fanIn ? Double(fanIn) : (mode == .fanOut ? Double(fanOut) : (Double(fanIn) + Double(fanOut)) / 2)

@@ -306,8 +306,7 @@ open class Layer: @unchecked Sendable {
                 return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
             }
         }
-        let value = MemoryBudget.skipsInitialization ? Tensor.uninitialized(shape) : initializer(shape)
-        let v = Variable(value, name: name, trainable: trainable, constraint: constraint, dtype: dtype)
+        let v = InitialValues.weight(shape, initializer, name: name, trainable: trainable, constraint: constraint, dtype: dtype)
         v.path = NameScope.path(of: name, in: self)
         if !self.trainable { v.trainable = false }
         variables.append(v)

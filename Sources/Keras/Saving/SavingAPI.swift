@@ -104,6 +104,10 @@ extension Model {
 /// Loads a model saved by ``Model/save(_:overwrite:)`` or by Keras (`.keras`, legacy `.h5`, or a
 /// JSON config without weights). Keras: `keras.models.load_model`.
 ///
+/// The weights a `.keras` or `.h5` file holds are read into the model without being drawn from
+/// their initializers first (``InitialValues/deferred``); one the file lacks is drawn as Keras
+/// draws it, and the random generator ends as if all had been drawn.
+///
 /// ```swift
 /// let model = try loadModel("model.keras", customObjects: ["Scale": .layer(Scale.fromConfig)])
 /// ```
@@ -114,8 +118,8 @@ public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:]
     }
     return try withCustomObjects(customObjects) {
         switch try ModelFileFormat.of(path) {
-        case .keras: return try KerasArchive.loadModel(path, compile: compile)
-        case .h5: return try LegacyH5Format.loadModel(from: try HDF5File.open(path), compile: compile)
+        case .keras: return try InitialValues.deferring { try KerasArchive.loadModel(path, compile: compile) }
+        case .h5: return try InitialValues.deferring { try LegacyH5Format.loadModel(from: try HDF5File.open(path), compile: compile) }
         case .json:
             let data = try RegularFile(path).readAll(limit: Int(KerasArchive.maxConfigBytes))
             let config = try JSONParser.parse(String(decoding: data, as: UTF8.self))

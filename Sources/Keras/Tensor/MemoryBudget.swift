@@ -51,7 +51,7 @@ public enum MemoryBudget {
     }
 
     /// Bytes charged in the calling thread's open scope (nil outside one).
-    final class Usage { var depth = 0; var bytes = 0; var skipInit = false }
+    final class Usage { var depth = 0; var bytes = 0 }
     private static let usage = ThreadLocal { Usage() }
 
     /// Runs `body` as one model's construction: the weights ``charge(_:)`` records in it count
@@ -64,17 +64,11 @@ public enum MemoryBudget {
         return try body()
     }
 
-    /// Whether weights are being made for their shapes only (``withoutInitializing(_:)``).
-    static var skipsInitialization: Bool { usage.value.skipInit }
-
     /// Runs `body` with new weights left uninitialised (allocated, never written, so the pages
     /// are not touched): for reading a model's structure (`swiftkeras summary`) without paying
     /// for its initialisers. The weights' values are meaningless until loaded or assigned.
     public static func withoutInitializing<R>(_ body: () throws -> R) rethrows -> R {
-        let u = usage.value, saved = u.skipInit
-        u.skipInit = true
-        defer { u.skipInit = saved }
-        return try body()
+        try InitialValues.with(.skipped, body)
     }
 
     /// Records `count` more bytes; nil when they fit, else why not (a sentence for an error).

@@ -247,6 +247,7 @@ _declare("keras_callback_state", [keras_callback_p, char_pp], c_int32)
 # ---- models ----------------------------------------------------------------------------------
 _declare("keras_model_from_json", [c_char_p, POINTER(keras_model_p)], c_int32)
 _declare("keras_model_load", [c_char_p, c_int32, POINTER(keras_model_p)], c_int32)
+_declare("keras_model_defer_initial_values", [c_int32], c_int32)
 _declare("keras_legacy_h5_training_config", [c_char_p, char_pp], c_int32)
 _declare("keras_sequential_new", [c_char_p, POINTER(keras_model_p)], c_int32)
 _declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)

@@ -4,6 +4,7 @@ trampoline that carries an exception raised in Python code out of a C callback."
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -91,6 +92,18 @@ def check(status: int) -> None:
 def exception_class(status: int) -> type:
     """The Python exception of a non-zero status."""
     return _EXCEPTIONS.get(status, KerasError)
+
+
+@contextlib.contextmanager
+def deferred_initial_values():
+    """The models the library builds inside leave their initial weights undrawn until read
+    (keras_model_defer_initial_values): for a build whose weights a load replaces next. On
+    leaving, every weight still never assigned is drawn as it would have been."""
+    check(_lib.keras_model_defer_initial_values(1))
+    try:
+        yield
+    finally:
+        check(_lib.keras_model_defer_initial_values(0))
 
 
 def take_string(fn, *args) -> str:

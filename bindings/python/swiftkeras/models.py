@@ -2163,7 +2163,15 @@ class Model(ModelAPI):
                 by_name is not None and path.endswith(".weights.h5"):
             raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
                              f"Received: {filepath}")
-        handle = self._ensure_handle()
+        if self._handle is not None:
+            self._load_weights_file(self._handle, path, by_name, skip_mismatch)
+        else:   # built only to take the file's weights: none of those is drawn first
+            with _native.deferred_initial_values():
+                self._load_weights_file(self._ensure_handle(), path, by_name, skip_mismatch)
+        self._layers_cache = None
+
+    @staticmethod
+    def _load_weights_file(handle, path, by_name, skip_mismatch):
         if by_name or skip_mismatch:
             if not _lib.has("keras_model_load_weights_ex"):
                 raise NotImplementedError(
@@ -2173,7 +2181,6 @@ class Model(ModelAPI):
                                                    int(bool(skip_mismatch))))
         else:
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
-        self._layers_cache = None
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
