@@ -947,8 +947,13 @@ def kaiser(x, beta):
 # ---- constants ---------------------------------------------------------------------------------
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    return np.linspace(start, stop, int(num), endpoint=endpoint, retstep=retstep,
-                       dtype=dtype or _f32, axis=axis)
+    """Keras `ops.linspace`; its dtype by default Keras's (`result_type(start, stop, float)`:
+    float16 bounds give float16). JAX's jitted kernel rounds differently from numpy's float64
+    then cast: up to 1 ulp of float32 apart (in ~1/3 of a DDIM schedule's 1000 betas)."""
+    from .._dtypes import result_type
+    if dtype is None:
+        dtype = result_type(*[getattr(v, "dtype", type(v)) for v in (start, stop)], float)
+    return np.linspace(start, stop, int(num), endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)
 
 
 def tri(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names
