@@ -151,6 +151,8 @@ CASES = {
     "arange_of_dtype": (lambda o, a, b, n: o.arange(0, 5, dtype=a.dtype), WIDE),
     "linspace_step": (lambda o, a, b, n: o.linspace(a[0, 0], a[1, 1], 5, retstep=True)[1], WIDE),
     "split_parts": (lambda o, a, b, n: o.split(a, 3, axis=1)[1], WIDE),
+    "rgb_to_grayscale": (lambda o, a, b, n: o.image.rgb_to_grayscale(a[None]), ("float64",)),
+    "linalg_inv": (lambda o, a, b, n: o.linalg.inv(a[:, :2]), ("float64",)),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 
