@@ -138,6 +138,7 @@ CASES = {
     "nan_to_num": (lambda o, a, b, n: o.nan_to_num(a), ALL + ("int8",)),
     "relu": (lambda o, a, b, n: o.nn.relu(a), ALL + ("int8",)),
     "matmul_small": (lambda o, a, b, n: o.matmul(a, o.transpose(b)), ("int8", "int16", "uint8")),
+    "cross": (lambda o, a, b, n: o.cross(a, b), INTS + ("int8", "float16")),
     "floor_divide_bool": (lambda o, a, b, n: o.floor_divide(a, True), ("bool",)),
     "mod_bool": (lambda o, a, b, n: o.mod(a, o.logical_not(o.logical_and(a, False))), ("bool",)),
     # 64 bits are 32 in Keras on JAX, whatever the op: a copy, a cast, a dtype asked for

@@ -847,7 +847,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Keras `ops.cross` of 3-vectors along the last axes (traced: slices and products)."""
     ops = _ops()
     if not builtins.any(is_symbolic(v) for v in (x1, x2)):
-        return np.cross(ops._value(x1), ops._value(x2), axisa, axisb, axisc, axis).astype(_f32)
+        return ops._op("cross", [x1, x2], lambda a, b: np.cross(a, b, axisa, axisb, axisc, axis))
     if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
         raise Unsupported("ops.cross in a traced layer: vectors along the last axis only")
     if x1.shape[-1] != 3 or x2.shape[-1] != 3:

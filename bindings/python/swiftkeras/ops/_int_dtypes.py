@@ -29,7 +29,7 @@ _RULES = {
     "add": "all", "subtract": "all", "multiply": "all", "maximum": "all", "minimum": "all",
     "matmul": "einsum", "dot": "all", "floor_divide": "all_int_bool", "mod": "all_int_bool",
     "round": "first", "trunc": "first", "nan_to_num": "first", "relu": "int_bool",
-    "concatenate": "all", "stack": "all", "select": "all",
+    "concatenate": "all", "stack": "all", "select": "all", "cross": "all",
     "negative": "first", "abs": "first", "absolute": "first", "square": "int_bool", "sign": "first",
     "reshape": "first", "transpose": "first", "expand_dims": "first", "squeeze": "first",
     "flip": "first", "tile": "first", "repeat": "first", "roll": "first", "slice": "first",
