@@ -145,6 +145,8 @@ CASES = {
     "copy": (lambda o, a, b, n: o.copy(a), WIDE),
     "real": (lambda o, a, b, n: o.real(a), WIDE),
     "conj": (lambda o, a, b, n: o.conj(a), WIDE),
+    "conj_small": (lambda o, a, b, n: o.conj(a), ("bool", "int8", "float16")),
+    "imag": (lambda o, a, b, n: o.imag(a), ALL + ("int8", "float16", "float64")),
     "cast_to_own_dtype": (lambda o, a, b, n: o.cast(b, a.dtype), WIDE),
     "ones_of_dtype": (lambda o, a, b, n: o.ones((2, 2), dtype=a.dtype), WIDE),
     "full_of_dtype": (lambda o, a, b, n: o.full((2,), 3, dtype=a.dtype), WIDE),

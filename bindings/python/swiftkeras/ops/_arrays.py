@@ -558,11 +558,16 @@ def real(x):
 
 
 def imag(x):
-    return _ops().zeros_like(x) if is_symbolic(x) else np.imag(_raw(x)).astype(_f32)
+    """Keras `ops.imag`: of real values, zeros of their dtype (Keras keeps it)."""
+    return _ops().zeros_like(x) if is_symbolic(x) else np.imag(_raw(x)).copy()
 
 
 def conj(x):
-    return x if is_symbolic(x) else np.conj(_raw(x))
+    """Keras `ops.conj`: real values as they are, in their dtype (numpy's makes bools int8)."""
+    if is_symbolic(x):
+        return x
+    v = _raw(x)
+    return np.conj(v) if np.iscomplexobj(v) else v.copy()
 
 
 conjugate = conj
