@@ -578,7 +578,10 @@ int keras_strings_decode(const float *values, int64_t n, char **out_json);
  * first being `batch`, unknown others -1. An output whose first dimension the model fixes while
  * its inputs' batch is free has no batch axis and keeps it (Keras's CenterCrop or Resizing on one
  * unbatched image, rank 3: the call's first dimension is the new height, not the image's rows).
- * Errors: STATE (model not built), BUFFER_TOO_SMALL. */
+ * A batch of -1 gives the shape as the model infers it, every unknown dimension -1, the batch
+ * among them where it is one (an output's first axis need not be the batch: keras.ops.transpose
+ * of a (None, 3) input gives (3, None)). Errors: STATE (model not built), BUFFER_TOO_SMALL,
+ * INVALID_ARGUMENT (batch below -1). */
 int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, int capacity, int *ndim);
 
 /* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */

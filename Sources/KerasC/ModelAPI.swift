@@ -230,7 +230,10 @@ public func keras_model_layer_output(_ handle: OpaquePointer?, _ layerName: Unsa
     }
 }
 
-/// The output shape for `batch` samples; unknown non-batch dimensions are -1.
+/// The output shape for `batch` samples; unknown non-batch dimensions are -1. A `batch` of -1
+/// asks for the shape as the model infers it, every unknown dimension -1 (the batch among them,
+/// where it is one: an output's first axis need not be the batch, as `ops.transpose` of a
+/// `(None, 3)` tensor's `(3, None)`).
 @_cdecl("keras_model_output_shape")
 public func keras_model_output_shape(_ handle: OpaquePointer?, _ batch: Int64, _ shape: UnsafeMutablePointer<Int64>?,
                                      _ capacity: Int32, _ ndim: UnsafeMutablePointer<Int32>?) -> Int32 {
@@ -238,12 +241,12 @@ public func keras_model_output_shape(_ handle: OpaquePointer?, _ batch: Int64, _
         let box = try modelBox(handle)
         let shape = try requireOut(shape, "shape")
         let ndim = try requireOut(ndim, "ndim")
-        guard batch >= 0 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
+        guard batch >= -1 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
         let s = try box.locked { () throws -> [Int64] in
             guard box.model.built, let s = box.model.outputShape else {
                 throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
             }
-            return outputShapeForBatch(s, of: box.model, batch: batch)
+            return batch < 0 ? s.map { Int64($0 ?? -1) } : outputShapeForBatch(s, of: box.model, batch: batch)
         }
         ndim.pointee = Int32(s.count)
         guard Int(capacity) >= s.count else { throw ABIError(.bufferTooSmall, "the output has rank \(s.count), the shape buffer holds \(capacity)") }

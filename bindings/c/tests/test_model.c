@@ -80,6 +80,9 @@ int main(void) {
     CHECK(strcmp(keras_version(), KERAS_VERSION_STRING) == 0);
     CHECK_OK(keras_model_output_shape(m, 10, shape, KERAS_MAX_RANK, &ndim));
     CHECK(ndim == 2 && shape[0] == 10 && shape[1] == 2);
+    /* batch -1: the shape as the model infers it, the unknown batch -1 */
+    CHECK_OK(keras_model_output_shape(m, -1, shape, KERAS_MAX_RANK, &ndim));
+    CHECK(ndim == 2 && shape[0] == -1 && shape[1] == 2);
 
     CHECK_OK(keras_model_compile(m, "{\"optimizer\": \"adam\", \"loss\": \"mse\", \"metrics\": [\"mae\"]}"));
     CHECK_OK(keras_callback_new("counter", count_events, &c, free_counter, &cb));

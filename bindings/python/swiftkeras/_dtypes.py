@@ -35,6 +35,19 @@ def as_keras_array(x):
     return x if narrow is None else x.astype(narrow)
 
 
+def keras_result(out):
+    """An op's eager result as Keras's JAX backend holds it: a numpy array or number of 64 bits
+    in 32 (JAX runs without x64: `ops.ones(3, dtype="int64")`, `ops.copy` of float64 values,
+    `ops.cast(x, "float64")` are 32-bit there), each of a list or tuple of them likewise; other
+    values (symbolic tensors, shapes, names) as they are."""
+    if isinstance(out, (np.ndarray, np.generic)):
+        narrow = _TO_32_BITS.get(out.dtype.name)
+        return out if narrow is None else out.astype(narrow)
+    if type(out) in (list, tuple):
+        return type(out)(keras_result(v) for v in out)
+    return out
+
+
 def standardize_dtype(dtype):
     """Keras's name of a dtype (a string, numpy dtype or type, Python type); None is floatx.
     Keras: `keras.backend.standardize_dtype`."""

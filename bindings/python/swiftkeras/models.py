@@ -1577,8 +1577,8 @@ class Model(ModelAPI):
         x = _text_callables.model_inputs(self, x)
         self._batch_of_first_call(batch_size)
         verbosity = _verbosity(verbose, 1)
-        options = _options_json(verbose=verbosity,
-                                batch_size=None if batch_size is None else int(batch_size))
+        size = None if batch_size is None else int(batch_size)
+        options = _options_json(verbose=verbosity, batch_size=size)
         if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
@@ -1592,17 +1592,28 @@ class Model(ModelAPI):
                 # (a Distiller's student features, BatchNormalization's statistics) is put back.
                 kept = _gradient_tape.model_state(self)
             outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
-            descriptors = (_lib.keras_output * len(outs))()
-            for d, o in zip(descriptors, outs):
-                d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
-                d.capacity = o.size
+            descriptors = _output_descriptors(outs)
             px = _native.pack(xs_list)
+            too_small = []
+
+            def call(cbs, k, options=options):
+                status = _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                         options, cbs, k, descriptors, len(outs))
+                if status != _native.BUFFER_TOO_SMALL:
+                    check(status)
+                too_small.append(status == _native.BUFFER_TOO_SMALL)
             try:
-                self._run_with_callbacks(callbacks, lambda cbs, k: check(
-                    _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
-                                                    options, cbs, k, descriptors, len(outs))),
-                    probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
-                    prints=verbosity != 0, params=_loop_params(verbose, n, batch_size))
+                self._run_with_callbacks(callbacks, call,
+                                         probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
+                                         prints=verbosity != 0, params=_loop_params(verbose, n, batch_size))
+                if too_small[-1]:
+                    # An output whose first axis is not the batch (`ops.matmul(p, ops.transpose(q))`:
+                    # (batch, batch)) is larger than the one sample's guess: again, in the shapes
+                    # the library wrote.
+                    outs = [np.empty(tuple(d.shape[k] for k in range(d.ndim)), np.float32)
+                            for d in descriptors]
+                    descriptors = _output_descriptors(outs)
+                    call(None, 0, _options_json(verbose=0, batch_size=size))
             finally:
                 _gradient_tape.put_back(kept)
             return self._structured_outputs(_as_written(outs, descriptors))
@@ -2351,7 +2362,7 @@ class Sequential(Model):
                      "config": {"batch_shape": list(self._input_batch_shape), "dtype": "float32",
                                 "sparse": False, "name": "shape_probe_input"}}] +
                     [_entry_as_read(layer) for layer in before]}},
-                before, self._input_batch_shape[0])
+                before)
         with _scopes.name_scope(self.name, caller=self):
             _scopes.note_build_scope(model)
             _scopes.note_build_scope(model._as_layer())
@@ -2610,9 +2621,11 @@ def _graph_inputs(t):
     return found
 
 
-def _built_output_shape(config, layers, batch):
-    """The output shape of the model `config` describes, built by the library and freed (the
-    batch dimension is `batch`); raises the library's error when it cannot be built."""
+def _built_output_shape(config, layers):
+    """The output shape of the model `config` describes, built by the library and freed, as the
+    library infers it (None where unknown: the batch, where the output's first axis is the batch;
+    Keras's `(3, None)` for `ops.transpose` of a `(None, 3)` tensor); raises the library's error
+    when it cannot be built."""
     handle = ctypes.c_void_p()
     try:
         _plugins.register_scope_objects()
@@ -2620,9 +2633,8 @@ def _built_output_shape(config, layers, batch):
             check(_lib.keras_model_from_json(dumps(config), byref(handle)))
         buf = (c_int64 * _MAX_RANK)()
         rank = c_int32()
-        check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
-        dims = tuple(None if buf[k] < 0 else int(buf[k]) for k in range(rank.value))
-        return (batch,) + dims[1:] if dims else dims
+        check(_lib.keras_model_output_shape(handle, -1, buf, _MAX_RANK, byref(rank)))
+        return tuple(None if buf[k] < 0 else int(buf[k]) for k in range(rank.value))
     finally:
         if handle.value and _lib.has("keras_model_free"):
             _lib.keras_model_free(handle.value)
@@ -2667,7 +2679,7 @@ def _symbolic_shape(t):
             return None
         probe = Model(inputs if len(inputs) > 1 else inputs[0], t, name="shape_probe")
         probe._shape_probe = True   # (not a model its layers are built in)
-        return _built_output_shape(probe._model_config(), probe._layers, inputs[0]._shape[0])
+        return _built_output_shape(probe._model_config(), probe._layers)
     except (Exception, RecursionError):  # noqa: BLE001 — no shape is Keras's None, not an error
         return None
 
@@ -2696,7 +2708,7 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
         "name": "shape_probe", "trainable": True, "layers": entries,
         "input_layers": [[e["name"], 0, 0] for e in entries[:-1]] if as_list else [entries[0]["name"], 0, 0],
         "output_layers": [layer.name, 0, index]}}
-    return _built_output_shape(config, [layer], shapes[0][0])
+    return _built_output_shape(config, [layer])
 
 
 def _probe_output_shape(layer, input_shape, entry=None):
@@ -2707,7 +2719,7 @@ def _probe_output_shape(layer, input_shape, entry=None):
          "config": {"batch_shape": list(input_shape), "dtype": "float32", "sparse": False,
                     "name": "shape_probe_input"}},
         entry or layer._layer_entry()]}}
-    return _built_output_shape(config, [layer], input_shape[0])
+    return _built_output_shape(config, [layer])
 
 
 class _ModelLayer(Layer):

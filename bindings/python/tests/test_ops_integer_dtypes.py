@@ -1,7 +1,8 @@
 """Eager `keras.ops` on integer and boolean arrays give real Keras's dtype and exact values
 (Keras on JAX keeps integers for its numpy-like ops; true_divide and mean give floats;
-comparisons give bool), and float16 stays float16, checked op by op against real Keras on the
-same inputs: Tests/KerasTests/Fixtures/ops/keras_integer_dtypes.json, which
+comparisons give bool), float16 stays float16, and no result has 64 bits (JAX without x64),
+checked op by op against real Keras on the same inputs:
+Tests/KerasTests/Fixtures/ops/keras_integer_dtypes.json, which
 scripts/make_keras_reference_fixtures.py writes from this file's CASES run in real Keras (run it
 again after changing them)."""
 
@@ -34,6 +35,10 @@ B["int16"] = NONZERO["int16"] = np.array([[2, 3, -4], [1, -6, 7]], np.int16)
 A["float16"] = np.array([[3, -7, 100], [0, 5, -2]], np.float16)
 B["float16"] = NONZERO["float16"] = np.array([[2, 3, -4], [1, -6, 7]], np.float16)
 COND = np.array([[True, False, True], [False, True, False]])
+# float64 (and int64): Keras on JAX holds 32 bits
+A["float64"] = np.array([[3, -7, 100.5], [0, 5, -2]], np.float64)
+B["float64"] = NONZERO["float64"] = np.array([[2, 3, -4], [1, -6, 7.25]], np.float64)
+WIDE = ("int64", "float64")
 
 # name: (the op on (ops, a, b, b_nonzero), the dtypes it runs on)
 ALL, INTS = ("int32", "int64", "uint8", "bool"), ("int32", "int64", "uint8")
@@ -126,6 +131,31 @@ CASES = {
     "log2_float16": (lambda o, a, b, n: o.log2(o.abs(n)), ("float16",)),
     "arctan2_float16_python_float": (lambda o, a, b, n: o.arctan2(a, 2.0), ("float16",)),
     "softmax_float16": (lambda o, a, b, n: o.nn.softmax(b), ("float16",)),
+    # integers kept by rounding ops and relu; matmul of int8 is int32; floor_divide and mod of
+    # bools are int32 (jnp's)
+    "round": (lambda o, a, b, n: o.round(a), INTS + ("int8",)),
+    "trunc": (lambda o, a, b, n: o.trunc(a), ALL + ("int8",)),
+    "nan_to_num": (lambda o, a, b, n: o.nan_to_num(a), ALL + ("int8",)),
+    "relu": (lambda o, a, b, n: o.nn.relu(a), ALL + ("int8",)),
+    "matmul_small": (lambda o, a, b, n: o.matmul(a, o.transpose(b)), ("int8", "int16", "uint8")),
+    "cross": (lambda o, a, b, n: o.cross(a, b), INTS + ("int8", "float16")),
+    "floor_divide_bool": (lambda o, a, b, n: o.floor_divide(a, True), ("bool",)),
+    "mod_bool": (lambda o, a, b, n: o.mod(a, o.logical_not(o.logical_and(a, False))), ("bool",)),
+    # 64 bits are 32 in Keras on JAX, whatever the op: a copy, a cast, a dtype asked for
+    "copy": (lambda o, a, b, n: o.copy(a), WIDE),
+    "real": (lambda o, a, b, n: o.real(a), WIDE),
+    "conj": (lambda o, a, b, n: o.conj(a), WIDE),
+    "conj_small": (lambda o, a, b, n: o.conj(a), ("bool", "int8", "float16")),
+    "imag": (lambda o, a, b, n: o.imag(a), ALL + ("int8", "float16", "float64")),
+    "cast_to_own_dtype": (lambda o, a, b, n: o.cast(b, a.dtype), WIDE),
+    "ones_of_dtype": (lambda o, a, b, n: o.ones((2, 2), dtype=a.dtype), WIDE),
+    "full_of_dtype": (lambda o, a, b, n: o.full((2,), 3, dtype=a.dtype), WIDE),
+    "convert_to_tensor_dtype": (lambda o, a, b, n: o.convert_to_tensor(b, dtype=a.dtype), WIDE),
+    "arange_of_dtype": (lambda o, a, b, n: o.arange(0, 5, dtype=a.dtype), WIDE),
+    "linspace_step": (lambda o, a, b, n: o.linspace(a[0, 0], a[1, 1], 5, retstep=True)[1], WIDE),
+    "split_parts": (lambda o, a, b, n: o.split(a, 3, axis=1)[1], WIDE),
+    "rgb_to_grayscale": (lambda o, a, b, n: o.image.rgb_to_grayscale(a[None]), ("float64",)),
+    "linalg_inv": (lambda o, a, b, n: o.linalg.inv(a[:, :2]), ("float64",)),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 

@@ -3,19 +3,21 @@
 On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32 (a float16
 result rounded back to float16, as Keras keeps it), with Keras 3's semantics and defaults; the
 numpy-like ops for which Keras keeps integers compute on integer and boolean values in Keras's
-dtype (`_int_dtypes`). On symbolic tensors — while the
-library builds a layer written in Python and traces its `call` — each op appends the library's
-own op to the layer's graph, so that training and prediction then run natively with the
-library's autodiff.
+dtype (`_int_dtypes`); no op gives 64 bits, as Keras on JAX gives none (`_in_keras_dtype`). On
+symbolic tensors — while the library builds a layer written in Python and traces its `call` —
+each op appends the library's own op to the layer's graph, so that training and prediction then
+run natively with the library's autodiff.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import numpy as np
 
+from .._dtypes import keras_result
 from . import _int_dtypes, image, linalg, nn
 from ._arrays import (append, argmin, argsort, array_split, average, broadcast_to, conj, conjugate,
                       copy, cumprod, cumsum, diff, dsplit, dstack, empty, empty_like, fliplr, flipud,
@@ -639,7 +641,8 @@ _UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": div
            "greater_equal": greater_equal, "less_equal": less_equal, "equal": equal,
            "not_equal": not_equal}
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "builtins", "math", "np")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "builtins", "functools", "math",
+                                                                  "np", "keras_result")]
 
 # Layer outputs of the functional API (a model's call) reaching an op become layers of its graph.
 from ._functional import dispatching as _dispatching  # noqa: E402
@@ -651,11 +654,26 @@ _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "
             "kaiser", "switch", "map", "vectorized_map", "associative_scan", "unravel_index",
             "nonzero", "bincount", "dtype", "is_tensor", "vectorize", "custom_gradient", "jvp",
             "Unsupported", "fori_loop", "while_loop", "scan"}
+_NUMPY_RESULTS = {"convert_to_numpy"}   # (Keras's gives numpy's own dtype back)
+
+
+def _in_keras_dtype(fn):
+    """`fn` giving its eager results in Keras's dtypes on JAX: 64 bits as 32 (_dtypes.keras_result)."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        return keras_result(fn(*args, **kwargs))
+    return op
+
+
 for _name in __all__:
-    if _name not in _NOT_OPS:
-        globals()[_name] = _dispatching(globals()[_name])
+    if callable(globals()[_name]) and not isinstance(globals()[_name], type) and _name not in _NUMPY_RESULTS:
+        _fn = globals()[_name] if _name in _NOT_OPS else _dispatching(globals()[_name])
+        globals()[_name] = _in_keras_dtype(_fn)
 for _name in nn.__all__:
-    setattr(nn, _name, _dispatching(getattr(nn, _name)))
+    setattr(nn, _name, _in_keras_dtype(_dispatching(getattr(nn, _name))))
+for _module in (image, linalg):
+    for _name in _module.__all__:
+        setattr(_module, _name, _in_keras_dtype(getattr(_module, _name)))
 
 # Keras's `keras.ops.numpy`: its names, the same (dispatching) functions as `ops.<name>`.
 from . import numpy  # noqa: E402 — after the wrapping above, so that it holds the wrapped ops

@@ -558,11 +558,16 @@ def real(x):
 
 
 def imag(x):
-    return _ops().zeros_like(x) if is_symbolic(x) else np.imag(_raw(x)).astype(_f32)
+    """Keras `ops.imag`: of real values, zeros of their dtype (Keras keeps it)."""
+    return _ops().zeros_like(x) if is_symbolic(x) else np.imag(_raw(x)).copy()
 
 
 def conj(x):
-    return x if is_symbolic(x) else np.conj(_raw(x))
+    """Keras `ops.conj`: real values as they are, in their dtype (numpy's makes bools int8)."""
+    if is_symbolic(x):
+        return x
+    v = _raw(x)
+    return np.conj(v) if np.iscomplexobj(v) else v.copy()
 
 
 conjugate = conj
@@ -847,7 +852,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Keras `ops.cross` of 3-vectors along the last axes (traced: slices and products)."""
     ops = _ops()
     if not builtins.any(is_symbolic(v) for v in (x1, x2)):
-        return np.cross(ops._value(x1), ops._value(x2), axisa, axisb, axisc, axis).astype(_f32)
+        return ops._op("cross", [x1, x2], lambda a, b: np.cross(a, b, axisa, axisb, axisc, axis))
     if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
         raise Unsupported("ops.cross in a traced layer: vectors along the last axis only")
     if x1.shape[-1] != 3 or x2.shape[-1] != 3:
@@ -947,8 +952,13 @@ def kaiser(x, beta):
 # ---- constants ---------------------------------------------------------------------------------
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    return np.linspace(start, stop, int(num), endpoint=endpoint, retstep=retstep,
-                       dtype=dtype or _f32, axis=axis)
+    """Keras `ops.linspace`; its dtype by default Keras's (`result_type(start, stop, float)`:
+    float16 bounds give float16). JAX's jitted kernel rounds differently from numpy's float64
+    then cast: up to 1 ulp of float32 apart (in ~1/3 of a DDIM schedule's 1000 betas)."""
+    from .._dtypes import result_type
+    if dtype is None:
+        dtype = result_type(*[getattr(v, "dtype", type(v)) for v in (start, stop)], float)
+    return np.linspace(start, stop, int(num), endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)
 
 
 def tri(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names

@@ -254,10 +254,16 @@ def joined_roots(tensors):
     value `s` in a trace. Several layer outputs then feed one op layer, as one input."""
     from .. import ops
     roots = []   # layer outputs; an earlier join counts as the outputs it joined
+
+    def note(r):
+        computed = _computed_from(r)
+        if computed is not None:   # (an operation node that moves the batch: its input instead)
+            note(computed[0])
+        elif all(r is not known for known in roots):
+            roots.append(r)
     for t in tensors:
         for r in getattr(_root(t), "_joined_from", None) or [_root(t)]:
-            if all(r is not known for known in roots):
-                roots.append(r)
+            note(r)
     shapes = []
     for r in roots:
         shape = r.shape
@@ -294,20 +300,39 @@ def joined_roots(tensors):
             memo[key] = found
         return memo[key]
 
-    def value_of(t, s):
-        found, root = pieces(s), _root(t)
+    def root_value(root, s):
+        found = pieces(s)
         if id(root) in found:
-            return _value_of(t, found[id(root)])
-        # `t` derives from an earlier join of some of these outputs: that join's value, from
-        # their pieces (in the op layer's graph, not one more Concatenate layer in the model).
+            return found[id(root)]
         memo = s.__dict__["_op_memo"]
         key = ("rejoined", id(root))
         if key not in memo:
-            widths = {id(r): math.prod(shape[1:]) for r, shape in zip(roots, shapes)}
-            memo[key] = ops.concatenate([ops.reshape(found[id(r)], (-1, widths[id(r)]))
-                                         for r in root._joined_from], axis=-1)
-        return _value_of(t, memo[key])
+            computed = _computed_from(root)
+            if computed is not None:   # an operation node looked through: its op on its input
+                memo[key] = computed[1](root_value(computed[0], s))
+            else:
+                # An earlier join of some of these outputs: its value, from their pieces (in the
+                # op layer's graph, not one more Concatenate layer in the model).
+                widths = {id(r): math.prod(shape[1:]) for r, shape in zip(roots, shapes)}
+                memo[key] = ops.concatenate([ops.reshape(found[id(r)], (-1, widths[id(r)]))
+                                             for r in root._joined_from], axis=-1)
+        return memo[key]
+
+    def value_of(t, s):
+        return _value_of(t, root_value(_root(t), s))
     return joined, value_of
+
+
+def _computed_from(r):
+    """(its input, its op) for an operation node `r` (Keras's node form of one op on one layer
+    output: `ops.transpose(q)`) whose result cannot be joined with others, its first axis not the
+    batch or its other sizes unknown (Keras's `(3, None)`); None otherwise. A join takes its
+    input and computes the op inside."""
+    computed = r.__dict__.get("_node_source")
+    if computed is None:
+        return None
+    shape = r.shape
+    return computed if shape is None or shape[0] is not None or None in shape[1:] else None
 
 
 def dispatching(fn):
@@ -359,6 +384,7 @@ def dispatching(fn):
             layer = out._keras_history[0]
             layer._keras_operation = operation
             layer._unsaveable = False
+            out._node_source = out._op_source   # (for joins that cannot take it: _computed_from)
             out._op_source = None
             # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
             out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \

@@ -17,18 +17,19 @@ import numpy as np
 from .._dtypes import result_type
 
 # How an op's dtype follows from its inputs': "all" promotes every input (jnp's promotion, as
-# `result_type`: Python numbers are weak, so uint8 + 2 is uint8, bool + 2 int32); "first" is
-# the first input's (the others are indices or shapes); "after_first" promotes all but the
-# first (where's condition); "sum" widens bool, int8 and int16 to int32 and uint8, uint16 to
-# uint32 (jnp's sums and products); "int_bool" is the input's with bool as int32 (Keras's clip,
-# jnp's square and cumulative sums and products); "all_int_bool" promotes every input, bool as
-# int32 (jnp's power); "einsum" promotes every input, all int8 as int32 (Keras's einsum asks
-# jnp for an int32 result there); "compare" gives bool on any values (compared in the inputs'
+# `result_type`: Python numbers are weak, so uint8 + 2 is uint8, bool + 2 int32); "first" is the
+# first input's (the others are indices or shapes); "after_first" promotes all but the first
+# (where's condition); "sum" widens bool, int8 and int16 to int32 and uint8, uint16 to uint32 (jnp's
+# sums and products); "int_bool" is the input's with bool as int32 (Keras's clip, jnp's square and
+# cumulative sums and products); "all_int_bool" promotes every input, bool as int32 (jnp's power,
+# floor_divide and mod); "einsum" promotes every input, all int8 as int32 (Keras's einsum and matmul
+# ask jnp for an int32 result there); "compare" gives bool on any values (compared in the inputs'
 # promoted dtype, so float64 values compare as Keras's float32).
 _RULES = {
     "add": "all", "subtract": "all", "multiply": "all", "maximum": "all", "minimum": "all",
-    "matmul": "all", "dot": "all", "floor_divide": "all", "mod": "all",
-    "concatenate": "all", "stack": "all", "select": "all",
+    "matmul": "einsum", "dot": "all", "floor_divide": "all_int_bool", "mod": "all_int_bool",
+    "round": "first", "trunc": "first", "nan_to_num": "first", "relu": "int_bool",
+    "concatenate": "all", "stack": "all", "select": "all", "cross": "all",
     "negative": "first", "abs": "first", "absolute": "first", "square": "int_bool", "sign": "first",
     "reshape": "first", "transpose": "first", "expand_dims": "first", "squeeze": "first",
     "flip": "first", "tile": "first", "repeat": "first", "roll": "first", "slice": "first",

@@ -283,7 +283,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     def traced(t):
         clean = ops.where(isnan(t), float(nan), t)
         return ops.where(isposinf(t), hi, ops.where(isneginf(t), lo, clean))
-    return compose([x], traced, lambda v: np.nan_to_num(v, nan=nan, posinf=hi, neginf=lo))
+    return compose([x], traced, lambda v: np.nan_to_num(v, nan=nan, posinf=hi, neginf=lo), name="nan_to_num")
 
 
 def ptp(x, axis=None, keepdims=False):
