@@ -242,6 +242,10 @@ def _merge(name, args, kwargs, tensors):
     if name in ("concatenate", "stack") and isinstance(first, (list, tuple)) and \
             all(isinstance(t, KerasTensor) for t in first):
         axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
+        if name == "stack" and not any(getattr(t, "_op_source", None) is not None for t in first):
+            # Keras's one Stack node over the layer outputs (keras.io's TabTransformer stacks
+            # its columns' embeddings): its summary row and config entry.
+            return operation_node("stack", list(first), axis=axis)
         parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
         return _merge_layer("Concatenate", axis=axis)(parts)
     return None

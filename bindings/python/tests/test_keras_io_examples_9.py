@@ -1,0 +1,49 @@
+"""keras.io examples as the test (a ninth set): each example's model code as the tutorial
+writes it (Keras 3 versions, `keras.ops` where an older version wrote `tf.*`; only the import
+differs), on small synthetic data of the example's shapes and dtypes, run on swiftkeras and on
+real Keras 3 (JAX backend): the same summary and parameter count, the same predictions and fit
+from the same weights, and `.keras` files loaded both ways. The library's gaps the examples
+found are tested on their own first.
+"""
+import numpy as np
+
+from conftest import needs, CORE, summary_lines
+from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
+from test_keras_io_guides_3 import narrow_terminal  # noqa: F401 (a fixture)
+
+pytestmark = needs(*CORE)
+
+
+def _same_summary(model, ref):
+    assert summary_lines(model) == summary_lines(ref)
+    assert model.count_params() == ref.count_params()
+    assert [tuple(v.shape) for v in model.weights] == [tuple(v.shape) for v in ref.weights]
+
+
+# -- the library's gaps the examples found -----------------------------------------------------
+
+def _stacked_outputs(keras, layers, ops):
+    a, b = keras.Input((4,)), keras.Input((4,))
+    stacked = ops.stack([layers.Dense(3)(a), layers.Dense(3)(b), layers.Dense(3)(a)], axis=1)
+    model = keras.Model([a, b], layers.Dense(1)(layers.Flatten()(stacked)))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_stack_of_layer_outputs_is_one_keras_node(tmp_path, narrow_terminal):
+    """`ops.stack` of several layer outputs in a functional graph is Keras's one Stack node (its
+    summary row, its config entry, with the tensors as one list argument), not expand_dims and
+    a Concatenate layer; it predicts, trains and saves like Keras's."""
+    import json
+    model, ref = _both(_stacked_outputs)
+    _same_summary(model, ref)
+    entries = [[e for e in json.loads(m.to_json())["config"]["layers"] if e["name"] == "stack"]
+               for m in (model, ref)]
+    assert entries[0] == entries[1] and entries[0][0]["class_name"] == "Stack"
+    rng = np.random.default_rng(1)
+    x = [rng.normal(size=(8, 4)).astype("float32") for _ in range(2)]
+    y = rng.normal(size=(8, 1)).astype("float32")
+    _same_weights(model, ref, seed=2)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
+    _fits_alike(model, ref, x, y, epochs=2, batch_size=4)
+    _loads_both_ways(model, ref, x, tmp_path, None, None)
