@@ -47,3 +47,42 @@ def test_stack_of_layer_outputs_is_one_keras_node(tmp_path, narrow_terminal):
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
     _fits_alike(model, ref, x, y, epochs=2, batch_size=4)
     _loads_both_ways(model, ref, x, tmp_path, None, None)
+
+
+def _constant_and_reduction_nodes(keras, layers, ops):
+    inputs = keras.Input((3, 4))
+    column_embedding = layers.Embedding(input_dim=3, output_dim=4)
+    x = inputs + column_embedding(ops.arange(start=0, stop=3, step=1))
+    x = layers.Dense(4)(x)
+    outputs = layers.Dense(1)(ops.mean(x, axis=1) + ops.sum(x, axis=1))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_array_constants_and_reductions_are_keras_nodes(tmp_path, narrow_terminal):
+    """A layer output plus an array made when the graph is made (TabTransformer's column
+    embedding of `ops.arange`: Keras computes it once, its Embedding no part of the model) is
+    Keras's Add node with the array as a `__tensor__` argument, and `ops.mean` / `ops.sum` of a
+    layer output are Keras's Mean and Sum nodes (keras.io's TokenLearner): the same summary,
+    config entries, predictions and fit; each library loads the other's file."""
+    import json
+    model, ref = _both(_constant_and_reduction_nodes)
+    _same_summary(model, ref)
+    assert len(model.weights) == len(ref.weights) == 4   # the two Dense layers' only
+    entries = [[e["class_name"] for e in json.loads(m.to_json())["config"]["layers"]]
+               for m in (model, ref)]
+    assert entries[0] == entries[1] == ["InputLayer", "Add", "Dense", "Mean", "Sum", "Add", "Dense"]
+    constants = [[a for a in e["inbound_nodes"][0]["args"] if a.get("class_name") == "__tensor__"]
+                 for m in (model, ref) for e in json.loads(m.to_json())["config"]["layers"][1:2]]
+    assert constants[0][0]["config"]["dtype"] == constants[1][0]["config"]["dtype"] == "float32"
+    assert np.shape(constants[0][0]["config"]["value"]) == (3, 4)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 3, 4)).astype("float32")
+    y = rng.normal(size=(8, 1)).astype("float32")
+    _same_weights(model, ref, seed=4)
+    added = [np.asarray(c[0]["config"]["value"], "float32") for c in constants]
+    # (each library's own draw of the column embedding: compare through the other's file)
+    _loads_both_ways(model, ref, x, tmp_path, None, None)
+    assert not np.array_equal(added[0], 0)
+    _fits_alike(model, ref, x, y, epochs=2, batch_size=4, weights=False)

@@ -66,7 +66,8 @@ _KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
     "not_equal": (), "equal": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
     "logical_and": (), "logical_or": (), "logical_not": (), "zeros_like": ("dtype",),
     "ones_like": ("dtype",), "any": ("axis", "keepdims"), "all": ("axis", "keepdims"),
-    "expand_dims": ("axis",), "reshape": ("newshape",), "transpose": ("axes",)}.items()}
+    "expand_dims": ("axis",), "reshape": ("newshape",), "transpose": ("axes",),
+    "mean": ("axis", "keepdims"), "sum": ("axis", "keepdims")}.items()}
 # (keras.activations.swish(x) on a layer output is Keras's Silu node: keras.io's MobileViT)
 _KERAS_OPERATIONS.update({name: ("keras.src.ops.nn", ctor) for name, ctor in {
     "relu": (), "sigmoid": (), "silu": (), "gelu": ("approximate",)}.items()})
@@ -102,11 +103,19 @@ def _keras_operation(fn, args, kwargs):
             getattr(tensors[0], "_op_source", None) is not None or \
             getattr(tensors[0], "_holds_model_weights", False):
         return None
-    if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None for v in call):
+    if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None and
+           not _constant_array(v) for v in call):
         return None
     config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values if k in ctor}
     return {"module": module, "class_name": "".join(w.capitalize() for w in fn.__name__.split("_")),
             "config": config, "args": call}
+
+
+def _constant_array(value):
+    """Whether `value` is an array Keras writes among an operation node's arguments, as its
+    `__tensor__` entry (`x + embedding(ops.arange(n))`: the array computed when the graph is
+    made; keras.io's TabTransformer adds its column embeddings so)."""
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
 
 
 def operation_node(name, *args, **config):
@@ -154,6 +163,8 @@ def operation_arguments(layer, tensors, refs):
     def one(a):
         if isinstance(a, KerasTensor):
             return by_id[id(a)] if id(a) in by_id else a._config()
+        if _constant_array(a):
+            return {"class_name": "__tensor__", "config": {"value": a.tolist(), "dtype": str(a.dtype)}}
         return [one(v) for v in a] if isinstance(a, (list, tuple)) else a
     return [one(a) for a in operation["args"]]
 
@@ -367,7 +378,8 @@ def dispatching(fn):
             # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
             out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \
                 operation["config"].get("dtype") or tensors[0].dtype
-            if fn.__name__ in _SHAPE_KEEPING and root._shape is not None:
+            if fn.__name__ in _SHAPE_KEEPING and root._shape is not None and \
+                    not any(_constant_array(v) for v in operation["args"]):
                 out._shape = root._shape
         return out
     return op
