@@ -86,3 +86,58 @@ def test_array_constants_and_reductions_are_keras_nodes(tmp_path, narrow_termina
     _loads_both_ways(model, ref, x, tmp_path, None, None)
     assert not np.array_equal(added[0], 0)
     _fits_alike(model, ref, x, y, epochs=2, batch_size=4, weights=False)
+
+
+def _explicit_mask_layers(keras, layers, ops, shifted):
+    class Scores(layers.Layer):   # Swin's WindowAttention, reduced: its call takes `mask=`
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.qk = layers.Dense(4)
+
+        def call(self, x, mask=None):
+            attn = self.qk(x) @ ops.transpose(x, (0, 2, 1))
+            if mask is not None:
+                windows = mask.shape[0]
+                attn = ops.reshape(attn, (-1, windows, 4, 4)) + ops.expand_dims(mask, axis=0)
+                attn = ops.reshape(attn, (-1, 4, 4))
+            return keras.activations.softmax(attn, axis=-1) @ x
+
+    class Block(layers.Layer):
+        def __init__(self, shifted, **kwargs):
+            super().__init__(**kwargs)
+            self.shifted = shifted
+            self.scores = Scores()
+            if self.shifted:
+                mask = np.where(np.arange(16).reshape(1, 4, 4) % 3 == 0, -100.0, 0.0)
+                self.attn_mask = keras.Variable(initializer=mask.astype("float32"),
+                                                shape=mask.shape, trainable=False)
+            else:
+                self.attn_mask = None
+
+        def call(self, x):
+            return self.scores(x, mask=self.attn_mask)
+
+    inputs = keras.Input((4, 4))
+    model = keras.Model(inputs, layers.Dense(1)(layers.Flatten()(Block(shifted)(inputs))))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_explicit_mask_argument_of_a_layer_called_in_a_traced_call_like_keras():
+    """A layer written in Python whose call takes `mask=`, called inside another layer's call:
+    Keras's call gets None where the caller gives none (not a mask of ones), and whatever
+    tensor the caller gives otherwise, of any shape (keras.io's Swin Transformer gives its
+    WindowAttention the windows' (windows, N, N) attention mask): the same predictions and fit
+    from the same weights as Keras's. (One window per sample: a layer called in a traced call
+    is traced on inputs of 2 and 3 samples, which a reshape grouping them by more windows
+    cannot split; left. The mask is made in `__init__`: a keras.Variable made in a Python
+    layer's `build` is adopted twice, see test_swin_transformer_like_keras.)"""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(6, 4, 4)).astype("float32")
+    y = rng.normal(size=(6, 1)).astype("float32")
+    for shifted in (False, True):
+        model, ref = _both(_explicit_mask_layers, shifted)
+        _same_weights(model, ref, seed=6, scale=0.5)
+        _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4,
+               what=f"predictions (shifted={shifted})")
+        _fits_alike(model, ref, x, y, epochs=2, batch_size=3)
