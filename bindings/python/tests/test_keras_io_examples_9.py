@@ -17,7 +17,12 @@ examples/vision/swin_transformers.py
 an integer `keras.Variable` made in `__init__`, the shifted windows' `ops.roll` and their
 attention mask a non-trainable float `keras.Variable` made in `build`, PatchMerging's strided
 slices; its patches come from `ops.image.extract_patches` in a tf.data map, here called on the
-arrays before the model).
+arrays before the model),
+examples/keras_recipes/memory_efficient_embeddings.py
+(https://keras.io/examples/keras_recipes/memory_efficient_embeddings/: the baseline's Sequential
+embedding encoders and the quotient-remainder QREmbedding layer, `ops.floor_divide` and
+`ops.mod` of the index; its StringLookup of ids runs in tf.data and its MDEmbedding looks blocks
+up in a tf.lookup.StaticHashTable, TensorFlow only: the ids are the data, MDEmbedding left out).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -743,3 +748,109 @@ def test_swin_transformer_like_keras(tmp_path, narrow_terminal):
     _same_weights(model, ref, seed=6, scale=0.3)
     history = _fits_alike(model, ref, x, y, epochs=2, batch_size=4)
     assert history["loss"][-1] < history["loss"][0]
+
+
+# -- examples/keras_recipes/memory_efficient_embeddings.py -------------------------------------
+
+def memory_efficient_recommender(keras, layers, ops, num_users=2500, num_movies=40,
+                                 base_embedding_dim=8, baseline=False):
+    user_embedding_num_buckets = num_users // 50
+
+    class QREmbedding(keras.layers.Layer):
+        def __init__(self, vocabulary_size, embedding_dim, num_buckets, name=None):
+            super().__init__(name=name)
+            self.num_buckets = num_buckets
+            self.q_embeddings = layers.Embedding(
+                num_buckets,
+                embedding_dim,
+            )
+            self.r_embeddings = layers.Embedding(
+                num_buckets,
+                embedding_dim,
+            )
+
+        def call(self, embedding_index):
+            # Get the quotient index.
+            quotient_index = ops.floor_divide(embedding_index, self.num_buckets)
+            # Get the reminder index.
+            remainder_index = ops.mod(embedding_index, self.num_buckets)
+            # Lookup the quotient_embedding using the quotient_index.
+            quotient_embedding = self.q_embeddings(quotient_index)
+            # Lookup the remainder_embedding using the remainder_index.
+            remainder_embedding = self.r_embeddings(remainder_index)
+            # Use multiplication as a combiner operation
+            return quotient_embedding * remainder_embedding
+
+    def embedding_encoder(vocabulary_size, embedding_dim, name=None):
+        return keras.Sequential(
+            [layers.Embedding(input_dim=vocabulary_size, output_dim=embedding_dim)],
+            name=f"{name}_embedding" if name else None,
+        )
+
+    # Receive the user as an input.
+    user_input = layers.Input(name="user_id", shape=(), dtype="int32")
+    # Get user embedding.
+    if baseline:
+        user_embedding = embedding_encoder(num_users, base_embedding_dim, name="user")(
+            user_input)
+    else:
+        user_embedding = QREmbedding(
+            vocabulary_size=num_users,
+            embedding_dim=base_embedding_dim,
+            num_buckets=user_embedding_num_buckets,
+            name="user_embedding",
+        )(user_input)
+
+    # Receive the movie as an input.
+    movie_input = layers.Input(name="movie_id", shape=(), dtype="int32")
+    # Get embedding.
+    movie_embedding = embedding_encoder(
+        vocabulary_size=num_movies, embedding_dim=base_embedding_dim, name="movie"
+    )(movie_input)
+
+    # Compute dot product similarity between user and movie embeddings.
+    logits = layers.Dot(axes=1, name="dot_similarity")(
+        [user_embedding, movie_embedding]
+    )
+    # Convert to rating scale.
+    prediction = keras.activations.sigmoid(logits) * 5
+    # Create the model.
+    model = keras.Model(
+        inputs=[user_input, movie_input], outputs=prediction, name="baseline_model"
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.001),
+        loss=keras.losses.MeanSquaredError(),
+        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+    )
+    return model
+
+
+def test_memory_efficient_embeddings_like_keras(tmp_path, narrow_terminal):
+    """The quotient-remainder embedding of users (`ops.floor_divide` and `ops.mod` of the index
+    by 50 buckets, two Embeddings multiplied) beside the baseline's full embedding: the same
+    summaries (the QR model's 5x fewer parameters), predictions, fits and files both ways. The
+    example's StringLookup of user and movie ids runs in its tf.data pipeline (Keras's string
+    tensors are TensorFlow's): the indices are the data; its MDEmbedding's block look-up is a
+    tf.lookup.StaticHashTable, TensorFlow only, left out."""
+    rng = np.random.default_rng(7)
+    x = [rng.integers(0, 2500, 48).astype("int32"), rng.integers(0, 40, 48).astype("int32")]
+    y = rng.uniform(0, 5, 48).astype("float32")
+    counts = []
+    for baseline in (True, False):
+        model, ref = _both(memory_efficient_recommender, baseline=baseline)
+        _same_summary(model, ref)
+        counts.append(model.count_params())
+        _same_weights(model, ref, seed=8, scale=0.5)
+        _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5,
+               what="predictions")
+        history = _fits_alike(model, ref, x, y, epochs=3, batch_size=16,
+                              validation_data=(x, y))
+        assert history["loss"][-1] < history["loss"][0]
+        if baseline:
+            _loads_both_ways(model, ref, x, tmp_path, None, None)
+        else:   # (the example's QREmbedding takes no **kwargs: Keras cannot load it back)
+            custom = [{"QREmbedding": type(m.get_layer("user_embedding"))} for m in (model, ref)]
+            _loads_both_ways(model, ref, x, tmp_path, *custom,
+                             keras_refuses="unexpected keyword argument 'trainable'")
+    assert counts[0] > 5 * counts[1]
