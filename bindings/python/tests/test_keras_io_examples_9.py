@@ -22,7 +22,11 @@ examples/keras_recipes/memory_efficient_embeddings.py
 (https://keras.io/examples/keras_recipes/memory_efficient_embeddings/: the baseline's Sequential
 embedding encoders and the quotient-remainder QREmbedding layer, `ops.floor_divide` and
 `ops.mod` of the index; its StringLookup of ids runs in tf.data and its MDEmbedding looks blocks
-up in a tf.lookup.StaticHashTable, TensorFlow only: the ids are the data, MDEmbedding left out).
+up in a tf.lookup.StaticHashTable, TensorFlow only: the ids are the data, MDEmbedding left out),
+examples/vision/token_learner.py (https://keras.io/examples/vision/token_learner/: the mini
+ViT with augmentation layers inside the model, `activation=ops.gelu`, the TokenLearner's
+Sequential of Conv2D, Reshape and Permute, `ops.mean`, SparseTopKCategoricalAccuracy, a
+save_best_only weights checkpoint loaded back).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -854,3 +858,232 @@ def test_memory_efficient_embeddings_like_keras(tmp_path, narrow_terminal):
             _loads_both_ways(model, ref, x, tmp_path, *custom,
                              keras_refuses="unexpected keyword argument 'trainable'")
     assert counts[0] > 5 * counts[1]
+
+
+# -- examples/vision/token_learner.py ----------------------------------------------------------
+
+def vit_token_learner(keras, layers, ops, INPUT_SHAPE=(32, 32, 3), IMAGE_SIZE=48, PATCH_SIZE=6,
+                      PROJECTION_DIM=8, NUM_HEADS=2, NUM_LAYERS=2, NUM_TOKENS=4, NUM_CLASSES=10,
+                      LAYER_NORM_EPS=1e-6, rate=0.1, use_token_learner=True):
+    import math
+    NUM_PATCHES = (IMAGE_SIZE // PATCH_SIZE) ** 2
+    MLP_UNITS = [
+        PROJECTION_DIM * 2,
+        PROJECTION_DIM,
+    ]
+    data_augmentation = keras.Sequential(
+        [
+            layers.Rescaling(1 / 255.0),
+            layers.Resizing(INPUT_SHAPE[0] + 20, INPUT_SHAPE[0] + 20),
+            layers.RandomCrop(IMAGE_SIZE, IMAGE_SIZE),
+            layers.RandomFlip("horizontal"),
+        ],
+        name="data_augmentation",
+    )
+
+    class PatchEncoder(layers.Layer):
+        def __init__(self, num_patches, projection_dim):
+            super().__init__()
+            self.num_patches = num_patches
+            self.position_embedding = layers.Embedding(
+                input_dim=num_patches, output_dim=projection_dim
+            )
+
+        def call(self, patch):
+            positions = ops.expand_dims(
+                ops.arange(start=0, stop=self.num_patches, step=1), axis=0
+            )
+            encoded = patch + self.position_embedding(positions)
+            return encoded
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"num_patches": self.num_patches})
+            return config
+
+    def mlp(x, dropout_rate, hidden_units):
+        # Iterate over the hidden units and
+        # add Dense => Dropout.
+        for units in hidden_units:
+            x = layers.Dense(units, activation=ops.gelu)(x)
+            x = layers.Dropout(dropout_rate)(x)
+        return x
+
+    def token_learner(inputs, number_of_tokens=NUM_TOKENS):
+        # Layer normalize the inputs.
+        x = layers.LayerNormalization(epsilon=LAYER_NORM_EPS)(inputs)  # (B, H, W, C)
+
+        # Applying Conv2D => Reshape => Permute
+        # The reshape and permute is done to help with the next steps of
+        # multiplication and Global Average Pooling.
+        attention_maps = keras.Sequential(
+            [
+                # 3 layers of conv with gelu activation as suggested
+                # in the paper.
+                layers.Conv2D(
+                    filters=number_of_tokens,
+                    kernel_size=(3, 3),
+                    activation=ops.gelu,
+                    padding="same",
+                    use_bias=False,
+                ),
+                layers.Conv2D(
+                    filters=number_of_tokens,
+                    kernel_size=(3, 3),
+                    activation=ops.gelu,
+                    padding="same",
+                    use_bias=False,
+                ),
+                layers.Conv2D(
+                    filters=number_of_tokens,
+                    kernel_size=(3, 3),
+                    activation=ops.gelu,
+                    padding="same",
+                    use_bias=False,
+                ),
+                # This conv layer will generate the attention maps
+                layers.Conv2D(
+                    filters=number_of_tokens,
+                    kernel_size=(3, 3),
+                    activation="sigmoid",  # Note sigmoid for [0, 1] output
+                    padding="same",
+                    use_bias=False,
+                ),
+                # Reshape and Permute
+                layers.Reshape((-1, number_of_tokens)),  # (B, H*W, num_of_tokens)
+                layers.Permute((2, 1)),
+            ]
+        )(
+            x
+        )  # (B, num_of_tokens, H*W)
+
+        # Reshape the input to align it with the output of the conv block.
+        num_filters = inputs.shape[-1]
+        inputs = layers.Reshape((1, -1, num_filters))(inputs)  # inputs == (B, 1, H*W, C)
+
+        # Element-Wise multiplication of the attention maps and the inputs
+        attended_inputs = (
+            ops.expand_dims(attention_maps, axis=-1) * inputs
+        )  # (B, num_tokens, H*W, C)
+
+        # Global average pooling the element wise multiplication result.
+        outputs = ops.mean(attended_inputs, axis=2)  # (B, num_tokens, C)
+        return outputs
+
+    def transformer(encoded_patches):
+        # Layer normalization 1.
+        x1 = layers.LayerNormalization(epsilon=LAYER_NORM_EPS)(encoded_patches)
+
+        # Multi Head Self Attention layer 1.
+        attention_output = layers.MultiHeadAttention(
+            num_heads=NUM_HEADS, key_dim=PROJECTION_DIM, dropout=rate
+        )(x1, x1)
+
+        # Skip connection 1.
+        x2 = layers.Add()([attention_output, encoded_patches])
+
+        # Layer normalization 2.
+        x3 = layers.LayerNormalization(epsilon=LAYER_NORM_EPS)(x2)
+
+        # MLP layer 1.
+        x4 = mlp(x3, hidden_units=MLP_UNITS, dropout_rate=rate)
+
+        # Skip connection 2.
+        encoded_patches = layers.Add()([x4, x2])
+        return encoded_patches
+
+    def create_vit_classifier(use_token_learner=True, token_learner_units=NUM_TOKENS):
+        inputs = layers.Input(shape=INPUT_SHAPE)  # (B, H, W, C)
+
+        # Augment data.
+        augmented = data_augmentation(inputs)
+
+        # Create patches and project the pathces.
+        projected_patches = layers.Conv2D(
+            filters=PROJECTION_DIM,
+            kernel_size=(PATCH_SIZE, PATCH_SIZE),
+            strides=(PATCH_SIZE, PATCH_SIZE),
+            padding="VALID",
+        )(augmented)
+        _, h, w, c = projected_patches.shape
+        projected_patches = layers.Reshape((h * w, c))(
+            projected_patches
+        )  # (B, number_patches, projection_dim)
+
+        # Add positional embeddings to the projected patches.
+        encoded_patches = PatchEncoder(
+            num_patches=NUM_PATCHES, projection_dim=PROJECTION_DIM
+        )(
+            projected_patches
+        )  # (B, number_patches, projection_dim)
+        encoded_patches = layers.Dropout(rate)(encoded_patches)
+
+        # Iterate over the number of layers and stack up blocks of
+        # Transformer.
+        for i in range(NUM_LAYERS):
+            # Add a Transformer block.
+            encoded_patches = transformer(encoded_patches)
+
+            # Add TokenLearner layer in the middle of the
+            # architecture. The paper suggests that anywhere
+            # between 1/2 or 3/4 will work well.
+            if use_token_learner and i == NUM_LAYERS // 2:
+                _, hh, c = encoded_patches.shape
+                h = int(math.sqrt(hh))
+                encoded_patches = layers.Reshape((h, h, c))(
+                    encoded_patches
+                )  # (B, h, h, projection_dim)
+                encoded_patches = token_learner(
+                    encoded_patches, token_learner_units
+                )  # (B, num_tokens, c)
+
+        # Layer normalization and Global average pooling.
+        representation = layers.LayerNormalization(epsilon=LAYER_NORM_EPS)(encoded_patches)
+        representation = layers.GlobalAvgPool1D()(representation)
+
+        # Classify outputs.
+        outputs = layers.Dense(NUM_CLASSES, activation="softmax")(representation)
+
+        # Create the Keras model.
+        model = keras.Model(inputs=inputs, outputs=outputs)
+        return model
+
+    model = create_vit_classifier(use_token_learner)
+    optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseTopKCategoricalAccuracy(5, name="top-5-accuracy"),
+        ],
+    )
+    return model
+
+
+def test_token_learner_vit_like_keras(tmp_path, narrow_terminal):
+    """The mini ViT with TokenLearner on CIFAR-sized images (2 Transformer blocks, the token
+    learner after the second, and width 8; the example's 4 blocks of width 128 make Keras's
+    compilation a minute of CPU): augmentation layers inside the
+    model (Rescaling, Resizing to 52, RandomCrop to 48, RandomFlip: at inference Keras's
+    RandomCrop leaves the 52x52 image as it is, and 52 // 6 patches per side are 48 // 6), a
+    function as activation (`activation=ops.gelu`), the token learner's Sequential ending in
+    Reshape((-1, tokens)) and Permute, `ops.mean` over tokens; the summary, predictions, a fit
+    with top-5 accuracy and a best-weights checkpoint loaded back."""
+    rng = np.random.default_rng(9)
+    x = rng.uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+    y = rng.integers(0, 10, 8)
+    model, ref = _both(vit_token_learner)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=10, scale=0.3)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, what="predictions")
+
+    for m, lib, name in zip((model, ref), _libs(), ("ours", "keras")):
+        path = str(tmp_path / f"{name}.weights.h5")
+        checkpoint = lib.callbacks.ModelCheckpoint(path, monitor="val_accuracy",
+                                                   save_best_only=True, save_weights_only=True)
+        m.fit(x[:6], y[:6], validation_data=(x[6:], y[6:]), epochs=1, batch_size=3,
+              verbose=0, callbacks=[checkpoint])
+        m.load_weights(path)
+    _close(model.evaluate(x, y, verbose=0)[2], ref.evaluate(x, y, verbose=0)[2],
+           what="top-5 accuracy after training")
