@@ -26,7 +26,12 @@ up in a tf.lookup.StaticHashTable, TensorFlow only: the ids are the data, MDEmbe
 examples/vision/token_learner.py (https://keras.io/examples/vision/token_learner/: the mini
 ViT with augmentation layers inside the model, `activation=ops.gelu`, the TokenLearner's
 Sequential of Conv2D, Reshape and Permute, `ops.mean`, SparseTopKCategoricalAccuracy, a
-save_best_only weights checkpoint loaded back).
+save_best_only weights checkpoint loaded back),
+examples/audio/transformer_asr.py (https://keras.io/examples/audio/transformer_asr/: its
+encoder and its LearningRateSchedule subclass; the whole Transformer is a subclassed Model
+whose decoder tiles a causal mask by `ops.shape(target)[0]`, which Keras with JAX cannot trace
+for fit (ops.tile of a traced size, as keras.io's miniature GPT), and whose train_step takes a
+tf.GradientTape, TensorFlow only; here its eager call is refused, see the test's reason).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -36,7 +41,7 @@ import functools
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, summary_lines
+from conftest import needs, CORE, fresh_library, summary_lines
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
@@ -1087,3 +1092,285 @@ def test_token_learner_vit_like_keras(tmp_path, narrow_terminal):
         m.load_weights(path)
     _close(model.evaluate(x, y, verbose=0)[2], ref.evaluate(x, y, verbose=0)[2],
            what="top-5 accuracy after training")
+
+
+# -- examples/audio/transformer_asr.py ---------------------------------------------------------
+
+def asr_custom_schedule(keras, layers, ops):
+    class CustomSchedule(keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(
+            self,
+            init_lr=0.00001,
+            lr_after_warmup=0.001,
+            final_lr=0.00001,
+            warmup_epochs=15,
+            decay_epochs=85,
+            steps_per_epoch=203,
+        ):
+            super().__init__()
+            self.init_lr = init_lr
+            self.lr_after_warmup = lr_after_warmup
+            self.final_lr = final_lr
+            self.warmup_epochs = warmup_epochs
+            self.decay_epochs = decay_epochs
+            self.steps_per_epoch = steps_per_epoch
+
+        def calculate_lr(self, epoch):
+            """linear warm up - linear decay"""
+            warmup_lr = (
+                self.init_lr
+                + ((self.lr_after_warmup - self.init_lr) / (self.warmup_epochs - 1)) * epoch
+            )
+            decay_lr = ops.maximum(
+                self.final_lr,
+                self.lr_after_warmup
+                - (epoch - self.warmup_epochs)
+                * (self.lr_after_warmup - self.final_lr)
+                / self.decay_epochs,
+            )
+            return ops.minimum(warmup_lr, decay_lr)
+
+        def __call__(self, step):
+            epoch = step // self.steps_per_epoch
+            epoch = ops.cast(epoch, "float32")
+            return self.calculate_lr(epoch)
+
+    return CustomSchedule
+
+
+def transformer_asr(keras, layers, ops, num_hid=8, num_head=2, num_feed_forward=16,
+                    target_maxlen=6, num_layers_enc=2, num_layers_dec=1, num_classes=34,
+                    steps_per_epoch=2):
+    class TokenEmbedding(layers.Layer):
+        def __init__(self, num_vocab=1000, maxlen=100, num_hid=64):
+            super().__init__()
+            self.emb = keras.layers.Embedding(num_vocab, num_hid)
+            self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=num_hid)
+
+        def call(self, x):
+            maxlen = ops.shape(x)[-1]
+            x = self.emb(x)
+            positions = ops.arange(start=0, stop=maxlen, step=1)
+            positions = self.pos_emb(positions)
+            return x + positions
+
+    class SpeechFeatureEmbedding(layers.Layer):
+        def __init__(self, num_hid=64, maxlen=100):
+            super().__init__()
+            self.conv1 = keras.layers.Conv1D(
+                num_hid, 11, strides=2, padding="same", activation="relu"
+            )
+            self.conv2 = keras.layers.Conv1D(
+                num_hid, 11, strides=2, padding="same", activation="relu"
+            )
+            self.conv3 = keras.layers.Conv1D(
+                num_hid, 11, strides=2, padding="same", activation="relu"
+            )
+
+        def call(self, x):
+            x = self.conv1(x)
+            x = self.conv2(x)
+            return self.conv3(x)
+
+    class TransformerEncoder(layers.Layer):
+        def __init__(self, embed_dim, num_heads, feed_forward_dim, rate=0.1):
+            super().__init__()
+            self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.ffn = keras.Sequential(
+                [
+                    layers.Dense(feed_forward_dim, activation="relu"),
+                    layers.Dense(embed_dim),
+                ]
+            )
+            self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+            self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+            self.dropout1 = layers.Dropout(rate)
+            self.dropout2 = layers.Dropout(rate)
+
+        def call(self, inputs, training=False):
+            attn_output = self.att(inputs, inputs)
+            attn_output = self.dropout1(attn_output, training=training)
+            out1 = self.layernorm1(inputs + attn_output)
+            ffn_output = self.ffn(out1)
+            ffn_output = self.dropout2(ffn_output, training=training)
+            return self.layernorm2(out1 + ffn_output)
+
+    class TransformerDecoder(layers.Layer):
+        def __init__(self, embed_dim, num_heads, feed_forward_dim, dropout_rate=0.1):
+            super().__init__()
+            self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+            self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+            self.layernorm3 = layers.LayerNormalization(epsilon=1e-6)
+            self.self_att = layers.MultiHeadAttention(
+                num_heads=num_heads, key_dim=embed_dim
+            )
+            self.enc_att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.self_dropout = layers.Dropout(0.5)
+            self.enc_dropout = layers.Dropout(0.1)
+            self.ffn_dropout = layers.Dropout(0.1)
+            self.ffn = keras.Sequential(
+                [
+                    layers.Dense(feed_forward_dim, activation="relu"),
+                    layers.Dense(embed_dim),
+                ]
+            )
+
+        def causal_attention_mask(self, batch_size, n_dest, n_src, dtype):
+            """Masks the upper half of the dot product matrix in self attention.
+
+            This prevents flow of information from future tokens to current token.
+            1's in the lower triangle, counting from the lower right corner.
+            """
+            i = ops.arange(n_dest)[:, None]
+            j = ops.arange(n_src)
+            m = i >= j - n_src + n_dest
+            mask = ops.cast(m, dtype)
+            mask = ops.reshape(mask, [1, n_dest, n_src])
+            mult = ops.concatenate(
+                [ops.expand_dims(batch_size, -1), ops.convert_to_tensor([1, 1])], 0
+            )
+            return ops.tile(mask, mult)
+
+        def call(self, enc_out, target):
+            input_shape = ops.shape(target)
+            batch_size = input_shape[0]
+            seq_len = input_shape[1]
+            causal_mask = self.causal_attention_mask(batch_size, seq_len, seq_len, "bool")
+            target_att = self.self_att(target, target, attention_mask=causal_mask)
+            target_norm = self.layernorm1(target + self.self_dropout(target_att))
+            enc_out = self.enc_att(target_norm, enc_out)
+            enc_out_norm = self.layernorm2(self.enc_dropout(enc_out) + target_norm)
+            ffn_out = self.ffn(enc_out_norm)
+            ffn_out_norm = self.layernorm3(enc_out_norm + self.ffn_dropout(ffn_out))
+            return ffn_out_norm
+
+    class Transformer(keras.Model):
+        def __init__(
+            self,
+            num_hid=64,
+            num_head=2,
+            num_feed_forward=128,
+            source_maxlen=100,
+            target_maxlen=100,
+            num_layers_enc=4,
+            num_layers_dec=1,
+            num_classes=10,
+        ):
+            super().__init__()
+            self.loss_metric = keras.metrics.Mean(name="loss")
+            self.num_layers_enc = num_layers_enc
+            self.num_layers_dec = num_layers_dec
+            self.target_maxlen = target_maxlen
+            self.num_classes = num_classes
+
+            self.enc_input = SpeechFeatureEmbedding(num_hid=num_hid, maxlen=source_maxlen)
+            self.dec_input = TokenEmbedding(
+                num_vocab=num_classes, maxlen=target_maxlen, num_hid=num_hid
+            )
+
+            self.encoder = keras.Sequential(
+                [self.enc_input]
+                + [
+                    TransformerEncoder(num_hid, num_head, num_feed_forward)
+                    for _ in range(num_layers_enc)
+                ]
+            )
+
+            for i in range(num_layers_dec):
+                setattr(
+                    self,
+                    f"dec_layer_{i}",
+                    TransformerDecoder(num_hid, num_head, num_feed_forward),
+                )
+
+            self.classifier = layers.Dense(num_classes)
+
+        def decode(self, enc_out, target):
+            y = self.dec_input(target)
+            for i in range(self.num_layers_dec):
+                y = getattr(self, f"dec_layer_{i}")(enc_out, y)
+            return y
+
+        def call(self, inputs):
+            source = inputs[0]
+            target = inputs[1]
+            x = self.encoder(source)
+            y = self.decode(x, target)
+            return self.classifier(y)
+
+        def generate(self, source, target_start_token_idx):
+            """Performs inference over one batch of inputs using greedy decoding."""
+            bs = ops.shape(source)[0]
+            enc = self.encoder(source)
+            dec_input = ops.ones((bs, 1), dtype="int32") * target_start_token_idx
+            dec_logits = []
+            for i in range(self.target_maxlen - 1):
+                dec_out = self.decode(enc, dec_input)
+                logits = self.classifier(dec_out)
+                logits = ops.argmax(logits, axis=-1)
+                last_logit = ops.expand_dims(logits[:, -1], axis=-1)
+                dec_logits.append(last_logit)
+                dec_input = ops.concatenate([dec_input, last_logit], axis=-1)
+            return dec_input
+
+    CustomSchedule = asr_custom_schedule(keras, layers, ops)
+
+    model = Transformer(
+        num_hid=num_hid,
+        num_head=num_head,
+        num_feed_forward=num_feed_forward,
+        target_maxlen=target_maxlen,
+        num_layers_enc=num_layers_enc,
+        num_layers_dec=num_layers_dec,
+        num_classes=num_classes,
+    )
+    loss_fn = keras.losses.CategoricalCrossentropy(
+        from_logits=True,
+        label_smoothing=0.1,
+    )
+
+    learning_rate = CustomSchedule(
+        init_lr=0.00001,
+        lr_after_warmup=0.001,
+        final_lr=0.00001,
+        warmup_epochs=15,
+        decay_epochs=85,
+        steps_per_epoch=steps_per_epoch,
+    )
+    optimizer = keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss=loss_fn)
+    return model
+
+
+def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
+    """The speech Transformer's parts that run alike: its encoder (a Sequential of the strided
+    Conv1D SpeechFeatureEmbedding and TransformerEncoder layers holding MultiHeadAttention and
+    a Sequential feed-forward) predicting from the same weights on spectrogram frames, and its
+    CustomSchedule (a LearningRateSchedule subclass of ops.maximum / ops.minimum over
+    `step // steps_per_epoch`) giving the same rates. Left: Adam(CustomSchedule(...)) in
+    compile is refused here ("Unknown optimizer class 'Adam'": a schedule written in Python has
+    no config the library's optimizer reads), and the whole model's eager call is refused while
+    its TransformerDecoder is traced (the causal mask tiled by the target's batch size fixes
+    that input's batch, not the encoder output's)."""
+    sk, keras = _libs()
+    rng = np.random.default_rng(14)
+    source = rng.normal(size=(4, 48, 129)).astype("float32")
+    models = _both(transformer_asr)
+    encoders = [m.encoder for m in models]
+    for e in encoders:
+        e.build((None, 48, 129))
+    shapes = [[tuple(v.shape) for v in e.weights] for e in encoders]
+    assert shapes[0] == shapes[1]
+    _same_weights(encoders[0], encoders[1], seed=15, scale=0.3)
+    _close(encoders[0].predict(source, verbose=0), encoders[1].predict(source, verbose=0),
+           rtol=1e-4, what="encoder")
+
+    rates = []
+    for lib in (sk, keras):
+        learning_rate = asr_custom_schedule(*fresh_library(lib))(
+            init_lr=0.00001, lr_after_warmup=0.001, final_lr=0.00001, warmup_epochs=15,
+            decay_epochs=85, steps_per_epoch=2)
+        rates.append([float(np.asarray(learning_rate(step)))
+                      for step in (0, 1, 2, 3, 29, 30, 31, 200, 400)])
+    _close(rates[0], rates[1], what="CustomSchedule")
+    assert rates[0][0] == np.float32(1e-5) and rates[0][2] > rates[0][0]
