@@ -31,7 +31,11 @@ examples/audio/transformer_asr.py (https://keras.io/examples/audio/transformer_a
 encoder and its LearningRateSchedule subclass; the whole Transformer is a subclassed Model
 whose decoder tiles a causal mask by `ops.shape(target)[0]`, which Keras with JAX cannot trace
 for fit (ops.tile of a traced size, as keras.io's miniature GPT), and whose train_step takes a
-tf.GradientTape, TensorFlow only; here its eager call is refused, see the test's reason).
+tf.GradientTape, TensorFlow only; here its eager call is refused, see the test's reason),
+examples/timeseries/eeg_signal_classification.py
+(https://keras.io/examples/timeseries/eeg_signal_classification/: strided Conv1D with
+BatchNormalization, L2 regularizers, Adam(amsgrad=True), top-3 accuracy, AUC, Precision and
+Recall, class weights, a legacy .h5 checkpoint and ReduceLROnPlateau).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -1374,3 +1378,118 @@ def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
                       for step in (0, 1, 2, 3, 29, 30, 31, 200, 400)])
     _close(rates[0], rates[1], what="CustomSchedule")
     assert rates[0][0] == np.float32(1e-5) and rates[0][2] > rates[0][0]
+
+
+# -- examples/timeseries/eeg_signal_classification.py ------------------------------------------
+
+def eeg_conv_model(keras, layers, ops, num_classes=5, filters=(32, 64, 128, 256, 512, 1024),
+                   units=(4096, 2048, 1024, 128), rate=0.2):
+    def create_model():
+        input_layer = keras.Input(shape=(512, 1))
+
+        x = layers.Conv1D(
+            filters=filters[0], kernel_size=3, strides=2, activation="relu", padding="same"
+        )(input_layer)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Conv1D(
+            filters=filters[1], kernel_size=3, strides=2, activation="relu", padding="same"
+        )(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Conv1D(
+            filters=filters[2], kernel_size=5, strides=2, activation="relu", padding="same"
+        )(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Conv1D(
+            filters=filters[3], kernel_size=5, strides=2, activation="relu", padding="same"
+        )(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Conv1D(
+            filters=filters[4], kernel_size=7, strides=2, activation="relu", padding="same"
+        )(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Conv1D(
+            filters=filters[5], kernel_size=7, strides=2, activation="relu", padding="same"
+        )(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Dropout(rate)(x)
+
+        x = layers.Flatten()(x)
+
+        x = layers.Dense(units[0], activation="relu")(x)
+        x = layers.Dropout(rate)(x)
+
+        x = layers.Dense(
+            units[1], activation="relu", kernel_regularizer=keras.regularizers.L2()
+        )(x)
+        x = layers.Dropout(rate)(x)
+
+        x = layers.Dense(
+            units[2], activation="relu", kernel_regularizer=keras.regularizers.L2()
+        )(x)
+        x = layers.Dropout(rate)(x)
+        x = layers.Dense(
+            units[3], activation="relu", kernel_regularizer=keras.regularizers.L2()
+        )(x)
+        output_layer = layers.Dense(num_classes, activation="softmax")(x)
+
+        return keras.Model(inputs=input_layer, outputs=output_layer)
+
+    conv_model = create_model()
+    optimizer = keras.optimizers.Adam(amsgrad=True, learning_rate=0.001)
+    loss = keras.losses.CategoricalCrossentropy()
+    conv_model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=[
+            keras.metrics.TopKCategoricalAccuracy(k=3),
+            keras.metrics.AUC(),
+            keras.metrics.Precision(),
+            keras.metrics.Recall(),
+        ],
+    )
+    return conv_model
+
+
+def test_eeg_signal_classification_like_keras(tmp_path, narrow_terminal):
+    """The EEG Conv1D classifier (widths smaller): strided Conv1D and BatchNormalization,
+    Dense layers with L2() regularizers, Adam(amsgrad=True), TopKCategoricalAccuracy(k=3), AUC,
+    Precision and Recall, the example's class weights (1 - share of the class), a legacy
+    "best_model.h5" checkpoint on the loss and ReduceLROnPlateau on val top-3 accuracy; the
+    summary, predictions, the same fit logs from the same weights, and the files both ways."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(20, 512, 1)).astype("float32")
+    labels = rng.integers(0, 5, 20)
+    y = np.eye(5, dtype="float32")[labels]
+    sizes = dict(filters=(4, 4, 8, 8, 8, 8), units=(32, 16, 16, 8))
+    model, ref = _both(eeg_conv_model, **sizes)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=12, scale=0.3)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, what="predictions")
+    _loads_both_ways(model, ref, x, tmp_path, None, None)
+
+    model, ref = _both(eeg_conv_model, rate=0.0, **sizes)
+    _same_weights(model, ref, seed=13, scale=0.3)
+    total = len(labels)
+    weight_dict = {int(k): 1 - v / total for k, v in zip(*np.unique(labels, return_counts=True))}
+    histories = []
+    for m, lib, name in zip((model, ref), _libs(), ("ours", "keras")):
+        path = str(tmp_path / f"best_model_{name}.h5")
+        callbacks = [lib.callbacks.ModelCheckpoint(path, save_best_only=True, monitor="loss"),
+                     lib.callbacks.ReduceLROnPlateau(monitor="val_top_k_categorical_accuracy",
+                                                     factor=0.2, patience=2, min_lr=0.000001)]
+        histories.append(m.fit(x[:16], y[:16], validation_data=(x[16:], y[16:]), epochs=3,
+                               batch_size=8, verbose=0, shuffle=False, callbacks=callbacks,
+                               class_weight=weight_dict).history)
+        best = lib.models.load_model(path)
+        _close(best.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-4,
+               what=f"{name} best_model.h5 after a falling loss")
+    assert sorted(histories[0]) == sorted(histories[1])
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=2e-4, atol=1e-6, what=key)
+    assert histories[0]["loss"][-1] < histories[0]["loss"][0]
