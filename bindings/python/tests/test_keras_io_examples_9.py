@@ -45,17 +45,12 @@ import functools
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, fresh_library, summary_lines
+from conftest import needs, CORE, fresh_library
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
+from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
 pytestmark = needs(*CORE)
-
-
-def _same_summary(model, ref):
-    assert summary_lines(model) == summary_lines(ref)
-    assert model.count_params() == ref.count_params()
-    assert [tuple(v.shape) for v in model.weights] == [tuple(v.shape) for v in ref.weights]
 
 
 # -- the library's gaps the examples found -----------------------------------------------------
