@@ -106,9 +106,23 @@ def _keras_operation(fn, args, kwargs):
     if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None and
            not _constant_array(v) for v in call):
         return None
+    if fn.__name__ in _REDUCTIONS and not _keeps_batch(bound.arguments.get("axis"), tensors[0]):
+        return None   # (a reduction over the batch: the op layer's form, as before)
     config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values if k in ctor}
     return {"module": module, "class_name": "".join(w.capitalize() for w in fn.__name__.split("_")),
             "config": config, "args": call}
+
+
+_REDUCTIONS = {"mean", "sum"}   # Keras nodes only where they keep the batch axis
+
+
+def _keeps_batch(axis, tensor):
+    """Whether a reduction over `axis` of `tensor` keeps its batch axis (a Keras node of the
+    graph: keras.io's TokenLearner's `ops.mean(x, axis=2)`); not over all axes (None) or axis 0."""
+    if axis is None or tensor.shape is None:
+        return False
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    return all(isinstance(a, int) and a % len(tensor.shape) != 0 for a in axes)
 
 
 def _constant_array(value):
