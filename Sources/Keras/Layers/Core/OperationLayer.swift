@@ -110,6 +110,13 @@ public final class OperationLayer: Layer, @unchecked Sendable {
             if v["class_name"]?.stringValue == "__keras_tensor__" {
                 operands.append(try g.addInput(at: next))
                 next += 1
+            } else if let kind = v["class_name"]?.stringValue, kind == "__tensor__" || kind == "__numpy__" {
+                // An array among the arguments (Keras: `x + embedding(ops.arange(n))` on a
+                // layer output, the array computed when the graph was made).
+                guard let value = v["config"]?["value"] else {
+                    throw KerasError.invalidArgument("\(operationClass) '\(name)': the array argument has no config.value, got \(v.description.prefix(60))")
+                }
+                operands.append(try g.addConstant(try Tensor(nested: value, what: "\(operationClass) '\(name)': an array argument")))
             } else if let list = v.arrayValue, depth == 0 {
                 for x in list { try operand(x, depth: 1) }
             } else if let b = v.boolValue {

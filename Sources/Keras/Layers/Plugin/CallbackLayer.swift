@@ -76,6 +76,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// made in code). Its trace then gives the call None for an input without one, as Keras does.
     public internal(set) var inputsCarryMasks: [Bool]?
 
+    /// The shapes of the masks a traced call passes this layer's call (Keras's `self.attn(x,
+    /// mask=self.attn_mask)` gives `call` whatever tensor it is given: keras.io's Swin
+    /// Transformer passes its windows' attention mask), per input; nil: none given. Set by
+    /// ``OpGraph/addLayerCall(_:_:arguments:training:)`` before the call builds the layer.
+    var givenMaskShapes: [[Int?]?] = []
+
     /// Adds a call whose inputs carry masks as `carried` says to ``inputsCarryMasks``.
     func noteCall(inputsCarryMasks carried: [Bool]) {
         inputsCarryMasks = zip(inputsCarryMasks ?? carried, carried).map { $0 || $1 }
@@ -200,6 +206,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.callArguments = callArguments
         trace.inputsCarryMasks = tracingWithoutMasks ? shapes.map { _ in false } : inputsCarryMasks
         trace.tracesWithoutMasks = tracingWithoutMasks
+        trace.maskShapes = tracingWithoutMasks ? [] : givenMaskShapes
         trace.writeWeight = { [unowned self] i, value, add in
             guard variables.indices.contains(i) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the call writes to weight \(i), but the layer has \(variables.count)")

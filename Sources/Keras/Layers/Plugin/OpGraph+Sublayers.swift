@@ -116,15 +116,20 @@ extension OpGraph {
             }
         }
         let all = ids + maskIds.compactMap { $0 } + (attentionId.map { [$0] } ?? [])
+        if let plugin = layer as? CallbackLayer {
+            // Keras's call gets the `mask=` the traced call gives it, any tensor (None where it
+            // gives none): the layer's own trace reads masks of those shapes, and no others.
+            let given = (0..<n).map { k in k < maskIds.count ? maskIds[k] : nil }
+            plugin.noteCall(inputsCarryMasks: given.map { $0 != nil })
+            plugin.givenMaskShapes = given.map { $0.map(symbolicShape) }
+        }
         if !layer.built {
             // Keras builds the layer for the symbolic shapes of its inputs: unknown only on the
             // axes that follow the batch (those the two probes, of different batch sizes,
             // differ on), which need not be the first (a layer called on a transposed tensor,
             // its nodes first: keras.io's traffic forecasting GraphConv). An eager call would
             // take the first axis for the batch.
-            try layer.ensureBuilt(ids.map { id in
-                zip(probes[id][0].shape, probes[id][1].shape).map { a, b in a == b ? Optional(a) : nil }
-            })
+            try layer.ensureBuilt(ids.map(symbolicShape))
         }
         // The probes run in inference mode whatever the call's `training`: they are not steps, so
         // they move no state (a BatchNormalization's moving statistics, a Dropout's generator,
@@ -144,6 +149,11 @@ extension OpGraph {
         let op = count == 1 ? OpGraphOp(name: layer.name) { xs, t in try run(xs, t)[0] } : OpGraphOp(name: layer.name, outputs: run)
         let first = append(.op(op, all), [p[0][0], p[1][0]])
         return [first] + (1..<count).map { j in append(.op(OpGraphOp(part: j, of: layer.name), [first]), [p[0][j], p[1][j]]) }
+    }
+
+    /// The shape of node `id` with the axes its two probes differ on unknown.
+    private func symbolicShape(_ id: Int) -> [Int?] {
+        zip(probes[id][0].shape, probes[id][1].shape).map { a, b in a == b ? Optional(a) : nil }
     }
 
     /// The weight named `name` of `layer` (from ``sublayer(attribute:order:index:make:)``) as a

@@ -34,6 +34,10 @@ public final class OpGraph: @unchecked Sendable {
     /// Which inputs of the traced layer's calls carry a Keras mask, when its model's config
     /// says (``CallbackLayer/inputsCarryMasks``); nil when not known.
     public internal(set) var inputsCarryMasks: [Bool]?
+    /// The shape of the mask each input's call passes, where a traced call gave its layer's call
+    /// an explicit `mask=` (``CallbackLayer/givenMaskShapes``); nil entries and inputs past the
+    /// end: a Keras mask, the input's shape without its last axis.
+    public internal(set) var maskShapes: [[Int?]?] = []
     /// Whether this trace is of the call on inputs that carry no mask (Keras passes `mask=None`):
     /// the one a layer whose other trace reads masks runs where none reaches it
     /// (``CallbackLayer/graph(forMasks:)``).
@@ -189,7 +193,8 @@ public final class OpGraph: @unchecked Sendable {
             throw KerasError.invalidArgument("op graph: input \(index) has no mask (the layer was called on \(inputShapes.count) input(s); a mask needs an input of rank 2 or more)")
         }
         readsMasks = true
-        let p = [2, 3].map { n in Tensor(shape: inputShapes[index].dropLast().map { $0 ?? n }, repeating: 1) }
+        let shape = (index < maskShapes.count ? maskShapes[index] : nil) ?? Array(inputShapes[index].dropLast())
+        let p = [2, 3].map { n in Tensor(shape: shape.map { $0 ?? n }, repeating: 1) }
         return append(.mask(index), p)
     }
 

@@ -66,7 +66,8 @@ _KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
     "not_equal": (), "equal": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
     "logical_and": (), "logical_or": (), "logical_not": (), "zeros_like": ("dtype",),
     "ones_like": ("dtype",), "any": ("axis", "keepdims"), "all": ("axis", "keepdims"),
-    "expand_dims": ("axis",), "reshape": ("newshape",), "transpose": ("axes",)}.items()}
+    "expand_dims": ("axis",), "reshape": ("newshape",), "transpose": ("axes",),
+    "mean": ("axis", "keepdims"), "sum": ("axis", "keepdims")}.items()}
 # (keras.activations.swish(x) on a layer output is Keras's Silu node: keras.io's MobileViT)
 _KERAS_OPERATIONS.update({name: ("keras.src.ops.nn", ctor) for name, ctor in {
     "relu": (), "sigmoid": (), "silu": (), "gelu": ("approximate",)}.items()})
@@ -102,11 +103,33 @@ def _keras_operation(fn, args, kwargs):
             getattr(tensors[0], "_op_source", None) is not None or \
             getattr(tensors[0], "_holds_model_weights", False):
         return None
-    if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None for v in call):
+    if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None and
+           not _constant_array(v) for v in call):
         return None
+    if fn.__name__ in _REDUCTIONS and not _keeps_batch(bound.arguments.get("axis"), tensors[0]):
+        return None   # (a reduction over the batch: the op layer's form, as before)
     config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values if k in ctor}
     return {"module": module, "class_name": "".join(w.capitalize() for w in fn.__name__.split("_")),
             "config": config, "args": call}
+
+
+_REDUCTIONS = {"mean", "sum"}   # Keras nodes only where they keep the batch axis
+
+
+def _keeps_batch(axis, tensor):
+    """Whether a reduction over `axis` of `tensor` keeps its batch axis (a Keras node of the
+    graph: keras.io's TokenLearner's `ops.mean(x, axis=2)`); not over all axes (None) or axis 0."""
+    if axis is None or tensor.shape is None:
+        return False
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    return all(isinstance(a, int) and a % len(tensor.shape) != 0 for a in axes)
+
+
+def _constant_array(value):
+    """Whether `value` is an array Keras writes among an operation node's arguments, as its
+    `__tensor__` entry (`x + embedding(ops.arange(n))`: the array computed when the graph is
+    made; keras.io's TabTransformer adds its column embeddings so)."""
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
 
 
 def operation_node(name, *args, **config):
@@ -154,6 +177,8 @@ def operation_arguments(layer, tensors, refs):
     def one(a):
         if isinstance(a, KerasTensor):
             return by_id[id(a)] if id(a) in by_id else a._config()
+        if _constant_array(a):
+            return {"class_name": "__tensor__", "config": {"value": a.tolist(), "dtype": str(a.dtype)}}
         return [one(v) for v in a] if isinstance(a, (list, tuple)) else a
     return [one(a) for a in operation["args"]]
 
@@ -242,6 +267,10 @@ def _merge(name, args, kwargs, tensors):
     if name in ("concatenate", "stack") and isinstance(first, (list, tuple)) and \
             all(isinstance(t, KerasTensor) for t in first):
         axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
+        if name == "stack" and not any(getattr(t, "_op_source", None) is not None for t in first):
+            # Keras's one Stack node over the layer outputs (keras.io's TabTransformer stacks
+            # its columns' embeddings): its summary row and config entry.
+            return operation_node("stack", list(first), axis=axis)
         parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
         return _merge_layer("Concatenate", axis=axis)(parts)
     return None
@@ -389,7 +418,8 @@ def dispatching(fn):
             # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
             out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \
                 operation["config"].get("dtype") or tensors[0].dtype
-            if fn.__name__ in _SHAPE_KEEPING and root._shape is not None:
+            if fn.__name__ in _SHAPE_KEEPING and root._shape is not None and \
+                    not any(_constant_array(v) for v in operation["args"]):
                 out._shape = root._shape
         return out
     return op
