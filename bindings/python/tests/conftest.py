@@ -77,6 +77,7 @@ LONGEST_FILES_FIRST = [
     "test_keras_io_examples_7.py",
     "test_random_color_in_fit_like_jax.py",
     "test_keras_io_guides_2.py",
+    "test_keras_io_examples_9.py",   # (kio9's run: 74 s at load 10-18, by the others' measures)
     "test_docstring_examples.py",
     "test_adaptive_pooling.py",
     "test_custom_steps.py",
