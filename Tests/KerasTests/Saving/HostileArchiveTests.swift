@@ -110,7 +110,7 @@ final class HostileArchiveTests: ScratchFolderTestCase {
         XCTAssertEqual(try m.countParams(), 10000 * 10000 + 10000)
         XCTAssertTrue(m.summaryText().contains("100,010,000"))
         XCTAssertLessThan(rss() - before, 100 << 20, "400 MB of weights were allocated but never written")
-        XCTAssertFalse(MemoryBudget.skipsInitialization, "the flag is restored")
+        XCTAssertEqual(InitialValues.current, .drawn, "the mode is restored")
     }
 
     // MARK: Durable saving
