@@ -268,6 +268,10 @@ public struct LayerDeclaration: @unchecked Sendable {
 /// ones (the next layer made is seeded and named as if it had not been). Keras: the checks of the
 /// class's `__init__`.
 public func validateLayerArguments(_ entry: JSON) throws {
+    // The arguments as given first: a build-time argument may matter to a constructor check
+    // (Normalization's `axis` counts the axes its `mean` may have). Only if they fail, again with
+    // the build-time ones replaced by their stand-ins, whose failure is then the constructor's.
+    if (try? makeLayerUnbuilt(entry)) != nil { return }
     var entry = entry
     if let className = entry["class_name"]?.stringValue, let declaration = LayerDeclaration.byClassName[className],
        var config = entry["config"], config.objectValue != nil {
@@ -276,6 +280,11 @@ public func validateLayerArguments(_ entry: JSON) throws {
         }
         entry.set("config", config)
     }
+    try makeLayerUnbuilt(entry)
+}
+
+/// Makes the layer of `entry` and throws it away (``validateLayerArguments(_:)``).
+private func makeLayerUnbuilt(_ entry: JSON) throws {
     do {
         try LayerNames.probing {
             try KerasDefaultSeeds.seeding(0) { _ = try deserializeLayer(entry, reusing: false) }

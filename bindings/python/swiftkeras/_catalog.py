@@ -95,6 +95,8 @@ def check_layer_arguments(layer) -> None:
     if any(callable(v) and not hasattr(v, "get_config") for k, v in layer._args.items()
            if not k.endswith("activation")):   # (activations are registered with their config)
         return
+    if any(hasattr(v, "_is_builtin") and not v._is_builtin() for v in layer._args.values()):
+        return   # a Python subclass's object (a custom constraint), registered when first held
     try:
         entry = layer._base_entry()
         text = _native.dumps({**entry, "config": {k: v for k, v in entry["config"].items() if k != "name"}})

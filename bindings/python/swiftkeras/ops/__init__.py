@@ -657,11 +657,20 @@ _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "
 _NUMPY_RESULTS = {"convert_to_numpy"}   # (Keras's gives numpy's own dtype back)
 
 
+_WRAPPED = {}
+
+
 def _in_keras_dtype(fn):
-    """`fn` giving its eager results in Keras's dtypes on JAX: 64 bits as 32 (_dtypes.keras_result)."""
+    """`fn` giving its eager results in Keras's dtypes on JAX: 64 bits as 32 (_dtypes.keras_result).
+    One wrapper per function, so that a function Keras exports twice (`ops.jvp` and
+    `ops.linalg.jvp`) stays one object."""
+    if fn in _WRAPPED:
+        return _WRAPPED[fn]
+
     @functools.wraps(fn)
     def op(*args, **kwargs):
         return keras_result(fn(*args, **kwargs))
+    _WRAPPED[fn] = op
     return op
 
 
