@@ -33,6 +33,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
   `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
   most of that file's time).
+- Tests/KerasTests/Fixtures/models/keras_token_learner_vit.json: test_keras_io_examples_9.py's
+  `_token_learner_run` (Keras fits that model eagerly: its RandomCrop does not support jit).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -45,7 +47,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations, resizing_antialias, onnx_outputs (default: all).
+bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit
+(default: all).
 """
 import json
 import os
@@ -64,7 +67,9 @@ def encode(value):
         values = [float(str(v)) for v in a.ravel()]
     else:
         values = a.ravel().tolist()
-    return {"dtype": a.dtype.name, "shape": list(a.shape), "values": values}
+    # (text by its code, '<U80': numpy does not read back the name of a text dtype, 'str320')
+    return {"dtype": a.dtype.str if a.dtype.kind == "U" else a.dtype.name, "shape": list(a.shape),
+            "values": values}
 
 
 def random_like_jax():
@@ -158,6 +163,16 @@ def onnx_outputs():
     return _keras_outputs_of("test_export_onnx")
 
 
+def token_learner_vit():
+    """Keras's side of the test, at the test's 80 columns (its `narrow_terminal`)."""
+    import tempfile
+    import keras
+    import test_keras_io_examples_9 as t
+    os.environ["COLUMNS"] = "80"
+    with tempfile.TemporaryDirectory() as folder:
+        return t._token_learner_run(keras, folder)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -170,6 +185,7 @@ OUTPUTS = {
     "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
     "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
     "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
+    "token_learner_vit": (token_learner_vit, ("models", "keras_token_learner_vit.json")),
 }
 
 

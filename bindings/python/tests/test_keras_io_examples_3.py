@@ -26,19 +26,25 @@ def _close(a, b, rtol=1e-5, atol=1e-6, what=""):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, err_msg=what)
 
 
-def _same_weights(model, ref, seed, scale=0.1):
-    """Both models given weights drawn anew (normal, `scale`), except what `adapt` computed
+def _drawn_weights(model, seed, scale=0.1):
+    """`model`'s weights drawn anew (normal, `scale`), except what `adapt` computed
     (Normalization's mean, variance and count: Keras's layer keeps using the values adapt gave
     it, whatever set_weights writes) and BatchNormalization's moving variances (positive)."""
     rng = np.random.default_rng(seed)
     weights = []
-    for w, v in zip(ref.get_weights(), ref.weights):
+    for w, v in zip(model.get_weights(), model.weights):
         leaf = v.path.rsplit("/", 1)[-1]
         if leaf in ("mean", "variance", "count"):
             weights.append(w)
             continue
         drawn = rng.normal(scale=scale, size=np.shape(w)).astype("float32")
         weights.append(np.abs(drawn) + 0.5 if leaf == "moving_variance" else drawn)
+    return weights
+
+
+def _same_weights(model, ref, seed, scale=0.1):
+    """Both models given Keras's model's `_drawn_weights`."""
+    weights = _drawn_weights(ref, seed, scale)
     ref.set_weights(weights)
     model.set_weights(weights)
 
