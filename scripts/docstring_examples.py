@@ -30,6 +30,7 @@ import argparse
 import ast
 import contextlib
 import doctest
+import gc
 import inspect
 import io
 import json
@@ -249,6 +250,11 @@ def run_blocks(blocks, ours, seed=0):
             if len(results) % 20 == 0:
                 Path(progress + ".partial").write_text(json.dumps(results))
         _reset(keras, seed)
+        # What is alive now (the imports, the earlier blocks' leftovers) moved out of the
+        # collector's sight after _reset's collection: each clear_session of a block, and the next
+        # block's _reset, then walks only this block's objects, not a heap that grows with every
+        # block (clear_session's docstring loop, 100 collections: 3.7 s, 0.3 s frozen).
+        gc.freeze()
         namespace = {"__name__": "__docblock__", "keras": keras, "np": np, "ops": keras.ops,
                      "layers": keras.layers}
         records = []
