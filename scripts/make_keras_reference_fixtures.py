@@ -35,6 +35,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   most of that file's time).
 - Tests/KerasTests/Fixtures/models/keras_token_learner_vit.json: test_keras_io_examples_9.py's
   `_token_learner_run` (Keras fits that model eagerly: its RandomCrop does not support jit).
+- Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
+  (its script in a fresh Keras process).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -47,8 +49,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit
-(default: all).
+bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
+auto_names (default: all).
 """
 import json
 import os
@@ -173,6 +175,13 @@ def token_learner_vit():
         return t._token_learner_run(keras, folder)
 
 
+def auto_names():
+    import tempfile
+    import test_auto_names as t
+    with tempfile.TemporaryDirectory() as folder:
+        return t._keras_names(folder)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -186,6 +195,7 @@ OUTPUTS = {
     "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
     "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
     "token_learner_vit": (token_learner_vit, ("models", "keras_token_learner_vit.json")),
+    "auto_names": (auto_names, ("models", "keras_auto_names.json")),
 }
 
 
