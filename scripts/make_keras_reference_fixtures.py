@@ -35,6 +35,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   most of that file's time).
 - Tests/KerasTests/Fixtures/models/keras_token_learner_vit.json: test_keras_io_examples_9.py's
   `_token_learner_run` (Keras fits that model eagerly: its RandomCrop does not support jit).
+- Tests/KerasTests/Fixtures/models/keras_eeg_fit.json: test_keras_io_examples_9.py's
+  `_eeg_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 
@@ -50,7 +52,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-auto_names (default: all).
+eeg_fit, auto_names (default: all).
 """
 import json
 import os
@@ -165,14 +167,23 @@ def onnx_outputs():
     return _keras_outputs_of("test_export_onnx")
 
 
-def token_learner_vit():
-    """Keras's side of the test, at the test's 80 columns (its `narrow_terminal`)."""
+def _keras_io_run(function):
+    """A keras.io test's `function(keras, folder)` (test_keras_io_examples_9.py's), at the tests'
+    80 columns (their `narrow_terminal`)."""
     import tempfile
     import keras
     import test_keras_io_examples_9 as t
     os.environ["COLUMNS"] = "80"
     with tempfile.TemporaryDirectory() as folder:
-        return t._token_learner_run(keras, folder)
+        return getattr(t, function)(keras, folder)
+
+
+def token_learner_vit():
+    return _keras_io_run("_token_learner_run")
+
+
+def eeg_fit():
+    return _keras_io_run("_eeg_fit_run")
 
 
 def auto_names():
@@ -195,6 +206,7 @@ OUTPUTS = {
     "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
     "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
     "token_learner_vit": (token_learner_vit, ("models", "keras_token_learner_vit.json")),
+    "eeg_fit": (eeg_fit, ("models", "keras_eeg_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
 }
 

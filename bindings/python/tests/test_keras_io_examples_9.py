@@ -1472,40 +1472,57 @@ def eeg_conv_model(keras, layers, ops, num_classes=5, filters=(32, 64, 128, 256,
     return conv_model
 
 
+EEG_SIZES = dict(filters=(4, 4, 8, 8, 8, 8), units=(32, 16, 16, 8))
+
+
+def _eeg_data():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(20, 512, 1)).astype("float32")
+    labels = rng.integers(0, 5, 20)
+    return x, labels, np.eye(5, dtype="float32")[labels]
+
+
+def _eeg_fit_run(lib, folder):
+    """One library's fit of test_eeg_signal_classification_like_keras (dropout off, weights
+    drawn): its history, after its legacy best_model.h5 checkpoint has been checked to predict
+    as the model. Real Keras's is a fixture written by scripts/make_keras_reference_fixtures.py
+    (its compilations of the fit with AUC, Precision and Recall, and of the checkpoint's
+    predictions, were most of the test's time)."""
+    x, labels, y = _eeg_data()
+    model = eeg_conv_model(*fresh_library(lib), rate=0.0, **EEG_SIZES)
+    model.set_weights(_drawn_weights(model, seed=13, scale=0.3))
+    total = len(labels)
+    weight_dict = {int(k): 1 - v / total for k, v in zip(*np.unique(labels, return_counts=True))}
+    path = os.path.join(folder, "best_model.h5")
+    callbacks = [lib.callbacks.ModelCheckpoint(path, save_best_only=True, monitor="loss"),
+                 lib.callbacks.ReduceLROnPlateau(monitor="val_top_k_categorical_accuracy",
+                                                 factor=0.2, patience=2, min_lr=0.000001)]
+    history = model.fit(x[:16], y[:16], validation_data=(x[16:], y[16:]), epochs=3, batch_size=8,
+                        verbose=0, shuffle=False, callbacks=callbacks, class_weight=weight_dict).history
+    best = lib.models.load_model(path)
+    _close(best.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-4,
+           what=f"{lib.__name__} best_model.h5 after a falling loss")
+    return {key: [np.asarray(values, "float64")] for key, values in history.items()}
+
+
 def test_eeg_signal_classification_like_keras(tmp_path, narrow_terminal):
     """The EEG Conv1D classifier (widths smaller): strided Conv1D and BatchNormalization,
     Dense layers with L2() regularizers, Adam(amsgrad=True), TopKCategoricalAccuracy(k=3), AUC,
     Precision and Recall, the example's class weights (1 - share of the class), a legacy
     "best_model.h5" checkpoint on the loss and ReduceLROnPlateau on val top-3 accuracy; the
-    summary, predictions, the same fit logs from the same weights, and the files both ways."""
-    rng = np.random.default_rng(11)
-    x = rng.normal(size=(20, 512, 1)).astype("float32")
-    labels = rng.integers(0, 5, 20)
-    y = np.eye(5, dtype="float32")[labels]
-    sizes = dict(filters=(4, 4, 8, 8, 8, 8), units=(32, 16, 16, 8))
-    model, ref = _both(eeg_conv_model, **sizes)
+    summary, predictions, the same fit logs from the same weights (Keras's: `_eeg_fit_run`'s
+    fixture), and the files both ways."""
+    x, _, _ = _eeg_data()
+    model, ref = _both(eeg_conv_model, **EEG_SIZES)
     _same_summary(model, ref)
     _same_weights(model, ref, seed=12, scale=0.3)
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, what="predictions")
     _loads_both_ways(model, ref, x, tmp_path, None, None)
 
-    model, ref = _both(eeg_conv_model, rate=0.0, **sizes)
-    _same_weights(model, ref, seed=13, scale=0.3)
-    total = len(labels)
-    weight_dict = {int(k): 1 - v / total for k, v in zip(*np.unique(labels, return_counts=True))}
-    histories = []
-    for m, lib, name in zip((model, ref), _libs(), ("ours", "keras")):
-        path = str(tmp_path / f"best_model_{name}.h5")
-        callbacks = [lib.callbacks.ModelCheckpoint(path, save_best_only=True, monitor="loss"),
-                     lib.callbacks.ReduceLROnPlateau(monitor="val_top_k_categorical_accuracy",
-                                                     factor=0.2, patience=2, min_lr=0.000001)]
-        histories.append(m.fit(x[:16], y[:16], validation_data=(x[16:], y[16:]), epochs=3,
-                               batch_size=8, verbose=0, shuffle=False, callbacks=callbacks,
-                               class_weight=weight_dict).history)
-        best = lib.models.load_model(path)
-        _close(best.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-4,
-               what=f"{name} best_model.h5 after a falling loss")
-    assert sorted(histories[0]) == sorted(histories[1])
-    for key in histories[1]:
-        _close(histories[0][key], histories[1][key], rtol=2e-4, atol=1e-6, what=key)
-    assert histories[0]["loss"][-1] < histories[0]["loss"][0]
+    import swiftkeras
+    ours = _eeg_fit_run(swiftkeras, tmp_path)
+    keras = keras_reference("models", "keras_eeg_fit.json")
+    assert sorted(ours) == sorted(keras)
+    for key in keras:
+        _close(ours[key], keras[key], rtol=2e-4, atol=1e-6, what=key)
+    assert ours["loss"][0][-1] < ours["loss"][0][0]
