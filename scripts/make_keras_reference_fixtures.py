@@ -35,8 +35,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   most of that file's time).
 - Tests/KerasTests/Fixtures/models/keras_token_learner_vit.json: test_keras_io_examples_9.py's
   `_token_learner_run` (Keras fits that model eagerly: its RandomCrop does not support jit).
-- Tests/KerasTests/Fixtures/models/keras_eeg_fit.json: test_keras_io_examples_9.py's
-  `_eeg_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_eeg_fit.json and keras_tabtransformer_fit.json:
+  test_keras_io_examples_9.py's `_eeg_fit_run` and `_tab_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 
@@ -52,7 +52,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, auto_names (default: all).
+eeg_fit, tabtransformer_fit, auto_names (default: all).
 """
 import json
 import os
@@ -186,6 +186,10 @@ def eeg_fit():
     return _keras_io_run("_eeg_fit_run")
 
 
+def tabtransformer_fit():
+    return _keras_io_run("_tab_fit_run")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -207,6 +211,7 @@ OUTPUTS = {
     "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
     "token_learner_vit": (token_learner_vit, ("models", "keras_token_learner_vit.json")),
     "eeg_fit": (eeg_fit, ("models", "keras_eeg_fit.json")),
+    "tabtransformer_fit": (tabtransformer_fit, ("models", "keras_tabtransformer_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
 }
 
