@@ -37,6 +37,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_token_learner_run` (Keras fits that model eagerly: its RandomCrop does not support jit).
 - Tests/KerasTests/Fixtures/models/keras_eeg_fit.json and keras_tabtransformer_fit.json:
   test_keras_io_examples_9.py's `_eeg_fit_run` and `_tab_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_cct_fit.json: test_keras_io_examples_3.py's
+  `_cct_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 
@@ -52,7 +54,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, auto_names (default: all).
+eeg_fit, tabtransformer_fit, cct_fit, auto_names (default: all).
 """
 import json
 import os
@@ -167,15 +169,15 @@ def onnx_outputs():
     return _keras_outputs_of("test_export_onnx")
 
 
-def _keras_io_run(function):
-    """A keras.io test's `function(keras, folder)` (test_keras_io_examples_9.py's), at the tests'
-    80 columns (their `narrow_terminal`)."""
+def _keras_io_run(function, test_file="test_keras_io_examples_9"):
+    """A keras.io test file's `function(keras, folder)`, at the tests' 80 columns (their
+    `narrow_terminal`)."""
+    import importlib
     import tempfile
     import keras
-    import test_keras_io_examples_9 as t
     os.environ["COLUMNS"] = "80"
     with tempfile.TemporaryDirectory() as folder:
-        return getattr(t, function)(keras, folder)
+        return getattr(importlib.import_module(test_file), function)(keras, folder)
 
 
 def token_learner_vit():
@@ -188,6 +190,10 @@ def eeg_fit():
 
 def tabtransformer_fit():
     return _keras_io_run("_tab_fit_run")
+
+
+def cct_fit():
+    return _keras_io_run("_cct_fit_run", "test_keras_io_examples_3")
 
 
 def auto_names():
@@ -212,6 +218,7 @@ OUTPUTS = {
     "token_learner_vit": (token_learner_vit, ("models", "keras_token_learner_vit.json")),
     "eeg_fit": (eeg_fit, ("models", "keras_eeg_fit.json")),
     "tabtransformer_fit": (tabtransformer_fit, ("models", "keras_tabtransformer_fit.json")),
+    "cct_fit": (cct_fit, ("models", "keras_cct_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
 }
 
