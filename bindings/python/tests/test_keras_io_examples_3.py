@@ -458,6 +458,12 @@ def cct_model(keras, layers, ops, deterministic=False):
     return model, custom
 
 
+def _history_arrays(history):
+    """A fit's History.history as a fixture's entries (conftest.keras_reference): each log's
+    values as one float64 array."""
+    return {key: [np.asarray(values, "float64")] for key, values in history.items()}
+
+
 def _cct_data():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (16, 16, 16, 3)).astype("float32")
@@ -472,8 +478,7 @@ def _cct_fit_run(lib, folder):
     x, y = _cct_data()
     model, _ = cct_model(*fresh_library(lib), deterministic=True)
     model.set_weights(_drawn_weights(model, seed=6))
-    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
-    found = {k: [np.asarray(v, "float64")] for k, v in history.items()}
+    found = _history_arrays(model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history)
     found["weights"] = list(model.get_weights())
     return found
 

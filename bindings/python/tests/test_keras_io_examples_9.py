@@ -47,8 +47,8 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, fresh_library, keras_reference, summary_lines
-from test_keras_io_examples_3 import (_both, _close, _drawn_weights, _fits_alike, _loads_both_ways,
-                                      _same_weights)
+from test_keras_io_examples_3 import (_both, _close, _drawn_weights, _fits_alike, _history_arrays,
+                                      _loads_both_ways, _same_weights)
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
@@ -358,8 +358,8 @@ def _tab_fit_run(lib, folder):
     x, y, weights = _tab_data(np.random.default_rng(0), 32)
     model = tabtransformer(*fresh_library(lib), dropout_rate=0.0)
     model.set_weights(_drawn_weights(model, seed=2, scale=0.3))
-    found = {k: [np.asarray(v, "float64")] for k, v in model.fit(
-        x, y, sample_weight=weights, epochs=2, batch_size=8, verbose=0, shuffle=False).history.items()}
+    found = _history_arrays(model.fit(x, y, sample_weight=weights, epochs=2, batch_size=8, verbose=0,
+                                      shuffle=False).history)
     found["evaluate"] = [np.asarray(model.evaluate(x, y, sample_weight=weights, verbose=0), "float64")]
     return found
 
@@ -1517,7 +1517,7 @@ def _eeg_fit_run(lib, folder):
     best = lib.models.load_model(path)
     _close(best.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-4,
            what=f"{lib.__name__} best_model.h5 after a falling loss")
-    return {key: [np.asarray(values, "float64")] for key, values in history.items()}
+    return _history_arrays(history)
 
 
 def test_eeg_signal_classification_like_keras(tmp_path, narrow_terminal):
