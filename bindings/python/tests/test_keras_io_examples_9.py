@@ -1346,9 +1346,9 @@ def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
     Conv1D SpeechFeatureEmbedding and TransformerEncoder layers holding MultiHeadAttention and
     a Sequential feed-forward) predicting from the same weights on spectrogram frames, and its
     CustomSchedule (a LearningRateSchedule subclass of ops.maximum / ops.minimum over
-    `step // steps_per_epoch`) giving the same rates. Left: Adam(CustomSchedule(...)) in
-    compile is refused here ("Unknown optimizer class 'Adam'": a schedule written in Python has
-    no config the library's optimizer reads), and the whole model's eager call is refused while
+    `step // steps_per_epoch`) giving the same rates, and the same rate after a fit with
+    Adam(CustomSchedule(...)) (its `__call__` traced into the library's graph of the step).
+    Left: the whole model's eager call is refused while
     its TransformerDecoder is traced (the causal mask tiled by the target's batch size fixes
     that input's batch, not the encoder output's)."""
     sk, keras = _libs()
@@ -1373,6 +1373,18 @@ def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
                       for step in (0, 1, 2, 3, 29, 30, 31, 200, 400)])
     _close(rates[0], rates[1], what="CustomSchedule")
     assert rates[0][0] == np.float32(1e-5) and rates[0][2] > rates[0][0]
+    after = []
+    for lib in (sk, keras):
+        lib, layers, ops = fresh_library(lib)
+        schedule = asr_custom_schedule(lib, layers, ops)(
+            init_lr=0.00001, lr_after_warmup=0.001, final_lr=0.00001, warmup_epochs=3,
+            decay_epochs=5, steps_per_epoch=2)
+        model = lib.Sequential([lib.Input((3,)), layers.Dense(1)])
+        model.compile(optimizer=lib.optimizers.Adam(schedule), loss="mse")
+        model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=3,
+                  verbose=0)
+        after.append(float(np.asarray(model.optimizer.learning_rate)))
+    _close(after[0], after[1], what="the compiled CustomSchedule's rate after 6 steps")
 
 
 # -- examples/timeseries/eeg_signal_classification.py ------------------------------------------
