@@ -43,7 +43,6 @@ stream, so fits are compared on the same model built with rate 0.
 import functools
 
 import numpy as np
-import pytest
 
 from conftest import needs, CORE, fresh_library
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
@@ -726,10 +725,6 @@ def swin_patches(ops, images, patch_size=2):
     return ops.reshape(patches, (batch_size, patch_num * patch_num, patch_dim))
 
 
-@pytest.mark.xfail(strict=True, reason="SwinTransformer.build makes its attention mask as a "
-                   "keras.Variable: the library builds a Python layer twice (the functional "
-                   "call's shape probe, then the model), and the Variable of each build becomes "
-                   "a weight (block/variable and block/variable_1): one weight too many, left")
 def test_swin_transformer_like_keras(tmp_path, narrow_terminal):
     """Swin Transformer on 4x4 images in 2x2 patches, one 2x2 window (the example's 32x32 images
     make 256 patches in 64 windows; a layer called inside a traced call, WindowAttention, is
@@ -754,8 +749,12 @@ def test_swin_transformer_like_keras(tmp_path, narrow_terminal):
 
     model, ref = _both(swin_transformer, dropout_rate=0.0)
     _same_weights(model, ref, seed=6, scale=0.3)
-    history = _fits_alike(model, ref, x, y, epochs=2, batch_size=4)
+    history = _fits_alike(model, ref, x, y, epochs=2, batch_size=4, weights=False)
     assert history["loss"][-1] < history["loss"][0]
+    # (AdamW's steps on an entry of a relative position bias table whose gradient is near zero
+    # amplify float32 rounding: 2e-4 apart after 8 steps; with SGD every weight agrees to 3e-7)
+    for a, b, v in zip(model.get_weights(), ref.get_weights(), ref.weights):
+        _close(a, b, rtol=1e-3, atol=5e-4, what=f"trained {v.path}")
 
 
 # -- examples/keras_recipes/memory_efficient_embeddings.py -------------------------------------
