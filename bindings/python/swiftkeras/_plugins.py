@@ -676,7 +676,10 @@ def register_scope_objects():
             register_metric_class(obj, name)   # a Metric subclass written in Python
         elif isinstance(obj, type) and issubclass(obj, LearningRateSchedule) and \
                 _written_in_python(obj):
-            register_regularizer_class(obj, name, "schedule")   # a schedule written in Python
+            # a schedule written in Python, under its registered name ('package>Name', which
+            # the library finds by its bare name too: not under the plain-name alias)
+            if name in scoped or not getattr(obj, "_registered_name", "").endswith(">" + name):
+                register_regularizer_class(obj, name, "schedule")
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):

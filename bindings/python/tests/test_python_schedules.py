@@ -160,3 +160,40 @@ def test_schedule_errors_reach_the_user():
         _compile_with(ReturnsNone)
     with pytest.raises(ValueError, match="ReturnsVector.*must return a scalar learning rate"):
         _compile_with(ReturnsVector)
+
+
+def _registered_warmup(lib):
+    ops = lib.ops
+
+    @lib.saving.register_keras_serializable(package="sched_tests")
+    class Warmup(lib.optimizers.schedules.LearningRateSchedule):
+        def __init__(self, peak=0.2):   # (Keras's base needs no super().__init__())
+            self.peak = peak
+
+        def __call__(self, step):
+            return self.peak * ops.minimum(1.0, (ops.cast(step, "float32") + 1.0) / 4.0)
+
+        def get_config(self):
+            return {"peak": self.peak}
+
+    return Warmup
+
+
+def test_registered_schedule_class_round_trips_as_keras(tmp_path):
+    found = []
+    for lib in _libraries():
+        schedule = _registered_warmup(lib)()
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+        model.compile(optimizer=lib.optimizers.SGD(schedule), loss="mse")
+        model.fit(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"), batch_size=2, verbose=0)
+        path = tmp_path / f"{lib.__name__}.keras"
+        model.save(path)
+        loaded = lib.saving.load_model(path)
+        found.append((lib.optimizers.schedules.serialize(schedule),
+                      loaded.optimizer.get_config()["learning_rate"],
+                      float(np.asarray(loaded.optimizer.learning_rate))))
+    assert found[0][0] == found[1][0]
+    assert found[0][1] == found[1][1] == {"module": __name__, "class_name": "Warmup",
+                                          "config": {"peak": 0.2},
+                                          "registered_name": "sched_tests>Warmup"}
+    assert found[0][2] == found[1][2] == np.float32(0.15)
