@@ -1740,6 +1740,26 @@ typedef int (*keras_regularizer_trace_fn)(void *user_data, const char *config_js
 int keras_register_regularizer_graph(const char *entry_json, keras_regularizer_trace_fn trace,
                                      void *user_data, keras_free_fn free_user_data);
 
+/* A learning rate schedule written as ops (Keras: a `keras.optimizers.schedules.
+ * LearningRateSchedule` subclass whose `__call__(step)` uses `keras.ops`), traced by
+ * keras_register_schedule_graph's `trace` into a function graph (as keras_regularizer_trace_fn):
+ * node `argument` is the step count (the optimizer's iterations before the step, Keras's
+ * `optimizer.iterations`), a float32 scalar; *rate is set to the node of the scalar rate.
+ * Called once per schedule object the library makes (at compile, or reading a file); every step
+ * then runs the graph natively. Returns 0, or nonzero after keras_callback_error(message). */
+typedef int (*keras_schedule_trace_fn)(void *user_data, const char *config_json,
+                                       keras_layer_builder *graph, int64_t argument, int64_t *rate);
+
+/* Registers a learning rate schedule class traced by `trace` under `entry_json`'s
+ * "registered_name" (its "class_name" when null or absent): wherever an optimizer's config names
+ * it as its learning_rate ({"module", "class_name", "config", "registered_name"}), a schedule of
+ * that config is made (traced then: a failing trace, or a rate that is not a scalar, fails the
+ * call that reads the config: CALLBACK, SHAPE), and written back with the entry's "module",
+ * "class_name" and "registered_name", as Keras saves a custom object. Scoped, freed and refused
+ * as keras_register_regularizer_graph. */
+int keras_register_schedule_graph(const char *entry_json, keras_schedule_trace_fn trace,
+                                  void *user_data, keras_free_fn free_user_data);
+
 /* Registers a callback class under `name`: wherever a callback is named (a config
  * {"class_name": "name", "config": {...}}, keras_callback_from_registry), a callback calling fn
  * for every hook, as keras_callback_new does, is made. */

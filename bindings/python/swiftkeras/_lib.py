@@ -177,6 +177,8 @@ keras_loss_trace_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_builder_p, c_int3
 # (user_data, config_json, graph, argument, *penalty): a Python regularizer's trace
 keras_regularizer_trace_fn = CFUNCTYPE(c_int32, c_void_p, c_char_p, keras_layer_builder_p, c_int64,
                                        int64_p)
+# (user_data, config_json, graph, step, *rate): a Python learning rate schedule's trace
+keras_schedule_trace_fn = keras_regularizer_trace_fn
 keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                 c_char_p, c_int32)
 keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
@@ -500,6 +502,8 @@ _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, 
          c_int32)
 _declare("keras_register_regularizer_graph", [c_char_p, keras_regularizer_trace_fn, c_void_p,
                                              keras_free_fn], c_int32)
+_declare("keras_register_schedule_graph", [c_char_p, keras_schedule_trace_fn, c_void_p,
+                                          keras_free_fn], c_int32)
 _declare("keras_scope_push", [], c_int32)
 _declare("keras_scope_pop", [], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)

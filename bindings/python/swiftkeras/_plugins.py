@@ -658,6 +658,7 @@ def register_scope_objects():
     from ._python_layers import register_layer_class
     from .layers import Layer
     from .metrics import Metric
+    from .optimizers import LearningRateSchedule, _written_in_python
     from .regularizers import Regularizer
     from ._traced_regularizers import is_traced_class, register_class as register_regularizer_class
     scoped = {name for scope in scope_stack() for name in scope}
@@ -673,6 +674,12 @@ def register_scope_objects():
             register_regularizer_class(obj, name)   # a Regularizer subclass written in Python
         elif isinstance(obj, type) and issubclass(obj, Metric) and obj.__module__ != Metric.__module__:
             register_metric_class(obj, name)   # a Metric subclass written in Python
+        elif isinstance(obj, type) and issubclass(obj, LearningRateSchedule) and \
+                _written_in_python(obj):
+            # a schedule written in Python, under its registered name ('package>Name', which
+            # the library finds by its bare name too: not under the plain-name alias)
+            if name in scoped or not getattr(obj, "_registered_name", "").endswith(">" + name):
+                register_regularizer_class(obj, name, "schedule")
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):

@@ -266,14 +266,19 @@ def _adopt_variables(layer, in_build):
     from ._variables import _FreeVariable
     adopted = layer.__dict__.setdefault("_adopted_variables", {})   # attribute -> its Variable
     for attr, value in list(layer.__dict__.items()):
-        if isinstance(value, _FreeVariable) and value.dtype in ("float32", "int32"):
+        if isinstance(value, _FreeVariable) and value.dtype in ("float32", "int32", "int64"):
             adopted[attr] = value
             value.__dict__.setdefault("_made_in_build", in_build)
     done = layer.__dict__["_adopted_values"]
     for attr, variable in adopted.items():
+        if variable._made_in_build and not in_build:
+            continue   # made by an earlier build: this build makes it again, or keeps it
         if any(weight is layer.__dict__.get(attr) for weight, _ in done):
             continue   # adopted in this build already
-        weight = add_weight(layer, variable.shape, "zeros", variable.trainable, variable.name,
+        # (the name of the first build's Variable: a later build makes one of another name, the
+        # weight is the one Keras's single build makes)
+        name = layer.__dict__.setdefault("_adopted_names", {}).setdefault(attr, variable.name)
+        weight = add_weight(layer, variable.shape, "zeros", variable.trainable, name,
                             dtype=variable.dtype)
         if not variable._made_in_build:
             weight.__dict__["_unscoped_path"] = variable.path

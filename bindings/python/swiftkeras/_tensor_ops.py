@@ -11,7 +11,7 @@ def _ops():
 
 
 class TensorOperators:
-    """`+ - * / @ ** < <= > >=`, unary `- abs`, `x[...]`, `.T` and reshape/transpose/reductions."""
+    """`+ - * / // % @ ** < <= > >=`, unary `- abs`, `x[...]`, `.T` and reshape/transpose/reductions."""
 
     __array_priority__ = 1000
 
@@ -23,6 +23,10 @@ class TensorOperators:
     def __rmul__(self, o): return _ops().multiply(o, self)
     def __truediv__(self, o): return _ops().true_divide(self, o)
     def __rtruediv__(self, o): return _ops().true_divide(o, self)
+    def __floordiv__(self, o): return _ops().floor_divide(self, o)
+    def __rfloordiv__(self, o): return _ops().floor_divide(o, self)
+    def __mod__(self, o): return _ops().mod(self, o)
+    def __rmod__(self, o): return _ops().mod(o, self)
     def __matmul__(self, o): return _ops().matmul(self, o)
     def __rmatmul__(self, o): return _ops().matmul(o, self)
     def __pow__(self, o): return _ops().power(self, o)

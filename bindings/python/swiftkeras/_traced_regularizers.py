@@ -2,6 +2,9 @@
 PointNet `OrthogonalRegularizer`): its `__call__` is traced once per shape of tensor it is given
 into a function graph of the library (keras_register_regularizer_graph), which runs it natively
 at every step and differentiates it with its own autodiff; Python is not entered per step.
+A `keras.optimizers.schedules.LearningRateSchedule` subclass written in Python (the Transformer
+tutorials' warm-up schedule) is traced the same way, once, its argument the step count
+(keras_register_schedule_graph): kind "schedule" below.
 
 In a layer's config it is Keras's entry for a custom object, `{"module", "class_name", "config",
 "registered_name"}` with `get_config()` as config, and the library writes it so in files; a file
@@ -17,11 +20,13 @@ import threading
 import types
 import weakref
 
+import numpy as np
+
 from . import _lib, _native
 
 _lock = threading.Lock()
-# registered name -> the class the library knows under it
-_registered: dict[str, type] = {}
+# (kind, registered name) -> the class the library knows under it
+_registered: dict[tuple, type] = {}
 # Every thunk given to the library: regularizers made from a replaced registration (a class
 # defined again under the same name) still call theirs, so none is ever freed.
 _thunks: list = []
@@ -30,6 +35,7 @@ _thunks: list = []
 # weakly: the layer given it holds it while it may be traced again
 _live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _tokens = itertools.count()
+_unserializable: dict[int, str] = {}   # token -> the NotImplementedError get_config raised
 # The config of an object whose get_config is Keras's base (which raises NotImplementedError, as
 # the keras.io example's does): the object itself is found by this key; saving it raises as Keras.
 TOKEN_KEY = "swiftkeras_unserializable_object"
@@ -64,20 +70,22 @@ def builtin_base(cls):
     return None
 
 
-def entry(obj) -> dict:
-    """Keras's serialized form of the Python regularizer `obj`, its class known to the library."""
+def entry(obj, kind="regularizer") -> dict:
+    """Keras's serialized form of the Python regularizer (or schedule: `kind`) `obj`, its class
+    known to the library."""
     from ._objects import serialize
     from .saving import get_registered_name
     cls = type(obj)
     registered = get_registered_name(cls)
     try:
         config = serialize(obj.get_config())
-    except NotImplementedError:
+    except NotImplementedError as e:
         config = obj.__dict__.get("_swiftkeras_token")
         if config is None:
             config = obj.__dict__["_swiftkeras_token"] = {TOKEN_KEY: next(_tokens)}
+            _unserializable[config[TOKEN_KEY]] = str(e)   # (Keras's message, raised at saving)
     module = None if cls.__module__ == "__main__" else cls.__module__
-    register_class(cls, registered)
+    register_class(cls, registered, kind)
     with _lock:
         _live[(registered, json.dumps(config, sort_keys=True))] = obj
         if isinstance(config, dict) and TOKEN_KEY in config:
@@ -86,27 +94,30 @@ def entry(obj) -> dict:
             "registered_name": registered}
 
 
-def register_class(cls, registered=None):
-    """Makes the Python Regularizer class `cls` known to the library under its registered name."""
+def register_class(cls, registered=None, kind="regularizer"):
+    """Makes the Python Regularizer (or LearningRateSchedule: `kind` "schedule") class `cls`
+    known to the library under its registered name."""
     from .saving import get_registered_name
     registered = registered or get_registered_name(cls)
     module = None if cls.__module__ == "__main__" else cls.__module__
     _register({"module": module, "class_name": cls.__name__, "registered_name": registered}, cls,
-              cls.__name__, lambda config: _object_for(cls, registered, config))
+              cls.__name__, lambda config: _object_for(cls, registered, config), kind)
 
 
-def _register(entry, owner, what, resolve):
-    """Registers the traced regularizer `entry` with the library (once per `owner`: a class,
-    or the functions' marker), its penalty traced from `resolve(config)`'s call."""
+def _register(entry, owner, what, resolve, kind="regularizer"):
+    """Registers the traced regularizer (or schedule) `entry` with the library (once per
+    `owner`: a class, or the functions' marker), its penalty (rate) traced from
+    `resolve(config)`'s call."""
     registered = entry["registered_name"]
     with _lock:
-        if _registered.get(registered) is owner:
+        if _registered.get((kind, registered)) is owner:
             return
-        thunk = _lib.keras_regularizer_trace_fn(_trace_thunk(what, resolve))
-        _native.check(_lib.keras_register_regularizer_graph(json.dumps(entry).encode(), thunk, None,
-                                                            _lib.keras_free_fn()))
+        thunk = _lib.keras_regularizer_trace_fn(_trace_thunk(what, resolve, kind))
+        register = _lib.keras_register_schedule_graph if kind == "schedule" else \
+            _lib.keras_register_regularizer_graph
+        _native.check(register(json.dumps(entry).encode(), thunk, None, _lib.keras_free_fn()))
         _thunks.append(thunk)
-        _registered[registered] = owner
+        _registered[(kind, registered)] = owner
 
 
 # -- plain functions as regularizers ---------------------------------------------------------
@@ -259,13 +270,15 @@ def _object_for(cls, registered, config):
     if found is not None:
         return found
     if isinstance(config, dict) and TOKEN_KEY in config:
-        raise ValueError(f"{cls.__name__}: this regularizer's get_config() is not implemented, so "
+        raise ValueError(f"{cls.__name__}: this {cls.kind}'s get_config() is not implemented, so "
                          f"it cannot be made again from its config (Keras raises "
                          f"NotImplementedError saving it)")
     return cls.from_config(config)
 
 
-def _trace_thunk(what, resolve):
+def _trace_thunk(what, resolve, kind):
+    noun = "learning rate schedule" if kind == "schedule" else "regularizer"
+
     def trace(_user, config_json, builder, argument, penalty):
         from ._plugins import _fail
         from .ops import _trace
@@ -276,9 +289,14 @@ def _trace_thunk(what, resolve):
             _trace._state.trace = tracer
             try:
                 value = obj(tracer._tensor(argument))
+                if kind == "schedule" and not isinstance(value, (_trace.SymbolicTensor, int, float,
+                                                                 np.number, np.ndarray)):
+                    raise TypeError(f"{what}: a learning rate schedule's __call__(step) must "
+                                    f"return the learning rate, a scalar tensor or number; got "
+                                    f"{type(value).__name__} {value!r:.80}")
                 node = tracer.node_of(value)
             except (_trace.NotTraceable, _trace.Unsupported) as e:
-                raise type(e)(f"{what}: a regularizer's __call__ is traced into the "
+                raise type(e)(f"{what}: a {noun}'s __call__ is traced into the "
                               f"library's op graph, so it must be written with keras.ops: {e}") from None
             finally:
                 _trace._state.trace = previous
@@ -316,9 +334,10 @@ def refuse_unserializable(config_text):
     found = re.search(rf'"{TOKEN_KEY}":\s*(\d+)', config_text)
     if found is None:
         return
+    token = int(found.group(1))
     with _lock:
-        obj = _live.get(_token_key(int(found.group(1)))) or "a regularizer"
-    raise NotImplementedError(f"{obj} does not implement get_config()")
+        obj = _live.get(_token_key(token)) or "a regularizer"
+    raise NotImplementedError(_unserializable.get(token) or f"{obj} does not implement get_config()")
 
 
 def _token_key(token):

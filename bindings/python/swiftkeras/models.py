@@ -2041,7 +2041,10 @@ class Model(ModelAPI):
         """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
         called once with the whole text, as Keras 3 does."""
         unbuilt = self._handle is None and not self._input_known()
-        if unbuilt and not (isinstance(self, Sequential) and self._layers):
+        # (a subclassed model not built yet: its layers as unbuilt, below, as Keras prints it)
+        unbuilt_subclass = self._handle is None and self._subclassed() and (
+            not self.built or "_default_build_shape" in self.__dict__)
+        if unbuilt and not unbuilt_subclass and not (isinstance(self, Sequential) and self._layers):
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
         options = {}
@@ -2063,10 +2066,11 @@ class Model(ModelAPI):
                 raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
-        if unbuilt:   # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
+        if unbuilt and not unbuilt_subclass:
+            # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
-        elif self._handle is None and "_default_build_shape" in self.__dict__:
-            # a subclassed model given Keras's default build() (no weights yet): its layers
+        elif unbuilt_subclass:
+            # a subclassed model not built, or given Keras's default build() (no weights yet): its layers
             # (a Sequential or a subclassed model among them, with theirs), each "?" and
             # "0 (unbuilt)", as Keras prints them
             types = {}

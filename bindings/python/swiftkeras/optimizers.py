@@ -53,8 +53,10 @@ class Optimizer(KerasObject):
         rate = self._config.get("learning_rate", self._config.get("lr"))
         if rate is None and "learning_rate" not in self._config and self._is_builtin():
             rate = self.get_config().get("learning_rate")   # the class's default (Adam: 0.001)
-        if isinstance(rate, LearningRateSchedule) and rate._is_builtin():
-            return rate(0)   # Keras's: the schedule's rate at the step count (0 before a step)
+        if isinstance(rate, LearningRateSchedule):
+            # Keras's: the schedule's rate at the step count (0 before a step), a Python
+            # schedule called with the count as Keras's `optimizer.iterations`
+            return rate(0) if rate._is_builtin() else rate(self._iterations_variable())
         return _LearningRate(self, rate) if isinstance(rate, (int, float, np.number)) else rate
 
     @learning_rate.setter
@@ -515,17 +517,64 @@ def deserialize(config):
 class LearningRateSchedule(KerasObject):
     """Base of the learning rate schedules (Keras `keras.optimizers.schedules`): one given as an
     optimizer's `learning_rate` goes to the library in its Keras config, and the library
-    computes the rate at each step."""
+    computes the rate at each step. A subclass written in Python (its `__call__(step)` with
+    `keras.ops`, as the Transformer tutorials' warm-up schedule) is traced once into the
+    library's op graph of the step and runs natively at each step (_traced_regularizers); it is
+    saved as Keras saves a custom object, `get_config()` its config."""
     kind = "schedule"
 
     def __call__(self, step):
         """Keras's `schedule(step)`: the float32 learning rate at `step`, the library's (the
         rate an optimizer given this schedule steps with at that count)."""
-        if not self._is_builtin():
+        if _schedule_base(type(self)) is None:
             raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must "
                                       f"override `__call__(self, step)`.")
         from ._standalone import schedule_call
+        if not self._is_builtin():   # a Python subclass keeping its base's rate
+            return schedule_call(_schedule_base(type(self))(**self.get_config()), step)
         return schedule_call(self, step)
+
+    def get_config(self):
+        """Keras's: a built-in's arguments; a Python subclass of one, its base's config; of the
+        base class, Keras's NotImplementedError (its own get_config is expected)."""
+        base = _schedule_base(type(self))
+        if base is None:
+            raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must "
+                                      f"override `get_config()` in order to be serializable.")
+        if base is not type(self):
+            from ._objects import builtin_config
+            given = self._given_arguments()
+            return builtin_config(self.kind, base.class_name, given) or given
+        return super().get_config()
+
+    def __getattr__(self, name):
+        # `self.decay_steps` of a Python subclass of ExponentialDecay: given, else Keras's default
+        base = _schedule_base(type(self))
+        if not name.startswith("_") and base is not None and base is not type(self):
+            config = LearningRateSchedule.get_config(self)
+            if name in config:
+                return config[name]
+        return super().__getattr__(name)
+
+    def _custom_entry(self):
+        if not _written_in_python(type(self)):
+            return None
+        from . import _traced_regularizers
+        return _traced_regularizers.entry(self, "schedule")
+
+
+def _written_in_python(cls):
+    """Whether the schedule class `cls` is a user's (a subclass written in Python)."""
+    return cls.__module__.split(".")[0] != __name__.split(".")[0]
+
+
+def _schedule_base(cls):
+    """The library's built-in schedule class that `cls` is or extends; None for the base class
+    and its subclasses written from it alone."""
+    for klass in cls.__mro__:
+        if klass.__dict__.get("class_name") and not _written_in_python(klass):
+            return klass
+    return None
 
 
 def _schedules_module():

@@ -44,7 +44,6 @@ import functools
 import os
 
 import numpy as np
-import pytest
 
 from conftest import needs, CORE, fresh_library, keras_reference, summary_lines
 from test_keras_io_examples_3 import (_both, _close, _drawn_weights, _fits_alike, _history_arrays,
@@ -743,10 +742,6 @@ def swin_patches(ops, images, patch_size=2):
     return ops.reshape(patches, (batch_size, patch_num * patch_num, patch_dim))
 
 
-@pytest.mark.xfail(strict=True, reason="SwinTransformer.build makes its attention mask as a "
-                   "keras.Variable: the library builds a Python layer twice (the functional "
-                   "call's shape probe, then the model), and the Variable of each build becomes "
-                   "a weight (block/variable and block/variable_1): one weight too many, left")
 def test_swin_transformer_like_keras(tmp_path, narrow_terminal):
     """Swin Transformer on 4x4 images in 2x2 patches, one 2x2 window (the example's 32x32 images
     make 256 patches in 64 windows; a layer called inside a traced call, WindowAttention, is
@@ -771,8 +766,12 @@ def test_swin_transformer_like_keras(tmp_path, narrow_terminal):
 
     model, ref = _both(swin_transformer, dropout_rate=0.0)
     _same_weights(model, ref, seed=6, scale=0.3)
-    history = _fits_alike(model, ref, x, y, epochs=2, batch_size=4)
+    history = _fits_alike(model, ref, x, y, epochs=2, batch_size=4, weights=False)
     assert history["loss"][-1] < history["loss"][0]
+    # (AdamW's steps on an entry of a relative position bias table whose gradient is near zero
+    # amplify float32 rounding: 2e-4 apart after 8 steps; with SGD every weight agrees to 3e-7)
+    for a, b, v in zip(model.get_weights(), ref.get_weights(), ref.weights):
+        _close(a, b, rtol=1e-3, atol=5e-4, what=f"trained {v.path}")
 
 
 # -- examples/keras_recipes/memory_efficient_embeddings.py -------------------------------------
@@ -1382,9 +1381,9 @@ def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
     Conv1D SpeechFeatureEmbedding and TransformerEncoder layers holding MultiHeadAttention and
     a Sequential feed-forward) predicting from the same weights on spectrogram frames, and its
     CustomSchedule (a LearningRateSchedule subclass of ops.maximum / ops.minimum over
-    `step // steps_per_epoch`) giving the same rates. Left: Adam(CustomSchedule(...)) in
-    compile is refused here ("Unknown optimizer class 'Adam'": a schedule written in Python has
-    no config the library's optimizer reads), and the whole model's eager call is refused while
+    `step // steps_per_epoch`) giving the same rates, and the same rate after a fit with
+    Adam(CustomSchedule(...)) (its `__call__` traced into the library's graph of the step).
+    Left: the whole model's eager call is refused while
     its TransformerDecoder is traced (the causal mask tiled by the target's batch size fixes
     that input's batch, not the encoder output's)."""
     sk, keras = _libs()
@@ -1409,6 +1408,18 @@ def test_transformer_asr_encoder_and_schedule_like_keras(narrow_terminal):
                       for step in (0, 1, 2, 3, 29, 30, 31, 200, 400)])
     _close(rates[0], rates[1], what="CustomSchedule")
     assert rates[0][0] == np.float32(1e-5) and rates[0][2] > rates[0][0]
+    after = []
+    for lib in (sk, keras):
+        lib, layers, ops = fresh_library(lib)
+        schedule = asr_custom_schedule(lib, layers, ops)(
+            init_lr=0.00001, lr_after_warmup=0.001, final_lr=0.00001, warmup_epochs=3,
+            decay_epochs=5, steps_per_epoch=2)
+        model = lib.Sequential([lib.Input((3,)), layers.Dense(1)])
+        model.compile(optimizer=lib.optimizers.Adam(schedule), loss="mse")
+        model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=3,
+                  verbose=0)
+        after.append(float(np.asarray(model.optimizer.learning_rate)))
+    _close(after[0], after[1], what="the compiled CustomSchedule's rate after 6 steps")
 
 
 # -- examples/timeseries/eeg_signal_classification.py ------------------------------------------

@@ -4,7 +4,7 @@ every depth of `expand_nested`), "?" for a subclassed model called inside anothe
 has no node and no build shapes for it), the batch a subclassed model called on data built its
 layers with under it (a Sequential without an Input taking its caller's, one with an Input its
 own graph's), and the summary after Keras's default `build()` of a subclass holding a
-subclassed model (every row "?" and "0 (unbuilt)"). Calling a subclassed model makes no
+subclassed model, or of one not built at all (every row "?" and "0 (unbuilt)"). Calling a subclassed model makes no
 `Input`, so a later `keras.Input()` takes Keras's name."""
 
 import re
@@ -103,6 +103,11 @@ def _cases(lib):
             model = cls(name=name)
             model.build((None, 4))
             seen[name] = _texts(model, *EXPANDED[:2])
+    for name, cls in (("mid4", mid_cls), ("outer4", outer_cls)):
+        model = cls(name=name)
+        seen[name] = _texts(model, *EXPANDED[:2])   # never built: its layers "0 (unbuilt)"
+        model(X)
+        seen[name + "_called"] = _texts(model, {})
     return seen
 
 
@@ -114,7 +119,8 @@ def cases():
         return _cases(real_keras()), _cases(swiftkeras)
 
 
-@pytest.mark.parametrize("case", ["outer", "both", "functional", "functional_both", "mid3", "outer3"])
+@pytest.mark.parametrize("case", ["outer", "both", "functional", "functional_both", "mid3", "outer3",
+                                  "mid4", "mid4_called", "outer4", "outer4_called"])
 def test_nested_subclass_summary_is_keras(case, cases):
     ref, ours = (found[case] for found in cases)
     assert ours == ref

@@ -30,7 +30,7 @@ open class LearningRateSchedule: LearningRateConvertible, @unchecked Sendable {
 
     /// The serialized form Keras writes inside an optimizer config:
     /// `{"module": "keras.optimizers.schedules", "class_name": ..., "config": ..., "registered_name": null}`.
-    public var serialized: JSON {
+    open var serialized: JSON {
         ["module": "keras.optimizers.schedules", "class_name": .string(className), "config": config,
          "registered_name": nil]
     }
