@@ -33,6 +33,10 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
   `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
   most of that file's time).
+- Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
+  test_load_application_layers.py's model of Keras's application-module layers
+  (InceptionResNetV2's CustomScaleLayer, ConvNeXt's LayerScale) as Keras saves it, with its
+  predictions (`load`).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -45,7 +49,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
-bounding_box_augmentations, resizing_antialias, onnx_outputs (default: all).
+bounding_box_augmentations, resizing_antialias, onnx_outputs, load (default: all).
 """
 import json
 import os
@@ -158,6 +162,17 @@ def onnx_outputs():
     return _keras_outputs_of("test_export_onnx")
 
 
+def application_layers():
+    """test_load_application_layers.py's `_keras_model` saved by Keras beside the JSON, and its
+    predictions on `_inputs()`."""
+    import keras
+    import test_load_application_layers as t
+    model = t._keras_model(keras)
+    model.save(os.path.join(FIXTURES, *t.KERAS_FILE))
+    x = t._inputs()
+    return {"inputs": [x], "outputs": [model.predict(x, verbose=0)]}
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -170,6 +185,7 @@ OUTPUTS = {
     "bounding_box_augmentations": (bounding_box_augmentations, ("layers", "keras_bounding_box_augmentations.json")),
     "resizing_antialias": (resizing_antialias, ("layers", "keras_resizing_antialias.json")),
     "onnx_outputs": (onnx_outputs, ("onnx", "keras_onnx_outputs.json")),
+    "load": (application_layers, ("models", "keras_application_layers.json")),
 }
 
 

@@ -3405,12 +3405,16 @@ def model_from_json(json_string, custom_objects=None):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
+    from .applications import saved_layer_classes
     _traced_regularizers.register_functions()   # (global, not in the scope below)
-    with CustomObjectScope(custom_objects or {}):
+    saved = _saved_config(os.fsdecode(_native.path_bytes(filepath)))
+    # (Keras's application modules' own layers, as Keras finds them by their module; the
+    # caller's custom_objects first)
+    with CustomObjectScope(saved_layer_classes(saved)), CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
         # a function regularizer: found as Keras finds it, or Keras's TypeError
-        _traced_regularizers.resolve_saved_functions(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        _traced_regularizers.resolve_saved_functions(saved)
         subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
         if subclassed is not None:
             return subclassed
@@ -3419,7 +3423,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if nesting is not None:   # Keras's file nesting a subclassed model: its class rebuilds it
             return nesting
         from ._feature_space import load_saved
-        feature_space = load_saved(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        feature_space = load_saved(saved)
         if feature_space is not None:   # FeatureSpace.save's file
             return feature_space
         out = ctypes.c_void_p()
@@ -3427,13 +3431,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         model = _from_handle(out.value)
         model.__dict__["_policy_read"] = True
         from ._default_seeds import take_load_seeds
-        take_load_seeds(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        take_load_seeds(model, saved)
         _take_custom_regularizers(model)
         _assets.load(model, _native.path_bytes(filepath))
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
             _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
-        _compile_nested(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        _compile_nested(model, saved)
         return model
 
 
