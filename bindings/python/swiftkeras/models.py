@@ -2227,17 +2227,19 @@ class Model(ModelAPI):
             if state.get("weights_h5"):
                 _load_weights_file_bytes(self, state["weights_h5"])
             return
-        other = model_from_json(state["json"]) if state["built"] else None
-        if other is None:
+        if not state["built"]:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
-        self.__dict__.update(other.__dict__)
-        _owned.pop(other._handle_ref, None)   # the handle is this model's now
-        other._handle_ref = None
-        self._handle_ref = _own(self, self._handle)
-        for layer in self._layers:
-            layer._owner = self
-        if state.get("weights"):
-            self.set_weights(state["weights"])
+        # (its initial weights are not drawn: the pickled ones replace them)
+        with _native.deferred_initial_values():
+            other = model_from_json(state["json"])
+            self.__dict__.update(other.__dict__)
+            _owned.pop(other._handle_ref, None)   # the handle is this model's now
+            other._handle_ref = None
+            self._handle_ref = _own(self, self._handle)
+            for layer in self._layers:
+                layer._owner = self
+            if state.get("weights"):
+                self.set_weights(state["weights"])
         if state["compile"] is not None:
             self._compile_config = state["compile"]
             check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
@@ -3434,9 +3436,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         take_load_seeds(model, saved)
         _take_custom_regularizers(model)
         _assets.load(model, _native.path_bytes(filepath))
-        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
+        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)), saved)
         if compile:
-            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
+            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)), saved)
         _compile_nested(model, saved)
         return model
 
@@ -3536,11 +3538,11 @@ def _saved_config(path):
     return config if isinstance(config, dict) else None
 
 
-def _warn_policies_not_kept(path):
-    """Warns which layers of a `.keras` file were saved under a float dtype policy other than
-    float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
+def _warn_policies_not_kept(path, config):
+    """Warns which layers of a `.keras` file (its model `config`) were saved under a float dtype
+    policy other than float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
     from .dtype_policies import saved_policies_not_kept
-    found = saved_policies_not_kept(_saved_config(path))
+    found = saved_policies_not_kept(config)
     if found:
         import warnings
         listed = ", ".join(f"'{layer}' ({policy})" for layer, policy in found)
@@ -3549,12 +3551,13 @@ def _warn_policies_not_kept(path):
                       f"{listed}", stacklevel=3)
 
 
-def _take_saved_compile(model, path):
-    """A `.keras` file's compile config (a legacy `.h5` file's: `_legacy_compile_config`) on
+def _take_saved_compile(model, path, config):
+    """A `.keras` file's compile config (in its model `config`; a legacy `.h5` file's:
+    `_legacy_compile_config`) on
     the loaded model's Python side, as Keras's loaded model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    saved = (_saved_config(path) or {}).get("compile_config") or _legacy_compile_config(path)
+    saved = (config or {}).get("compile_config") or _legacy_compile_config(path)
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])
