@@ -37,6 +37,13 @@ if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
 else
   echo "numpy/scikit-learn are not installed in $PY: the Python binding is not measured."
 fi
+# load_model of a ResNet50 .keras, and a fit on a shuffled PyDataset (with its per-batch
+# overhead over the same fit on arrays), each round a fresh process alternating with real Keras;
+# appended to .build/bench.json.
+if "$PY" -c "import numpy" 2>/dev/null; then
+  echo "Measuring load_model and the PyDataset fit (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+  "$PY" scripts/bench_load.py --json .build/bench.json
+fi
 # Issue 15: a small CNN grid-searched on the digits images through the Python wrapper (native
 # search) against SciKeras + scikit-learn's GridSearchCV on Keras/JAX; appended to .build/bench.json.
 if "$PY" -c "import numpy, sklearn" 2>/dev/null; then

@@ -41,6 +41,10 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_cct_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
+- Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
+  test_load_application_layers.py's model of Keras's application-module layers
+  (InceptionResNetV2's CustomScaleLayer, ConvNeXt's LayerScale) as Keras saves it, with its
+  predictions (`load`).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -54,7 +58,7 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, auto_names (default: all).
+eeg_fit, tabtransformer_fit, cct_fit, auto_names, load (default: all).
 """
 import json
 import os
@@ -203,6 +207,17 @@ def auto_names():
         return t._keras_names(folder)
 
 
+def application_layers():
+    """test_load_application_layers.py's `_keras_model` saved by Keras beside the JSON, and its
+    predictions on `_inputs()`."""
+    import keras
+    import test_load_application_layers as t
+    model = t._keras_model(keras)
+    model.save(os.path.join(FIXTURES, *t.KERAS_FILE))
+    x = t._inputs()
+    return {"inputs": [x], "outputs": [model.predict(x, verbose=0)]}
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -220,6 +235,7 @@ OUTPUTS = {
     "tabtransformer_fit": (tabtransformer_fit, ("models", "keras_tabtransformer_fit.json")),
     "cct_fit": (cct_fit, ("models", "keras_cct_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
+    "load": (application_layers, ("models", "keras_application_layers.json")),
 }
 
 

@@ -158,6 +158,13 @@ public final class Variable: @unchecked Sendable {
         }
     }
 
+    /// Takes `newValue` as a float32 variable's storage without copying it: a value nothing
+    /// else holds (one just read from a weights file). Otherwise as ``assign(_:)``.
+    func assign(taking newValue: Tensor) throws {
+        guard dtype == .float32, newValue.shape == shape else { return try assign(newValue) }
+        held = newValue
+    }
+
     /// Replaces an integer variable's values exactly (`values.count` must be its size; a uint32
     /// variable's as bit patterns); a float32 variable takes them converted.
     public func assign(integers values: [Int32]) throws {

@@ -23,10 +23,14 @@ enum HDF5Limits {
 final class HDF5File {
     let id: hid_t
     let path: String
+    /// The bytes an in-memory file reads from (``open(image:name:)``), kept while it or any of
+    /// its groups is open.
+    let borrowed: HeapBytes?
 
-    private init(id: hid_t, path: String) {
+    private init(id: hid_t, path: String, borrowed: HeapBytes? = nil) {
         self.id = id
         self.path = path
+        self.borrowed = borrowed
     }
 
     private var closed = false
@@ -87,18 +91,17 @@ final class HDF5File {
     private static let memoryFileCounter = Mutex()
     nonisolated(unsafe) private static var memoryFileCount = 0
 
-    /// Opens the bytes of an HDF5 file held in memory (HDF5 keeps its own copy).
-    static func open(image bytes: [UInt8], name: String) throws -> HDF5File {
+    /// Opens the bytes of an HDF5 file held in memory, read-only and without a copy: HDF5
+    /// reads `bytes` in place (a `.keras` archive's weights member, ResNet50's 100 MB).
+    static func open(image bytes: HeapBytes, name: String) throws -> HDF5File {
         _ = quiet
-        guard bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x48, bytes[2] == 0x44, bytes[3] == 0x46 else {
+        let b = bytes.buffer
+        guard bytes.count >= 8, b[0] == 0x89, b[1] == 0x48, b[2] == 0x44, b[3] == 0x46, let base = b.baseAddress else {
             throw KerasError.io("'\(name)' is not an HDF5 file")
         }
-        let f = bytes.withUnsafeBytes { raw -> hid_t in
-            guard let base = raw.baseAddress else { return -1 }
-            return H5LTopen_file_image(UnsafeMutableRawPointer(mutating: base), raw.count, 0)
-        }
+        let f = H5LTopen_file_image(base, bytes.count, UInt32(H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE))
         guard f >= 0 else { throw KerasError.io("Cannot open HDF5 data '\(name)'") }
-        return HDF5File(id: f, path: name)
+        return HDF5File(id: f, path: name, borrowed: bytes)
     }
 
     /// The bytes of the whole file (flushes first).
@@ -116,7 +119,7 @@ final class HDF5File {
     func root() throws -> HDF5Group {
         let g = H5Gopen2(id, "/", hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5: cannot open the root group of '\(path)'") }
-        let root = HDF5Group(id: g, path: "/", file: path)
+        let root = HDF5Group(id: g, path: "/", file: path, borrowed: borrowed)
         try root.checkHeader(".")
         return root
     }
@@ -128,11 +131,14 @@ final class HDF5Group {
     /// The path inside the file, for messages.
     let path: String
     let file: String
+    /// The bytes of the in-memory file the group is in (``HDF5File/borrowed``), kept while it is open.
+    let borrowed: HeapBytes?
 
-    init(id: hid_t, path: String, file: String) {
+    init(id: hid_t, path: String, file: String, borrowed: HeapBytes? = nil) {
         self.id = id
         self.path = path
         self.file = file
+        self.borrowed = borrowed
     }
 
     deinit { H5Gclose(id) }
@@ -174,7 +180,7 @@ final class HDF5Group {
         guard try isGroup(name) else { return nil }
         let g = H5Gopen2(id, name, hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5 '\(file)': cannot open group '\(child(name))'") }
-        return HDF5Group(id: g, path: child(name), file: file)
+        return HDF5Group(id: g, path: child(name), file: file, borrowed: borrowed)
     }
 
     /// The group `name`, which must exist.
@@ -193,7 +199,7 @@ final class HDF5Group {
         H5Pset_create_intermediate_group(lcpl, 1)
         let g = H5Gcreate2(id, name, lcpl, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5 '\(file)': cannot create group '\(child(name))'") }
-        return HDF5Group(id: g, path: child(name), file: file)
+        return HDF5Group(id: g, path: child(name), file: file, borrowed: borrowed)
     }
 
     /// Names of the links in this group, in name order.
@@ -446,7 +452,7 @@ final class HDF5Group {
     func readTensor(_ name: String, expected: [Int]? = nil) throws -> Tensor {
         var t = Tensor(shape: [0])
         try readNumeric(name, expected: expected, as: skh5_native_float()) { dims in
-            t = Tensor(shape: dims, repeating: 0)
+            t = Tensor.uninitialized(dims)   // (HDF5 writes every value)
             return (UnsafeMutableRawPointer(t.data), t.count)
         }
         // As `set_weights` refuses them: a file of NaN weights is refused, not loaded silently.

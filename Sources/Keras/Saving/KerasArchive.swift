@@ -1,4 +1,5 @@
 import Foundation
+import CZlib
 import ZIPFoundation
 
 /// The native Keras 3 `.keras` file: a zip (entries stored, uncompressed) holding
@@ -41,10 +42,23 @@ enum KerasArchive {
         return try file.image()
     }
 
+    /// An open `.keras` file: the file, ZIPFoundation's reading of it, and where its stored
+    /// members lie (``ZipDirectory``).
+    struct Reader {
+        let file: RegularFile
+        let archive: Archive
+        let stored: [String: ZipDirectory.StoredMember]
+        /// The path the user gave, for messages.
+        var path: String { file.path }
+    }
+
     /// Reads one member of the archive, refusing more than `limit` bytes or more than the
-    /// ``MemoryBudget`` (a zip bomb: a small file whose member inflates to gigabytes).
-    static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws -> [UInt8]? {
-        guard let entry = archive[name] else { return nil }
+    /// ``MemoryBudget`` (a zip bomb: a small file whose member inflates to gigabytes). A stored
+    /// member (all that Keras writes) is read with one `pread` and its CRC-32 checked, as
+    /// Python's `zipfile` checks it; ZIPFoundation inflates any other.
+    static func member(_ reader: Reader, _ name: String, limit: UInt64) throws -> HeapBytes? {
+        let path = reader.path
+        guard let entry = reader.archive[name] else { return nil }
         let cap = Swift.min(limit, UInt64(MemoryBudget.bytes))
         guard entry.uncompressedSize <= cap else {
             throw KerasError.io("'\(path)': member '\(name)' declares \(entry.uncompressedSize) bytes, more than the \(cap) allowed (the member cap or MemoryBudget.bytes)")
@@ -53,54 +67,84 @@ enum KerasArchive {
         guard MemoryBudget.available(declared) else {
             throw KerasError.io("'\(path)': cannot allocate \(declared) bytes for member '\(name)' (out of memory)")
         }
-        var data: [UInt8] = []
-        data.reserveCapacity(declared)
+        let data = HeapBytes(count: declared)
+        if let stored = reader.stored[name], stored.size == declared {
+            let got = try reader.file.read(at: stored.offset, into: UnsafeMutableRawBufferPointer(rebasing: data.buffer[0..<declared]))
+            guard got == declared else {
+                throw KerasError.io("'\(path)': member '\(name)' is cut short (\(got) of its \(declared) bytes)")
+            }
+            guard crc32(data) == stored.crc32 else {
+                throw KerasError.io("'\(path)': member '\(name)' fails its CRC-32 check (the file is corrupt)")
+            }
+            return data
+        }
+        var filled = 0
         do {
-            _ = try archive.extract(entry) { chunk in
-                guard data.count + chunk.count <= declared else {
+            _ = try reader.archive.extract(entry) { chunk in
+                guard filled + chunk.count <= declared else {
                     throw KerasError.io("'\(path)': member '\(name)' is larger than the \(declared) bytes it declares")
                 }
-                data.append(contentsOf: chunk)
+                _ = chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: data.buffer[filled..<(filled + chunk.count)]))
+                filled += chunk.count
             }
         } catch let e as KerasError {
             throw e
         } catch {
             throw KerasError.io("'\(path)': cannot read member '\(name)': \(error)")
         }
+        guard filled == declared else {
+            throw KerasError.io("'\(path)': member '\(name)' is cut short (\(filled) of its \(declared) bytes)")
+        }
         return data
+    }
+
+    /// zlib's CRC-32 of the bytes (in pieces: its length argument is 32-bit).
+    private static func crc32(_ bytes: HeapBytes) -> UInt32 {
+        var crc = CZlib.crc32(0, nil, 0)
+        guard let base = bytes.buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        var at = 0
+        while at < bytes.count {
+            let n = Swift.min(bytes.count - at, 1 << 30)
+            crc = CZlib.crc32(crc, UnsafePointer(base + at), uInt(n))
+            at += n
+        }
+        return UInt32(truncatingIfNeeded: crc)
     }
 
     /// Opens a `.keras` file after checking that it is a regular file (``RegularFile``) and a zip
     /// with one reading (``ZipDirectory``).
-    static func open(_ path: String) throws -> Archive {
+    static func open(_ path: String) throws -> Reader {
         let file = try RegularFile(path)
-        try ZipDirectory.validate(file)
-        do { return try Archive(url: URL(fileURLWithPath: file.descriptorPath), accessMode: .read) } catch {
+        let stored = try ZipDirectory.validate(file)
+        do {
+            return Reader(file: file, archive: try Archive(url: URL(fileURLWithPath: file.descriptorPath), accessMode: .read), stored: stored)
+        } catch {
             throw KerasError.io("'\(path)' is not a readable .keras (zip) file: \(error)")
         }
     }
 
     /// Rebuilds, loads and (when the config says so) compiles the model in a `.keras` file.
     static func loadModel(_ path: String, compile: Bool = true) throws -> Model {
-        let archive = try open(path)
-        guard let configData = try member(archive, "config.json", path: path, limit: maxConfigBytes) else {
+        let reader = try open(path)
+        guard let configData = try member(reader, "config.json", limit: maxConfigBytes) else {
             throw KerasError.io("'\(path)': the archive has no config.json")
         }
-        let config = try JSONParser.parse(String(decoding: configData, as: UTF8.self))
+        let config = try JSONParser.parse(String(decoding: UnsafeRawBufferPointer(rebasing: configData.buffer[0..<configData.count]), as: UTF8.self))
         let model = try modelFromConfig(config)
         if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
             try model.compileFromConfig(cc)
         }
-        try loadWeights(into: model, archive: archive, path: path, skipMismatch: false)
-        try loadAssets(into: model, archive: archive, path: path)
+        try loadWeights(into: model, reader: reader, skipMismatch: false)
+        try loadAssets(into: model, reader: reader)
         return model
     }
 
     /// Loads the `model.weights.h5` member into `model`.
     @discardableResult
-    static func loadWeights(into model: Model, archive: Archive, path: String, skipMismatch: Bool) throws -> [String] {
-        guard let weights = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) else {
-            if archive["model.weights.npz"] != nil {
+    static func loadWeights(into model: Model, reader: Reader, skipMismatch: Bool) throws -> [String] {
+        let path = reader.path
+        guard let weights = try member(reader, "model.weights.h5", limit: maxMemberBytes) else {
+            if reader.archive["model.weights.npz"] != nil {
                 throw KerasError.io("'\(path)': weights saved as model.weights.npz are not supported; save with the default h5 weights format")
             }
             throw KerasError.io("'\(path)': the archive has no model.weights.h5")

@@ -42,14 +42,14 @@ extension KerasArchive {
 
     /// Hands each layer with assets its files from the archive and its named variables from the
     /// archive's weights (Keras: `load_assets`, after `load_own_variables`).
-    static func loadAssets(into model: Model, archive: Archive, path: String) throws {
+    static func loadAssets(into model: Model, reader: Reader) throws {
         var weights: HDF5File?
         for e in WeightsH5Store.entries(model) {
             guard let owner = e.layer as? AssetLayer else { continue }
             let folder = assetsFolder(e.path)
-            try owner.loadAssets(file: { try member(archive, folder + $0, path: path, limit: maxMemberBytes) }, variable: { name in
-                if weights == nil, let image = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) {
-                    weights = try HDF5File.open(image: image, name: "\(path)/model.weights.h5")
+            try owner.loadAssets(file: { try member(reader, folder + $0, limit: maxMemberBytes)?.array }, variable: { name in
+                if weights == nil, let image = try member(reader, "model.weights.h5", limit: maxMemberBytes) {
+                    weights = try HDF5File.open(image: image, name: "\(reader.path)/model.weights.h5")
                 }
                 guard let g = try weights?.root().group(e.path), try g.exists(name) else { return nil }
                 return try g.readTensor(name)

@@ -172,7 +172,7 @@ enum LegacyH5Format {
                 throw e
             }
         }
-        for (v, t) in assignments { try v.assign(t) }
+        for (v, t) in assignments { try v.assign(taking: t) }
         return warnings
     }
 

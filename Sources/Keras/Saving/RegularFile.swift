@@ -69,12 +69,17 @@ final class RegularFile {
     func read(at offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0 else { return [] }
         var out = [UInt8](repeating: 0, count: count)
+        let done = try out.withUnsafeMutableBytes { try read(at: offset, into: $0) }
+        return Array(out.prefix(done))
+    }
+
+    /// Fills `buffer` with the bytes at `offset`; returns how many were read (fewer at the end
+    /// of the file).
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard offset >= 0, let base = buffer.baseAddress else { return 0 }
         var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return pread(fd, base + done, count - done, off_t(offset + done))
-            }
+        while done < buffer.count {
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw KerasError.io("Cannot read '\(path)': \(String(cString: strerror(errno)))")
@@ -82,7 +87,7 @@ final class RegularFile {
             if n == 0 { break }
             done += n
         }
-        return Array(out.prefix(done))
+        return done
     }
 
     /// The whole file, refused when larger than `limit` bytes.

@@ -85,8 +85,7 @@ extension Model {
         let lower = path.lowercased()
         if lower.hasSuffix(".keras") {
             if byName { throw KerasError.invalidArgument("Invalid keyword arguments: by_name is only supported for legacy .h5 files") }
-            let archive = try KerasArchive.open(path)
-            return try KerasArchive.loadWeights(into: self, archive: archive, path: path, skipMismatch: skipMismatch)
+            return try KerasArchive.loadWeights(into: self, reader: try KerasArchive.open(path), skipMismatch: skipMismatch)
         }
         let file = try HDF5File.open(path)
         let root = try file.root()

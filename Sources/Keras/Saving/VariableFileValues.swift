@@ -31,10 +31,19 @@ extension HDF5Group {
 }
 
 extension Variable {
-    /// Takes a value read by ``HDF5Group/readVariable(_:for:)``.
+    /// Takes a value kept for later (``exactValue``), copying it.
     func assign(_ value: VariableFileValue) throws {
         switch value {
         case .float32(let t): try assign(t)
+        case .int32(let values): try assign(integers: values)
+        }
+    }
+
+    /// Takes a value just read by ``HDF5Group/readVariable(_:for:)``, a float32 one without a
+    /// copy (nothing else holds it).
+    func assign(taking value: VariableFileValue) throws {
+        switch value {
+        case .float32(let t): try assign(taking: t)
         case .int32(let values): try assign(integers: values)
         }
     }

@@ -150,7 +150,7 @@ enum WeightsH5Store {
                 warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(optimizerEntries.count)")
             }
         }
-        for (v, t) in assignments { try v.assign(t) }
+        for (v, t) in assignments { try v.assign(taking: t) }
         if let opt = model.optimizer, let values = optimizerValues {
             try OptimizerState.restore(opt, entries: optimizerEntries, from: values)
         }

@@ -4,11 +4,23 @@
 /// `zipfile` (which Keras reads with) takes the last of two same-named entries and ZIPFoundation
 /// the first, so such a file would be two different models; a header mismatch is how a zip
 /// hides one member from one of the readers.
+///
+/// It also gives where each stored (uncompressed) member's bytes lie, which is how Keras writes
+/// every member: the loader reads those with one `pread` instead of extracting them.
 enum ZipDirectory {
+    /// A stored member's bytes: `size` bytes at `offset` in the file, with their CRC-32.
+    struct StoredMember {
+        let offset: Int
+        let size: Int
+        let crc32: UInt32
+    }
+
     /// The most entries a `.keras` archive may list (Keras writes three, plus assets).
     static let maxEntries = 65_536
 
-    static func validate(_ file: RegularFile) throws {
+    /// Checks the archive; returns its stored members by name.
+    @discardableResult
+    static func validate(_ file: RegularFile) throws -> [String: StoredMember] {
         let path = file.path
         func bad(_ why: String) -> KerasError { .io("'\(path)' is not a valid .keras (zip) file: \(why)") }
         // End of central directory: 22 bytes plus a comment of up to 65535 bytes, at the end.
@@ -34,6 +46,7 @@ enum ZipDirectory {
         }
         let dir = try file.read(at: offset, count: size)
         var names = Set<[UInt8]>()
+        var stored: [String: StoredMember] = [:]
         var at = 0
         for _ in 0..<count {
             guard at + 46 <= dir.count, u32(dir, at) == 0x0201_4B50 else { throw bad("a truncated central directory") }
@@ -47,13 +60,24 @@ enum ZipDirectory {
             let extra = Array(dir[(at + 46 + n)..<(at + 46 + n + m)])
             var local = Int(u32(dir, at + 42))
             if local == 0xFFFF_FFFF { local = zip64LocalOffset(extra, dir, at) ?? -1 }
-            try checkLocalHeader(file, local, central: Array(dir[at..<(at + 46)]), name: name, bad: { bad("entry '\(shown)': \($0)") })
+            let central = Array(dir[at..<(at + 46)])
+            let dataOffset = try checkLocalHeader(file, local, central: central, name: name, bad: { bad("entry '\(shown)': \($0)") })
+            // (a zip64 entry's sizes are in its extra field: ZIPFoundation reads it)
+            let size = u32(central, 24)
+            if u16(central, 10) == 0, size == u32(central, 20), size != 0xFFFF_FFFF {
+                guard Int(size) <= file.size - dataOffset else {
+                    throw bad("entry '\(shown)': its \(size) bytes at \(dataOffset) lie outside the file")
+                }
+                stored[shown] = StoredMember(offset: dataOffset, size: Int(size), crc32: u32(central, 16))
+            }
             at += 46 + n + m + k
         }
+        return stored
     }
 
+    /// Checks an entry's local header against its central one; returns where its data starts.
     private static func checkLocalHeader(_ file: RegularFile, _ offset: Int, central c: [UInt8], name: [UInt8],
-                                         bad: (String) -> KerasError) throws {
+                                         bad: (String) -> KerasError) throws -> Int {
         guard offset >= 0, offset <= file.size - 30 else { throw bad("its local header offset \(offset) lies outside the file") }
         let head = try file.read(at: offset, count: 30 + name.count)
         guard head.count == 30 + name.count, u32(head, 0) == 0x0403_4B50 else { throw bad("no local header at offset \(offset)") }
@@ -67,6 +91,7 @@ enum ZipDirectory {
         for (l, cd) in [(18, 20), (22, 24)] where !deferred && u32(head, l) != 0xFFFF_FFFF && u32(c, cd) != 0xFFFF_FFFF {
             guard u32(head, l) == u32(c, cd) else { throw bad("the local header and the central directory give different sizes") }
         }
+        return offset + 30 + name.count + Int(u16(head, 28))
     }
 
     /// The local header offset from a central entry's zip64 extra field (after the sizes that

@@ -2231,17 +2231,19 @@ class Model(ModelAPI):
             if state.get("weights_h5"):
                 _load_weights_file_bytes(self, state["weights_h5"])
             return
-        other = model_from_json(state["json"]) if state["built"] else None
-        if other is None:
+        if not state["built"]:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
-        self.__dict__.update(other.__dict__)
-        _owned.pop(other._handle_ref, None)   # the handle is this model's now
-        other._handle_ref = None
-        self._handle_ref = _own(self, self._handle)
-        for layer in self._layers:
-            layer._owner = self
-        if state.get("weights"):
-            self.set_weights(state["weights"])
+        # (its initial weights are not drawn: the pickled ones replace them)
+        with _native.deferred_initial_values():
+            other = model_from_json(state["json"])
+            self.__dict__.update(other.__dict__)
+            _owned.pop(other._handle_ref, None)   # the handle is this model's now
+            other._handle_ref = None
+            self._handle_ref = _own(self, self._handle)
+            for layer in self._layers:
+                layer._owner = self
+            if state.get("weights"):
+                self.set_weights(state["weights"])
         if state["compile"] is not None:
             self._compile_config = state["compile"]
             check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
@@ -3409,12 +3411,16 @@ def model_from_json(json_string, custom_objects=None):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
+    from .applications import saved_layer_classes
     _traced_regularizers.register_functions()   # (global, not in the scope below)
-    with CustomObjectScope(custom_objects or {}):
+    saved = _saved_config(os.fsdecode(_native.path_bytes(filepath)))
+    # (Keras's application modules' own layers, as Keras finds them by their module; the
+    # caller's custom_objects first)
+    with CustomObjectScope(saved_layer_classes(saved)), CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
         # a function regularizer: found as Keras finds it, or Keras's TypeError
-        _traced_regularizers.resolve_saved_functions(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        _traced_regularizers.resolve_saved_functions(saved)
         subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
         if subclassed is not None:
             return subclassed
@@ -3423,7 +3429,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if nesting is not None:   # Keras's file nesting a subclassed model: its class rebuilds it
             return nesting
         from ._feature_space import load_saved
-        feature_space = load_saved(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        feature_space = load_saved(saved)
         if feature_space is not None:   # FeatureSpace.save's file
             return feature_space
         out = ctypes.c_void_p()
@@ -3431,13 +3437,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         model = _from_handle(out.value)
         model.__dict__["_policy_read"] = True
         from ._default_seeds import take_load_seeds
-        take_load_seeds(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        take_load_seeds(model, saved)
         _take_custom_regularizers(model)
         _assets.load(model, _native.path_bytes(filepath))
-        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
+        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)), saved)
         if compile:
-            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
-        _compile_nested(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
+            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)), saved)
+        _compile_nested(model, saved)
         return model
 
 
@@ -3536,11 +3542,11 @@ def _saved_config(path):
     return config if isinstance(config, dict) else None
 
 
-def _warn_policies_not_kept(path):
-    """Warns which layers of a `.keras` file were saved under a float dtype policy other than
-    float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
+def _warn_policies_not_kept(path, config):
+    """Warns which layers of a `.keras` file (its model `config`) were saved under a float dtype
+    policy other than float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
     from .dtype_policies import saved_policies_not_kept
-    found = saved_policies_not_kept(_saved_config(path))
+    found = saved_policies_not_kept(config)
     if found:
         import warnings
         listed = ", ".join(f"'{layer}' ({policy})" for layer, policy in found)
@@ -3549,12 +3555,13 @@ def _warn_policies_not_kept(path):
                       f"{listed}", stacklevel=3)
 
 
-def _take_saved_compile(model, path):
-    """A `.keras` file's compile config (a legacy `.h5` file's: `_legacy_compile_config`) on
+def _take_saved_compile(model, path, config):
+    """A `.keras` file's compile config (in its model `config`; a legacy `.h5` file's:
+    `_legacy_compile_config`) on
     the loaded model's Python side, as Keras's loaded model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    saved = (_saved_config(path) or {}).get("compile_config") or _legacy_compile_config(path)
+    saved = (config or {}).get("compile_config") or _legacy_compile_config(path)
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])

@@ -241,3 +241,26 @@ def test_a_family_row_carries_the_cpu_ratio_when_both_sides_measured_it():
     assert "Python/Swift 1.111 (target <= 1.10), CPU 1.020, medians of 2" in with_cpu["note"]
     assert with_cpu["cpu_ratio_to_swift"] == 1.02
     assert "CPU" not in without["note"] and without["cpu_ratio_to_swift"] is None
+
+
+# scripts/bench_load.py's rows: ours the median of its fresh processes, Keras the best of its.
+def test_load_rows_are_our_median_against_keras_best_with_the_pydataset_overhead():
+    import bench_load
+    ours = [{"seconds": s, "cpu_seconds": c, "arrays_seconds": 0.1, "arrays_cpu_seconds": a}
+            for s, c, a in ((0.5, 0.040, 0.010), (0.3, 0.036, 0.012), (0.4, 0.038, 0.011))]
+    keras = [{"seconds": 0.9, "cpu_seconds": 0.2}, {"seconds": 0.6, "cpu_seconds": 0.3}]
+    row = bench_load.make_row("python_pydataset_fit_epoch", ours, keras, (1.0, 2.0))
+    assert (row["value"], row["reference"]) == (0.4, 0.6)
+    assert row["runs"] == [0.5, 0.3, 0.4] and row["keras_runs"] == [0.9, 0.6]
+    batches = bench_load.ROWS // bench_load.BATCH
+    assert row["per_batch_cpu_overhead"] == pytest.approx((0.038 - 0.011) / batches)
+    assert "[0.3000-0.5000]" in row["note"] and "[0.6000-0.9000]" in row["note"]
+    assert "load average 1.00 at start, 2.00 at end" in row["note"]
+    alone = bench_load.make_row("python_load_model_resnet50_keras", ours[:1], [], (None, None))
+    assert alone["reference"] is None and "Keras/JAX not measured" in alone["note"]
+
+
+def test_load_rows_refuse_an_unknown_name(tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench_load.py"), "--skip-keras", "--json",
+                          str(tmp_path / "b.json"), "load_model"], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "load_model" in run.stderr

@@ -41,8 +41,8 @@ final class PreprocessingAssetsTests: XCTestCase {
         let text = try XCTUnwrap(model.layers.first { $0 is TextVectorization } as? TextVectorization)
         let idf = try XCTUnwrap(text.lookup.core.idfWeights)
         XCTAssertEqual(idf.count, text.vocabularySize)
-        let archive = try KerasArchive.open(path)
-        let h5 = try HDF5File.open(image: try XCTUnwrap(try KerasArchive.member(archive, "model.weights.h5", path: path, limit: 1 << 30)), name: "w")
+        let reader = try KerasArchive.open(path)
+        let h5 = try HDF5File.open(image: try XCTUnwrap(try KerasArchive.member(reader, "model.weights.h5", limit: 1 << 30)), name: "w")
         for group in ["layers/text_vectorization/vars", "layers/text_vectorization/_lookup_layer/vars"] {
             XCTAssertEqual(try XCTUnwrap(try h5.root().group(group)).readTensor("idf_weights").scalars, idf, group)
         }
