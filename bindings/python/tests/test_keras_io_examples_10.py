@@ -50,6 +50,105 @@ from test_keras_io_guides_3 import narrow_terminal  # noqa: F401 (a fixture)
 pytestmark = needs(*CORE)
 
 
+# -- examples/timeseries/timeseries_weather_forecasting.py -------------------------------------
+
+WEATHER = dict(rows=300, features=7, past=36, future=6, step=6, batch_size=16)
+
+
+def _weather_frames():
+    """The example's normalized features, train and validation inputs and shifted targets."""
+    rows, past, future = WEATHER["rows"], WEATHER["past"], WEATHER["future"]
+    rng = np.random.default_rng(0)
+    data = np.cumsum(rng.normal(size=(rows, WEATHER["features"])), axis=0)
+    train_split = int(0.715 * rows)
+
+    def normalize(data, train_split):
+        data_mean = data[:train_split].mean(axis=0)
+        data_std = data[:train_split].std(axis=0)
+        return (data - data_mean) / data_std
+
+    features = normalize(data, train_split)
+    train_data, val_data = features[:train_split], features[train_split:]
+    start = past + future
+    end = start + train_split
+    x_train, y_train = train_data[:, :7], features[start:end][:, [1]]
+    x_end = len(val_data) - past - future
+    label_start = train_split + past + future
+    x_val, y_val = val_data[:x_end][:, :7], features[label_start:][:, [1]]
+    return x_train, y_train, x_val, y_val
+
+
+def _numpy_windows(data, targets, sequence_length, sampling_rate):
+    """What timeseries_dataset_from_array yields, unbatched: every window of `sequence_length`
+    rows `sampling_rate` apart that fits, with the target of its first row."""
+    span = (sequence_length - 1) * sampling_rate + 1
+    count = min(len(data) - span + 1, len(targets))
+    x = np.stack([data[i:i + span:sampling_rate] for i in range(count)])
+    return x, targets[:count]
+
+
+def weather_model(keras, layers, ops, input_shape):
+    inputs = keras.layers.Input(shape=input_shape)
+    lstm_out = keras.layers.LSTM(32)(inputs)
+    outputs = keras.layers.Dense(1)(lstm_out)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse")
+    return model
+
+
+def test_weather_forecasting_lstm_on_timeseries_windows(tmp_path, narrow_terminal):
+    """keras.io's weather forecaster: the windows `timeseries_dataset_from_array` cuts (with
+    `sampling_rate` and the targets shifted by past + future) are numpy's, batch by batch; the
+    LSTM model has Keras's summary, predictions and fit from the same weights on them, its
+    EarlyStopping and save_best_only weights checkpoint on val_loss keep what Keras keeps, and
+    each library loads the other's `.keras` file."""
+    import swiftkeras
+    x_train, y_train, x_val, y_val = _weather_frames()
+    step, batch_size = WEATHER["step"], WEATHER["batch_size"]
+    sequence_length = int(WEATHER["past"] / step)
+    dataset_train = swiftkeras.preprocessing.timeseries_dataset_from_array(
+        x_train, y_train, sequence_length=sequence_length, sampling_rate=step,
+        batch_size=batch_size)
+    dataset_val = swiftkeras.preprocessing.timeseries_dataset_from_array(
+        x_val, y_val, sequence_length=sequence_length, sampling_rate=step, batch_size=batch_size)
+    windows = _numpy_windows(x_train, y_train, sequence_length, step)
+    batches = list(dataset_train)
+    assert len(batches) == -(-len(windows[0]) // batch_size)
+    _close(np.concatenate([b[0] for b in batches]), windows[0], what="windows")
+    _close(np.concatenate([b[1] for b in batches]), windows[1], what="targets")
+    for batch in dataset_train.take(1):
+        inputs, targets = batch
+    assert tuple(inputs.shape) == (batch_size, sequence_length, 7)
+    assert tuple(targets.shape) == (batch_size, 1)
+
+    model, ref = _both(weather_model, (inputs.shape[1], inputs.shape[2]))
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=1, scale=0.2)
+    x = windows[0].astype("float32")
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
+    val = [a.astype("float32") for a in _numpy_windows(x_val, y_val, sequence_length, step)]
+    histories = []
+    for m, lib, (train, validation) in ((model, swiftkeras, (dataset_train, dataset_val)),
+                                       (ref, None, ((x, windows[1].astype("float32")), val))):
+        lib = lib or __import__("keras")
+        path_checkpoint = str(tmp_path / f"{len(histories)}.weights.h5")
+        es_callback = lib.callbacks.EarlyStopping(monitor="val_loss", min_delta=0, patience=1)
+        modelckpt_callback = lib.callbacks.ModelCheckpoint(
+            monitor="val_loss", filepath=path_checkpoint, verbose=0, save_weights_only=True,
+            save_best_only=True)
+        fit = dict(x=train) if lib is swiftkeras else dict(x=train[0], y=train[1],
+                                                            batch_size=batch_size)
+        histories.append(m.fit(**fit, epochs=4, validation_data=validation, shuffle=False,
+                               callbacks=[es_callback, modelckpt_callback], verbose=0).history)
+        m.load_weights(path_checkpoint)
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=1e-4, what=key)
+    _close(model.predict(val[0], verbose=0), ref.predict(val[0], verbose=0), rtol=1e-4,
+           atol=1e-5, what="best checkpoint's predictions")
+    _loads_both_ways(model, ref, x[:8], tmp_path, None, None)
+
+
+
 def test_dataset_take_keeps_the_first_elements():
     """`dataset.take(count)` (the examples' `for batch in dataset.take(1)`) is tf.data's: the
     first `count` batches, all of them for -1 or a count past the end; a count that is not an
