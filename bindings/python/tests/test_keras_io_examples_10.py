@@ -172,3 +172,69 @@ def test_dataset_take_keeps_the_first_elements():
         with pytest.raises(ValueError, match="take: count must be an integer >= -1"):
             dataset.take(bad)
 
+
+# -- examples/timeseries/timeseries_classification_from_scratch.py -----------------------------
+
+def fcn_classifier(keras, layers, ops, input_shape, num_classes, filters):
+    def make_model(input_shape):
+        input_layer = keras.layers.Input(input_shape)
+
+        conv1 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(input_layer)
+        conv1 = keras.layers.BatchNormalization()(conv1)
+        conv1 = keras.layers.ReLU()(conv1)
+
+        conv2 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(conv1)
+        conv2 = keras.layers.BatchNormalization()(conv2)
+        conv2 = keras.layers.ReLU()(conv2)
+
+        conv3 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(conv2)
+        conv3 = keras.layers.BatchNormalization()(conv3)
+        conv3 = keras.layers.ReLU()(conv3)
+
+        gap = keras.layers.GlobalAveragePooling1D()(conv3)
+
+        output_layer = keras.layers.Dense(num_classes, activation="softmax")(gap)
+
+        return keras.models.Model(inputs=input_layer, outputs=output_layer)
+
+    model = make_model(input_shape=input_shape)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_timeseries_classification_fcn_with_its_callbacks(tmp_path, narrow_terminal):
+    """keras.io's FCN time-series classifier: Keras's summary, predictions and fit from the same
+    weights with `validation_split` and the example's three callbacks on val_loss (the best model
+    checkpointed as `.keras`, the learning rate halved on a plateau, early stopping), the best
+    model loaded back predicting alike, and each library loading the other's file."""
+    import keras
+    import swiftkeras
+    rng = np.random.default_rng(5)
+    x_train = rng.normal(size=(40, 24)).astype("float32")
+    y_train = rng.choice([-1, 1], size=40)
+    x_train = x_train.reshape((x_train.shape[0], x_train.shape[1], 1))
+    num_classes = len(np.unique(y_train))
+    y_train[y_train == -1] = 0
+    model, ref = _both(fcn_classifier, x_train.shape[1:], num_classes, filters=8)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=6, scale=0.3)
+    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
+    histories, best = [], []
+    for m, lib in ((model, swiftkeras), (ref, keras)):
+        path = str(tmp_path / f"best_model_{lib.__name__}.keras")
+        callbacks = [
+            lib.callbacks.ModelCheckpoint(path, save_best_only=True, monitor="val_loss"),
+            lib.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
+                                            min_lr=0.0001),
+            lib.callbacks.EarlyStopping(monitor="val_loss", patience=3, verbose=0),
+        ]
+        histories.append(m.fit(x_train, y_train, batch_size=8, epochs=6, callbacks=callbacks,
+                               validation_split=0.2, verbose=0, shuffle=False).history)
+        best.append(lib.models.load_model(path))
+    assert sorted(histories[0]) == sorted(histories[1])
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=2e-4, atol=1e-6, what=key)
+    _close(best[0].predict(x_train, verbose=0), best[1].predict(x_train, verbose=0), rtol=1e-4,
+           atol=1e-5, what="best models' predictions")
+    _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
+
