@@ -238,3 +238,75 @@ def test_timeseries_classification_fcn_with_its_callbacks(tmp_path, narrow_termi
            atol=1e-5, what="best models' predictions")
     _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
 
+
+# -- examples/keras_recipes/antirectifier.py ---------------------------------------------------
+
+def antirectifier_model(keras, layers, ops, width, num_classes, dropout=0.5):
+    class Antirectifier(layers.Layer):
+        def __init__(self, initializer="he_normal", **kwargs):
+            super().__init__(**kwargs)
+            self.initializer = keras.initializers.get(initializer)
+
+        def build(self, input_shape):
+            output_dim = input_shape[-1]
+            self.kernel = self.add_weight(
+                shape=(output_dim * 2, output_dim),
+                initializer=self.initializer,
+                name="kernel",
+                trainable=True,
+            )
+
+        def call(self, inputs):
+            inputs -= ops.mean(inputs, axis=-1, keepdims=True)
+            pos = ops.relu(inputs)
+            neg = ops.relu(-inputs)
+            concatenated = ops.concatenate([pos, neg], axis=-1)
+            mixed = ops.matmul(concatenated, self.kernel)
+            return mixed
+
+        def get_config(self):
+            # Implement get_config to enable serialization. This is optional.
+            base_config = super().get_config()
+            config = {"initializer": keras.initializers.serialize(self.initializer)}
+            return dict(list(base_config.items()) + list(config.items()))
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(width,)),
+            layers.Dense(16),
+            Antirectifier(),
+            layers.Dense(16),
+            Antirectifier(),
+            layers.Dropout(dropout),
+            layers.Dense(num_classes),
+        ]
+    )
+    model.compile(
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=keras.optimizers.RMSprop(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy()],
+    )
+    return model, Antirectifier
+
+
+def test_antirectifier_layer_trains_and_saves_like_keras(tmp_path, narrow_terminal):
+    """keras.io's Antirectifier (in-place centring, relu of both signs concatenated, a matmul
+    with its kernel; he_normal serialized in its config) in the example's Sequential model:
+    Keras's summary, config entry, predictions, RMSprop fit with validation_split and evaluate
+    from the same weights, and each library loading the other's `.keras` file."""
+    (model, ours_class), (ref, ref_class) = _both(antirectifier_model, 20, 10, dropout=0.0)
+    _same_summary(model, ref)
+    configs = [m.layers[1].get_config() for m in (model, ref)]
+    assert configs[0] == configs[1]
+    assert configs[0]["initializer"]["class_name"] == "HeNormal"
+    rng = np.random.default_rng(7)
+    x_train = rng.random((48, 20)).astype("float32")
+    y_train = rng.integers(0, 10, size=48)
+    _same_weights(model, ref, seed=8, scale=0.3)
+    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
+    _fits_alike(model, ref, x_train, y_train, batch_size=16, epochs=2, validation_split=0.15)
+    _close(model.evaluate(x_train, y_train, verbose=0), ref.evaluate(x_train, y_train, verbose=0),
+           rtol=1e-4, what="evaluate")
+    _loads_both_ways(model, ref, x_train[:8], tmp_path, {"Antirectifier": ours_class},
+                     {"Antirectifier": ref_class})
+
