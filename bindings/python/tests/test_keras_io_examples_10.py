@@ -310,3 +310,43 @@ def test_antirectifier_layer_trains_and_saves_like_keras(tmp_path, narrow_termin
     _loads_both_ways(model, ref, x_train[:8], tmp_path, {"Antirectifier": ours_class},
                      {"Antirectifier": ref_class})
 
+
+# -- examples/nlp/bidirectional_lstm_imdb.py ---------------------------------------------------
+
+def bidirectional_imdb_model(keras, layers, ops, max_features, embedding_dim, units):
+    # Input for variable-length sequences of integers
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    # Embed each integer in a 128-dimensional vector
+    x = layers.Embedding(max_features, embedding_dim)(inputs)
+    # Add 2 bidirectional LSTMs
+    x = layers.Bidirectional(layers.LSTM(units, return_sequences=True))(x)
+    x = layers.Bidirectional(layers.LSTM(units))(x)
+    # Add a classifier
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_bidirectional_lstm_imdb(tmp_path, narrow_terminal):
+    """keras.io's bidirectional LSTM on IMDB: reviews of different lengths padded by
+    `keras.utils.pad_sequences(maxlen=...)` as Keras pads them (pre-padding, pre-truncating),
+    the variable-length int32 Input, Embedding and two Bidirectional LSTMs with Keras's summary,
+    predictions and fit from the same weights, and `.keras` both ways."""
+    import keras
+    import swiftkeras
+    max_features, maxlen = 50, 12
+    rng = np.random.default_rng(9)
+    reviews = [list(rng.integers(1, max_features, size=rng.integers(3, 20))) for _ in range(32)]
+    y_train = rng.integers(0, 2, size=32)
+    padded = [lib.utils.pad_sequences(reviews, maxlen=maxlen) for lib in (swiftkeras, keras)]
+    np.testing.assert_array_equal(padded[0], padded[1])
+    assert padded[0].dtype == padded[1].dtype
+    x_train = padded[1]
+    model, ref = _both(bidirectional_imdb_model, max_features, 8, 6)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=10, scale=0.3)
+    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
+    _fits_alike(model, ref, x_train, y_train, batch_size=16, epochs=2,
+                validation_data=(x_train[:8], y_train[:8]))
+    _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
