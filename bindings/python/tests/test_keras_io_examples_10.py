@@ -350,3 +350,115 @@ def test_bidirectional_lstm_imdb(tmp_path, narrow_terminal):
     _fits_alike(model, ref, x_train, y_train, batch_size=16, epochs=2,
                 validation_data=(x_train[:8], y_train[:8]))
     _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
+
+
+# -- examples/keras_recipes/endpoint_layer_pattern.py ------------------------------------------
+
+def logistic_endpoint_class(keras, layers, ops):
+    class LogisticEndpoint(keras.layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def call(self, logits, targets=None, sample_weight=None):
+            if targets is not None:
+                # Compute the training-time loss value and add it
+                # to the layer using `self.add_loss()`.
+                loss = self.loss_fn(targets, logits, sample_weight)
+                self.add_loss(loss)
+
+            # Return the inference-time prediction tensor (for `.predict()`).
+            return ops.softmax(logits)
+
+    return LogisticEndpoint
+
+
+def endpoint_models(keras, layers, ops, width):
+    LogisticEndpoint = logistic_endpoint_class(keras, layers, ops)
+    inputs = keras.Input((width,), name="inputs")
+    logits = keras.layers.Dense(1)(inputs)
+    targets = keras.Input((1,), name="targets")
+    sample_weight = keras.Input((1,), name="sample_weight")
+    preds = LogisticEndpoint()(logits, targets, sample_weight)
+    model = keras.Model([inputs, targets, sample_weight], preds)
+    model.compile(keras.optimizers.Adam(1e-3))
+
+    inputs = keras.Input((width,), name="inputs")
+    logits = keras.layers.Dense(1)(inputs)
+    preds = LogisticEndpoint()(logits, targets=None, sample_weight=None)
+    inference_model = keras.Model(inputs, preds)
+    return model, inference_model
+
+
+def log_reg_model(keras, layers, ops):
+    LogisticEndpoint = logistic_endpoint_class(keras, layers, ops)
+
+    class LogReg(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.logistic_endpoint = LogisticEndpoint()
+
+        def call(self, inputs):
+            # Note that all inputs should be in the first argument
+            # since we want to be able to call `model.fit(inputs)`.
+            logits = self.dense(inputs["inputs"])
+            preds = self.logistic_endpoint(
+                logits=logits,
+                targets=inputs["targets"],
+                sample_weight=inputs["sample_weight"],
+            )
+            return preds
+
+    model = LogReg()
+    model.compile(keras.optimizers.Adam(1e-3))
+    return model
+
+
+def _endpoint_data(width, seed):
+    rng = np.random.default_rng(seed)
+    return {
+        "inputs": rng.random((48, width)).astype("float32"),
+        "targets": rng.random((48, 1)).astype("float32"),
+        "sample_weight": rng.random((48, 1)).astype("float32"),
+    }
+
+
+def test_endpoint_layer_adds_the_loss_of_targets_and_sample_weights(tmp_path, narrow_terminal):
+    """keras.io's endpoint layer pattern: a layer given the targets and sample weights as model
+    inputs adds its weighted BinaryCrossentropy with `add_loss`; the model compiled with no loss
+    fits on the example's dict of inputs with Keras's losses, evaluates alike, and its trained
+    weights set on the inference model (no targets) predict as Keras's. The layer's constructor
+    takes only `name` (as in the example), so Keras refuses to load either library's `.keras`
+    file of it (TypeError: `trainable` unexpected); this library loads both."""
+    width = 12
+    (model, inference), (ref, ref_inference) = _both(endpoint_models, width)
+    _same_summary(model, ref)
+    _same_summary(inference, ref_inference)
+    data = _endpoint_data(width, seed=11)
+    _same_weights(model, ref, seed=12, scale=0.3)
+    _close(model.evaluate(data, verbose=0), ref.evaluate(data, verbose=0), rtol=1e-5,
+           what="evaluate (the added loss)")
+    _fits_alike(model, ref, data, None, batch_size=16, epochs=2)
+    for m, i in ((model, inference), (ref, ref_inference)):
+        i.set_weights(m.get_weights())
+    x = data["inputs"]
+    _close(inference.predict(x, verbose=0), ref_inference.predict(x, verbose=0),
+           what="inference model")
+    ours_class, ref_class = (type(m.layers[-1]) for m in (model, ref))
+    _loads_both_ways(model, ref, data, tmp_path, {"LogisticEndpoint": ours_class},
+                     {"LogisticEndpoint": ref_class}, keras_refuses="trainable")
+
+
+def test_endpoint_layer_in_a_subclassed_model(narrow_terminal):
+    """The example's subclassed LogReg: the endpoint called with keyword tensors from a dict of
+    inputs; from the same weights it fits with Keras's losses and predicts alike."""
+    data = _endpoint_data(12, seed=13)
+    model, ref = _both(log_reg_model)
+    first = {k: v[:4] for k, v in data.items()}
+    for m in (model, ref):
+        m(first)
+    _same_weights(model, ref, seed=14, scale=0.3)
+    _close(model.predict(data, verbose=0), ref.predict(data, verbose=0), what="predictions")
+    _fits_alike(model, ref, data, None, batch_size=16, epochs=2)
+
