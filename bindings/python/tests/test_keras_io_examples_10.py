@@ -28,7 +28,9 @@ examples/keras_recipes/endpoint_layer_pattern.py
 (https://keras.io/examples/keras_recipes/endpoint_layer_pattern/: a layer taking the targets and
 sample weights as inputs that adds its loss with `add_loss`, a model compiled with no loss fit
 on a dict of inputs, the inference model without targets given the trained weights, and the
-subclassed LogReg that calls the endpoint with dict inputs),
+subclassed LogReg that calls the endpoint with dict inputs; its `self.accuracy_metric.update_state`
+inside `call` is left out: the example runs it on TensorFlow, and Keras with JAX cannot update a
+metric inside its stateless training step ("'NoneType' object is not callable"),
 examples/vision/captcha_ocr.py
 (https://keras.io/examples/vision/captcha_ocr/: the CNN-RNN OCR model, two named inputs (the
 image and a float label of unknown length), Conv2D/MaxPooling2D, Reshape to time steps,
