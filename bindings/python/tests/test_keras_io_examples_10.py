@@ -6,45 +6,31 @@ from the same weights, and `.keras` files loaded both ways.
 
 Sources (keras-team/keras-io):
 examples/timeseries/timeseries_weather_forecasting.py
-(https://keras.io/examples/timeseries/timeseries_weather_forecasting/: windows of a normalized
+(https://keras.io/examples/timeseries/timeseries_weather_forecasting/: its model is built and
+saved in test_keras_io_examples.py; here its data pipeline and training: windows of a normalized
 multivariate series made by `keras.preprocessing.timeseries_dataset_from_array` with a
 sampling rate and targets shifted by the forecast horizon, LSTM(32) and Dense(1), EarlyStopping
 and a save_best_only weights checkpoint on val_loss; Keras's own function returns a
 tf.data.Dataset, and TensorFlow is not installed beside the reference Keras, so its windows are
 checked against the same windows cut by numpy, which then feed Keras),
-examples/timeseries/timeseries_classification_from_scratch.py
-(https://keras.io/examples/timeseries/timeseries_classification_from_scratch/: the fully
-convolutional network, Conv1D, BatchNormalization and ReLU three times, GlobalAveragePooling1D,
-a softmax Dense, `validation_split`, ModelCheckpoint of the best `.keras` model,
-ReduceLROnPlateau and EarlyStopping, the best model loaded back),
-examples/keras_recipes/antirectifier.py
-(https://keras.io/examples/keras_recipes/antirectifier/: a layer whose call centres its input,
-concatenates relu of both signs and multiplies by its kernel, its initializer serialized in its
-config; RMSprop, SparseCategoricalCrossentropy(from_logits=True), validation_split),
-examples/nlp/bidirectional_lstm_imdb.py
-(https://keras.io/examples/nlp/bidirectional_lstm_imdb/: Input(shape=(None,), dtype="int32"),
-Embedding, two Bidirectional LSTMs, a sigmoid Dense; padded integer reviews),
-examples/keras_recipes/endpoint_layer_pattern.py
-(https://keras.io/examples/keras_recipes/endpoint_layer_pattern/: a layer taking the targets and
-sample weights as inputs that adds its loss with `add_loss`, a model compiled with no loss fit
-on a dict of inputs, the inference model without targets given the trained weights, and the
-subclassed LogReg that calls the endpoint with dict inputs; its `self.accuracy_metric.update_state`
-inside `call` is left out: the example runs it on TensorFlow, and Keras with JAX cannot update a
-metric inside its stateless training step ("'NoneType' object is not callable"),
 examples/vision/captcha_ocr.py
 (https://keras.io/examples/vision/captcha_ocr/: the CNN-RNN OCR model, two named inputs (the
 image and a float label of unknown length), Conv2D/MaxPooling2D, Reshape to time steps,
 Bidirectional LSTMs, the CTCLayer endpoint adding the CTC loss with `add_loss`, compile with no
 loss, the prediction model cut from `model.input[0]` to `get_layer("dense2").output`, and
 greedy `ops.ctc_decode`; the example's `ctc_batch_cost` builds a tf.SparseTensor for
-`tf.compat.v1.nn.ctc_loss`, TensorFlow only: its Keras 3 equivalent `ops.ctc_loss` is used).
+`tf.compat.v1.nn.ctc_loss`, TensorFlow only: its Keras 3 equivalent `ops.ctc_loss` is used, and
+its CTCLayer casts `ops.shape` sizes to int64 tensors before `ops.ones(shape=(batch_len, 1))`,
+which Keras with JAX cannot trace (a traced size in a shape): the sizes stay Python's; its
+StringLookup of characters runs in tf.data: the labels are the indices it gives).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
 """
 import numpy as np
+import pytest
 
-from conftest import needs, CORE
+from conftest import needs, CORE, fresh_library
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import narrow_terminal  # noqa: F401 (a fixture)
@@ -156,7 +142,6 @@ def test_dataset_take_keeps_the_first_elements():
     first `count` batches, all of them for -1 or a count past the end; a count that is not an
     integer >= -1 is refused naming it."""
     import swiftkeras
-    import pytest
     x = np.arange(40, dtype="float32").reshape(20, 2)
     dataset = swiftkeras.utils.timeseries_dataset_from_array(x, np.arange(20), sequence_length=3,
                                                             batch_size=4)
@@ -173,294 +158,4 @@ def test_dataset_take_keeps_the_first_elements():
     for bad in (-2, 1.5, "1", True):
         with pytest.raises(ValueError, match="take: count must be an integer >= -1"):
             dataset.take(bad)
-
-
-# -- examples/timeseries/timeseries_classification_from_scratch.py -----------------------------
-
-def fcn_classifier(keras, layers, ops, input_shape, num_classes, filters):
-    def make_model(input_shape):
-        input_layer = keras.layers.Input(input_shape)
-
-        conv1 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(input_layer)
-        conv1 = keras.layers.BatchNormalization()(conv1)
-        conv1 = keras.layers.ReLU()(conv1)
-
-        conv2 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(conv1)
-        conv2 = keras.layers.BatchNormalization()(conv2)
-        conv2 = keras.layers.ReLU()(conv2)
-
-        conv3 = keras.layers.Conv1D(filters=filters, kernel_size=3, padding="same")(conv2)
-        conv3 = keras.layers.BatchNormalization()(conv3)
-        conv3 = keras.layers.ReLU()(conv3)
-
-        gap = keras.layers.GlobalAveragePooling1D()(conv3)
-
-        output_layer = keras.layers.Dense(num_classes, activation="softmax")(gap)
-
-        return keras.models.Model(inputs=input_layer, outputs=output_layer)
-
-    model = make_model(input_shape=input_shape)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def test_timeseries_classification_fcn_with_its_callbacks(tmp_path, narrow_terminal):
-    """keras.io's FCN time-series classifier: Keras's summary, predictions and fit from the same
-    weights with `validation_split` and the example's three callbacks on val_loss (the best model
-    checkpointed as `.keras`, the learning rate halved on a plateau, early stopping), the best
-    model loaded back predicting alike, and each library loading the other's file."""
-    import keras
-    import swiftkeras
-    rng = np.random.default_rng(5)
-    x_train = rng.normal(size=(40, 24)).astype("float32")
-    y_train = rng.choice([-1, 1], size=40)
-    x_train = x_train.reshape((x_train.shape[0], x_train.shape[1], 1))
-    num_classes = len(np.unique(y_train))
-    y_train[y_train == -1] = 0
-    model, ref = _both(fcn_classifier, x_train.shape[1:], num_classes, filters=8)
-    _same_summary(model, ref)
-    _same_weights(model, ref, seed=6, scale=0.3)
-    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
-    histories, best = [], []
-    for m, lib in ((model, swiftkeras), (ref, keras)):
-        path = str(tmp_path / f"best_model_{lib.__name__}.keras")
-        callbacks = [
-            lib.callbacks.ModelCheckpoint(path, save_best_only=True, monitor="val_loss"),
-            lib.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
-                                            min_lr=0.0001),
-            lib.callbacks.EarlyStopping(monitor="val_loss", patience=3, verbose=0),
-        ]
-        histories.append(m.fit(x_train, y_train, batch_size=8, epochs=6, callbacks=callbacks,
-                               validation_split=0.2, verbose=0, shuffle=False).history)
-        best.append(lib.models.load_model(path))
-    assert sorted(histories[0]) == sorted(histories[1])
-    for key in histories[1]:
-        _close(histories[0][key], histories[1][key], rtol=2e-4, atol=1e-6, what=key)
-    _close(best[0].predict(x_train, verbose=0), best[1].predict(x_train, verbose=0), rtol=1e-4,
-           atol=1e-5, what="best models' predictions")
-    _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
-
-
-# -- examples/keras_recipes/antirectifier.py ---------------------------------------------------
-
-def antirectifier_model(keras, layers, ops, width, num_classes, dropout=0.5):
-    class Antirectifier(layers.Layer):
-        def __init__(self, initializer="he_normal", **kwargs):
-            super().__init__(**kwargs)
-            self.initializer = keras.initializers.get(initializer)
-
-        def build(self, input_shape):
-            output_dim = input_shape[-1]
-            self.kernel = self.add_weight(
-                shape=(output_dim * 2, output_dim),
-                initializer=self.initializer,
-                name="kernel",
-                trainable=True,
-            )
-
-        def call(self, inputs):
-            inputs -= ops.mean(inputs, axis=-1, keepdims=True)
-            pos = ops.relu(inputs)
-            neg = ops.relu(-inputs)
-            concatenated = ops.concatenate([pos, neg], axis=-1)
-            mixed = ops.matmul(concatenated, self.kernel)
-            return mixed
-
-        def get_config(self):
-            # Implement get_config to enable serialization. This is optional.
-            base_config = super().get_config()
-            config = {"initializer": keras.initializers.serialize(self.initializer)}
-            return dict(list(base_config.items()) + list(config.items()))
-
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(width,)),
-            layers.Dense(16),
-            Antirectifier(),
-            layers.Dense(16),
-            Antirectifier(),
-            layers.Dropout(dropout),
-            layers.Dense(num_classes),
-        ]
-    )
-    model.compile(
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=keras.optimizers.RMSprop(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy()],
-    )
-    return model, Antirectifier
-
-
-def test_antirectifier_layer_trains_and_saves_like_keras(tmp_path, narrow_terminal):
-    """keras.io's Antirectifier (in-place centring, relu of both signs concatenated, a matmul
-    with its kernel; he_normal serialized in its config) in the example's Sequential model:
-    Keras's summary, config entry, predictions, RMSprop fit with validation_split and evaluate
-    from the same weights, and each library loading the other's `.keras` file."""
-    (model, ours_class), (ref, ref_class) = _both(antirectifier_model, 20, 10, dropout=0.0)
-    _same_summary(model, ref)
-    configs = [m.layers[1].get_config() for m in (model, ref)]
-    assert configs[0] == configs[1]
-    assert configs[0]["initializer"]["class_name"] == "HeNormal"
-    rng = np.random.default_rng(7)
-    x_train = rng.random((48, 20)).astype("float32")
-    y_train = rng.integers(0, 10, size=48)
-    _same_weights(model, ref, seed=8, scale=0.3)
-    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
-    _fits_alike(model, ref, x_train, y_train, batch_size=16, epochs=2, validation_split=0.15)
-    _close(model.evaluate(x_train, y_train, verbose=0), ref.evaluate(x_train, y_train, verbose=0),
-           rtol=1e-4, what="evaluate")
-    _loads_both_ways(model, ref, x_train[:8], tmp_path, {"Antirectifier": ours_class},
-                     {"Antirectifier": ref_class})
-
-
-# -- examples/nlp/bidirectional_lstm_imdb.py ---------------------------------------------------
-
-def bidirectional_imdb_model(keras, layers, ops, max_features, embedding_dim, units):
-    # Input for variable-length sequences of integers
-    inputs = keras.Input(shape=(None,), dtype="int32")
-    # Embed each integer in a 128-dimensional vector
-    x = layers.Embedding(max_features, embedding_dim)(inputs)
-    # Add 2 bidirectional LSTMs
-    x = layers.Bidirectional(layers.LSTM(units, return_sequences=True))(x)
-    x = layers.Bidirectional(layers.LSTM(units))(x)
-    # Add a classifier
-    outputs = layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def test_bidirectional_lstm_imdb(tmp_path, narrow_terminal):
-    """keras.io's bidirectional LSTM on IMDB: reviews of different lengths padded by
-    `keras.utils.pad_sequences(maxlen=...)` as Keras pads them (pre-padding, pre-truncating),
-    the variable-length int32 Input, Embedding and two Bidirectional LSTMs with Keras's summary,
-    predictions and fit from the same weights, and `.keras` both ways."""
-    import keras
-    import swiftkeras
-    max_features, maxlen = 50, 12
-    rng = np.random.default_rng(9)
-    reviews = [list(rng.integers(1, max_features, size=rng.integers(3, 20))) for _ in range(32)]
-    y_train = rng.integers(0, 2, size=32)
-    padded = [lib.utils.pad_sequences(reviews, maxlen=maxlen) for lib in (swiftkeras, keras)]
-    np.testing.assert_array_equal(padded[0], padded[1])
-    assert padded[0].dtype == padded[1].dtype
-    x_train = padded[1]
-    model, ref = _both(bidirectional_imdb_model, max_features, 8, 6)
-    _same_summary(model, ref)
-    _same_weights(model, ref, seed=10, scale=0.3)
-    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), what="predictions")
-    _fits_alike(model, ref, x_train, y_train, batch_size=16, epochs=2,
-                validation_data=(x_train[:8], y_train[:8]))
-    _loads_both_ways(model, ref, x_train[:8], tmp_path, None, None)
-
-
-# -- examples/keras_recipes/endpoint_layer_pattern.py ------------------------------------------
-
-def logistic_endpoint_class(keras, layers, ops):
-    class LogisticEndpoint(keras.layers.Layer):
-        def __init__(self, name=None):
-            super().__init__(name=name)
-            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
-
-        def call(self, logits, targets=None, sample_weight=None):
-            if targets is not None:
-                # Compute the training-time loss value and add it
-                # to the layer using `self.add_loss()`.
-                loss = self.loss_fn(targets, logits, sample_weight)
-                self.add_loss(loss)
-
-            # Return the inference-time prediction tensor (for `.predict()`).
-            return ops.softmax(logits)
-
-    return LogisticEndpoint
-
-
-def endpoint_models(keras, layers, ops, width):
-    LogisticEndpoint = logistic_endpoint_class(keras, layers, ops)
-    inputs = keras.Input((width,), name="inputs")
-    logits = keras.layers.Dense(1)(inputs)
-    targets = keras.Input((1,), name="targets")
-    sample_weight = keras.Input((1,), name="sample_weight")
-    preds = LogisticEndpoint()(logits, targets, sample_weight)
-    model = keras.Model([inputs, targets, sample_weight], preds)
-    model.compile(keras.optimizers.Adam(1e-3))
-
-    inputs = keras.Input((width,), name="inputs")
-    logits = keras.layers.Dense(1)(inputs)
-    preds = LogisticEndpoint()(logits, targets=None, sample_weight=None)
-    inference_model = keras.Model(inputs, preds)
-    return model, inference_model
-
-
-def log_reg_model(keras, layers, ops):
-    LogisticEndpoint = logistic_endpoint_class(keras, layers, ops)
-
-    class LogReg(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(1)
-            self.logistic_endpoint = LogisticEndpoint()
-
-        def call(self, inputs):
-            # Note that all inputs should be in the first argument
-            # since we want to be able to call `model.fit(inputs)`.
-            logits = self.dense(inputs["inputs"])
-            preds = self.logistic_endpoint(
-                logits=logits,
-                targets=inputs["targets"],
-                sample_weight=inputs["sample_weight"],
-            )
-            return preds
-
-    model = LogReg()
-    model.compile(keras.optimizers.Adam(1e-3))
-    return model
-
-
-def _endpoint_data(width, seed):
-    rng = np.random.default_rng(seed)
-    return {
-        "inputs": rng.random((48, width)).astype("float32"),
-        "targets": rng.random((48, 1)).astype("float32"),
-        "sample_weight": rng.random((48, 1)).astype("float32"),
-    }
-
-
-def test_endpoint_layer_adds_the_loss_of_targets_and_sample_weights(tmp_path, narrow_terminal):
-    """keras.io's endpoint layer pattern: a layer given the targets and sample weights as model
-    inputs adds its weighted BinaryCrossentropy with `add_loss`; the model compiled with no loss
-    fits on the example's dict of inputs with Keras's losses, evaluates alike, and its trained
-    weights set on the inference model (no targets) predict as Keras's. The layer's constructor
-    takes only `name` (as in the example), so Keras refuses to load either library's `.keras`
-    file of it (TypeError: `trainable` unexpected); this library loads both."""
-    width = 12
-    (model, inference), (ref, ref_inference) = _both(endpoint_models, width)
-    _same_summary(model, ref)
-    _same_summary(inference, ref_inference)
-    data = _endpoint_data(width, seed=11)
-    _same_weights(model, ref, seed=12, scale=0.3)
-    _close(model.evaluate(data, verbose=0), ref.evaluate(data, verbose=0), rtol=1e-5,
-           what="evaluate (the added loss)")
-    _fits_alike(model, ref, data, None, batch_size=16, epochs=2)
-    for m, i in ((model, inference), (ref, ref_inference)):
-        i.set_weights(m.get_weights())
-    x = data["inputs"]
-    _close(inference.predict(x, verbose=0), ref_inference.predict(x, verbose=0),
-           what="inference model")
-    ours_class, ref_class = (type(m.layers[-1]) for m in (model, ref))
-    _loads_both_ways(model, ref, data, tmp_path, {"LogisticEndpoint": ours_class},
-                     {"LogisticEndpoint": ref_class}, keras_refuses="trainable")
-
-
-def test_endpoint_layer_in_a_subclassed_model(narrow_terminal):
-    """The example's subclassed LogReg: the endpoint called with keyword tensors from a dict of
-    inputs; from the same weights it fits with Keras's losses and predicts alike."""
-    data = _endpoint_data(12, seed=13)
-    model, ref = _both(log_reg_model)
-    first = {k: v[:4] for k, v in data.items()}
-    for m in (model, ref):
-        m(first)
-    _same_weights(model, ref, seed=14, scale=0.3)
-    _close(model.predict(data, verbose=0), ref.predict(data, verbose=0), what="predictions")
-    _fits_alike(model, ref, data, None, batch_size=16, epochs=2)
 
