@@ -159,3 +159,38 @@ def test_dataset_take_keeps_the_first_elements():
         with pytest.raises(ValueError, match="take: count must be an integer >= -1"):
             dataset.take(bad)
 
+
+def _unknown_length_inputs(keras, layers, ops):
+    class LengthScaled(layers.Layer):   # the CTC layer's shape: labels of any length beside y
+        def call(self, labels, y):
+            batch, length = ops.shape(labels)[0], ops.shape(labels)[1]
+            counts = length * ops.ones(shape=(batch, 1), dtype="float32")
+            return y * ops.expand_dims(ops.mean(labels, axis=-1, keepdims=True) / counts, -1)
+
+    labels, x = keras.Input((None,), name="labels"), keras.Input((3, 4), name="x")
+    y = layers.Dense(2)(x)
+    model = keras.Model([labels, x], layers.Dense(1)(LengthScaled()(labels, y)))
+    model.compile(optimizer="sgd", loss="mse")
+    return model, LengthScaled
+
+
+def test_a_traced_layer_takes_inputs_of_unknown_length(tmp_path, narrow_terminal):
+    """A layer written with ops that takes, beside a tensor, one whose length past the batch is
+    unknown (keras.io's OCR CTC layer and its labels): its call is traced reading each input by
+    itself, so the length need not be known (a layer that gets its inputs packed, on numpy,
+    still needs it: test_python_layers); the model runs on labels of different lengths, fits
+    and loads both ways like Keras's."""
+    (model, ours_class), (ref, ref_class) = _both(_unknown_length_inputs)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=18, scale=0.5)
+    rng = np.random.default_rng(19)
+    x = rng.normal(size=(8, 3, 4)).astype("float32")
+    for length in (2, 5):
+        labels = rng.normal(size=(8, length)).astype("float32")
+        _close(model.predict([labels, x], verbose=0), ref.predict([labels, x], verbose=0),
+               what=f"labels of length {length}")
+    y = rng.normal(size=(8, 3, 1)).astype("float32")
+    _fits_alike(model, ref, [labels, x], y, epochs=2, batch_size=4)
+    _loads_both_ways(model, ref, [labels, x], tmp_path, {"LengthScaled": ours_class},
+                     {"LengthScaled": ref_class})
+
