@@ -194,3 +194,145 @@ def test_a_traced_layer_takes_inputs_of_unknown_length(tmp_path, narrow_terminal
     _loads_both_ways(model, ref, [labels, x], tmp_path, {"LengthScaled": ours_class},
                      {"LengthScaled": ref_class})
 
+
+# -- examples/vision/captcha_ocr.py ------------------------------------------------------------
+
+CAPTCHA = dict(img_width=32, img_height=16, characters=list("2345bcdn"), max_length=5)
+
+
+def captcha_model(keras, layers, ops, dropout=0.2, lstm_dropout=0.25, label_length=None):
+    img_width, img_height = CAPTCHA["img_width"], CAPTCHA["img_height"]
+    vocabulary_size = len(CAPTCHA["characters"]) + 1   # char_to_num.get_vocabulary(): [UNK] first
+
+    def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+        label_length = ops.cast(ops.squeeze(label_length, axis=-1), dtype="int32")
+        input_length = ops.cast(ops.squeeze(input_length, axis=-1), dtype="int32")
+        # tf.compat.v1.nn.ctc_loss of the log-probabilities, its blank the last class
+        y_pred = ops.log(y_pred + keras.backend.epsilon())
+        return ops.expand_dims(
+            ops.ctc_loss(ops.cast(y_true, "int32"), y_pred, label_length, input_length,
+                         mask_index=vocabulary_size),
+            1,
+        )
+
+    class CTCLayer(layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.loss_fn = ctc_batch_cost
+
+        def call(self, y_true, y_pred):
+            # Compute the training-time loss value and add it
+            # to the layer using `self.add_loss()`.
+            # (the example casts these sizes to int64 tensors: JAX then traces them, and a
+            # traced size cannot make the shape of ops.ones; Python ints can)
+            batch_len = ops.shape(y_true)[0]
+            input_length = ops.shape(y_pred)[1]
+            label_length = ops.shape(y_true)[1]
+
+            input_length = input_length * ops.ones(shape=(batch_len, 1), dtype="int64")
+            label_length = label_length * ops.ones(shape=(batch_len, 1), dtype="int64")
+
+            loss = self.loss_fn(y_true, y_pred, input_length, label_length)
+            self.add_loss(loss)
+
+            # At test time, just return the computed predictions
+            return y_pred
+
+    # Inputs to the model
+    input_img = layers.Input(shape=(img_width, img_height, 1), name="image", dtype="float32")
+    labels = layers.Input(name="label", shape=(label_length,), dtype="float32")
+
+    # First conv block
+    x = layers.Conv2D(4, (3, 3), activation="relu", kernel_initializer="he_normal",
+                      padding="same", name="Conv1")(input_img)
+    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
+
+    # Second conv block
+    x = layers.Conv2D(8, (3, 3), activation="relu", kernel_initializer="he_normal",
+                      padding="same", name="Conv2")(x)
+    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
+
+    # We have used two max pool with pool size and strides 2.
+    # Hence, downsampled feature maps are 4x smaller. The number of
+    # filters in the last layer is 8. Reshape accordingly before
+    # passing the output to the RNN part of the model
+    new_shape = ((img_width // 4), (img_height // 4) * 8)
+    x = layers.Reshape(target_shape=new_shape, name="reshape")(x)
+    x = layers.Dense(8, activation="relu", name="dense1")(x)
+    x = layers.Dropout(dropout)(x)
+
+    # RNNs
+    x = layers.Bidirectional(layers.LSTM(8, return_sequences=True, dropout=lstm_dropout))(x)
+    x = layers.Bidirectional(layers.LSTM(6, return_sequences=True, dropout=lstm_dropout))(x)
+
+    # Output layer
+    x = layers.Dense(vocabulary_size + 1, activation="softmax", name="dense2")(x)
+
+    # Add CTC layer for calculating CTC loss at each step
+    output = CTCLayer(name="ctc_loss")(labels, x)
+
+    # Define the model
+    model = keras.models.Model(inputs=[input_img, labels], outputs=output, name="ocr_model_v1")
+    # Optimizer
+    opt = keras.optimizers.Adam()
+    # Compile the model and return
+    model.compile(optimizer=opt)
+    return model, CTCLayer
+
+
+def _captcha_batches(count, seed):
+    """{"image", "label"} as the example's tf.data map makes them: grayscale images in [0, 1]
+    transposed so that time runs along the width, and each captcha's characters as their
+    StringLookup indices (1 onwards, 0 being [UNK])."""
+    rng = np.random.default_rng(seed)
+    images = rng.random((count, CAPTCHA["img_height"], CAPTCHA["img_width"], 1)).astype("float32")
+    images = np.transpose(images, (0, 2, 1, 3))
+    characters = CAPTCHA["characters"]
+    texts = ["".join(rng.choice(characters, size=CAPTCHA["max_length"])) for _ in range(count)]
+    labels = np.array([[characters.index(c) + 1 for c in text] for text in texts], "float32")
+    return {"image": images, "label": labels}
+
+
+def test_captcha_ocr_with_a_ctc_endpoint_layer(tmp_path, narrow_terminal):
+    """keras.io's captcha OCR model: Keras's summary; from the same weights the CTC loss its
+    endpoint layer adds (through `ops.shape` of the label Input, whose batch and length are
+    unknown when the model is made), the fit on the dict of image and label with
+    EarlyStopping(restore_best_weights=True), the prediction model cut from `model.input[0]` to
+    `dense2`'s output and its greedy `ops.ctc_decode` are Keras's, and each library loads the
+    other's `.keras` file (Keras refuses both: the layer's constructor takes only `name`).
+    The label Input has here the captchas' length: with the example's `shape=(None,)` the
+    model is made, but `ops.ctc_loss` traced here unrolls its recursion over a known number of
+    labels, and says so when the model is built."""
+    import keras
+    import swiftkeras
+    from swiftkeras.ops._trace import Unsupported
+    with pytest.raises(Unsupported, match="ctc_loss is not traceable here: .*the labels must be known"):
+        captcha_model(*fresh_library(swiftkeras))[0].summary()
+    (model, ours_class), (ref, ref_class) = _both(captcha_model, dropout=0.0, lstm_dropout=0.0,
+                                                  label_length=CAPTCHA["max_length"])
+    _same_summary(model, ref)
+    train, valid = _captcha_batches(16, seed=15), _captcha_batches(8, seed=16)
+    _same_weights(model, ref, seed=17, scale=0.3)
+    _close(model.evaluate(train, verbose=0), ref.evaluate(train, verbose=0), rtol=1e-4,
+           what="CTC loss")
+    histories = []
+    for m, lib in ((model, swiftkeras), (ref, keras)):
+        early_stopping = lib.callbacks.EarlyStopping(monitor="val_loss", patience=1,
+                                                     restore_best_weights=True)
+        histories.append(m.fit(train, validation_data=valid, epochs=2, batch_size=8,
+                               callbacks=[early_stopping], shuffle=False, verbose=0).history)
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=2e-4, what=key)
+    prediction_models = [lib.models.Model(m.input[0], m.get_layer(name="dense2").output)
+                         for m, lib in ((model, swiftkeras), (ref, keras))]
+    _same_summary(*prediction_models)
+    preds = [p.predict(valid["image"], verbose=0) for p in prediction_models]
+    _close(preds[0], preds[1], rtol=1e-4, atol=1e-5, what="prediction model")
+    input_len = np.ones(preds[1].shape[0]) * preds[1].shape[1]
+    decoded = [np.asarray(lib.ops.ctc_decode(preds[1], sequence_lengths=input_len,
+                                             strategy="greedy")[0][0])
+               for lib in (swiftkeras, keras)]
+    np.testing.assert_array_equal(decoded[0], decoded[1])
+    _loads_both_ways(model, ref, valid, tmp_path, {"CTCLayer": ours_class},
+                     {"CTCLayer": ref_class}, keras_refuses="trainable")
+
