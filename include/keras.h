@@ -1472,7 +1472,10 @@ int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
  * batch must be known), and dx is the packed gradient; output_shape NULL means the first input's
  * shape. keras_layer_builder_input gives that packed array as a node; keras_layer_builder_input_at
  * input number `index` with its own shape (keras_layer_builder_shape), so that a traced call reads
- * each input without unpacking. Errors: INVALID_ARGUMENT (index out of range), STATE. */
+ * each input without unpacking. A layer whose build traces its call this way may take inputs
+ * with unknown dimensions past the batch (-1: its build then sees a packed size of -1, and
+ * keras_layer_builder_input fails with SHAPE); one that does not is refused with SHAPE.
+ * Errors: INVALID_ARGUMENT (index out of range), STATE. */
 int keras_layer_builder_input_count(keras_layer_builder *builder, int *count);
 int keras_layer_builder_input_at(keras_layer_builder *builder, int index, int64_t *node);
 /* A layer whose functional call passes its tensors as several arguments, positional or keyword

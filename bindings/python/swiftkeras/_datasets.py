@@ -84,6 +84,14 @@ class NumpyDataset:
     def __iter__(self):
         return iter(self._batches)
 
+    def take(self, count):
+        """The dataset of the first `count` elements, all of them when `count` is -1 (Keras's
+        examples' `dataset.take(1)` on a `tf.data.Dataset`)."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < -1:
+            raise ValueError(f"take: count must be an integer >= -1 (-1: all elements), got {count!r}")
+        kept = self._batches if count == -1 else self._batches[:count]
+        return NumpyDataset(kept, batched=self._batched)
+
     def unbatch(self):
         """The dataset of single samples (Keras: `dataset.unbatch()`)."""
         if not self._batched:

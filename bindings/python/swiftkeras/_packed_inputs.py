@@ -5,7 +5,9 @@ traced with `ops` reads each input as its own node (keras_layer_builder_input_at
 `call`/`backward` path gets them from the library packed into one array (each flattened to
 (batch, size) and concatenated, include/keras.h), and `build`, `call`, `backward` and
 `compute_output_shape` see them unpacked again, as the list Keras gives them. The shapes come
-from the library when it builds the layer (keras_layer_builder_input_count).
+from the library when it builds the layer (keras_layer_builder_input_count); a traced call's
+inputs may have dimensions past the batch unknown (None here), the numpy path's may not (the
+library refuses them when it builds the layer, naming it).
 
 A layer called eagerly on several numpy arrays runs in a private one-layer model that takes
 them packed here; such a layer's library config carries the shapes (`swiftkeras_packed_inputs`,
@@ -40,16 +42,6 @@ def _remember(layer, given):
     layer._packed_inputs = given
 
 
-def check_known(layer, tensors):
-    """A functional call's inputs: their shapes (but the batch) must be known, since the numpy
-    path gets them packed into one array."""
-    given = [tuple(t.shape) if t.shape is not None else None for t in tensors]
-    if any(s is None or any(d is None for d in s[1:]) for s in given):
-        raise NotImplementedError(f"{type(layer).__name__}: a layer written in Python takes several "
-                                  f"inputs packed into one array, so their shapes (but the batch) "
-                                  f"must be known; got {given}")
-
-
 def pack_values(layer, arrays):
     """An eager call's packed array (and the layer's shapes remembered, for its private model)."""
     values = [np.asarray(a, np.float32) for a in arrays]
@@ -77,7 +69,7 @@ def built_with(layer, builder):
         dims = (ctypes.c_int64 * 8)()
         _native.check(_lib.keras_layer_builder_input_at(builder, i, ctypes.byref(node)))
         _native.check(_lib.keras_layer_builder_shape(builder, node.value, ctypes.byref(ndim), dims))
-        found.append((None,) + tuple(int(dims[k]) for k in range(1, ndim.value)))
+        found.append((None,) + tuple(None if dims[k] < 0 else int(dims[k]) for k in range(1, ndim.value)))
     layer._packed_inputs = found
     layer._packed_in_python = False
     return found

@@ -768,9 +768,7 @@ class Layer(_variables.LayerBasics):
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
             # One node of the library's graph with every input (include/keras.h,
             # keras_layer_builder_input_count); called on arrays, a private model takes them packed.
-            if all(isinstance(t, KerasTensor) for t in flat):
-                _packed_inputs.check_known(self, flat)
-            else:
+            if not all(isinstance(t, KerasTensor) for t in flat):
                 return self._call_eagerly(_packed_inputs.pack_values(self, flat),
                                           kwargs.get("training", False))
         if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \

@@ -312,8 +312,9 @@ def test_mlp_image_classification_models_like_keras(kind, tmp_path, narrow_termi
 def test_traced_shape_with_unknown_batch_makes_tensors_like_keras():
     """`ops.shape(x)` of a traced tensor, its batch unknown (None), passed whole to
     broadcast_to, zeros, ones or full: a tensor of x's run-time shape, with gradients through
-    broadcast_to (the layer trains natively); a shape with None given otherwise is refused,
-    naming the shape."""
+    broadcast_to (the layer trains natively); a shape with None past the batch is refused,
+    naming the shape (a None first is the batch, read from the layer's input: keras.io's OCR
+    CTC layer, test_keras_io_examples_10.py)."""
     sk, keras = _libs()
 
     def layer_class(keras):
@@ -344,8 +345,8 @@ def test_traced_shape_with_unknown_batch_makes_tensors_like_keras():
 
     class Bad(sk.layers.Layer):
         def call(self, x):
-            return x + sk.ops.zeros((None, 3, 4))
-    with pytest.raises(Exception, match=r"shape \(None, 3, 4\) has an unknown size"):
+            return x + sk.ops.zeros((6, None, 4))
+    with pytest.raises(Exception, match=r"shape \(6, None, 4\) has an unknown size"):
         sk.Sequential([sk.Input((3, 4)), Bad()]).predict(x, verbose=0)
 
 

@@ -222,7 +222,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
-        guard trace.isComplete else { return }
+        guard trace.isComplete else {
+            // The plugin's functions take several inputs packed: their sizes must be known.
+            do { _ = try OpGraph.packedShape(shapes) } catch let e as KerasError {
+                throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': \(e.message)")
+            }
+            return
+        }
         if !trainable {
             for s in trace.sublayers { s.layer.trainable = false }
             trace.base?.trainable = false
@@ -293,9 +299,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// shape; a plugin without an output shape function gives the first input's shape.
     public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
         guard shapes.count > 1 else { return try computeOutputShape(shapes.first ?? []) }
-        if let graph, graph.inputShapes.map({ Array($0.dropFirst()) }) == shapes.map({ Array($0.dropFirst()) }) {
-            return graph.outputShape
-        }
+        if let graph, graph.accepts(shapes) { return graph.outputShape }
         guard functions.outputShape != nil else { return shapes[0] }
         return try computeOutputShape(try OpGraph.packedShape(shapes))
     }
@@ -314,9 +318,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// Every output's shape: a traced call returning several tensors (Keras: a tuple from
     /// `call`) has one per output.
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
-        if let graph, graph.inputShapes.map({ Array($0.dropFirst()) }) == shapes.map({ Array($0.dropFirst()) }) {
-            return graph.outputShapes
-        }
+        if let graph, graph.accepts(shapes) { return graph.outputShapes }
         return [try computeOutputShape(shapes: shapes)]
     }
 

@@ -112,10 +112,14 @@ public final class OpGraph: @unchecked Sendable {
         OpGraph(inputShapes: inputShapes, packedShape: inputShapes.first ?? [], weightValue: weightValue)
     }
 
-    /// Starts a trace for a layer of several inputs (at least one); every dimension but the
-    /// first (the batch) must be known, since ``addInput()`` gives them packed.
+    /// Starts a trace for a layer of several inputs (at least one). A dimension past the batch
+    /// may be unknown (keras.io's OCR model's CTC layer takes labels of any length) when the call
+    /// reads each input by itself (``addInput(at:)``): ``addInput()``, which gives them packed,
+    /// then refuses, and the packed shape has an unknown size.
     public convenience init(inputShapes: [[Int?]], weightValue: @escaping (Int) throws -> Tensor) throws {
-        self.init(inputShapes: inputShapes, packedShape: try OpGraph.packedShape(inputShapes), weightValue: weightValue)
+        guard let first = inputShapes.first else { throw KerasError.invalidArgument("op graph: a layer takes at least one input") }
+        let packed = OpGraph.canPack(inputShapes) ? try OpGraph.packedShape(inputShapes) : [first.first ?? nil, nil]
+        self.init(inputShapes: inputShapes, packedShape: packed, weightValue: weightValue)
     }
 
     private init(inputShapes: [[Int?]], packedShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
@@ -129,15 +133,27 @@ public final class OpGraph: @unchecked Sendable {
     public static func packedShape(_ shapes: [[Int?]]) throws -> [Int?] {
         guard shapes.count != 1 else { return shapes[0] }
         guard !shapes.isEmpty else { throw KerasError.invalidArgument("op graph: a layer takes at least one input") }
-        var size = 0
-        for s in shapes {
-            let known = s.dropFirst().compactMap { $0 }
-            guard !s.isEmpty, known.count == s.count - 1, known.allSatisfy({ $0 >= 0 }) else {
-                throw KerasError.shapeMismatch("a layer written outside Swift takes its several inputs packed into one array, so every dimension but the batch must be known; got \(shapes.map { formatShape($0) }.joined(separator: ", "))")
-            }
-            size += known.reduce(1, *)
+        guard canPack(shapes) else {
+            throw KerasError.shapeMismatch("a layer written outside Swift takes its several inputs packed into one array, so every dimension but the batch must be known; got \(shapes.map { formatShape($0) }.joined(separator: ", "))")
         }
-        return [shapes[0].first ?? nil, size]
+        return [shapes[0].first ?? nil, shapes.map { $0.dropFirst().compactMap { $0 }.reduce(1, *) }.reduce(0, +)]
+    }
+
+    /// True when every input has a batch axis and all its other dimensions known (and not
+    /// negative): only then can several inputs be packed into one array.
+    static func canPack(_ shapes: [[Int?]]) -> Bool {
+        shapes.count == 1 || shapes.allSatisfy { s in
+            !s.isEmpty && s.dropFirst().allSatisfy { $0.map { $0 >= 0 } ?? false }
+        }
+    }
+
+    /// True when inputs of `shapes` can run through this graph: as many as it was traced for,
+    /// each of its rank with the dimensions past the batch that the trace knew (an unknown one
+    /// takes any size).
+    public func accepts(_ shapes: [[Int?]]) -> Bool {
+        shapes.count == inputShapes.count && zip(inputShapes, shapes).allSatisfy { traced, given in
+            traced.count == given.count && zip(traced.dropFirst(), given.dropFirst()).allSatisfy { $0 == nil || $0 == $1 }
+        }
     }
 
     /// True once an output was set.
@@ -162,6 +178,7 @@ public final class OpGraph: @unchecked Sendable {
     /// array (``packedShape(_:)``), as the plugin's forward function receives them.
     public func addInput() throws -> Int {
         guard inputShapes.count > 1 else { return try addInput(at: 0) }
+        _ = try OpGraph.packedShape(inputShapes)   // every dimension past the batch known
         let parts = try inputShapes.indices.map { i -> Int in
             let node = try addInput(at: i)
             guard inputShapes[i].count != 2 else { return node }

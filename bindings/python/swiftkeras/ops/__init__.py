@@ -568,11 +568,26 @@ def full(shape, fill_value, dtype=None):
     that tensor's zeros plus `fill_value`."""
     if isinstance(shape, _TracedShape):
         return add(zeros_like(shape.source), fill_value)
+    shape = _batch_of_the_traced_layer(shape)
     if isinstance(shape, (tuple, list)) and builtins.any(isinstance(d, _Dim) for d in shape):
         return _full_of_read_sizes(list(shape), fill_value)
     if is_symbolic(fill_value):
         return add(np.zeros(_known_shape("full", shape), _f32), fill_value)
     return np.full(_known_shape("full", shape), fill_value, dtype or _f32)
+
+
+def _batch_of_the_traced_layer(shape):
+    """`shape` whose first size is None while a layer's call is traced (the batch, as
+    `ops.shape(x)[0]` reads it there: keras.io's OCR model's CTC layer makes
+    `ops.ones(shape=(batch_len, 1))`) with that size read from the layer's input at each run,
+    as its random ops read theirs; else `shape`."""
+    if not isinstance(shape, (tuple, list)) or not shape or shape[0] is not None:
+        return shape
+    from ._trace import active
+    reference = getattr(active(), "reference", None)
+    if reference is None or not reference.shape or reference.shape[0] is not None:
+        return shape
+    return [_Dim(reference, 0), *shape[1:]]
 
 
 def _full_of_read_sizes(dims, fill_value):
