@@ -144,6 +144,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// (``Layer/callTakesMask``); `"attention"`, its query's, value's and key's (the attention
     /// layers); nil, none.
     public let callMasks: String?
+    /// When the class's layers support masking (Keras's `supports_masking`): ``Layer/maskingSupport``.
+    public let maskingSupport: MaskingSupport
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
     /// The family base's arguments (``LayerFamily``), keyword-only.
@@ -179,6 +181,7 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.adaptable = L.self is any AdaptableLayer.Type
         self.callMasks = L.callTakesMask ? "mask"
             : L.self is MultiHeadAttention.Type || L.self is BaseAttention.Type ? "attention" : nil
+        self.maskingSupport = L.maskingSupport
         self.convertsIntegers = convertsIntegers
         self.checkedWhenBuilt = checkedWhenBuilt
         var declared: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)] = arguments.map { a in

@@ -70,6 +70,12 @@ def layer_call_masks(class_name: str) -> str | None:
     return catalog().get("layers", {}).get(class_name, {}).get("call_masks")
 
 
+def layer_supports_masking(class_name: str) -> bool | str:
+    """Keras's `supports_masking` of a library layer class: True, False, or the name of the
+    constructor argument whose value it is (Embedding's "mask_zero")."""
+    return catalog().get("layers", {}).get(class_name, {}).get("supports_masking", False)
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""

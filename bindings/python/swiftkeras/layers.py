@@ -327,7 +327,7 @@ class Layer(_variables.LayerBasics):
         from . import regularizers
         return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
 
-    #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
+    #: Keras's `supports_masking` (a built-in layer's is its class's, from the catalogue) and
     #: `input_spec` (a built-in layer's is Keras's for its class: _BuiltinLayer; the library
     #: checks the inputs itself, with its messages).
     supports_masking = False
@@ -1783,9 +1783,10 @@ class _BuiltinLayer(Layer):
 
     @property
     def supports_masking(self):
-        if self.class_name == "Embedding":   # (Keras's is its `mask_zero`)
-            return bool(self._args.get("mask_zero"))
-        return self.class_name in _MASKING
+        """Keras's `supports_masking` of the class, from the library's catalogue: always, never,
+        or the value of the argument that decides it (Embedding's `mask_zero`)."""
+        masking = _catalog.layer_supports_masking(self.class_name)
+        return bool(self._args.get(masking)) if isinstance(masking, str) else masking
 
     def _computes_own_mask(self):
         return self.class_name in _OWN_MASKS
@@ -2208,18 +2209,6 @@ def _tuples(value):
     return value
 
 
-# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on),
-# and the cell class of each recurrent layer (`layer.cell`).
-_MASKING = frozenset({
-    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention",
-    "Average", "BatchNormalization", "Bidirectional", "Concatenate", "ConvLSTM1D", "ConvLSTM2D",
-    "ConvLSTM3D", "Dense", "Dot", "Dropout", "ELU", "GRU", "GaussianDropout", "GaussianNoise",
-    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GroupNormalization", "Identity", "LSTM",
-    "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
-    "Multiply", "Normalization",
-    "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization",
-    "GroupQueryAttention"})
 # The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
