@@ -270,6 +270,13 @@ class Layer(_variables.LayerBasics):
 
     # -- shared construction ---------------------------------------------------------------
     def _init_base(self, trainable, name, dtype, kwargs):
+        # Keras's checks of the base arguments (Operation's of the name, Layer's of trainable)
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name} (of type {type(name)})")
+        if not isinstance(trainable, bool):
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "
+                             f"(of type {type(trainable)})")
         self.trainable = trainable
         self._name = name or unique_name(snake_case(_PYTHON_CLASS_NAMES.get(self._class_name(), self._class_name())))
         self._dtype = layer_dtype(dtype, self._name)   # a policy's name; refused if not float32
