@@ -516,7 +516,8 @@ class Layer(_variables.LayerBasics):
         # Keras's base Layer arguments (name, trainable, dtype) where the constructor does not
         # take them (a file Keras wrote for a layer without **kwargs): set after construction.
         base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
-        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        with _catalog.reading_config():   # (Keras's from_config skips a few constructor checks)
+            layer = cls(**{k: v for k, v in config.items() if k not in base})
         if "name" in base:
             layer._name = base["name"]
         if "trainable" in base:
