@@ -203,7 +203,10 @@ int keras_object_config(const char *kind, const char *object_json, char **out_js
  * making weights: layer_json is {"class_name": "Dense", "config": {"name": "dense", "units": -1}}
  * (the arguments given; the others take their defaults). KERAS_OK when Keras's constructor takes
  * them; arguments Keras checks only when the layer is built or called (Resizing's height) are
- * left to then. Nothing is kept, and no seed or default name is used up. *type_error (may be
+ * left to then. With "from_config": true in layer_json the arguments are a config's (Keras's
+ * `from_config`), which skips the few checks Keras's constructor alone makes (Discretization's
+ * refusal of both num_bins and bin_boundaries, which an adapted layer's config holds).
+ * Nothing is kept, and no seed or default name is used up. *type_error (may be
  * NULL) is set to 1 where Keras's constructor raises a TypeError (RepeatVector(n="a")), else 0.
  * Errors: INVALID_ARGUMENT (NULL or bad JSON; an argument the constructor refuses, the message
  * naming the layer, the argument and the value), UNKNOWN_NAME (the class, or an activation,

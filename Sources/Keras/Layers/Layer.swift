@@ -75,6 +75,7 @@ open class Layer: @unchecked Sendable {
         self.name = ""
         self.trainable = trainable
         self.name = name ?? LayerNames.unique(for: Self.defaultName(of: String(describing: type(of: self))))
+        supportsMasking = type(of: self).maskingSupport == .always
         if let inputShape {
             batchInputShape = [batchSize] + inputShape.map { Optional($0) }
         } else if let inputDim {
@@ -206,8 +207,13 @@ open class Layer: @unchecked Sendable {
 
     /// Whether the layer passes masks on (by default unchanged, through ``computeMask(_:mask:)``).
     /// A layer that does not support masking drops the mask of its input, as Keras does (with a
-    /// warning). Keras: `supports_masking`.
+    /// warning). Keras: `supports_masking`. Set from the class's ``maskingSupport`` when the
+    /// layer is made.
     @exclusivity(unchecked) public var supportsMasking = false
+
+    /// When the class's layers support masking; `.always` sets ``supportsMasking``. A class
+    /// property, so that the catalogue lists it (Python's layers read it there).
+    class var maskingSupport: MaskingSupport { .never }
 
     /// The mask of the output for one input and its mask (true or nonzero: the value counts);
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.

@@ -144,6 +144,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// (``Layer/callTakesMask``); `"attention"`, its query's, value's and key's (the attention
     /// layers); nil, none.
     public let callMasks: String?
+    /// When the class's layers support masking (Keras's `supports_masking`): ``Layer/maskingSupport``.
+    public let maskingSupport: MaskingSupport
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
     /// The family base's arguments (``LayerFamily``), keyword-only.
@@ -155,6 +157,10 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// is built or called (Resizing's `height`), each with a valid stand-in (null: the declared
     /// default) that ``validateLayerArguments(_:)`` checks the others with.
     let checkedWhenBuilt: [String: JSON]
+    /// Checks Keras's constructor makes that its `from_config` does not (Discretization refuses
+    /// both `num_bins` and `bin_boundaries`, which an adapted layer's config has): run by
+    /// ``validateLayerArguments(_:)`` for arguments given to a constructor.
+    let constructorChecks: ((LayerConfig) throws -> Void)?
 
     /// - Parameters:
     ///   - arguments: in `get_config()` order; ``LayerArgument/unsaved(_:default:)`` ones at
@@ -165,11 +171,12 @@ public struct LayerDeclaration: @unchecked Sendable {
     ///     that the config writes `1.0` for `1` (otherwise it writes the `1` given).
     ///   - checkedWhenBuilt: the arguments Keras's constructor does not check, with a valid
     ///     stand-in for each (null: the default); the layer's build still refuses a bad one.
+    ///   - constructorChecks: the checks of Keras's constructor that its `from_config` skips.
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
     ///     the declared input shape and the activity regularizer are applied afterwards.
     public init<L: Layer>(_ type: L.Type, className: String? = nil, aliases: [String] = [], builtAtInit: Bool = false,
                           constructorOrder: [String]? = nil, convertsIntegers: Bool = false,
-                          checkedWhenBuilt: [String: JSON] = [:],
+                          checkedWhenBuilt: [String: JSON] = [:], constructorChecks: ((LayerConfig) throws -> Void)? = nil,
                           arguments: [LayerArgument<L>], make: @escaping (LayerConfig) throws -> L) {
         let name = className ?? String(describing: type)
         self.className = name
@@ -179,8 +186,10 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.adaptable = L.self is any AdaptableLayer.Type
         self.callMasks = L.callTakesMask ? "mask"
             : L.self is MultiHeadAttention.Type || L.self is BaseAttention.Type ? "attention" : nil
+        self.maskingSupport = L.maskingSupport
         self.convertsIntegers = convertsIntegers
         self.checkedWhenBuilt = checkedWhenBuilt
+        self.constructorChecks = constructorChecks
         var declared: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)] = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
             return (a.name, a.defaultValue, read)
@@ -266,8 +275,13 @@ public struct LayerDeclaration: @unchecked Sendable {
 /// Keras checks only at build (``LayerDeclaration``'s `checkedWhenBuilt`) are left to then. The
 /// layer is thrown away: the seeds it draws and the names it takes are not the library's next
 /// ones (the next layer made is seeded and named as if it had not been). Keras: the checks of the
-/// class's `__init__`.
+/// class's `__init__`. An entry with `"from_config": true` holds a config's arguments (Keras's
+/// `from_config`), which skip the declaration's `constructorChecks`.
 public func validateLayerArguments(_ entry: JSON) throws {
+    if entry["from_config"]?.boolValue != true, let className = entry["class_name"]?.stringValue,
+       let checks = LayerDeclaration.byClassName[className]?.constructorChecks, let config = entry["config"] {
+        try checks(try LayerConfig(className: className, json: config))
+    }
     // The arguments as given first: a build-time argument may matter to a constructor check
     // (Normalization's `axis` counts the axes its `mean` may have). Only if they fail, again with
     // the build-time ones replaced by their stand-ins, whose failure is then the constructor's.

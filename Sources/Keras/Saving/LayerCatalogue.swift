@@ -5,7 +5,9 @@ extension ObjectRegistry {
     /// ``LayerDeclaration``, in Keras's constructor order. A custom class (registered in Swift, C
     /// or Python) lists `"custom": true` and no arguments: its config is whatever it writes.
     /// A class with Keras's `adapt` (``AdaptableLayer``) lists `"adapt": true`; one whose call
-    /// takes masks lists `"call_masks"` (``LayerDeclaration/callMasks``). An alias
+    /// takes masks lists `"call_masks"` (``LayerDeclaration/callMasks``); one whose layers support
+    /// masking lists `"supports_masking"`: true, or the argument that decides it (Embedding's
+    /// `"mask_zero"`: ``MaskingSupport``). An alias
     /// (`GlobalAvgPool2D`) lists `"class_name"`, the class it names (`GlobalAveragePooling2D`):
     /// in Keras the two names are one class, and a layer made by either is that class.
     public static var layerCatalogue: JSON {
@@ -15,6 +17,7 @@ extension ObjectRegistry {
             var entry: JSON = ["module": "keras.layers", "args": declaration.catalogueArguments]
             if declaration.adaptable { entry.set("adapt", true) }
             if let masks = declaration.callMasks { entry.set("call_masks", .string(masks)) }
+            if let masking = declaration.maskingSupport.catalogueValue { entry.set("supports_masking", masking) }
             if declaration.className != className { entry.set("class_name", .string(declaration.className)) }
             out.append((className, entry))
         }

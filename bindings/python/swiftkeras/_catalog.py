@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import threading
 
 from . import _lib, _native
 
@@ -70,6 +71,12 @@ def layer_call_masks(class_name: str) -> str | None:
     return catalog().get("layers", {}).get(class_name, {}).get("call_masks")
 
 
+def layer_supports_masking(class_name: str) -> bool | str:
+    """Keras's `supports_masking` of a library layer class: True, False, or the name of the
+    constructor argument whose value it is (Embedding's "mask_zero")."""
+    return catalog().get("layers", {}).get(class_name, {}).get("supports_masking", False)
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""
@@ -99,7 +106,8 @@ def check_layer_arguments(layer) -> None:
         return   # a Python subclass's object (a custom constraint), registered when first held
     try:
         entry = layer._base_entry()
-        text = _native.dumps({**entry, "config": {k: v for k, v in entry["config"].items() if k != "name"}})
+        text = _native.dumps({**entry, "config": {k: v for k, v in entry["config"].items() if k != "name"},
+                              **({"from_config": True} if getattr(_reading, "config", False) else {})})
     except (TypeError, ValueError):
         return
     if text in _checked or b'"registered_name": "' in text:
@@ -120,3 +128,17 @@ def check_layer_arguments(layer) -> None:
 
 # The entries (JSON text, without names) keras_layer_validate_config took.
 _checked: set = set()
+_reading = threading.local()
+
+
+class reading_config:
+    """While a layer is made from a config (Keras's `from_config`): its arguments are checked
+    as a config's, which skips the few checks Keras's constructor alone makes (keras.h,
+    keras_layer_validate_config's "from_config")."""
+
+    def __enter__(self):
+        self.previous = getattr(_reading, "config", False)
+        _reading.config = True
+
+    def __exit__(self, *exc):
+        _reading.config = self.previous

@@ -87,6 +87,11 @@ class claiming:
         _claims.by_name = self.previous
 
 
+def library_reading():
+    """Whether the library is reading a model config now (building a model or a shape probe)."""
+    return getattr(_claims, "by_name", None) is not None
+
+
 _LAYER_CLASSES = None
 
 

@@ -175,8 +175,8 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
                          f"config={cls}(...))`, which calibrates the layers of the model's blocks; "
                          f"layer '{layer.name}' cannot be quantized alone")
     model = layer._variable_model()
-    if model is None and hasattr(layer, "_build_with_sequential"):
-        layer._build_with_sequential()   # (Keras builds `Sequential([Input, ...])` when made)
+    if model is None and hasattr(layer, "_build_where_held"):
+        layer._build_where_held()   # (Keras builds `Sequential([Input, ...])` when made)
         model = layer._variable_model()
     if model is None or model._handle is None:
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' "

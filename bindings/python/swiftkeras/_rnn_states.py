@@ -21,10 +21,9 @@ _MAX_RANK = 8
 
 def _handle(layer):
     """The library model holding the layer, or None while it belongs to none (Keras: not built,
-    so a stateful layer has no state variables yet). A Sequential with an Input is built here
-    first, as Keras builds it when it is made."""
-    if layer.__dict__.get("_owner") is None:
-        layer._build_with_sequential()
+    so a stateful layer has no state variables yet). The model that builds it is made here
+    first (Layer._build_where_held), as Keras builds a layer with its model or first call."""
+    layer._build_where_held()
     owner = layer.__dict__.get("_owner")
     return None if owner is None else owner._handle
 

@@ -270,6 +270,13 @@ class Layer(_variables.LayerBasics):
 
     # -- shared construction ---------------------------------------------------------------
     def _init_base(self, trainable, name, dtype, kwargs):
+        # Keras's checks of the base arguments (Operation's of the name, Layer's of trainable)
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name} (of type {type(name)})")
+        if not isinstance(trainable, bool):
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "
+                             f"(of type {type(trainable)})")
         self.trainable = trainable
         self._name = name or unique_name(snake_case(_PYTHON_CLASS_NAMES.get(self._class_name(), self._class_name())))
         self._dtype = layer_dtype(dtype, self._name)   # a policy's name; refused if not float32
@@ -327,7 +334,7 @@ class Layer(_variables.LayerBasics):
         from . import regularizers
         return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
 
-    #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
+    #: Keras's `supports_masking` (a built-in layer's is its class's, from the catalogue) and
     #: `input_spec` (a built-in layer's is Keras's for its class: _BuiltinLayer; the library
     #: checks the inputs itself, with its messages).
     supports_masking = False
@@ -352,7 +359,7 @@ class Layer(_variables.LayerBasics):
             parts = v.path.split("/")
             if self.name in parts:
                 return "/".join(parts[:parts.index(self.name) + 1])
-        self._build_with_sequential()
+        self._build_where_held()
         owner = self.__dict__.get("_owner")
         if owner is None or owner._handle is None or not self._has_own_build():
             return None
@@ -509,7 +516,8 @@ class Layer(_variables.LayerBasics):
         # Keras's base Layer arguments (name, trainable, dtype) where the constructor does not
         # take them (a file Keras wrote for a layer without **kwargs): set after construction.
         base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
-        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        with _catalog.reading_config():   # (Keras's from_config skips a few constructor checks)
+            layer = cls(**{k: v for k, v in config.items() if k not in base})
         if "name" in base:
             layer._name = base["name"]
         if "trainable" in base:
@@ -551,52 +559,46 @@ class Layer(_variables.LayerBasics):
                 return held
             # (built on its own in the build of the layer holding it, which the library is
             # building again: keras.io's PixelCNN reads `self.conv.kernel` there)
-        if self._owner is None:
-            self._build_with_sequential()
-        if self._owner is None:
-            self._build_with_traced_model()
-        if self._owner is None:
-            self._build_with_functional()
+        self._build_where_held()
         if self._owner is None or self._owner._handle is None:
             return []
         return self._owner._layers_info()[self._index]["weights"]
 
-    def _build_with_sequential(self):
-        """Keras builds `Sequential([Input(...), Dense(3)])` when it is made, so that
-        `model.layers[0].kernel` exists at once; here the model is built at the first such use."""
-        model = self.__dict__.get("_sequential")
-        if model is not None and model._handle is None and model._input_batch_shape is not None \
-                and self in model._layers and not model.__dict__.get("_building_for_layer"):
-            # (guarded while it builds: its config reads this layer's, _new_handle)
-            model._building_for_layer = True
-            try:
-                model.build(tuple(model._input_batch_shape))
-            finally:
-                model._building_for_layer = False
-
-    def _build_with_functional(self):
-        """Keras's layer called on a model's Inputs is built by that call, so
-        `model.layers[1].get_weights()` gives its weights as soon as `keras.Model(inputs,
-        outputs)` is made; here the first functional model made of the layer still alive gets its
-        library model at the first such use."""
-        models = [ref() for ref in self.__dict__.get("_functional_in") or ()]
-        model = next((m for m in models if m is not None and not m.__dict__.get("_shape_probe")), None)
-        if model is not None and model._handle is None and model._functional is not None \
-                and not model._subclassed() and not model.__dict__.get("_building_for_layer"):
-            model._building_for_layer = True   # (its config reads this layer's)
-            try:
-                model._ensure_handle()
-            finally:
-                model._building_for_layer = False
-
-    def _build_with_traced_model(self):
-        """A layer of a subclassed model traced inside another model (called in a functional
-        model) has its weights as Keras's does: the traced model gets its library model, which
-        shares the outer model's variables."""
-        model = self.__dict__.get("_traced_in")
-        if model is not None and model._handle is None and model.__dict__.get("_traced_subclass") \
-                and not model.__dict__.get("_building_for_layer"):
-            model._ensure_handle()
+    def _build_where_held(self, alone=True):
+        """Keras builds a layer when the model holding it is made with its inputs known (a
+        Sequential given its Input, a functional model: its layers were built by their calls),
+        a subclassed model's layers when it is first called, and a layer called on its own (on
+        symbolic tensors too) by that call. Here the library model that builds it is made when
+        its weights (or its built config) are first needed: the Sequential holding it with its
+        input known, the subclassed model it was traced in (which shares the outer model's
+        variables), the first functional model made of it still alive, else, with `alone` and
+        outside the library's reading of a model, a private one of its first symbolic call
+        (`Dense(3)(keras.Input((4,)))`: a model made of it later takes its weights, as Keras's
+        holds its variables). A model already being made (its config reads its layers') is not
+        made again."""
+        if self.__dict__.get("_owner") is not None:
+            return
+        sequential, traced = self.__dict__.get("_sequential"), self.__dict__.get("_traced_in")
+        functional = next((m for m in (ref() for ref in self.__dict__.get("_functional_in") or ())
+                           if m is not None and not m.__dict__.get("_shape_probe")), None)
+        if sequential is not None and sequential._input_batch_shape is not None and self in sequential._layers:
+            model, build = sequential, lambda: sequential.build(tuple(sequential._input_batch_shape))
+        elif traced is not None and traced.__dict__.get("_traced_subclass"):
+            model, build = traced, traced._ensure_handle
+        elif functional is not None and functional._functional is not None and not functional._subclassed():
+            model, build = functional, functional._ensure_handle
+        else:
+            if alone and self._inbound and not getattr(self, "_op_node", False) and \
+                    not _python_layers.library_reading():   # (a build reading its attributes)
+                _build_for_first_call(self)
+            return
+        if model._handle is not None or model.__dict__.get("_building_for_layer"):
+            return
+        model._building_for_layer = True   # (its config reads this layer's)
+        try:
+            build()
+        finally:
+            model._building_for_layer = False
 
     def _weight_array(self, info) -> np.ndarray:
         return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model
@@ -665,8 +667,7 @@ class Layer(_variables.LayerBasics):
         # Weights by name (layer.kernel, layer.bias) once the library holds them.
         if item.startswith("_"):
             raise AttributeError(item)
-        if self.__dict__.get("_owner") is None:
-            self._build_with_sequential()
+        self._build_where_held()
         for v in (self.__dict__.get("_owner") or self.__dict__.get("_parent")) and self.weights or []:
             if v.name == item:
                 return v
@@ -779,6 +780,7 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
+            self.built = True   # (Keras's symbolic call builds it: its weights, _build_where_held)
             _note_call_training(self, node, kwargs, keywords_given=bool(kwargs) or given_mask is not None)
             if kwargs.get("reverse") and self.__dict__.get("class_name", type(self).class_name) == "ReversibleEmbedding":
                 _note_call_kwarg(self, node, "reverse", True)   # Keras writes it in the call's node
@@ -885,8 +887,7 @@ class Layer(_variables.LayerBasics):
         predict), then the penalties of its weight regularizers at the current weights, as
         float32 scalars."""
         own = list(self.__dict__.get("_call_losses") or [])
-        if self.__dict__.get("_owner") is None:
-            self._build_with_sequential()   # (Keras's Sequential with an Input is built when made)
+        self._build_where_held()   # (Keras's layers are built by their model or first call)
         owner = self.__dict__.get("_owner")
         if owner is not None:
             own += [v for path, v in owner._weight_losses() if path[:1] == (self.name,)]
@@ -1133,23 +1134,8 @@ def _call_on_arguments(layer, given, kwargs, training):
         not getattr(owner, "_single_layer", False)
     index = layer._index if shared else None
     if model is None or model._eager_key != key or model._handle is None or (not shared and owner is not model):
-        from .models import Model
         weights = layer.get_weights() if layer.built else []
-        inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
-        noted = layer.__dict__.pop("_call_kwargs", None)
-        layer._inbound[:], layer._outbound = [], []   # the private model's only node
-        try:
-            out = layer(*args, **kwargs)
-            outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
-                list(out) if isinstance(out, (list, tuple)) else out
-            model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
-            model._ensure_handle()
-        finally:   # the private call is not one of the layer's nodes (Keras adds none eagerly)
-            layer._inbound[:] = inbound
-            layer._outbound = outbound
-            layer.__dict__.pop("_call_kwargs", None)
-            if noted is not None:
-                layer.__dict__["_call_kwargs"] = noted
+        model = _private_call_model(layer, inputs, lambda: layer(*args, **kwargs))
         model._eager_key = key
         if shared:
             layer._owner, layer._index = owner, index   # making the private model took it
@@ -1169,6 +1155,74 @@ def _call_on_arguments(layer, given, kwargs, training):
     if kind == "dict":
         return dict(zip(spec, outs))
     return tuple(outs) if kind == "tuple" else outs
+
+
+def _private_call_model(layer, inputs, call):
+    """A functional model of `call()`, a call of `layer` on fresh Inputs `inputs`, made by the
+    library (it holds the layer from then on). The call is not one of the layer's nodes (Keras
+    adds none for an eager call), and the model is none of the user's models made of it."""
+    from .models import Model
+    inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
+    noted = layer.__dict__.pop("_call_kwargs", None)
+    made_in = list(layer.__dict__.get("_functional_in") or ())
+    layer._inbound[:], layer._outbound = [], []   # the private model's only node
+    try:
+        out = call()
+        outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
+            list(out) if isinstance(out, (list, tuple)) else out
+        model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
+        model._ensure_handle()
+    finally:
+        layer._inbound[:] = inbound
+        layer._outbound = outbound
+        layer.__dict__.pop("_call_kwargs", None)
+        if noted is not None:
+            layer.__dict__["_call_kwargs"] = noted
+        layer.__dict__["_functional_in"] = made_in
+    return model
+
+
+def _build_for_first_call(layer):
+    """Keras builds a layer called on symbolic tensors outside any model in that call, for its
+    inputs' shapes: here a private model of its first call holds it once its weights are asked
+    for (a Sequential of it for one tensor, as a first call on arrays makes; a functional model
+    of the call on fresh Inputs for several: `MultiHeadAttention()(q, v)`, a Python layer's
+    arguments). A model made of it later takes its weights (Model._carry_weights_of_built_
+    layers, Model._shared_layers). A call with states, or on tensors of unknown shapes, leaves
+    the layer to the model made of it."""
+    from .models import Sequential
+    call = layer._inbound[0]
+    flat = _tensors_in(list(call) if isinstance(call, (list, tuple)) else call)
+    if isinstance(call, _cells.StatesCall) or not flat or any(t.shape is None for t in flat):
+        return
+    if isinstance(call, KerasTensor):
+        Sequential(name=unique_name("layer_call"))._adopt(layer, batch_shape=tuple(call.shape), alone=True)
+        return
+    fresh = {}
+    for t in flat:   # (one Input per tensor: `mha(x, x)` takes one)
+        if id(t) not in fresh:
+            fresh[id(t)] = Input(batch_shape=tuple(t.shape), dtype=t.dtype,
+                                 name=f"{layer.name}_call_input_{len(fresh)}")
+
+    def replay(value):
+        if isinstance(value, KerasTensor):
+            return fresh[id(value)]
+        if isinstance(value, dict):
+            return {k: replay(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [replay(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(replay(v) for v in value)
+        return value
+    if getattr(call, "arguments", None) is not None:   # (a Python layer's, an attention's keywords)
+        args, kwargs = call.arguments
+        run = lambda: layer(*replay(args), **replay(kwargs))   # noqa: E731
+    elif isinstance(call, PositionalCall):   # `mha(query, value, key, value_mask=m)`
+        run = lambda: layer(*replay(tuple(call)), **call.kwargs, **replay(call.keyword_tensors))   # noqa: E731
+    else:
+        run = lambda: layer(replay(list(call)))   # noqa: E731
+    _private_call_model(layer, list(fresh.values()), run)
+    layer.__dict__["_built_alone"] = True
 
 
 def _shape_key(value):
@@ -1436,8 +1490,7 @@ class _BuiltinLayer(Layer):
         if self.class_name == "InputLayer":
             return self._input_layer_config()
         given = self._given_config()
-        if self.__dict__.get("_owner") is None:   # Keras's layers of a model are built with it
-            self._build_with_sequential()
+        self._build_where_held(alone=False)   # Keras's layers of a model are built with it
         owner = self.__dict__.get("_owner")
         if _subclasses_builtin(self):
             # The library holds the subclass as a layer written in Python, whose config is this
@@ -1736,9 +1789,10 @@ class _BuiltinLayer(Layer):
 
     @property
     def supports_masking(self):
-        if self.class_name == "Embedding":   # (Keras's is its `mask_zero`)
-            return bool(self._args.get("mask_zero"))
-        return self.class_name in _MASKING
+        """Keras's `supports_masking` of the class, from the library's catalogue: always, never,
+        or the value of the argument that decides it (Embedding's `mask_zero`)."""
+        masking = _catalog.layer_supports_masking(self.class_name)
+        return bool(self._args.get(masking)) if isinstance(masking, str) else masking
 
     def _computes_own_mask(self):
         return self.class_name in _OWN_MASKS
@@ -2161,18 +2215,6 @@ def _tuples(value):
     return value
 
 
-# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on),
-# and the cell class of each recurrent layer (`layer.cell`).
-_MASKING = frozenset({
-    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention",
-    "Average", "BatchNormalization", "Bidirectional", "Concatenate", "ConvLSTM1D", "ConvLSTM2D",
-    "ConvLSTM3D", "Dense", "Dot", "Dropout", "ELU", "GRU", "GaussianDropout", "GaussianNoise",
-    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GroupNormalization", "Identity", "LSTM",
-    "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
-    "Multiply", "Normalization",
-    "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization",
-    "GroupQueryAttention"})
 # The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).

@@ -216,7 +216,7 @@ class Model(ModelAPI):
             inputs, outputs = _cut_at_inputs(inputs, outputs)
             self._functional = (inputs, outputs)
             self._layers = _graph_layers(inputs, outputs)
-            for layer in self._layers:   # (Keras's are built when called: _build_with_functional)
+            for layer in self._layers:   # (Keras's are built when called: Layer._build_where_held)
                 made_in = [ref for ref in layer.__dict__.get("_functional_in") or () if ref() is not None]
                 layer.__dict__["_functional_in"] = made_in + [weakref.ref(self)]
         elif type(self) is Model:
@@ -491,6 +491,16 @@ class Model(ModelAPI):
     def _ensure_handle(self, x=None):
         if self._handle is not None:
             return self._handle
+        # While it is made, its layers (whose configs it reads) do not make it again
+        # (Layer._build_where_held).
+        making = self.__dict__.get("_building_for_layer")
+        self._building_for_layer = True
+        try:
+            return self._make_handle(x)
+        finally:
+            self._building_for_layer = making
+
+    def _make_handle(self, x):
         _free_collected()
         if self._subclassed():
             self._trace(x)
@@ -515,7 +525,7 @@ class Model(ModelAPI):
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         # While the library builds it, a Python layer's build reading its attributes must not
-        # build the model again (Layer._build_with_sequential).
+        # build the model again (Layer._build_where_held).
         self._building_for_layer = True
         nested = _nested_models_with_handles(self)
         shared = _shared_layers(self)

@@ -218,3 +218,20 @@ def test_positional_arguments_are_keras_ones():
                 [keras_positional.index(n) for n in later] != sorted(keras_positional.index(n) for n in later):
             wrong.append((name, ours, keras_positional))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_discretization_refuses_both_bin_arguments_but_its_config_takes_them_as_keras():
+    """Keras's constructor refuses `num_bins` with `bin_boundaries`; its from_config takes both
+    (an adapted layer's config has them) and keeps the boundaries."""
+    K = real_keras()
+    both = {"num_bins": 3, "bin_boundaries": [0.0, 1.0]}
+    with pytest.raises(ValueError) as ref:
+        K.layers.Discretization(**both)
+    with pytest.raises(ValueError) as ours:
+        layers.Discretization(**both)
+    assert str(ours.value) == str(ref.value)
+    config = {**K.layers.Discretization(num_bins=3, name="bins").get_config(), **both}
+    made, ref_made = layers.Discretization.from_config(config), K.layers.Discretization.from_config(config)
+    assert made.get_config()["bin_boundaries"] == ref_made.get_config()["bin_boundaries"] == [0.0, 1.0]
+    x = np.array([[-1.0, 0.5, 2.0]], np.float32)
+    np.testing.assert_array_equal(np.asarray(made(x)), np.asarray(ref_made(x)))

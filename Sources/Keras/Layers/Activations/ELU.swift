@@ -10,8 +10,9 @@ public final class ELU: Layer, @unchecked Sendable {
         self.alpha = alpha
         function = .elu(alpha: alpha)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try function(inputs) }
 

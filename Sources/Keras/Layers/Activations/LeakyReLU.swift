@@ -12,8 +12,9 @@ public final class LeakyReLU: Layer, @unchecked Sendable {
         self.negativeSlope = negativeSlope
         function = .leakyReLU(negativeSlope: negativeSlope)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// Keras 2's spelling: `LeakyReLU(alpha=0.3)`.
     public convenience init(alpha: Float, name: String? = nil, trainable: Bool = true,

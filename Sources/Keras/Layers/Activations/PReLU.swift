@@ -23,8 +23,9 @@ public final class PReLU: Layer, @unchecked Sendable {
         self.alphaConstraint = alphaConstraint
         self.sharedAxes = sharedAxes
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func build(_ inputShape: [Int?]) throws {
         guard inputShape.count >= 2 else {

@@ -27,8 +27,9 @@ public final class ReLU: Layer, @unchecked Sendable {
         self.threshold = threshold
         function = .relu(negativeSlope: negativeSlope, maxValue: maxValue, threshold: threshold)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try function(inputs) }
 }

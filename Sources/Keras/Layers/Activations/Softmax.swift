@@ -6,8 +6,9 @@ public final class Softmax: Layer, @unchecked Sendable {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         self.axis = axis
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func build(_ inputShape: [Int?]) throws {
         guard axis >= -inputShape.count && axis < inputShape.count else {

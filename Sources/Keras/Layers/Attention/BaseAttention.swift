@@ -31,8 +31,9 @@ open class BaseAttention: Layer, @unchecked Sendable {
         self.seed = seed
         dropoutBox = DropoutBox(layer: try Dropout(dropout, seed: seed))
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// The scores `[B, Tq, Tv]` of `query` against `key`; subclasses override it.
     open func scores(query: Tensor, key: Tensor) throws -> Tensor {

@@ -94,9 +94,10 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
         self.biasConstraint = biasConstraint
         self.seed = seed
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
         self.activityRegularizer = activityRegularizer
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override var sublayerAttributeNames: [String: String] {
         ["softmax": "_softmax", "dropoutLayer": "_dropout_layer"]

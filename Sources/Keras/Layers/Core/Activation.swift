@@ -14,8 +14,9 @@ public final class Activation: Layer, @unchecked Sendable {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         activationFunction = activation
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// An activation layer from a Keras name (`"relu"`, `"softmax"`); throws for unknown names.
     public convenience init(_ activationName: String, name: String? = nil, trainable: Bool = true,

@@ -17,9 +17,10 @@ public final class ActivityRegularization: Layer, @unchecked Sendable {
         self.l2 = l2
         let penalty = try L1L2(l1: Float(l1), l2: Float(l2))
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
         activityRegularizer = penalty
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 

@@ -58,9 +58,10 @@ public final class Dense: Layer, @unchecked Sendable {
         self.kernelConstraint = kernelConstraint
         self.biasConstraint = biasConstraint
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
         self.activityRegularizer = activityRegularizer
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// Keras-style construction with string names: `Dense(64, activation: "relu")`.
     public convenience init(_ units: Int, activation: String?, useBias: Bool = true,

@@ -35,8 +35,9 @@ public final class Dropout: Layer, @unchecked Sendable {
         self.seed = seed
         seedGenerator = .owned(seed: seed, draws: rate > 0)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     override func returnsItsInput(_ shape: [Int?], training: Bool) -> Bool { !(training && rate > 0) }
 

@@ -52,6 +52,8 @@ public class Embedding: Layer, @unchecked Sendable {
         self.activityRegularizer = activityRegularizer
     }
 
+    override class var maskingSupport: MaskingSupport { .whenArgument("mask_zero") }
+
     public override func build(_ inputShape: [Int?]) throws {
         if quantizationMode == .int8 {
             // Keras's `_int8_build`: the int8 table and one scale per row, neither trainable.

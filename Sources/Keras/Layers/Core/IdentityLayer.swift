@@ -9,8 +9,9 @@ public final class IdentityLayer: Layer, @unchecked Sendable {
                          inputDim: Int? = nil, batchSize: Int? = nil) {
         super.init(name: name ?? LayerNames.unique(for: "identity"), trainable: trainable, inputShape: inputShape,
                    inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override var className: String { "Identity" }
 

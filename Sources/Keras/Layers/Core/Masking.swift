@@ -13,8 +13,9 @@ public final class Masking: Layer, @unchecked Sendable {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         self.maskValue = maskValue
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// 1 where some feature of the timestep differs from `maskValue`, else 0: the mask, shape
     /// the input's without its last axis.

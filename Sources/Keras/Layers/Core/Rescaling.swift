@@ -27,8 +27,9 @@ public final class Rescaling: Layer, @unchecked Sendable {
         self.scaleIsList = false
         self.offsetIsList = false
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// Per-channel (or any last-axes) factors and offsets; a one-element list is written back
     /// as a list, as given.
@@ -41,7 +42,6 @@ public final class Rescaling: Layer, @unchecked Sendable {
         self.scaleIsList = true
         self.offsetIsList = offsets.count > 1
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
     }
 
     private init(scales: [Double], scaleIsList: Bool, offsets: [Double], offsetIsList: Bool, name: String?) {
@@ -50,7 +50,6 @@ public final class Rescaling: Layer, @unchecked Sendable {
         self.scaleIsList = scaleIsList
         self.offsetIsList = offsetIsList
         super.init(name: name)
-        supportsMasking = true
     }
 
     public override func build(_ inputShape: [Int?]) throws {

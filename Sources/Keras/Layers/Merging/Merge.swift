@@ -8,8 +8,9 @@ open class Merge: Layer, @unchecked Sendable {
     public override init(name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil,
                          inputDim: Int? = nil, batchSize: Int? = nil) {
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// The merge of inputs of equal rank with their masks (nil when none has one); subclasses
     /// override it. Keras: `_merge_function`.

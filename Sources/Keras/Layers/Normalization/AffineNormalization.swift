@@ -59,8 +59,9 @@ open class AffineNormalization: Layer, @unchecked Sendable {
         self.scale = scale
         self.affine = affine.withKerasDefaultSeeds()
         super.init(name: name, trainable: trainable, inputShape: inputShape)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// Adds `gamma` (when `withGamma`) and `beta` (when `withBeta`) of `shape`, in Keras's order.
     func addAffineWeights(shape: [Int], withGamma: Bool, withBeta: Bool) {

@@ -30,6 +30,8 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
         self.layer = layer
         self.powerIterations = powerIterations
         super.init(name: name, trainable: trainable)
+        // The wrapped layer's masks pass (Keras calls it on the input carrying its mask), though
+        // Keras's `supports_masking` of the class is False (``maskingSupport``: never).
         supportsMasking = layer.supportsMasking
     }
 

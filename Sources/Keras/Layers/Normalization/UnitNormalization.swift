@@ -11,8 +11,9 @@ public final class UnitNormalization: Layer, @unchecked Sendable {
     public init(axis: AxisList = -1, name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil) {
         self.axis = axis
         super.init(name: name, trainable: trainable, inputShape: inputShape)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         try Ops.l2Normalize(x, axes: axis.resolved(rank: x.rank, "UnitNormalization '\(name)'"), epsilon: 1e-12)

@@ -9,8 +9,9 @@ public final class GlobalAveragePooling1D: BaseGlobalPooling, @unchecked Sendabl
                          trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) {
         super.init(dataFormat: dataFormat, keepdims: keepdims, name: name, trainable: trainable,
                    inputShape: inputShape, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// Keras: `sum(where(mask, x, 0), steps) / sum(mask, steps)` (a sample with every step masked gives NaN, as in Keras).
     override class var callTakesMask: Bool { true }

@@ -130,8 +130,13 @@ public final class Discretization: Layer, AdaptableLayer, @unchecked Sendable {
 
 extension Discretization: DeclaredLayer {
     /// Keras: `Discretization(bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
-    /// sparse=False)`. A config with both (an adapted layer) keeps the adapted boundaries.
-    public static let declaration = LayerDeclaration(Discretization.self, arguments: [
+    /// sparse=False)`. A config with both (an adapted layer) keeps the adapted boundaries; the
+    /// constructor refuses both, as Keras's (whose from_config takes them).
+    public static let declaration = LayerDeclaration(Discretization.self, constructorChecks: { c in
+        if let numBins = c.json["num_bins"], !numBins.isNull, let boundaries = c.json["bin_boundaries"], !boundaries.isNull {
+            throw KerasError.invalidArgument("Both `num_bins` and `bin_boundaries` should not be set. Received: `num_bins=\(numBins)` and `bin_boundaries=\(boundaries)`")
+        }
+    }, arguments: [
         .optional("bin_boundaries", default: nil) { $0.binBoundaries.map { .array($0.map { .double($0) }) } ?? .null },
         .optional("num_bins", \.numBins, default: nil),
         .optional("epsilon", \.epsilon, default: 0.01),

@@ -50,8 +50,9 @@ public final class Normalization: Layer, AdaptableLayer, @unchecked Sendable {
         self.variance = variance
         self.invert = invert
         super.init(name: name, trainable: trainable, inputShape: inputShape)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override func build(_ inputShape: [Int?]) throws {
         let ndim = inputShape.count

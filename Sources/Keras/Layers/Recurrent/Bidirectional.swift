@@ -44,9 +44,10 @@ public final class Bidirectional: Layer, @unchecked Sendable {
         }
         self.mergeMode = mergeMode
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
-        supportsMasking = true
         for l in [forwardLayer, self.backwardLayer] { l.zeroOutputForMask = l.returnSequences }
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// `layer` as a serialized layer (class name and config).
     private static func entry(of layer: RNN) -> JSON {

@@ -63,9 +63,10 @@ public class RNN: Layer, @unchecked Sendable {
         self.unroll = unroll
         self.zeroOutputForMask = zeroOutputForMask
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
-        supportsMasking = true
         self.activityRegularizer = activityRegularizer
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// A layer running a stack of cells, each step feeding one cell's output to the next
     /// (Keras's `RNN([cell1, cell2])`, which wraps them in a ``StackedRNNCells``).

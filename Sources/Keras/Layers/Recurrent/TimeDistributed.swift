@@ -14,8 +14,9 @@ public final class TimeDistributed: Layer, @unchecked Sendable {
                 batchSize: Int? = nil) {
         self.layer = layer
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// `(batch, steps, rest...)` → `(batch, rest...)`, the shape the wrapped layer sees.
     private func childShape(_ s: [Int?]) throws -> [Int?] {

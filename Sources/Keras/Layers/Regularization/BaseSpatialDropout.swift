@@ -29,8 +29,9 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
         self.seed = seed
         seedGenerator = .owned(seed: seed, draws: rate > 0)
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     /// The mask shape: the input's batch and channel sizes, 1 on every spatial axis.
     /// Keras: `_get_noise_shape`.

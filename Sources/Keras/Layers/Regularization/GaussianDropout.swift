@@ -18,8 +18,9 @@ public final class GaussianDropout: Layer, @unchecked Sendable {
         self.seed = seed
         seedGenerator = .owned(seed: seed, draws: self.rate > 0)
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 

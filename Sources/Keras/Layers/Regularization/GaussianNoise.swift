@@ -20,8 +20,9 @@ public final class GaussianNoise: Layer, @unchecked Sendable {
         self.seed = seed
         seedGenerator = .owned(seed: seed, draws: stddev > 0)
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
     }
+
+    override class var maskingSupport: MaskingSupport { .always }
 
     public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
