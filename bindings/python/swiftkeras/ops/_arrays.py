@@ -18,6 +18,7 @@ import builtins
 
 import numpy as np
 
+from .._dtypes import result_type
 from . import _int_dtypes
 from ._math import compose
 from ._trace import Unsupported, is_symbolic
@@ -479,7 +480,8 @@ def diff(a, n=1, axis=-1):
 
 
 def tensordot(x1, x2, axes=2):
-    """Keras `ops.tensordot`, as one einsum."""
+    """Keras `ops.tensordot`, as one einsum; on integer values in their promoted dtype (int8
+    stays int8, as jnp's tensordot: unlike Keras's einsum and matmul, it asks for no int32)."""
     ops = _ops()
     r1, r2 = _rank(x1), _rank(x2)
     if isinstance(axes, (int, np.integer)):
@@ -494,6 +496,8 @@ def tensordot(x1, x2, axes=2):
     for i, j in zip(a1, a2):
         s2[j] = s1[i]
     out = [c for i, c in enumerate(s1) if i not in a1] + [c for j, c in enumerate(s2) if j not in a2]
+    if not is_symbolic(x1) and not is_symbolic(x2) and _int_dtypes.kept("tensordot", [x1, x2]) is not None:
+        return ops._op("tensordot", [x1, x2], lambda a, b: np.tensordot(a, b, (a1, a2)))
     return ops.einsum(f"{''.join(s1)},{''.join(s2)}->{''.join(out)}", x1, x2)
 
 
@@ -595,14 +599,15 @@ def size(x):
 # ---- quantiles and NaN-ignoring reductions --------------------------------------------------------
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    """Keras `ops.quantile` (method "linear", numpy's default); traced: sort along one axis of
+    """Keras `ops.quantile` (method "linear", numpy's default): float32, float16 on float16
+    values (computed in float32 and rounded, as jax's are); traced: sort along one axis of
     known size, then the two neighbours of each position, interpolated."""
     ops = _ops()
     if not is_symbolic(x):
         v = ops._value(x)
         ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
         return np.asarray(np.quantile(v, np.asarray(q, np.float64), axis=ax, method=method,
-                                      keepdims=keepdims), _f32)
+                                      keepdims=keepdims), _int_dtypes.half([x]) or _f32)
     if method != "linear":
         raise Unsupported(f"ops.quantile(method={method!r}) in a traced layer: use 'linear'")
     if axis is None:
@@ -926,7 +931,10 @@ def nonzero(x):
 def bincount(x, weights=None, minlength=0, sparse=False):
     if is_symbolic(x) or is_symbolic(weights):
         raise Unsupported("ops.bincount in a traced layer: use ops.sum(ops.one_hot(x, n), axis=0)")
-    v = _raw(x).astype(np.int64)
+    v = _raw(x)
+    if v.dtype.kind not in "iub":     # jax's message, the dtype as Keras holds it (float64: float32)
+        raise TypeError(f"x argument to bincount must have an integer type; got {result_type(v.dtype)}")
+    v = v.astype(np.int64)
     w = None if weights is None else _raw(weights)
     if v.ndim == 2:
         return np.stack([np.bincount(r, None if w is None else w[i], minlength) for i, r in enumerate(v)]
