@@ -93,6 +93,19 @@ ALONG_BATCH = {
 CALLS["along_batch"] = list(ALONG_BATCH.items())
 # (its dtype is float32 in a traced layer, Keras's int32: its numbers only)
 CALLS["argsort_batch"] = [("argsort_batch", lambda o, x: o.argsort(x, axis=0))]
+# Slices of unknown axes: a range of an axis of unknown size is of unknown size (x[:, -2:] too).
+E = Ellipsis
+SLICES = {
+    "from_1": (slice(None), slice(1, None)), "to_last": (slice(None), slice(None, -1)),
+    "every_2nd_last": (E, slice(None, None, 2)), "new_axis": (slice(None), None),
+    "reversed": (slice(None), slice(None, None, -1)), "last_2": (slice(None), slice(-2, None)),
+    "stepped": (slice(None), slice(1, -1, 2)), "index": (slice(None), 0), "index_last": (slice(None), -1),
+    "batch_from_1": (slice(1, None),), "batch_every_2nd": (slice(None, None, 2),), "batch_index": 0,
+    "trailing_new_axis": (E, None), "leading_new_axis": (None, E), "past_end": (slice(None), slice(5, None)),
+    "reversed_by_2": (slice(None), slice(None, None, -2)), "by_3": (slice(None), slice(1, None, 3)),
+    "negative_range": (slice(None), slice(-3, -1)), "new_axis_then_slice": (slice(None), None, slice(1, None)),
+}
+CALLS["getitem"] = [(f"getitem_{k}", lambda o, x, key=key: x[key]) for k, key in SLICES.items()]
 
 # Ops whose symbolic shape or dtype still differs from Keras's somewhere in the sweep, and why.
 KNOWN = {
@@ -203,12 +216,13 @@ def test_symbolic_specs_match_keras(keras_specs, name):
     assert not differ, "\n".join(differ)
 
 
-@pytest.mark.parametrize("case", sorted(ALONG_BATCH) + ["argsort_batch"])
+@pytest.mark.parametrize("case", sorted(ALONG_BATCH) + ["argsort_batch"]
+                         + [f"getitem_{k}" for k in SLICES if "batch" not in k])
 def test_ops_along_the_batch_predict_keras_numbers(case):
     """A functional model of the op on (None, 3, 3): Keras's numbers for a batch of 3 (its
     eager op on the same array)."""
     keras = real_keras()
-    call = dict(CALLS["along_batch"] + CALLS["argsort_batch"])[case]
+    call = dict(CALLS["along_batch"] + CALLS["argsort_batch"] + CALLS["getitem"])[case]
     x = np.random.default_rng(0).normal(size=(3, 3, 3)).astype(np.float32)
     want = np.asarray(call(keras.ops, keras.ops.convert_to_tensor(x)))
     inputs = sk.Input(batch_shape=(None, 3, 3))
