@@ -85,6 +85,9 @@ ALONG_BATCH = {
     "triu": lambda o, x: o.triu(x, 1),
     "tril": lambda o, x: o.tril(x, -1),
     "kron": lambda o, x: o.kron(x, x),
+    "kron_inner": lambda o, x: o.kron(x, np.arange(1, 3, dtype=np.float32).reshape((1,) * (len(x.shape) - 1) + (2,))),
+    "diagonal_inner": lambda o, x: o.diagonal(x, axis1=-2, axis2=-1),
+    "trace_inner": lambda o, x: o.trace(x, offset=-1, axis1=-1, axis2=-2),
     "sort_batch": lambda o, x: o.sort(x, axis=0),
     "prod_batch": lambda o, x: o.prod(x, axis=0),
     "prod_all": lambda o, x: o.prod(x),
@@ -232,13 +235,14 @@ def test_ops_along_the_batch_predict_keras_numbers(case):
 
 
 @pytest.mark.parametrize("case", ["roll_batch", "roll_flat", "roll_both", "cumsum_batch",
-                                  "cumprod_batch", "sort_batch", "triu", "tril"])
+                                  "cumprod_batch", "sort_batch", "triu", "tril", "kron_inner",
+                                  "diagonal_inner", "trace_inner"])
 def test_ops_along_the_batch_train_by_their_gradient(case):
     """`op(Dense(3)(x))` on (None, 3, 3): one SGD step of the mean squared error moves the
     kernel by the loss's finite-difference gradient (numpy's op of the same name)."""
     rng = np.random.default_rng(1)
     xs = rng.normal(size=(4, 3, 3))
-    y = rng.normal(size=(4, 3, 3)).astype(np.float32)
+    y = rng.normal(size=ALONG_BATCH[case](np, xs).shape).astype(np.float32)
     inputs = sk.Input(batch_shape=(None, 3, 3))
     dense = sk.layers.Dense(3, use_bias=False)
     model = sk.Model(inputs, ALONG_BATCH[case](sk.ops, dense(inputs)))
@@ -256,3 +260,24 @@ def test_ops_along_the_batch_train_by_their_gradient(case):
         grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
     model.fit(xs.astype(np.float32), y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
+
+
+BAD = {
+    "diagonal_same_axes": (lambda x: sk.ops.diagonal(x, axis1=1, axis2=1), r"diagonal: axis1 and axis2 cannot be the same"),
+    "roll_axis": (lambda x: sk.ops.roll(x, 1, axis=5), r"ops.roll: axis 5 is out of bounds for a tensor of rank 3"),
+    "roll_shifts": (lambda x: sk.ops.roll(x, (1, 2, 3), axis=(0, 1)), r"ops.roll: 3 shifts for 2 axes"),
+    "cumsum_axis": (lambda x: sk.ops.cumsum(x, axis=-4), r"ops.cumsum: axis -4 is out of bounds"),
+    "sort_axis": (lambda x: sk.ops.sort(x, axis=3), r"ops.sort: axis 3 is out of bounds"),
+    "trace_rank": (lambda x: sk.ops.trace(x[:, 0, 0]), r"trace: the input must have at least 2 dimensions"),
+    "triu_rank": (lambda x: sk.ops.triu(x[:, 0, 0]), r"ops.triu: the input must have at least 2 dimensions"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_arguments_are_clear_errors(case):
+    """Bad axes and ranks of the ops along the batch raise a ValueError naming the op and the
+    value, where the call is made or where its model is built (nothing traps)."""
+    call, message = BAD[case]
+    x = sk.Input((3, 3))
+    with pytest.raises(ValueError, match=message):
+        sk.Model(x, call(x)).predict(np.ones((2, 3, 3), np.float32), verbose=0)
