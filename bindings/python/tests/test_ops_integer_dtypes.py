@@ -156,6 +156,21 @@ CASES = {
     "split_parts": (lambda o, a, b, n: o.split(a, 3, axis=1)[1], WIDE),
     "rgb_to_grayscale": (lambda o, a, b, n: o.image.rgb_to_grayscale(a[None]), ("float64",)),
     "linalg_inv": (lambda o, a, b, n: o.linalg.inv(a[:, :2]), ("float64",)),
+    # jnp's tensordot promotes without asking for int32 (int8 stays int8, unlike matmul's)
+    "tensordot": (lambda o, a, b, n: o.tensordot(a, o.transpose(b), axes=1), SMALL),
+    "tensordot_pairs": (lambda o, a, b, n: o.tensordot(a, b, axes=2), ("int8", "uint8", "bool")),
+    "kron": (lambda o, a, b, n: o.kron(a, b[:, :2]), ("int8", "int16", "int32", "uint8", "float16")),
+    # jnp's shifts take numbers: bools shift as int32 (True << True is 2)
+    "left_shift_bool": (lambda o, a, b, n: o.left_shift(a, b), ("bool",)),
+    "right_shift_bool": (lambda o, a, b, n: o.right_shift(a, b), ("bool",)),
+    "left_shift_by_one": (lambda o, a, b, n: o.left_shift(a, 1), ("bool", "int8", "uint8")),
+    "bitwise_right_shift_by_int8": (lambda o, a, b, n: o.bitwise_right_shift(a, np.int8(1)), ("bool",)),
+    "arange_dtype": (lambda o, a, b, n: o.arange(1, 9, 2, dtype=a.dtype), ("int8", "int16", "uint8", "float16")),
+    "quantile": (lambda o, a, b, n: o.quantile(a, [0.3, 0.5], axis=1), ("float16", "int32")),
+    "median": (lambda o, a, b, n: o.median(a, axis=0), ("float16", "int8")),
+    "percentile": (lambda o, a, b, n: o.percentile(a, 40), ("float16",)),
+    # keras.io's DDIM: linspace between arrays (the diffusion angles), one row per step
+    "linspace_array_endpoints": (lambda o, a, b, n: o.linspace(a[0], b[1], 4), ("float64", "int32", "float16")),
 }
 PARAMS = [(name, d) for name, (_, dtypes) in CASES.items() for d in dtypes]
 
@@ -207,3 +222,11 @@ def test_power_of_negative_integer_exponents_matches_keras():
         ops.power(base, -1)
     with pytest.raises(TypeError, match="negative powers"):
         sk.ops.power(base, -1)
+
+
+def test_bincount_of_floats_is_refused_with_keras_message():
+    """`ops.bincount(x / 2)`: Keras on JAX refuses float values (jnp.bincount's TypeError, the
+    dtype as Keras holds it: float64 is float32), rather than counting them truncated."""
+    with pytest.raises(TypeError, match="x argument to bincount must have an integer type; got float32"):
+        sk.ops.bincount(np.arange(6) / 2)
+    assert sk.ops.bincount(np.arange(6) // 2).tolist() == [2, 2, 2]

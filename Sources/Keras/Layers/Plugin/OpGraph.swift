@@ -162,9 +162,12 @@ public final class OpGraph: @unchecked Sendable {
     /// Number of nodes.
     public var count: Int { sources.count }
 
-    func append(_ source: Source, _ p: [Tensor]) -> Int {
+    /// A node and its two probes; its trace-time shape is the probes' (-1 where they differ),
+    /// then `refined` where the op knows better (``OpGraphOp/traceShape(_:inputs:)``).
+    func append(_ source: Source, _ p: [Tensor], refined: (([Int]) -> [Int])? = nil) -> Int {
         let a = p[0].shape, b = p[1].shape
-        shapes.append(a.count == b.count ? zip(a, b).map { $0 == $1 ? $0 : -1 } : a)
+        let probed = a.count == b.count ? zip(a, b).map { $0 == $1 ? $0 : -1 } : a
+        shapes.append(refined?(probed) ?? probed)
         sources.append(source)
         probes.append(p)
         return sources.count - 1
@@ -264,7 +267,8 @@ public final class OpGraph: @unchecked Sendable {
             }
         }
         op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
-        return append(.op(op, ids), p)
+        let inputShapes = ids.map { shapes[$0] }
+        return append(.op(op, ids), p) { op.traceShape($0, inputs: inputShapes) }
     }
 
     /// The generator named by a random op's `"seed_generator"`: the graph's own, else one the

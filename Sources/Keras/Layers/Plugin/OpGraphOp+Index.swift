@@ -58,6 +58,22 @@ extension OpGraphOp {
         }
     }
 
+    /// The op's output shape at trace time from its probes' (`probed`, -1 where they differ)
+    /// and its inputs' (`inputs`), where the probes cannot tell: a range of an axis of unknown
+    /// size is of unknown size, as Keras's (`x[:, -2:]` of (None, None) is (None, None), though
+    /// both probes give 2).
+    func traceShape(_ probed: [Int], inputs: [[Int]]) -> [Int] {
+        guard name == "slice", let a = attributes, let specs = try? OpGraphOp.sliceSpecs(a),
+              let x = inputs.first, specs.count == x.count else { return probed }
+        var out = probed, k = 0
+        for (d, spec) in specs.enumerated() {
+            if case .index = spec { continue }
+            if x[d] < 0 && k < out.count { out[k] = -1 }
+            k += 1
+        }
+        return out
+    }
+
     static func sliceSpecs(_ a: OpAttributes) throws -> [SliceSpec] {
         guard let items = a.json["specs"]?.arrayValue else { throw a.bad("specs", "must be a list, one entry per axis") }
         return try items.map { item in

@@ -109,6 +109,10 @@ struct OpGraphOp {
             try need(indexed.0)
             let f = indexed.1
             body = { x, _ in try f(x) }
+        } else if let along = try OpGraphOp.alongAxes(name, a) {
+            try need(along.0)
+            let f = along.1
+            body = { x, _ in try f(x) }
         } else if let drawn = try OpGraphOp.random(name, a) {
             guard drawn.0.contains(arity) else {
                 throw KerasError.invalidArgument("op '\(name)' takes \(drawn.0.lowerBound == drawn.0.upperBound ? "\(drawn.0.lowerBound) input" : "\(drawn.0.lowerBound) or \(drawn.0.upperBound) inputs"), got \(arity)")

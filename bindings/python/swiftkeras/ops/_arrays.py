@@ -1,16 +1,17 @@
 """Scans, sorting and array construction of `keras.ops`: cumsum, cumprod, prod, argmin, sort,
 argsort, top_k, pad, roll, tril/triu, one_hot, ravel, broadcast_to, unstack, outer, vstack/hstack,
 average and the constant makers (linspace, tri, identity, meshgrid). In a traced layer each is
-a composition of the library's graph ops, with gradients from its autodiff:
+one of the library's graph ops or a composition of them, with gradients from its autodiff:
 
-- cumsum along an axis of n is a product with the constant upper-triangular n x n ones;
-- cumprod and prod multiply the n slices in turn (exact gradients, zeros included);
-- sort, argsort and top_k build the permutation from comparisons (the stable rank of each entry,
-  an n x n comparison per row), then gather with it by einsum, so the sorted values carry the
-  gradient of the entries they came from, as under jax;
-- pad and roll concatenate slices (and zero or constant blocks, flipped slices for reflect).
+- cumsum, cumprod, sort, argsort, roll, tril/triu, diagonal, trace and kron are graph ops of
+  their own (OpGraphOp+Axes.swift), which read their axes' sizes at run time: they run along
+  the batch and along any axis of unknown size, as Keras's do;
+- prod is the last entry of cumprod along each axis (exact gradients, zeros included), top_k
+  the first k of a sort of the negated entries (stable: ties keep the lower index first);
+- pad concatenates slices (and zero or constant blocks, flipped slices for reflect).
 
-The axis these run along must have a size known at trace time (not the batch)."""
+Where a composition needs an axis's size (quantile, unstack, pad), that axis must have a size
+known at trace time (not the batch)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import builtins
 
 import numpy as np
 
+from .._dtypes import result_type
 from . import _int_dtypes
 from ._math import compose
 from ._trace import Unsupported, is_symbolic
@@ -32,6 +34,16 @@ def _ops():
 
 def _rank(x):
     return len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+
+
+def _axis_of(op, x, axis):
+    """`axis` of a traced `x` normalized (None stays: the op flattens); refuses one out of range."""
+    if axis is None:
+        return None
+    rank = _rank(x)
+    if not -rank <= int(axis) < rank:
+        raise ValueError(f"ops.{op}: axis {axis} is out of bounds for a tensor of rank {rank}")
+    return int(axis) % rank
 
 
 def _known_axis(op, x, axis):
@@ -55,12 +67,6 @@ def _flat(op, x):
     return _ops().reshape(x, (-1,))
 
 
-def _slices(x, a, n):
-    """The n slices of `x` along axis `a`, each keeping the axis (size 1)."""
-    lead = (slice(None),) * a
-    return [x[lead + (slice(i, i + 1),)] for i in range(n)]
-
-
 def _int_result(name, v):
     """Keras's dtype of op `name` (a sum or product) on values: integers and bools widen as
     `_int_dtypes` has it, float16 stays, anything else is float32."""
@@ -80,11 +86,7 @@ def cumsum(x, axis=None, dtype=None):
     if not is_symbolic(x):
         v = _raw(x)
         return np.cumsum(v, axis=axis).astype(dtype or _int_result("cumsum", v))
-    if axis is None:
-        x, axis = _flat("cumsum", x), 0
-    a, n = _known_axis("cumsum", x, axis)
-    y = ops.matmul(ops.moveaxis(x, a, -1), np.triu(np.ones((n, n), _f32)))
-    return ops.moveaxis(y, -1, a)
+    return ops._op("cumsum", [x], None, {"axis": _axis_of("cumsum", x, axis)})
 
 
 def cumprod(x, axis=None, dtype=None):
@@ -93,13 +95,7 @@ def cumprod(x, axis=None, dtype=None):
     if not is_symbolic(x):
         v = _raw(x)
         return np.cumprod(v, axis=axis).astype(dtype or _int_result("cumprod", v))
-    if axis is None:
-        x, axis = _flat("cumprod", x), 0
-    a, n = _known_axis("cumprod", x, axis)
-    parts = _slices(x, a, n)
-    for i in range(1, n):
-        parts[i] = ops.multiply(parts[i - 1], parts[i])
-    return ops.concatenate(parts, axis=a)
+    return ops._op("cumprod", [x], None, {"axis": _axis_of("cumprod", x, axis)})
 
 
 def prod(x, axis=None, keepdims=False, dtype=None):
@@ -110,17 +106,10 @@ def prod(x, axis=None, keepdims=False, dtype=None):
         return np.asarray(np.prod(v, axis=tuple(axis) if isinstance(axis, list) else axis,
                                   keepdims=keepdims), dtype or _int_result("prod", v))
     rank = _rank(x)
-    if axis is None:
-        y = prod(_flat("prod", x), 0, keepdims=False)
-        return ops.reshape(y, (1,) * rank) if keepdims else y
-    axes = sorted({a % rank for a in (axis if isinstance(axis, (tuple, list)) else [axis])})
-    for a in axes:
-        _, n = _known_axis("prod", x, a)
-        parts = _slices(x, a, n)
-        y = parts[0]
-        for p in parts[1:]:
-            y = ops.multiply(y, p)
-        x = y
+    axes = range(rank) if axis is None else (axis if isinstance(axis, (tuple, list)) else [axis])
+    axes = sorted({_axis_of("prod", x, a) for a in axes})
+    for a in axes:     # the product along an axis: its last running product, the axis kept
+        x = cumprod(x, axis=a)[(slice(None),) * a + (slice(-1, None),)]
     return x if keepdims else ops.squeeze(x, axis=axes)
 
 
@@ -134,44 +123,17 @@ def argmin(x, axis=None, keepdims=False):
 
 # ---- sorting -----------------------------------------------------------------------------------
 
-def _permutation(x, descending):
-    """For a traced `x` (..., n): the one-hot of each entry's stable rank, (..., n, n) with
-    [i, k] = 1 where entry i goes to place k (ties keep their order, as a stable sort)."""
-    ops = _ops()
-    n = x.shape[-1]
-    xi, xj = ops.expand_dims(x, -1), ops.expand_dims(x, -2)     # [i, j]: x_i and x_j
-    before = ops.greater(xj, xi) if descending else ops.less(xj, xi)
-    earlier = np.tril(np.ones((n, n), _f32), -1)                 # j < i
-    rank = ops.sum(ops.add(before, ops.multiply(ops.equal(xj, xi), earlier)), axis=-1)
-    return ops.equal(ops.expand_dims(rank, -1), np.arange(n, dtype=_f32))
-
-
-def _sorted(op, x, axis, descending, values=True, indices=False):
-    ops = _ops()
-    a, n = _known_axis(op, x, axis)
-    last = ops.moveaxis(x, a, -1) if a != _rank(x) - 1 else x
-    perm = _permutation(last, descending)
-    out = []
-    if values:
-        out.append(ops.einsum("...ik,...i->...k", perm, last))
-    if indices:
-        out.append(ops.einsum("...ik,i->...k", perm, np.arange(n, dtype=_f32)))
-    if a != _rank(x) - 1:
-        out = [ops.moveaxis(t, -1, a) for t in out]
-    return out
-
-
 def sort(x, axis=-1):
     """Keras `ops.sort(x, axis=-1)` (ascending)."""
     if is_symbolic(x):
-        return _sorted("sort", x, axis, descending=False)[0]
+        return _ops()._op("sort", [x], None, {"axis": _axis_of("sort", x, axis)})
     return _ops()._op("sort", [x], lambda v: np.sort(v, axis=axis, kind="stable"))
 
 
 def argsort(x, axis=-1):
     """Keras `ops.argsort(x, axis=-1)`: int32 on values (stable: ties in order)."""
     if is_symbolic(x):
-        return _sorted("argsort", x, axis, descending=False, values=False, indices=True)[0]
+        return _ops()._op("argsort", [x], None, {"axis": _axis_of("argsort", x, axis)})
     v = _raw(x)     # integers as they are (float32 would tie large neighbours)
     v = v if v.dtype.kind in "iub" else _ops()._value(x)
     return np.argsort(v, axis=axis, kind="stable").astype(np.int32)
@@ -183,11 +145,11 @@ def top_k(x, k, sorted=True):  # noqa: A002 — Keras's name
     ops = _ops()
     k = int(k)
     if is_symbolic(x):
-        _, n = _known_axis("top_k", x, -1)
-        if not 0 <= k <= n:
+        n = x.shape[-1]
+        if k < 0 or (n is not None and k > n):
             raise ValueError(f"ops.top_k: k={k} is not in [0, {n}] for the last axis of shape {x.shape}")
-        values, indices = _sorted("top_k", x, -1, descending=True, indices=True)
-        return values[..., :k], indices[..., :k]
+        negated = ops.negative(x)
+        return ops.negative(sort(negated)[..., :k]), argsort(negated)[..., :k]
     v = ops._value(x)
     if not 0 <= k <= v.shape[-1]:
         raise ValueError(f"ops.top_k: k={k} is not in [0, {v.shape[-1]}] for the last axis of "
@@ -270,39 +232,30 @@ def roll(x, shift, axis=None):
     ops = _ops()
     if not is_symbolic(x):
         return ops._op("roll", [x], lambda v: np.roll(v, shift, axis=axis))
-    if axis is None:
-        return ops.reshape(roll(_flat("roll", x), shift, 0), x.shape)
-    axes = list(axis) if isinstance(axis, (tuple, list)) else [axis]
-    shifts = list(shift) if isinstance(shift, (tuple, list)) else [shift] * len(axes)
-    if len(shifts) != len(axes):
-        raise ValueError(f"ops.roll: {len(shifts)} shifts for {len(axes)} axes")
-    for s, ax in zip(shifts, axes):
-        a, n = _known_axis("roll", x, ax)
-        s = int(s) % n if n else 0
-        if s:
-            lead = (slice(None),) * a
-            x = ops.concatenate([x[lead + (slice(n - s, n),)], x[lead + (slice(0, n - s),)]], axis=a)
-    return x
+    axes = None if axis is None else [_axis_of("roll", x, a) for a in (
+        axis if isinstance(axis, (tuple, list)) else [axis])]
+    shifts = [int(s) for s in shift] if isinstance(shift, (tuple, list)) else [int(shift)]
+    if len(shifts) != 1 and len(shifts) != len(axes or [None]):
+        raise ValueError(f"ops.roll: {len(shifts)} shifts for {len(axes or [None])} axes")
+    return ops._op("roll", [x], None, {"shift": shifts, "axis": axes})
 
 
 def _triangle(op, x, k, lower):
     ops = _ops()
     if not is_symbolic(x):
         return ops._op(op, [x], lambda v: (np.tril if lower else np.triu)(v, k))
-    if _rank(x) < 2 or x.shape[-1] is None or x.shape[-2] is None:
-        raise Unsupported(f"ops.{op} in a traced layer needs the last two axes known, got {x.shape}")
-    rows, cols = x.shape[-2], x.shape[-1]
-    mask = np.tri(rows, cols, k, dtype=_f32) if lower else 1 - np.tri(rows, cols, k - 1, dtype=_f32)
-    return ops.multiply(x, mask)
+    if _rank(x) < 2:
+        raise ValueError(f"ops.{op}: the input must have at least 2 dimensions, got shape {x.shape}")
+    return ops._op(op, [x], None, {"k": k})
 
 
 def tril(x, k=0):
-    """Keras `ops.tril`: a constant lower-triangular mask in a traced layer."""
+    """Keras `ops.tril`: the entries above the k-th diagonal of the last two axes zeroed."""
     return _triangle("tril", x, int(k), lower=True)
 
 
 def triu(x, k=0):
-    """Keras `ops.triu`: a constant upper-triangular mask in a traced layer."""
+    """Keras `ops.triu`: the entries below the k-th diagonal of the last two axes zeroed."""
     return _triangle("triu", x, int(k), lower=False)
 
 
@@ -479,7 +432,8 @@ def diff(a, n=1, axis=-1):
 
 
 def tensordot(x1, x2, axes=2):
-    """Keras `ops.tensordot`, as one einsum."""
+    """Keras `ops.tensordot`, as one einsum; on integer values in their promoted dtype (int8
+    stays int8, as jnp's tensordot: unlike Keras's einsum and matmul, it asks for no int32)."""
     ops = _ops()
     r1, r2 = _rank(x1), _rank(x2)
     if isinstance(axes, (int, np.integer)):
@@ -494,6 +448,8 @@ def tensordot(x1, x2, axes=2):
     for i, j in zip(a1, a2):
         s2[j] = s1[i]
     out = [c for i, c in enumerate(s1) if i not in a1] + [c for j, c in enumerate(s2) if j not in a2]
+    if not is_symbolic(x1) and not is_symbolic(x2) and _int_dtypes.kept("tensordot", [x1, x2]) is not None:
+        return ops._op("tensordot", [x1, x2], lambda a, b: np.tensordot(a, b, (a1, a2)))
     return ops.einsum(f"{''.join(s1)},{''.join(s2)}->{''.join(out)}", x1, x2)
 
 
@@ -510,16 +466,8 @@ def vdot(x1, x2):
 
 
 def kron(x1, x2):
-    """Keras `ops.kron`: products of every pair, interleaved (shapes known, same rank)."""
-    ops = _ops()
-    r = builtins.max(_rank(x1), _rank(x2))
-    s1 = (1,) * (r - _rank(x1)) + tuple(x1.shape if hasattr(x1, "shape") else np.shape(x1))
-    s2 = (1,) * (r - _rank(x2)) + tuple(x2.shape if hasattr(x2, "shape") else np.shape(x2))
-    if builtins.any(d is None for d in s1 + s2):
-        raise Unsupported(f"ops.kron of shapes {s1} and {s2}: every dimension must be known")
-    a = ops.reshape(x1, [v for d in s1 for v in (d, 1)])
-    b = ops.reshape(x2, [v for d in s2 for v in (1, d)])
-    return ops.reshape(ops.multiply(a, b), [p * q for p, q in zip(s1, s2)])
+    """Keras `ops.kron`: products of every pair, in blocks (the lower rank padded with ones)."""
+    return _ops()._op("kron", [x1, x2], np.kron)
 
 
 def select(condlist, choicelist, default=0):
@@ -595,14 +543,15 @@ def size(x):
 # ---- quantiles and NaN-ignoring reductions --------------------------------------------------------
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    """Keras `ops.quantile` (method "linear", numpy's default); traced: sort along one axis of
+    """Keras `ops.quantile` (method "linear", numpy's default): float32, float16 on float16
+    values (computed in float32 and rounded, as jax's are); traced: sort along one axis of
     known size, then the two neighbours of each position, interpolated."""
     ops = _ops()
     if not is_symbolic(x):
         v = ops._value(x)
         ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
         return np.asarray(np.quantile(v, np.asarray(q, np.float64), axis=ax, method=method,
-                                      keepdims=keepdims), _f32)
+                                      keepdims=keepdims), _int_dtypes.half([x]) or _f32)
     if method != "linear":
         raise Unsupported(f"ops.quantile(method={method!r}) in a traced layer: use 'linear'")
     if axis is None:
@@ -720,31 +669,15 @@ def nanmedian(x, axis=None, keepdims=False):
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
-    """Keras `ops.diagonal`: the diagonal moved to the last axis; traced as a constant mask on
-    the two axes (sizes known), summed, then sliced to the diagonal's length."""
-    ops = _ops()
-    if not is_symbolic(x):
-        return ops._op("diagonal", [x], lambda v: np.diagonal(v, offset, axis1, axis2).copy())
-    rank = _rank(x)
-    a1, a2 = axis1 % rank, axis2 % rank
-    y = ops.moveaxis(ops.moveaxis(x, a1, -1), a2 if a2 < a1 else a2 - 1, -1)   # (..., rows, cols)
-    rows, cols = y.shape[-2], y.shape[-1]
-    if rows is None or cols is None:
-        raise Unsupported(f"ops.diagonal of axes of sizes {rows} and {cols}: both must be known")
-    k = int(offset)
-    mask = (np.arange(cols)[None, :] - np.arange(rows)[:, None] == k).astype(_f32)
-    per_row = ops.sum(ops.multiply(y, mask), axis=-1)                        # (..., rows)
-    start = builtins.max(0, -k)
-    length = builtins.max(0, builtins.min(rows - start, cols - builtins.max(0, k)))
-    return per_row[..., start:start + length]
+    """Keras `ops.diagonal`: the diagonal of the two axes as the last axis."""
+    return _ops()._op("diagonal", [x], lambda v: np.diagonal(v, offset, axis1, axis2).copy(),
+                      {"offset": int(offset), "axis1": int(axis1), "axis2": int(axis2)})
 
 
 def trace(x, offset=0, axis1=0, axis2=1):
     """Keras `ops.trace`: the sum of the diagonal."""
-    ops = _ops()
-    if not is_symbolic(x):
-        return ops._op("trace", [x], lambda v: np.trace(v, offset, axis1, axis2))
-    return ops.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+    return _ops()._op("trace", [x], lambda v: np.trace(v, offset, axis1, axis2),
+                      {"offset": int(offset), "axis1": int(axis1), "axis2": int(axis2)})
 
 
 def diag(x, k=0):
@@ -926,7 +859,10 @@ def nonzero(x):
 def bincount(x, weights=None, minlength=0, sparse=False):
     if is_symbolic(x) or is_symbolic(weights):
         raise Unsupported("ops.bincount in a traced layer: use ops.sum(ops.one_hot(x, n), axis=0)")
-    v = _raw(x).astype(np.int64)
+    v = _raw(x)
+    if v.dtype.kind not in "iub":     # jax's message, the dtype as Keras holds it (float64: float32)
+        raise TypeError(f"x argument to bincount must have an integer type; got {result_type(v.dtype)}")
+    v = v.astype(np.int64)
     w = None if weights is None else _raw(weights)
     if v.ndim == 2:
         return np.stack([np.bincount(r, None if w is None else w[i], minlength) for i, r in enumerate(v)]

@@ -41,7 +41,7 @@ _RULES = {
     "where": "after_first",
     "sum": "sum", "prod": "sum", "cumsum": "int_bool", "cumprod": "int_bool",
     "clip": "int_bool",
-    "power": "all_int_bool", "einsum": "einsum", "diagonal": "first", "diag": "first", "trace": "sum",
+    "power": "all_int_bool", "einsum": "einsum", "tensordot": "all", "kron": "all", "diagonal": "first", "diag": "first", "trace": "sum",
     "nansum": "sum", "nanprod": "sum", "nanmax": "first", "nanmin": "first",
 }
 

@@ -107,11 +107,14 @@ def _integer_args(op, *xs):
     return [a.astype(dtype) for a in arrays], dtype
 
 
-def _integer_op(name, fn, arity=2):
+def _integer_op(name, fn, arity=2, shift=False):
+    """`shift`: jnp's shifts take numbers, so bools shift as int32 (True << True is 2)."""
     def op(*xs):
         if len(xs) != arity:
             raise TypeError(f"ops.{name} takes {arity} argument{'s' if arity > 1 else ''}, got {len(xs)}")
         arrays, dtype = _integer_args(name, *xs)
+        if shift and dtype.kind == "b":
+            arrays, dtype = [a.astype(np.int32) for a in arrays], np.dtype(np.int32)
         return np.asarray(fn(*arrays), dtype)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Keras `ops.{name}` on integer and bool values (refused in a traced layer)."
@@ -123,10 +126,10 @@ bitwise_or = _integer_op("bitwise_or", np.bitwise_or)
 bitwise_xor = _integer_op("bitwise_xor", np.bitwise_xor)
 bitwise_invert = _integer_op("bitwise_invert", np.invert, arity=1)
 bitwise_not = _integer_op("bitwise_not", np.invert, arity=1)
-bitwise_left_shift = _integer_op("bitwise_left_shift", np.left_shift)
-bitwise_right_shift = _integer_op("bitwise_right_shift", np.right_shift)
-left_shift = _integer_op("left_shift", np.left_shift)
-right_shift = _integer_op("right_shift", np.right_shift)
+bitwise_left_shift = _integer_op("bitwise_left_shift", np.left_shift, shift=True)
+bitwise_right_shift = _integer_op("bitwise_right_shift", np.right_shift, shift=True)
+left_shift = _integer_op("left_shift", np.left_shift, shift=True)
+right_shift = _integer_op("right_shift", np.right_shift, shift=True)
 gcd = _integer_op("gcd", np.gcd)
 lcm = _integer_op("lcm", np.lcm)
 
