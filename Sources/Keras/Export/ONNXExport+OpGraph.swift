@@ -1,8 +1,9 @@
 /// A layer traced into the library's op graph (a Python or C layer whose `call` is written with
 /// `keras.ops`, such as Python's `Lambda(lambda z: ops.tanh(z) * 2)`): each op of its inference
 /// run as ONNX operators, its weights and traced constants as initializers. The elementwise ops,
-/// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose` and
-/// `expand_dims` have a form here; any other op is refused, naming it.
+/// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose`,
+/// `expand_dims`, `cumsum` and (opset 14 on) `triu`/`tril` have a form here; any other op is
+/// refused, naming it.
 extension ONNXLayerConverter {
     func tracedLayer(_ l: CallbackLayer, inputs: [String]) throws -> [String] {
         let s = l.name
@@ -102,13 +103,24 @@ extension ONNXLayerConverter {
         case "expand_dims":
             guard let a else { break }
             return graph.unsqueeze(try one(), axes: [try a.int("axis", default: 0)], scope: s)
+        case "cumsum":
+            guard let a else { break }
+            guard let axis = try a.optionalInt("axis") else {   // Keras's axis=None: flattened
+                let flat = node("Reshape", [try one(), graph.int64s("\(s)/flat", [-1])])
+                return node("CumSum", [flat, graph.int64s("\(s)/axis", [0], shape: [])])
+            }
+            return node("CumSum", [try one(), graph.int64s("\(s)/axis", [axis], shape: [])])
+        case "triu", "tril":
+            guard let a, graph.opset >= 14 else { break }
+            return graph.op1("Trilu", [try one(), graph.int64s("\(s)/k", [try a.int("k", default: 0)], shape: [])], scope: s,
+                             [("upper", .int(op.name == "triu" ? 1 : 0))])
         case "softmax", "log_softmax":
             guard let a else { break }
             return graph.op1(op.name == "softmax" ? "Softmax" : "LogSoftmax", [try one()], scope: s,
                              [("axis", .int(try a.int("axis", default: -1)))])
         default: break
         }
-        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose and expand_dims)")
+        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose, expand_dims, cumsum and from opset 14 triu and tril)")
     }
 
     /// The activation a fused dense op applies.

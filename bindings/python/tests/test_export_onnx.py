@@ -651,3 +651,26 @@ def test_glu_matches_keras(tmp_path):
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: x})[0]
     np.testing.assert_allclose(got, np.asarray(ref(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_traced_cumsum_and_triangles_run_in_onnx(tmp_path):
+    """A traced call's cumsum (along an axis, and flattened) and triu/tril are ONNX's CumSum and
+    (opset 14 on) Trilu: onnxruntime gives our predict and numpy's numbers at two batch sizes;
+    at opset 13 the export refuses triu, naming it."""
+    ops = sk.ops
+    x = sk.Input((3, 3))
+    y = sk.layers.Lambda(lambda z: ops.cumsum(z, axis=1) + ops.triu(z, 1) - ops.tril(z, -1)
+                         + ops.reshape(ops.cumsum(z), (-1, 3, 3)) * 0.1, name="scans")(x)
+    model = sk.Model(x, y)
+    path = str(tmp_path / "scans.onnx")
+    model.export(path, format="onnx", verbose=False)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for batch in (1, 4):
+        xs = np.random.default_rng(batch).normal(size=(batch, 3, 3)).astype(np.float32)
+        want = (np.cumsum(xs, 1) + np.triu(xs, 1) - np.tril(xs, -1) + np.cumsum(xs).reshape(-1, 3, 3) * 0.1)
+        got = session.run(None, {session.get_inputs()[0].name: xs})[0]
+        np.testing.assert_allclose(got, model.predict(xs, verbose=0), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(Exception, match="traced op 'triu' has no ONNX form"):
+        model.export(str(tmp_path / "old.onnx"), format="onnx", opset_version=13, verbose=False)
