@@ -723,6 +723,13 @@ int keras_model_from_json_sharing(const char *json, keras_model *const *nested, 
  * Errors: INVALID_ARGUMENT (no such layer, or the layer is not a model). */
 int keras_model_nested_model(keras_model *model, const char *name, keras_model **out);
 
+/* Replaces the activation of layer `layer_name` of `model` (names down through nested layers
+ * joined by '/') with `activation_json`, a layer config's activation value ("relu", null for
+ * linear, a serialized activation object): Keras's `layer.activation = f` on a built model. The
+ * next predict, fit or evaluate applies it (also in other models holding the layer).
+ * Errors: INVALID_ARGUMENT (no such layer, a layer without an activation, unknown activation). */
+int keras_model_set_layer_activation(keras_model *model, const char *layer_name, const char *activation_json);
+
 /* Sets the trainable flags of the model, its layers and its nested models' layers to those of
  * config_json (the model's {"class_name", "config": {"trainable", "layers": [...]}}, as
  * keras_model_to_json writes it), changing only those that differ and keeping the weights; as in

@@ -641,6 +641,20 @@ public func keras_model_nested_model(_ handle: OpaquePointer?, _ name: UnsafePoi
     }
 }
 
+/// Replaces the activation of layer `layer_name` (a path through nested layers with `/`) with
+/// `activation_json` as a layer config holds it (`"relu"`, `null` for linear, a serialized
+/// activation object): Keras's `layer.activation = f` on a built model.
+@_cdecl("keras_model_set_layer_activation")
+public func keras_model_set_layer_activation(_ handle: OpaquePointer?, _ layerName: UnsafePointer<CChar>?,
+                                             _ activationJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_set_layer_activation") {
+        let box = try modelBox(handle)
+        let name = try string(layerName, "layer_name")
+        let activation = try deserializeActivation(try json(activationJSON, "activation_json"))
+        try box.locked { try box.model.setActivation(ofLayer: name, to: activation) }
+    }
+}
+
 /// Sets the `trainable` flags of the model and its layers to those of its config (Keras reads
 /// them at the next compile), keeping every weight and the layers themselves.
 @_cdecl("keras_model_set_trainable")

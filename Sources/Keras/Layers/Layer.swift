@@ -65,6 +65,24 @@ open class Layer: @unchecked Sendable {
     /// Keras: `layer.activation`.
     open var activation: ActivationFunction? { nil }
 
+    /// Replaces the activation of a built or unbuilt layer that has one: Keras's
+    /// `layer.activation = f` (Grad-CAM's `model.layers[-1].activation = None` drops a
+    /// classifier's softmax). The next call applies it; fused plans read from the layer before
+    /// are stale from then on (``planGeneration``). Throws for a layer without an activation.
+    public final func setActivation(_ activation: ActivationFunction) throws {
+        try replaceActivation(activation)
+        planGeneration &+= 1
+    }
+
+    /// Stores a new activation (``setActivation(_:)``); layers with one override it.
+    open func replaceActivation(_ activation: ActivationFunction) throws {
+        throw KerasError.invalidArgument("\(className) '\(name)' has no activation to set")
+    }
+
+    /// Counts the changes to the layer that fused plans read from it do not see (a new
+    /// activation): a plan made at another count is not used (``DenseStack``, ``PlanLayers``).
+    @exclusivity(unchecked) public internal(set) var planGeneration = 0
+
     /// - Parameters:
     ///   - name: a unique name; by default the snake-cased class name with a counter.
     ///   - inputShape: the shape of one sample, for the first layer of a `Sequential` model.

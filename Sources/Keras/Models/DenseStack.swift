@@ -24,6 +24,9 @@ struct DenseStack {
 
     /// The model's layers when the stack was read (identity is checked before each use).
     let layers: [Layer]
+    /// Their ``Layer/planGeneration`` then: a layer changed since (a new activation) is not
+    /// what the stages hold.
+    let generations: [Int]
     let stages: [Stage]
     /// True when the last layer is a softmax over the last axis (not one of `stages`).
     let endsInSoftmax: Bool
@@ -80,6 +83,7 @@ struct DenseStack {
         }
         guard let first = stages.first, first.kernel != nil, let out = width else { return nil }
         self.layers = layers
+        generations = layers.map(\.planGeneration)
         self.stages = stages
         endsInSoftmax = softmax
         inWidth = first.inWidth
@@ -108,7 +112,7 @@ struct DenseStack {
     /// True while `layers` from `start` on are still the stack's layers, with the same weights
     /// of the same sizes.
     func matches(_ layers: [Layer], from start: Int = 0) -> Bool {
-        guard start >= 0, layers.count - start == self.layers.count else { return false }
+        guard start >= 0, layers.count - start == self.layers.count, isCurrent else { return false }
         for i in 0..<self.layers.count where layers[start + i] !== self.layers[i] { return false }
         for i in 0..<stages.count {
             let s = stages[i]
@@ -120,6 +124,9 @@ struct DenseStack {
         }
         return true
     }
+
+    /// True while no layer of the stack changed in a way its stages do not see.
+    var isCurrent: Bool { zip(layers, generations).allSatisfy { $0.planGeneration == $1 } }
 
     /// Runs stage `s` forward on `m` rows from `x` into `y` (which must not alias `x`).
     static func forward(_ s: Stage, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows m: Int) {
@@ -139,7 +146,7 @@ extension Sequential {
     /// such a stack or the input is not a `[rows, features]` matrix that fits it (the general
     /// path then runs, or reports the error).
     func predictWithPlan(_ x: Tensor) -> Tensor? {
-        guard let plan = inferenceStack, plan.accepts(x) else { return nil }
+        guard let plan = inferenceStack, plan.accepts(x), plan.stack.isCurrent else { return nil }
         let m = x.shape[0]
         let out = Tensor.uninitialized(m == 1 ? plan.oneRowShape : [m, plan.stack.outWidth])
         let stages = plan.stack.stages

@@ -160,6 +160,16 @@ open class Model: Layer, @unchecked Sendable {
         planLayers = planChain.isEmpty ? nil : PlanLayers(planChain, inputShape: inputs[0].shape, dense: nil)
     }
 
+    /// Replaces the activation of the layer at `path` (its name, or names down through nested
+    /// layers joined by `/`): Keras's `model.layers[-1].activation = None` on a built model.
+    /// The model's fused plans, and its nested models', are read again; another model holding
+    /// the layer sees the new activation too (its plans made before are no longer used).
+    public func setActivation(ofLayer path: String, to activation: ActivationFunction) throws {
+        try nestedLayer(path: path).setActivation(activation)
+        readPlans()
+        for case let m as Model in layers where m.built { m.readPlans() }
+    }
+
     /// Reads the fused plans again for the layers' current weights (after ``quantize(_:)``
     /// replaced kernels).
     func readPlans() {

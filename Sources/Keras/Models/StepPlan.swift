@@ -285,13 +285,13 @@ extension Model {
     /// The step plan for this batch, made on first use of its batch size (up to four are kept:
     /// an epoch's batch size and its last, smaller batch); nil when the general step runs.
     func stepPlan(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) -> StepPlan? {
-        guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let layers = planLayers,
+        guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let layers = planLayers, layers.isCurrent,
               StepPlan.isPlain(self, layers, c) else { return nil }
         let rows = xs[0].rank > 0 ? xs[0].shape[0] : 0
         for i in 0..<c.stepPlans.count where c.stepPlans[i].rows == rows {
             let plan = c.stepPlans[i]
             // The same (immutable) plan layers are the layers `isPlain` has just matched.
-            guard plan.layers === layers || plan.layers.matches(layers.layers) else { break }
+            guard (plan.layers === layers && layers.isCurrent) || plan.layers.matches(layers.layers) else { break }
             return plan.fits(xs[0], ys[0]) ? plan : nil
         }
         // Kept while the layers stay: the loss or the weights do not fit a plan.
@@ -323,6 +323,8 @@ final class PlanLayers {
     let stack: DenseStack
     /// The model's layers when they were read.
     let layers: [Layer]
+    /// Their ``Layer/planGeneration`` then (a layer changed since is not what the plan holds).
+    let generations: [Int]
     /// The input's shape without the batch axis (every size known), and its batch size if fixed.
     let sampleShape: [Int]
     let fixedBatch: Int?
@@ -350,6 +352,7 @@ final class PlanLayers {
             stack = s
         }
         self.layers = layers
+        generations = layers.map(\.planGeneration)
         sampleShape = sample
         fixedBatch = shape[0]
     }
@@ -368,9 +371,12 @@ final class PlanLayers {
         return true
     }
 
+    /// True while no layer changed in a way the plan does not see.
+    var isCurrent: Bool { zip(layers, generations).allSatisfy { $0.planGeneration == $1 } }
+
     /// True while `layers` are still these layers, with the same weights of the same sizes.
     func matches(_ layers: [Layer]) -> Bool {
-        guard layers.count == self.layers.count else { return false }
+        guard layers.count == self.layers.count, isCurrent else { return false }
         guard let front else { return stack.matches(layers) }
         let n = front.layerCount
         for i in 0..<n where layers[i] !== self.layers[i] { return false }

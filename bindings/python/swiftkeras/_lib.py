@@ -309,6 +309,7 @@ _declare("keras_model_from_json_sharing", [c_char_p, POINTER(keras_model_p), c_i
                                            POINTER(keras_model_p)], c_int32)
 _declare("keras_model_nested_model", [keras_model_p, c_char_p, POINTER(keras_model_p)], c_int32)
 _declare("keras_model_set_trainable", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_set_layer_activation", [keras_model_p, c_char_p, c_char_p], c_int32)
 _declare("keras_model_from_json_sharing_layers", [c_char_p, POINTER(keras_model_p), c_int32, c_char_p,
                                                   POINTER(keras_model_p)], c_int32)
 _declare("keras_model_call_masked", [keras_model_p, keras_array_p, c_int32, c_int32,

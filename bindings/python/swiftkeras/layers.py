@@ -1345,6 +1345,14 @@ def _shape_tuple(shape):
     return tuple(None if (d is None or d < 0) else d for d in shape)
 
 
+def _activation_config(value):
+    """An activation argument as the library's config holds it: a function of the user's is
+    registered with the library as a plugin, by its name."""
+    if callable(value) and not hasattr(value, "_keras_config"):
+        return _plugins.register_function("activation", value)
+    return _serialize(value)
+
+
 def _subclasses_builtin(layer):
     """Whether `layer` is of a Python subclass of a built-in layer class (Keras: `class
     MyDense(keras.layers.Dense)`): the library runs it as a layer written in Python whose
@@ -1540,8 +1548,8 @@ class _BuiltinLayer(Layer):
         generator seeds) of a copy Keras makes from the layer's config instead)."""
         config = super().get_config()
         for k, v in self._args.items():
-            if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
-                config[k] = _plugins.register_function("activation", v)
+            if k.endswith("activation"):
+                config[k] = _activation_config(v)
                 continue
             if k.endswith("regularizer"):
                 from . import regularizers
@@ -1558,6 +1566,29 @@ class _BuiltinLayer(Layer):
         if self.class_name == "Bidirectional":
             config = with_wrapped_copies(config, self._args.get("layer"), self.__dict__.get("_copy_seeds"))
         return config
+
+    def __setattr__(self, name, value):
+        if name == "activation" and "_args" in self.__dict__ and "activation" in self._known \
+                and not _subclasses_builtin(self):
+            self._set_activation(value)
+        else:
+            super().__setattr__(name, value)
+
+    def _set_activation(self, value):
+        """Keras's `layer.activation = f` (Grad-CAM's `model.layers[-1].activation = None`, which
+        drops a classifier's softmax): the layer's argument, and the library's layer once a
+        model holds it (every model holding it applies `f` from its next call on; Keras's own
+        predict ignores it after a first predict traced the old one). Reads give `f` back, as
+        Keras's. A recurrent layer's activation is its cell's, not settable (Keras's message)."""
+        if self.class_name in _rnn_states.LAYERS:
+            raise AttributeError(f"property 'activation' of '{type(self).__name__}' object has no setter")
+        config = _activation_config(value)
+        if self.__dict__.get("_owner") is not None:
+            handle, path = _rnn_states._located(self)
+            if handle is not None:
+                _native.check(_lib.keras_model_set_layer_activation(handle, path, json.dumps(config).encode()))
+        self._args["activation"] = value
+        self.__dict__["activation"] = value
 
     def _library_config(self):
         if _subclasses_builtin(self):   # its own get_config, as Keras saves the subclass

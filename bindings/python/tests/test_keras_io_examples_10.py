@@ -24,8 +24,7 @@ its CTCLayer casts `ops.shape` sizes to int64 tensors before `ops.ones(shape=(ba
 which Keras with JAX cannot trace (a traced size in a shape): the sizes stay Python's; its
 StringLookup of characters runs in tf.data: the labels are the indices it gives),
 examples/vision/grad_cam.py (https://keras.io/examples/vision/grad_cam/: the classifier's last
-layer's softmax removed by `model.layers[-1].activation = None` after it is built (not passed
-to the library yet: an expected failure), and the grad model `keras.models.Model(model.input, [model.get_layer(last_conv_layer_name).output,
+layer's softmax removed by `model.layers[-1].activation = None` after it is built, and the grad model `keras.models.Model(model.input, [model.get_layer(last_conv_layer_name).output,
 model.output])` of two outputs; its Xception with ImageNet weights is a small convnet ending in
 a layer of the same name (the weights are a download, and Xception's 22 million parameters
 would take minutes here), and its heatmap's gradient is taken by tf.GradientTape, TensorFlow
@@ -383,9 +382,6 @@ def test_grad_cam_model_of_two_outputs(tmp_path, narrow_terminal):
     _loads_both_ways(model, ref, img_array, tmp_path, None, None)
 
 
-@pytest.mark.xfail(strict=True, reason="a built-in layer's constructor argument assigned after "
-                   "the library holds the layer (`model.layers[-1].activation = None`) is kept "
-                   "in Python only: the library's layer still applies its softmax")
 def test_grad_cam_removes_the_softmax_by_assigning_the_activation(narrow_terminal):
     """The example's `model.layers[-1].activation = None` on the built classifier: Keras's
     predict then gives the logits."""

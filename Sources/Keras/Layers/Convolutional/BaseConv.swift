@@ -25,7 +25,8 @@ open class BaseConv: Layer, @unchecked Sendable {
     public let groups: Int
     /// The activation applied after the convolution and bias (linear by default).
     public override var activation: ActivationFunction? { activationFunction }
-    let activationFunction: ActivationFunction
+    public override func replaceActivation(_ activation: ActivationFunction) { activationFunction = activation }
+    var activationFunction: ActivationFunction
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer

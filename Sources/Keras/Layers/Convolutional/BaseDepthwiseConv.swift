@@ -28,7 +28,8 @@ open class BaseDepthwiseConv: Layer, @unchecked Sendable {
     public let dilationRate: [Int]
     /// The activation applied after the convolutions and bias (linear by default).
     public override var activation: ActivationFunction? { activationFunction }
-    let activationFunction: ActivationFunction
+    public override func replaceActivation(_ activation: ActivationFunction) { activationFunction = activation }
+    var activationFunction: ActivationFunction
     public let useBias: Bool
     public let depthwiseInitializer: Initializer
     /// Separable layers only.

@@ -5,10 +5,11 @@
 /// ```
 /// `layer.activation` compares equal to a Dense layer's activation of the same name, as in Keras.
 public final class Activation: Layer, @unchecked Sendable {
-    let activationFunction: ActivationFunction
+    var activationFunction: ActivationFunction
 
     /// The function applied.
     public override var activation: ActivationFunction? { activationFunction }
+    public override func replaceActivation(_ activation: ActivationFunction) { activationFunction = activation }
 
     public init(_ activation: ActivationFunction, name: String? = nil, trainable: Bool = true,
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {

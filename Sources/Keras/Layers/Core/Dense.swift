@@ -8,7 +8,8 @@ public final class Dense: Layer, @unchecked Sendable {
     public let units: Int
     /// The activation applied after the affine map (linear by default, never nil for Dense).
     public override var activation: ActivationFunction? { activationFunction }
-    let activationFunction: ActivationFunction
+    public override func replaceActivation(_ activation: ActivationFunction) { activationFunction = activation }
+    var activationFunction: ActivationFunction
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer

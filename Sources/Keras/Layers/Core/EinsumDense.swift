@@ -17,7 +17,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     public let biasAxes: String?
     /// The activation applied after the product and bias.
     public override var activation: ActivationFunction? { activationFunction }
-    let activationFunction: ActivationFunction
+    public override func replaceActivation(_ activation: ActivationFunction) { activationFunction = activation }
+    var activationFunction: ActivationFunction
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
     public let kernelRegularizer: Regularizer?
