@@ -1171,6 +1171,7 @@ def _private_call_model(layer, inputs, call):
         outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
             list(out) if isinstance(out, (list, tuple)) else out
         model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
+        model._private_call = True   # (a model made of the layer later does not share its layers)
         model._ensure_handle()
     finally:
         layer._inbound[:] = inbound
@@ -1854,7 +1855,7 @@ class _BuiltinLayer(Layer):
         if cls in ("Attention", "AdditiveAttention"):   # the query's
             return first
         if cls in _MERGE_MASKS and mask is not None:
-            return _merged_mask(cls, inputs, mask, getattr(self, "axis", -1))
+            return _merged_mask(cls, inputs, mask, (self.__dict__.get("_args") or {}).get("axis", -1))
         return mask
 
     def _has_own_build(self):

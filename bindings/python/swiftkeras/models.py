@@ -2911,15 +2911,16 @@ def _shared_layers(model):
     model holds (a loaded model's layers in `keras.Model(base.input, base.get_layer("x").output)`,
     `Sequential(base.layers[:-1])`): the new library model holds those layers themselves, as
     Keras's models share their layers' variables. A layer written in Python, an operation node,
-    an Input and a layer only its own first call built (its private model's name is in its
-    variables' paths) are made anew (their state, if any, is copied)."""
+    an Input and a layer only its own first call built (a private model of that call, whose
+    call would be a node of the layer in the new model too) are made anew (their state, if
+    any, is copied)."""
     if not _lib.has("keras_model_from_json_sharing_layers"):
         return []
     shared = []
     for layer in model._layers:
         owner = layer.__dict__.get("_owner")
         if owner is None or owner is model or getattr(owner, "_handle", None) is None or \
-                getattr(owner, "_single_layer", False) or \
+                getattr(owner, "_single_layer", False) or getattr(owner, "_private_call", False) or \
                 not isinstance(layer, _BuiltinLayer) or isinstance(layer, _ModelLayer) or \
                 _subclasses_builtin(layer) or getattr(layer, "_op_node", False) or \
                 layer.class_name == "InputLayer" or layer.__dict__.get("_pending_weights"):
@@ -3421,12 +3422,12 @@ def model_from_json(json_string, custom_objects=None):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
-    from .applications import saved_layer_classes
+    from .applications import _saved_layer_classes
     _traced_regularizers.register_functions()   # (global, not in the scope below)
     saved = _saved_config(os.fsdecode(_native.path_bytes(filepath)))
     # (Keras's application modules' own layers, as Keras finds them by their module; the
     # caller's custom_objects first)
-    with CustomObjectScope(saved_layer_classes(saved)), CustomObjectScope(custom_objects or {}):
+    with CustomObjectScope(_saved_layer_classes(saved)), CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
         # a function regularizer: found as Keras finds it, or Keras's TypeError

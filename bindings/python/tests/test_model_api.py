@@ -120,8 +120,11 @@ def test_subclassed_model_builds_at_first_fit_and_refuses_non_layer_outputs():
 
     with pytest.raises(TypeError, match="must compose swiftkeras layers"):
         Bad()(X[:1])
-    with pytest.raises(ValueError, match="has not yet been built"):
-        _Sub().summary()
+    # An unbuilt subclassed model prints its layers as unbuilt, as Keras 3.15's summary does
+    # (test_subclass_summary_nested.py compares the text with Keras's).
+    lines = []
+    _Sub().summary(print_fn=lines.append)
+    assert "(unbuilt)" in "\n".join(lines)
 
 
 def test_losses_on_arrays_match_keras():

@@ -31,7 +31,7 @@ from .xception import Xception  # noqa: F401
 _KERAS_MODULES = ("keras.src.applications.", "keras.applications.")
 
 
-def saved_layer_classes(config):
+def _saved_layer_classes(config):
     """The layers of Keras's application modules that a saved model config names (ConvNeXt's
     LayerScale, InceptionResNetV2's CustomScaleLayer), under each name the config gives them:
     Keras's `load_model` finds them by importing their module, so such a file loads there,
