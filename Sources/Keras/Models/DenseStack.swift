@@ -126,7 +126,10 @@ struct DenseStack {
     }
 
     /// True while no layer of the stack changed in a way its stages do not see.
-    var isCurrent: Bool { zip(layers, generations).allSatisfy { $0.planGeneration == $1 } }
+    var isCurrent: Bool {
+        for i in layers.indices where layers[i].planGeneration != generations[i] { return false }
+        return true
+    }
 
     /// Runs stage `s` forward on `m` rows from `x` into `y` (which must not alias `x`).
     static func forward(_ s: Stage, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows m: Int) {

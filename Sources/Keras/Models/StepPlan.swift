@@ -372,7 +372,10 @@ final class PlanLayers {
     }
 
     /// True while no layer changed in a way the plan does not see.
-    var isCurrent: Bool { zip(layers, generations).allSatisfy { $0.planGeneration == $1 } }
+    var isCurrent: Bool {
+        for i in layers.indices where layers[i].planGeneration != generations[i] { return false }
+        return true
+    }
 
     /// True while `layers` are still these layers, with the same weights of the same sizes.
     func matches(_ layers: [Layer]) -> Bool {
