@@ -91,17 +91,19 @@ final class HDF5File {
     private static let memoryFileCounter = Mutex()
     nonisolated(unsafe) private static var memoryFileCount = 0
 
-    /// Opens the bytes of an HDF5 file held in memory, read-only and without a copy: HDF5
-    /// reads `bytes` in place (a `.keras` archive's weights member, ResNet50's 100 MB).
+    /// Opens the bytes of an HDF5 file held in memory (a `.keras` archive's weights member).
+    /// HDF5 takes its own copy: reading them in place (H5LT_FILE_IMAGE_DONT_COPY |
+    /// DONT_RELEASE) leaks libhdf5's 72-byte bookkeeping of the image at every open (valgrind,
+    /// libhdf5 1.10), so `bytes` can go as soon as this returns.
     static func open(image bytes: HeapBytes, name: String) throws -> HDF5File {
         _ = quiet
         let b = bytes.buffer
         guard bytes.count >= 8, b[0] == 0x89, b[1] == 0x48, b[2] == 0x44, b[3] == 0x46, let base = b.baseAddress else {
             throw KerasError.io("'\(name)' is not an HDF5 file")
         }
-        let f = H5LTopen_file_image(base, bytes.count, UInt32(H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE))
+        let f = H5LTopen_file_image(base, bytes.count, 0)
         guard f >= 0 else { throw KerasError.io("Cannot open HDF5 data '\(name)'") }
-        return HDF5File(id: f, path: name, borrowed: bytes)
+        return HDF5File(id: f, path: name)
     }
 
     /// The bytes of the whole file (flushes first).

@@ -332,15 +332,18 @@ int main(void) {
         keras_model_free(m);
     }
 
-    /* The catalogue: constructor arguments in Keras's order with Keras's defaults. */
+    /* The catalogue: constructor arguments in Keras's order with Keras's defaults, and whether
+     * the class passes masks on (Keras's supports_masking). */
     {
         char *cat = NULL;
         CHECK_OK(keras_catalog_json(&cat));
         CHECK(cat && strstr(cat, "\"Dense\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"units\", \"required\": true}, "
                                  "{\"name\": \"activation\", \"default\": \"linear\"}, {\"name\": \"use_bias\", \"default\": true}"));
         CHECK(cat && strstr(cat, "\"Dropout\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"rate\", \"required\": true}, "
-                                 "{\"name\": \"noise_shape\", \"default\": null}, {\"name\": \"seed\", \"default\": null}]}"));
-        CHECK(cat && strstr(cat, "\"LeakyReLU\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"negative_slope\", \"default\": 0.3}]}"));
+                                 "{\"name\": \"noise_shape\", \"default\": null}, {\"name\": \"seed\", \"default\": null}], "
+                                 "\"supports_masking\": true}"));
+        CHECK(cat && strstr(cat, "\"LeakyReLU\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"negative_slope\", \"default\": 0.3}], "
+                                 "\"supports_masking\": true}"));
         CHECK(cat && strstr(cat, "\"EarlyStopping\": {\"module\": \"keras.callbacks\", \"args\": [{\"name\": \"monitor\", \"default\": \"val_loss\"}"));
         CHECK(cat && strstr(cat, "\"names\": [\"MSE\", \"mean_squared_error\", \"mse\"]"));
         CHECK(cat && strstr(cat, "\"activations\": [") && strstr(cat, "\"relu\""));
