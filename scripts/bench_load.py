@@ -156,17 +156,10 @@ def main(argv):
     if argv[:1] == ["--round"]:
         print(json.dumps(one_round(*argv[1:])))
         return
+    from bench_python import take_option   # (scripts/ is this script's folder)
     args = list(argv)
-
-    def option(flag, default):
-        if flag in args:
-            i = args.index(flag)
-            value = args[i + 1]
-            del args[i:i + 2]
-            return value
-        return default
-    rounds = int(option("--rounds", 5))
-    json_path = Path(option("--json", ROOT / ".build" / "bench.json"))
+    rounds = int(take_option(args, "--rounds", 5))
+    json_path = Path(take_option(args, "--json", ROOT / ".build" / "bench.json"))
     skip_keras = "--skip-keras" in args
     names = [a for a in args if a != "--skip-keras"] or NAMES
     unknown = [n for n in names if n not in NAMES]

@@ -424,16 +424,21 @@ def bench_scikeras():
     return {"median": seconds, "best": seconds, "runs": [seconds], "best_score": score}
 
 
+def take_option(args, name, default=None):
+    """The value after `name` in the command line `args` (both removed from it), or `default`."""
+    if name in args:
+        k = args.index(name)
+        value = args[k + 1]
+        del args[k:k + 2]
+        return value
+    return default
+
+
 def main(argv):
     args = list(argv)
 
     def option(name, default=None):
-        if name in args:
-            k = args.index(name)
-            value = args[k + 1]
-            del args[k:k + 2]
-            return value
-        return default
+        return take_option(args, name, default)
 
     swift_path = Path(option("--swift", ROOT / ".build" / "bench.json"))
     keras_path = Path(option("--keras", ROOT / ".build" / "bench-keras.json"))

@@ -23,14 +23,9 @@ enum HDF5Limits {
 final class HDF5File {
     let id: hid_t
     let path: String
-    /// The bytes an in-memory file reads from (``open(image:name:)``), kept while it or any of
-    /// its groups is open.
-    let borrowed: HeapBytes?
-
-    private init(id: hid_t, path: String, borrowed: HeapBytes? = nil) {
+    private init(id: hid_t, path: String) {
         self.id = id
         self.path = path
-        self.borrowed = borrowed
     }
 
     private var closed = false
@@ -121,7 +116,7 @@ final class HDF5File {
     func root() throws -> HDF5Group {
         let g = H5Gopen2(id, "/", hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5: cannot open the root group of '\(path)'") }
-        let root = HDF5Group(id: g, path: "/", file: path, borrowed: borrowed)
+        let root = HDF5Group(id: g, path: "/", file: path)
         try root.checkHeader(".")
         return root
     }
@@ -133,14 +128,10 @@ final class HDF5Group {
     /// The path inside the file, for messages.
     let path: String
     let file: String
-    /// The bytes of the in-memory file the group is in (``HDF5File/borrowed``), kept while it is open.
-    let borrowed: HeapBytes?
-
-    init(id: hid_t, path: String, file: String, borrowed: HeapBytes? = nil) {
+    init(id: hid_t, path: String, file: String) {
         self.id = id
         self.path = path
         self.file = file
-        self.borrowed = borrowed
     }
 
     deinit { H5Gclose(id) }
@@ -182,7 +173,7 @@ final class HDF5Group {
         guard try isGroup(name) else { return nil }
         let g = H5Gopen2(id, name, hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5 '\(file)': cannot open group '\(child(name))'") }
-        return HDF5Group(id: g, path: child(name), file: file, borrowed: borrowed)
+        return HDF5Group(id: g, path: child(name), file: file)
     }
 
     /// The group `name`, which must exist.
@@ -201,7 +192,7 @@ final class HDF5Group {
         H5Pset_create_intermediate_group(lcpl, 1)
         let g = H5Gcreate2(id, name, lcpl, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5 '\(file)': cannot create group '\(child(name))'") }
-        return HDF5Group(id: g, path: child(name), file: file, borrowed: borrowed)
+        return HDF5Group(id: g, path: child(name), file: file)
     }
 
     /// Names of the links in this group, in name order.
