@@ -48,18 +48,21 @@ cd "$OUT"
 JOBS=${KERAS_C_JOBS:-$(nproc 2>/dev/null || echo 2)}
 run_one() {
     local p=$1; shift
-    if "$@" "./$p" > "$p.log" 2>&1; then echo "== $p"; tail -n 3 "$p.log"; else echo "== $p"; cat "$p.log"; echo "FAILED: $p"; return 1; fi
+    if "$@" "./$p" > "$p.log" 2>&1; then echo "== $p"; tail -n 3 "$p.log"
+    else echo "== $p"; cat "$p.log"; echo "FAILED: $p"; touch "$p.failed"; return 1; fi
 }
 export -f run_one
-failed=0
+rm -f ./*.failed
 checked=()
 for p in "${programs[@]}"; do
-    case " $NATIVE " in *" $p "*) run_one "$p" || failed=1 ;; *) checked+=("$p") ;; esac
+    case " $NATIVE " in *" $p "*) run_one "$p" ;; *) checked+=("$p") ;; esac
 done
-[ "$failed" = 0 ] || exit 1
 # The longest valgrind runs start first (test_graph_layer ~32 s of CPU, test_reliability ~14 s).
 slow="test_graph_layer test_reliability"
 ordered=($slow)
 for p in "${checked[@]}"; do case " $slow " in *" $p "*) ;; *) ordered+=("$p") ;; esac; done
-printf '%s\n' "${ordered[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one "$1" "${@:2}"' _ {} "${VALGRIND[@]}" || exit 1
-echo "C tests: ${#programs[@]} programs passed${VALGRIND:+ under valgrind (but $NATIVE)}"
+printf '%s\n' "${ordered[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one "$1" "${@:2}"' _ {} "${VALGRIND[@]}"
+# Every program runs, failed or not, so the summary counts them all (.ci/run reads this line).
+failed=$(find . -maxdepth 1 -name '*.failed' | wc -l)
+echo "C tests: $(( ${#programs[@]} - failed )) programs passed, $failed failed${VALGRIND:+ under valgrind (but $NATIVE)}"
+[ "$failed" = 0 ]
