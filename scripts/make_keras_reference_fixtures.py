@@ -30,6 +30,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   its AUGMIX_KWARGS (the dicts of images, boxes, labels and masks).
 - Tests/KerasTests/Fixtures/layers/keras_resizing_antialias.json: test_resizing_antialias.py's
   `_keras_outputs` (Resizing(antialias=True) of each of its CASES).
+- Tests/KerasTests/Fixtures/models/keras_nested_trace_sizes.json: test_nested_trace_sizes.py's
+  `_fit_run` (a Swin-like window attention block's predictions, fit losses and weights).
 - Tests/KerasTests/Fixtures/ops/keras_unknown_axes.json: test_ops_unknown_axes.py's `_specs`
   (Keras's `compute_output_spec` of every op of its sweep on each of its shapes with None).
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
@@ -60,7 +62,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, auto_names, load, unknown_axes (default: all).
+eeg_fit, tabtransformer_fit, cct_fit, auto_names, load, unknown_axes, nested_trace_sizes
+(default: all).
 """
 import json
 import os
@@ -220,6 +223,12 @@ def application_layers():
     return {"inputs": [x], "outputs": [model.predict(x, verbose=0)]}
 
 
+def nested_trace_sizes():
+    import keras
+    import test_nested_trace_sizes as t
+    return t._fit_run(keras)
+
+
 def unknown_axes():
     import keras
     import test_ops_unknown_axes as t
@@ -245,6 +254,7 @@ OUTPUTS = {
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "unknown_axes": (unknown_axes, ("ops", "keras_unknown_axes.json")),
+    "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
 }
 
 

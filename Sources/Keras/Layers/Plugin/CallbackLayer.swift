@@ -81,6 +81,9 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// Transformer passes its windows' attention mask), per input; nil: none given. Set by
     /// ``OpGraph/addLayerCall(_:_:arguments:training:)`` before the call builds the layer.
     var givenMaskShapes: [[Int?]?] = []
+    /// The probes of the tensors a traced call calls this layer on (``OpGraph/CallProbes``):
+    /// its own trace probes its inputs at the calling trace's sizes. Set with ``givenMaskShapes``.
+    var callProbes: OpGraph.CallProbes?
 
     /// Adds a call whose inputs carry masks as `carried` says to ``inputsCarryMasks``.
     func noteCall(inputsCarryMasks carried: [Bool]) {
@@ -207,6 +210,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.inputsCarryMasks = tracingWithoutMasks ? shapes.map { _ in false } : inputsCarryMasks
         trace.tracesWithoutMasks = tracingWithoutMasks
         trace.maskShapes = tracingWithoutMasks ? [] : givenMaskShapes
+        trace.callProbes = callProbes
         trace.writeWeight = { [unowned self] i, value, add in
             guard variables.indices.contains(i) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the call writes to weight \(i), but the layer has \(variables.count)")

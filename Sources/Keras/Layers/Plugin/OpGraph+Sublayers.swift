@@ -122,6 +122,7 @@ extension OpGraph {
             let given = (0..<n).map { k in k < maskIds.count ? maskIds[k] : nil }
             plugin.noteCall(inputsCarryMasks: given.map { $0 != nil })
             plugin.givenMaskShapes = given.map { $0.map(symbolicShape) }
+            plugin.callProbes = callProbes(ids, masks: given)
         }
         if !layer.built {
             // Keras builds the layer for the symbolic shapes of its inputs: unknown only on the
@@ -154,6 +155,38 @@ extension OpGraph {
     /// The shape of node `id` with the axes its two probes differ on unknown.
     private func symbolicShape(_ id: Int) -> [Int?] {
         zip(probes[id][0].shape, probes[id][1].shape).map { a, b in a == b ? Optional(a) : nil }
+    }
+
+    /// The shapes of the two probes of each tensor a traced call gives a layer it calls: the
+    /// called layer's own trace probes its inputs at these sizes rather than 2 and 3, so that
+    /// a reshape grouping its unknown axis by a size of the calling trace splits (keras.io's
+    /// Swin Transformer: the windows' axis is the batch times the windows of an image, and the
+    /// window attention's `reshape(attn, (-1, windows, ...))` takes it apart again).
+    public struct CallProbes {
+        /// Per input, its two probe shapes.
+        let inputs: [[[Int]]]
+        /// Per input, the two probe shapes of the `mask=` given with it (nil: none given).
+        let masks: [[[Int]]?]
+
+        func input(_ k: Int) -> [[Int]]? { inputs.indices.contains(k) ? inputs[k] : nil }
+        func mask(_ k: Int) -> [[Int]]? { masks.indices.contains(k) ? masks[k] : nil }
+    }
+
+    /// The probes a call of a layer on nodes `ids`, with mask nodes `masks`, gives its trace.
+    private func callProbes(_ ids: [Int], masks: [Int?]) -> CallProbes {
+        CallProbes(inputs: ids.map { id in probes[id].map(\.shape) },
+                   masks: masks.map { $0.map { id in probes[id].map(\.shape) } })
+    }
+
+    /// Probe `k` (0 or 1) of a tensor of symbolic shape `shape`: `outer`'s where a calling trace
+    /// gave probes of that shape (differing on its unknown axes, as the two probes must),
+    /// else its unknown dimensions as 2 (k = 0) or 3.
+    func probeShape(_ shape: [Int?], _ outer: [[Int]]?, _ k: Int) -> [Int] {
+        if let outer, outer.count == 2, outer.allSatisfy({ $0.count == shape.count }),
+           shape.indices.allSatisfy({ i in shape[i].map { d in outer[0][i] == d && outer[1][i] == d } ?? (outer[0][i] != outer[1][i]) }) {
+            return outer[k]
+        }
+        return shape.map { $0 ?? k + 2 }
     }
 
     /// The weight named `name` of `layer` (from ``sublayer(attribute:order:index:make:)``) as a

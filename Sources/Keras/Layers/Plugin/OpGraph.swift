@@ -68,8 +68,12 @@ public final class OpGraph: @unchecked Sendable {
     public private(set) var stateWidths: [Int] = []
     /// The shape of each node at trace time, -1 where it follows an unknown input dimension.
     private(set) var shapes: [[Int]] = []
-    /// Two evaluations of every node while tracing: unknown input dimensions as 2, then as 3.
+    /// Two evaluations of every node while tracing: unknown input dimensions as 2, then as 3,
+    /// or as the calling trace's probes have them (``callProbes``).
     var probes: [[Tensor]] = []
+    /// The probe shapes of the inputs and given masks where a traced call calls this layer
+    /// (``addLayerCall(_:_:arguments:training:)``); nil: the layer's own, unknown sizes 2 and 3.
+    public internal(set) var callProbes: CallProbes?
     /// The shape of each input the graph was traced for (nil: unknown, the batch).
     public let inputShapes: [[Int?]]
     /// The input shape the graph was traced for: the one input's, or for several inputs the
@@ -200,7 +204,7 @@ public final class OpGraph: @unchecked Sendable {
         guard inputShapes.indices.contains(index) else {
             throw KerasError.invalidArgument("op graph: input \(index) does not exist: the layer was called on \(inputShapes.count) input(s)")
         }
-        let p = [2, 3].map { n in Tensor(shape: inputShapes[index].map { $0 ?? n }, repeating: 1) }
+        let p = (0..<2).map { k in Tensor(shape: probeShape(inputShapes[index], callProbes?.input(index), k), repeating: 1) }
         return append(.input(index), p)
     }
 
@@ -213,8 +217,10 @@ public final class OpGraph: @unchecked Sendable {
             throw KerasError.invalidArgument("op graph: input \(index) has no mask (the layer was called on \(inputShapes.count) input(s); a mask needs an input of rank 2 or more)")
         }
         readsMasks = true
-        let shape = (index < maskShapes.count ? maskShapes[index] : nil) ?? Array(inputShapes[index].dropLast())
-        let p = [2, 3].map { n in Tensor(shape: shape.map { $0 ?? n }, repeating: 1) }
+        let given = index < maskShapes.count ? maskShapes[index] : nil
+        let outer = given == nil ? callProbes?.input(index)?.map { Array($0.dropLast()) } : callProbes?.mask(index)
+        let shape = given ?? Array(inputShapes[index].dropLast())
+        let p = (0..<2).map { k in Tensor(shape: probeShape(shape, outer, k), repeating: 1) }
         return append(.mask(index), p)
     }
 

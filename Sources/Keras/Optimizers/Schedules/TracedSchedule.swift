@@ -7,33 +7,23 @@ import Foundation
 /// with the step count as a tensor; every step then runs the graph natively at `iterations`.
 /// Saved as Keras writes a custom object: `{"module", "class_name", "config", "registered_name"}`.
 public final class TracedSchedule: LearningRateSchedule, @unchecked Sendable {
-    /// Traces the rate in the function graph `graph` whose one argument (node `step`) is the step
-    /// count, a float32 scalar, and returns the node of the rate.
-    public typealias Trace = (_ graph: OpGraph, _ step: Int) throws -> Int
-
-    private let traceClassName: String
+    /// The class it was traced from, saved under.
+    public let tracedClass: TracedClass
     private let traceConfig: JSON
-    /// Keras's `module` of the class (nil, written null, for a class of `__main__`).
-    public let module: String?
-    /// The name the class is registered under (Keras's `registered_name`).
-    public let registeredName: String
     private let graph: OpGraph
     private let rate: Int
     private let lock = NSLock()
 
-    /// Traces the schedule and checks that it gives one finite-or-not number at step 0: a trace
+    /// Traces the schedule (`trace`'s argument is the step count, a float32 scalar; it returns
+    /// the node of the rate) and checks that it gives one finite-or-not number at step 0: a trace
     /// that fails, or a rate that is not a scalar, throws here (naming the class), not at a step.
-    public init(className: String, module: String?, registeredName: String, config: JSON, trace: Trace) throws {
-        traceClassName = className
+    public init(_ tracedClass: TracedClass, config: JSON, trace: TracedClass.Trace) throws {
+        let className = tracedClass.className
+        self.tracedClass = tracedClass
         traceConfig = config
-        self.module = module
-        self.registeredName = registeredName
         graph = OpGraph.function()
-        let step = try graph.addArgument(Tensor(0))
-        rate = try trace(graph, step)
-        guard (0..<graph.count).contains(rate) else {
-            throw KerasError.invalidState("Learning rate schedule '\(className)': the trace returned node \(rate), not a node of its graph")
-        }
+        rate = try TracedClass.node(of: trace, in: graph, argument: try graph.addArgument(Tensor(0)),
+                                    "Learning rate schedule '\(className)'")
         let first = try graph.call([Tensor(0)], output: rate)
         guard first.count == 1 else {
             throw KerasError.shapeMismatch("Learning rate schedule '\(className)': __call__(step) must return a scalar learning rate, got shape \(formatShape(first.shape))")
@@ -41,13 +31,9 @@ public final class TracedSchedule: LearningRateSchedule, @unchecked Sendable {
         super.init(name: className)
     }
 
-    public override var className: String { traceClassName }
+    public override var className: String { tracedClass.className }
     public override var config: JSON { traceConfig }
-
-    public override var serialized: JSON {
-        ["module": module.map { .string($0) } ?? .null, "class_name": .string(traceClassName), "config": traceConfig,
-         "registered_name": .string(registeredName)]
-    }
+    public override var serialized: JSON { tracedClass.serialized(traceConfig) }
 
     /// The traced rate at `step` (float32, as Keras computes it). The graph was checked at step 0
     /// and its shapes do not depend on the step, so evaluating it again does not fail; were it to,

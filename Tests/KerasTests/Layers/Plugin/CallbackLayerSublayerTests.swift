@@ -105,4 +105,46 @@ final class CallbackLayerSublayerTests: XCTestCase {
         XCTAssertTrue(layer.supportsMasking, "the Embedding's mask is the layer's")
         XCTAssertEqual(try layer.computeMask(x, mask: nil)?.scalars, [1, 0, 1, 0, 0, 1])
     }
+
+    /// A layer called by a traced call on a tensor whose unknown axis is the batch times 4 (the
+    /// windows of keras.io's Swin Transformer): its own trace probes that axis at the caller's
+    /// sizes (8 and 12, not 2 and 3), so its `reshape(x, (-1, 4, 2))`, grouping the axis back by
+    /// the rows it came from, splits; each window then gets the sum of its row's windows.
+    func testACalledLayerIsTracedAtTheCallersProbeSizes() throws {
+        let none = JSON.object([])
+        var inner = CallbackLayerFunctions { _, _, _, _ in
+            throw KerasError.invalidState("forward callback ran although the layer was traced")
+        }
+        inner.build = { _, _ in
+            guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+            let x = try g.addInput()
+            XCTAssertEqual(g.probes[x].map(\.shape), [[8, 2], [12, 2]])
+            let grouped = try g.addOp("reshape", [x], attributes: ["newshape": [-1, 4, 2]])
+            let rows = try g.addOp("sum", [grouped], attributes: ["axis": 1, "keepdims": true])
+            let y = try g.addOp("add", [grouped, rows], attributes: none)
+            try g.setOutput(try g.addOp("reshape", [y], attributes: ["newshape": [-1, 2]]), training: nil)
+        }
+        var outer = CallbackLayerFunctions { _, _, _, _ in
+            throw KerasError.invalidState("forward callback ran although the layer was traced")
+        }
+        outer.build = { _, _ in
+            guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+            let windows = try g.addOp("reshape", [try g.addInput()], attributes: ["newshape": [-1, 2]])
+            let layer = try g.sublayer(attribute: "windows", order: 0, index: nil) {
+                CallbackLayer(className: "Windows", functions: inner, name: "windows")
+            }
+            try g.setOutput(try g.addOp("reshape", [try g.addLayerCall(layer, [windows], training: nil)],
+                                        attributes: ["newshape": [-1, 8]]), training: nil)
+        }
+        let layer = CallbackLayer(className: "Rows", functions: outer, name: "rows")
+        let x = GradientCheck.random([3, 8], seed: 4)
+        let y = try layer(x)
+        let expected = (0..<3).flatMap { r -> [Float] in
+            let row = Array(x.scalars[(r * 8)..<(r * 8 + 8)])
+            let sums = (0..<2).map { c in stride(from: c, to: 8, by: 2).map { row[$0] }.reduce(0, +) }
+            return row.indices.map { row[$0] + sums[$0 % 2] }
+        }
+        assertClose(y.scalars, expected, "each window plus the sum of its row's windows")
+        try GradientCheck.check([x], "through the grouping of the called layer") { try layer($0[0]) }
+    }
 }
