@@ -43,6 +43,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
   test_keras_io_examples_9.py's `_eeg_fit_run` and `_tab_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_cct_fit.json: test_keras_io_examples_3.py's
   `_cct_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_mlp_image_fit.json: test_keras_io_examples_3.py's
+  `_mlp_fit_runs` (the MLP-Mixer, FNet and gMLP fits); keras_pointnet_fit.json: its
+  `_pointnet_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 - Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
@@ -62,8 +65,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, auto_names, load, unknown_axes, nested_trace_sizes
-(default: all).
+eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, unknown_axes,
+nested_trace_sizes (default: all).
 """
 import json
 import os
@@ -205,6 +208,14 @@ def cct_fit():
     return _keras_io_run("_cct_fit_run", "test_keras_io_examples_3")
 
 
+def mlp_image_fit():
+    return _keras_io_run("_mlp_fit_runs", "test_keras_io_examples_3")
+
+
+def pointnet_fit():
+    return _keras_io_run("_pointnet_fit_run", "test_keras_io_examples_3")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -251,6 +262,8 @@ OUTPUTS = {
     "eeg_fit": (eeg_fit, ("models", "keras_eeg_fit.json")),
     "tabtransformer_fit": (tabtransformer_fit, ("models", "keras_tabtransformer_fit.json")),
     "cct_fit": (cct_fit, ("models", "keras_cct_fit.json")),
+    "mlp_image_fit": (mlp_image_fit, ("models", "keras_mlp_image_fit.json")),
+    "pointnet_fit": (pointnet_fit, ("models", "keras_pointnet_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "unknown_axes": (unknown_axes, ("ops", "keras_unknown_axes.json")),

@@ -296,6 +296,27 @@ public func keras_model_save(_ handle: OpaquePointer?, _ path: UnsafePointer<CCh
     }
 }
 
+@_cdecl("keras_model_archive_config")
+public func keras_model_archive_config(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_archive_config") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        out.pointee = try ownedCString(box.locked { box.model.archiveConfig().description })
+    }
+}
+
+@_cdecl("keras_model_save_marked")
+public func keras_model_save_marked(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
+                                    _ marksJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_save_marked") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        let marks = try SharedObjectMark.list(from: try json(marksJSON, "marks_json", nullAs: .array([])))
+        try box.locked { try box.model.save(p, overwrite: overwrite != 0, sharedObjectMarks: marks) }
+    }
+}
+
 @_cdecl("keras_model_save_weights")
 public func keras_model_save_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
     guarded("keras_model_save_weights") {

@@ -10,9 +10,10 @@ enum KerasArchive {
     static let maxMemberBytes: UInt64 = 4 << 30
     static let maxConfigBytes: UInt64 = 64 << 20
 
-    /// Writes `model` as a `.keras` zip at `url` (the caller makes it atomic).
-    static func write(_ model: Model, to url: URL) throws {
-        let config = AssetWriting.$active.withValue(true) { model.serializedModel().description }
+    /// Writes `model` as a `.keras` zip at `url` (the caller makes it atomic), its config.json
+    /// with Keras's shared-object `marks`.
+    static func write(_ model: Model, to url: URL, marks: [SharedObjectMark] = []) throws {
+        let config = try model.archiveConfig().marked(marks).description
         let weights = try weightsImage(model)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -4,6 +4,12 @@ extension Model {
     /// The model's Keras JSON, exactly as Keras 3's `model.to_json()` prints it.
     public func toJSON() -> String { serializedModel().description }
 
+    /// The config.json of a `.keras` archive of this model, before its shared-object marks:
+    /// ``serializedModel()`` as written beside the layers' assets (``AssetWriting``).
+    public func archiveConfig() -> JSON {
+        AssetWriting.$active.withValue(true) { serializedModel() }
+    }
+
     /// `{"module", "class_name", "config", "registered_name", "build_config", "compile_config"}`.
     func serializedModel() -> JSON {
         var j = serializedLayer(self, legacy: false, asItsClass: false)

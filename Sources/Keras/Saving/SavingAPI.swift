@@ -32,11 +32,15 @@ public enum ModelFileFormat: Sendable {
 extension Model {
     /// Saves the architecture, weights, compile configuration and optimizer state. Keras:
     /// `model.save("model.keras")` (native) or `model.save("model.h5")` (legacy HDF5).
-    public func save(_ path: String, overwrite: Bool = true) throws {
+    /// `sharedObjectMarks`: Keras's `shared_object_id` marks of a `.keras` archive's config.json
+    /// (``archiveConfig()``; the other formats have none).
+    public func save(_ path: String, overwrite: Bool = true, sharedObjectMarks: [SharedObjectMark] = []) throws {
         guard built else { throw KerasError.invalidState("Model '\(name)' is not built yet; build it (call it on data or give an input shape) before saving") }
         switch try ModelFileFormat.of(path) {
         case .keras:
-            try writeAtomically(path, overwrite: overwrite) { tmp in try KerasArchive.write(self, to: URL(fileURLWithPath: tmp)) }
+            try writeAtomically(path, overwrite: overwrite) { tmp in
+                try KerasArchive.write(self, to: URL(fileURLWithPath: tmp), marks: sharedObjectMarks)
+            }
         case .h5:
             try writeAtomically(path, overwrite: overwrite) { tmp in
                 let file = try HDF5File.create(tmp)

@@ -6,16 +6,14 @@ models) has its config marked with the object's id, and so has its first config 
 still the dict Keras writes (`record_object_after_serialization`: the first config's owner
 copies its config when its `get_config` returns, so a first occurrence is marked only when the
 second comes before that, as `Dense(kernel_initializer=init, bias_initializer=init)`). The
-library writes the config; the objects are Python's: their marks are written here, walking
-the config in Keras's serialization order with the objects that made it."""
+library writes the config; the objects are Python's: their marks are found here, walking the
+config in Keras's serialization order with the objects that made it, and the library writes
+them into the archive it writes (keras_model_save_marked: the file is written once)."""
 
 from __future__ import annotations
 
+import copy
 import json
-import os
-import shutil
-import tempfile
-import zipfile
 
 # A layer's config arguments that Keras serializes as objects of their own.
 _OBJECT_ARGUMENTS = ("initializer", "regularizer", "constraint")
@@ -36,33 +34,28 @@ def mark(config, model):
     return config
 
 
-def mark_archive(path, model):
-    """Marks the config.json of the `.keras` archive at `path` (just written for `model`),
-    rewriting the archive, its entries in their order, only where a mark is added."""
-    path = os.fsdecode(path)
-    if not zipfile.is_zipfile(path):
-        return
-    with zipfile.ZipFile(path) as archive:
-        try:
-            text = archive.read("config.json")
-        except KeyError:
-            return
-    config = json.loads(text)
-    marked = mark(json.loads(text), model)
-    if marked == config:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(temporary, "w") as target:
-            for info in source.infolist():
-                data = json.dumps(marked).encode() if info.filename == "config.json" else source.read(info)
-                target.writestr(info, data)
-        shutil.move(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+def archive_marks(model, handle):
+    """Keras's marks of the config.json that the library writes into a `.keras` archive of
+    `model` (its `handle`), as keras_model_save_marked takes them: a JSON list of
+    [path, id] pairs (the keys and indices down to each marked entry), or None for none."""
+    from . import _lib, _native
+    config = json.loads(_native.take_string(_lib.keras_model_archive_config, handle))
+    marked = mark(copy.deepcopy(config), model)
+    found = []
+    _added_marks(config, marked, [], found)
+    return json.dumps(found) if found else None
+
+
+def _added_marks(before, after, path, found):
+    """The [path, id] of each `shared_object_id` that `after` (`before` marked) has anew."""
+    if isinstance(after, dict):
+        if "shared_object_id" in after and before.get("shared_object_id") != after["shared_object_id"]:
+            found.append([list(path), after["shared_object_id"]])
+        for key, value in before.items():
+            _added_marks(value, after[key], path + [key], found)
+    elif isinstance(after, list):
+        for index, (old, new) in enumerate(zip(before, after)):
+            _added_marks(old, new, path + [index], found)
 
 
 class _Walk:

@@ -2167,10 +2167,13 @@ class Model(ModelAPI):
         self._refuse_lambdas()
         self.to_json()   # Keras fails so where a regularizer's get_config does
         _assets.check_own_variables(self)
-        check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
-                                    int(bool(overwrite))))
-        _assets.save(self, _native.path_bytes(filepath))
-        _shared_objects.mark_archive(_native.path_bytes(filepath), self)
+        handle, path = self._ensure_handle(), _native.path_bytes(filepath)
+        # (Keras's shared-object marks, written into the archive's config.json by the library)
+        marks = None if path.lower().endswith((b".h5", b".hdf5", b".json")) else \
+            _shared_objects.archive_marks(self, handle)
+        check(_lib.keras_model_save_marked(handle, path, int(bool(overwrite)),
+                                           None if marks is None else marks.encode()))
+        _assets.save(self, path)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
         check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),

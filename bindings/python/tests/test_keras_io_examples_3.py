@@ -283,18 +283,43 @@ def mlp_image_classifier(keras, layers, ops, kind, x_train, deterministic=False)
     return model, custom
 
 
-@pytest.mark.parametrize("kind", ["mlpmixer", "fnet", "gmlp"])
+MLP_KINDS = ["mlpmixer", "fnet", "gmlp"]
+
+
+def _mlp_data():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (24, *MLP_SIZES["input_shape"])).astype("float32")
+    return x, rng.integers(0, MLP_SIZES["num_classes"], (24, 1))
+
+
+def _mlp_fit_run(lib, kind):
+    """One library's two-epoch fit of test_mlp_image_classification_models_like_keras's `kind`
+    (dropout off, weights drawn): its history and trained weights."""
+    x, y = _mlp_data()
+    model, _ = mlp_image_classifier(*fresh_library(lib), kind, x, deterministic=True)
+    model.set_weights(_drawn_weights(model, seed=2))
+    found = _history_arrays(model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history)
+    found["weights"] = list(model.get_weights())
+    return found
+
+
+def _mlp_fit_runs(lib, folder):
+    """`_mlp_fit_run` of each of MLP_KINDS: real Keras's is a fixture written by
+    scripts/make_keras_reference_fixtures.py (its compilation of the three fits was most of the
+    Keras side's time)."""
+    return {kind: _mlp_fit_run(lib, kind) for kind in MLP_KINDS}
+
+
+@pytest.mark.parametrize("kind", MLP_KINDS)
 def test_mlp_image_classification_models_like_keras(kind, tmp_path, narrow_terminal):
     """MLP-Mixer, FNet and gMLP as the example writes them (a Patches layer over
     ops.image.extract_patches, blocks of Python layers calling built-in ones in a Sequential,
     FNet's ops.fft2 and its PositionEmbedding of ops.slice and ops.broadcast_to to
     `ops.shape(inputs)`, whose batch is unknown while the layer is traced: the library refused
     the shape and ran the layer in numpy with no backward, so FNet could not train), AdamW and
-    two accuracy metrics: the summary, predictions and a two-epoch fit from the same weights,
-    and the .keras files loaded both ways."""
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 255, (24, *MLP_SIZES["input_shape"])).astype("float32")
-    y = rng.integers(0, MLP_SIZES["num_classes"], (24, 1))
+    two accuracy metrics: the summary, predictions and a two-epoch fit from the same weights
+    (Keras's fit: `_mlp_fit_runs`'s fixture), and the .keras files loaded both ways."""
+    x, _ = _mlp_data()
     (model, custom), (ref, ref_custom) = _both(mlp_image_classifier, kind, x)
     assert summary_lines(model) == summary_lines(ref)
     for m in (model, ref):
@@ -303,10 +328,10 @@ def test_mlp_image_classification_models_like_keras(kind, tmp_path, narrow_termi
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
     _loads_both_ways(model, ref, x, tmp_path, custom, ref_custom)
 
-    (model, _), (ref, _) = _both(mlp_image_classifier, kind, x, deterministic=True)
-    _same_weights(model, ref, seed=2)
-    history = _fits_alike(model, ref, x, y, batch_size=8, epochs=2)
-    assert history["loss"][1] < history["loss"][0]
+    import swiftkeras
+    ours = _mlp_fit_run(swiftkeras, kind)
+    _fit_like_fixture(ours, keras_reference("models", "keras_mlp_image_fit.json")[kind])
+    assert ours["loss"][0][1] < ours["loss"][0][0]
 
 
 def test_traced_shape_with_unknown_batch_makes_tensors_like_keras():
@@ -465,6 +490,18 @@ def _history_arrays(history):
     return {key: [np.asarray(values, "float64")] for key, values in history.items()}
 
 
+def _fit_like_fixture(ours, keras):
+    """A fit run's history and trained weights (`_history_arrays`, and "weights" where the run
+    gives them) as Keras's fixture of it, with `_fits_alike`'s tolerances."""
+    assert sorted(ours) == sorted(keras)
+    for key in keras:
+        if key != "weights":
+            _close(ours[key], keras[key], rtol=1e-4, atol=1e-6, what=key)
+    assert len(ours.get("weights", [])) == len(keras.get("weights", []))
+    for i, (a, b) in enumerate(zip(ours.get("weights", []), keras.get("weights", []))):
+        _close(a, b, rtol=1e-3, atol=2e-5, what=f"trained weight {i}")
+
+
 def _cct_data():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (16, 16, 16, 3)).astype("float32")
@@ -502,15 +539,7 @@ def test_cct_compact_convolutional_transformer_like_keras(tmp_path, narrow_termi
                      keras_refuses="unexpected keyword argument '(name|trainable)'")
 
     import swiftkeras
-    ours = _cct_fit_run(swiftkeras, tmp_path)
-    keras = keras_reference("models", "keras_cct_fit.json")
-    assert sorted(ours) == sorted(keras)
-    for key in keras:
-        if key != "weights":
-            _close(ours[key], keras[key], rtol=1e-4, atol=1e-6, what=key)
-    assert len(ours["weights"]) == len(keras["weights"])
-    for i, (a, b) in enumerate(zip(ours["weights"], keras["weights"])):
-        _close(a, b, rtol=1e-3, atol=2e-5, what=f"trained weight {i}")
+    _fit_like_fixture(_cct_fit_run(swiftkeras, tmp_path), keras_reference("models", "keras_cct_fit.json"))
 
 
 # -- examples/vision/pointnet.py --------------------------------------------------------------
@@ -588,6 +617,21 @@ def orthogonal_regularizer_class(keras):
     return OrthogonalRegularizer
 
 
+def _pointnet_data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(16, 16, 3)).astype("float32"), rng.integers(0, 4, 16)
+
+
+def _pointnet_fit_run(lib, folder):
+    """One library's fit of test_pointnet_like_keras's model with the OrthogonalRegularizer
+    (Dropout off, weights drawn): its history (the trained weights are not compared: see the
+    test). Real Keras's is a fixture written by scripts/make_keras_reference_fixtures.py."""
+    x, y = _pointnet_data()
+    model = pointnet_model(*fresh_library(lib), dropout=0.0, orthogonal=True)
+    model.set_weights(_drawn_weights(model, seed=8))
+    return _history_arrays(model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history)
+
+
 def test_pointnet_like_keras(tmp_path, narrow_terminal):
     """The example's PointNet on point clouds: T-nets whose last Dense starts at the identity
     (`Constant(np.eye(n).flatten())`, an array value the library refused: 'value must be a
@@ -598,9 +642,7 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     (a Regularizer subclass written with ops, traced into the library's graph), and its saving
     refused as Keras refuses it (its get_config calls the base's)."""
     sk, keras = _libs()
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(16, 16, 3)).astype("float32")
-    y = rng.integers(0, 4, 16)
+    x, _ = _pointnet_data()
     model, ref = _both(pointnet_model)
     assert summary_lines(model) == summary_lines(ref)
     biases = [(v.path, np.asarray(v.numpy())) for v in ref.weights if v.path.endswith("dense_2/bias")
@@ -619,9 +661,9 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
 
     # A fit (Dropout off) with the example's OrthogonalRegularizer on the T-nets' activity: a
     # Regularizer subclass written with ops, traced into the library's graph (its penalty is in
-    # the losses; test_traced_regularizer.py checks it closely).
-    model, ref = _both(pointnet_model, dropout=0.0, orthogonal=True)
-    _same_weights(model, ref, seed=8)
+    # the losses; test_traced_regularizer.py checks it closely). Keras's: `_pointnet_fit_run`'s
+    # fixture.
+    _fit_like_fixture(_pointnet_fit_run(sk, tmp_path), keras_reference("models", "keras_pointnet_fit.json"))
     # The losses agree; the trained weights are not compared, because this model (these weights
     # and data) trains through a point where the loss is not differentiable: channel 22 of
     # conv1d_10 is constant over the batch and the points (its inputs are dead ReLUs), so
@@ -633,9 +675,9 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     # of up to ~lr. Keras's gradient of that channel's beta is also -0.019 where the loss does not
     # depend on it (finite differences: 0; the next BatchNormalization cancels any batch-constant
     # shift) and the library's is 0: with SGD(0.01) that beta alone differs, by 4e-4.
-    _fits_alike(model, ref, x, y, batch_size=8, epochs=2, weights=False)
     # The example's get_config calls the base's, which raises in Keras: saving fails alike.
-    for m in (model, ref):
+    for lib in (sk, keras):
+        m = pointnet_model(*fresh_library(lib), dropout=0.0, orthogonal=True)
         with pytest.raises(NotImplementedError, match="OrthogonalRegularizer object at .* does not "
                                                       "implement get_config"):
             m.save(str(tmp_path / "orthogonal.keras"))
