@@ -233,6 +233,13 @@ open class Layer: @unchecked Sendable {
     /// property, so that the catalogue lists it (Python's layers read it there).
     class var maskingSupport: MaskingSupport { .never }
 
+    /// Whether Keras's class has a `compute_mask` of its own (Embedding, Masking, the merge,
+    /// attention and recurrent layers, GlobalAveragePooling1D, Lambda): its output's mask is
+    /// what that computes (a new mask, none, or the input's kept only in some modes), set even
+    /// where the class does not support masking, instead of the input's passed on. A class
+    /// property, so that the catalogue lists it (Python's layers read it there).
+    class var computesOwnMask: Bool { false }
+
     /// The mask of the output for one input and its mask (true or nonzero: the value counts);
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.
     open func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? { mask }

@@ -1827,7 +1827,7 @@ class _BuiltinLayer(Layer):
         return bool(self._args.get(masking)) if isinstance(masking, str) else masking
 
     def _computes_own_mask(self):
-        return self.class_name in _OWN_MASKS
+        return _catalog.layer_computes_mask(self.class_name)
 
     def compute_mask(self, inputs, mask=None):
         """Keras's `compute_mask` of the layer's class: the mask its output carries for these
@@ -1850,7 +1850,7 @@ class _BuiltinLayer(Layer):
             if not self.return_state:
                 return out
             return [out] + [None] * _rnn_states.state_count(self)
-        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
+        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D", "Dot"):
             return None
         if cls in ("Attention", "AdditiveAttention"):   # the query's
             return first
@@ -2251,9 +2251,6 @@ def _tuples(value):
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
 _MERGE_MASKS = frozenset({"Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"})
-# The built-in classes with a compute_mask of their own in Keras (_BuiltinLayer.compute_mask).
-_OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalAveragePooling1D",
-                        "GlobalAvgPool1D"}) | frozenset(_RNN_STATE_COUNT) | _MERGE_MASKS
 # The attention layers' call keywords that Keras writes in a functional node, in Keras's order.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
 # The random image augmentations: Keras names their SeedGenerator `generator`.

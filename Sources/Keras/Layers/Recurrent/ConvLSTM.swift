@@ -160,6 +160,7 @@ open class ConvLSTM: Layer, @unchecked Sendable {
 
     /// Keras passes the initial states as `initial_state`, the sequences as `sequences`.
     override class var callTakesMask: Bool { true }
+    override class var computesOwnMask: Bool { true }
 
     public override var trailingInputsArgument: (first: String, rest: String)? { ("sequences", "initial_state") }
 }
