@@ -38,10 +38,6 @@ WITH_MASK_ZERO = ("Embedding", "ReversibleEmbedding")
 # Classes that are no Keras 3 layers of their own (GroupedQueryAttention: the library's name
 # for Keras's legacy .h5 entries; ThresholdedReLU: gone from Keras 3).
 NOT_IN_KERAS = {"GroupedQueryAttention", "ThresholdedReLU"}
-# Keras's ConvLSTM layers support masking; the library's ConvLSTM does not apply a mask yet
-# (it drops it, with Keras's warning), so it says False.
-NOT_YET = {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
-
 CASES = [(name, {}) for name in _catalog.layer_names()] + [(name, {"mask_zero": True}) for name in WITH_MASK_ZERO]
 
 
@@ -63,9 +59,6 @@ def test_supports_masking_is_keras(name, extra):
             raise
         pytest.skip(f"Keras's {name} needs TensorFlow: {e}")
     ours = _make(sk, name, extra)
-    if name in NOT_YET:
-        assert ref.supports_masking and not ours.supports_masking
-        return
     assert ours.supports_masking == ref.supports_masking
 
 
