@@ -422,6 +422,17 @@ open class Layer: @unchecked Sendable {
         return out
     }
 
+    /// Forgets the calls of `holder`, a private model of the layer's first call (a binding's,
+    /// for a layer Keras builds alone, outside any model), before a model made of the layer holds
+    /// it: that model's call is its node 0, as Keras's first node, and its weights' paths lose
+    /// `holder`'s name (Keras's `dense/kernel` of a layer built alone). The two models then hold
+    /// the same variables.
+    public func forgetCalls(ofPrivateModel holder: Model) {
+        callCount = 0
+        let prefix = holder.name + "/"
+        for v in weights where v.path.hasPrefix(prefix) { v.path.removeFirst(prefix.count) }
+    }
+
     /// The layer's own seed generators (Keras: the `SeedGenerator`s it holds, whose states are in
     /// `layer.variables` but not in its weights); their states are not saved, as in Keras.
     open var seedGenerators: [SeedGenerator] { [] }

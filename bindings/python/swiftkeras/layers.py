@@ -573,9 +573,9 @@ class Layer(_variables.LayerBasics):
         input known, the subclassed model it was traced in (which shares the outer model's
         variables), the first functional model made of it still alive, else, with `alone` and
         outside the library's reading of a model, a private one of its first symbolic call
-        (`Dense(3)(keras.Input((4,)))`: a model made of it later takes its weights, as Keras's
-        holds its variables). A model already being made (its config reads its layers') is not
-        made again."""
+        (`Dense(3)(keras.Input((4,)))`: a model made of it later holds it, with its variables,
+        as Keras's). A model already being made (its config reads its layers') is not made
+        again."""
         if self.__dict__.get("_owner") is not None:
             return
         sequential, traced = self.__dict__.get("_sequential"), self.__dict__.get("_traced_in")
@@ -1171,7 +1171,7 @@ def _private_call_model(layer, inputs, call):
         outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
             list(out) if isinstance(out, (list, tuple)) else out
         model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
-        model._private_call = True   # (a model made of the layer later does not share its layers)
+        model._private_call = True   # (its call is none of the layer's nodes in a model made later)
         model._ensure_handle()
     finally:
         layer._inbound[:] = inbound
