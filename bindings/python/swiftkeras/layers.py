@@ -1187,10 +1187,12 @@ def _build_for_first_call(layer):
     """Keras builds a layer called on symbolic tensors outside any model in that call, for its
     inputs' shapes: here a private model of its first call holds it once its weights are asked
     for (a Sequential of it for one tensor, as a first call on arrays makes; a functional model
-    of the call on fresh Inputs for several: `MultiHeadAttention()(q, v)`, a Python layer's
-    arguments). A model made of it later takes its weights (Model._carry_weights_of_built_
-    layers, Model._shared_layers). A call with states, or on tensors of unknown shapes, leaves
-    the layer to the model made of it."""
+    of the call on fresh Inputs for several: `MultiHeadAttention()(q, v)`, an RNN's
+    `initial_state`, a Python layer's arguments), for the sizes its inputs have (unknown ones
+    past the batch too: `LSTM()(keras.Input((None, 8)))`). A model made of it later holds the
+    layer built here itself, with its variables (models._shared_layers). A cell called on its
+    states (`cell(x, [h, c])`), or a call on tensors of unknown rank, leaves the layer to the
+    model made of it."""
     from .models import Sequential
     call = layer._inbound[0]
     flat = _tensors_in(list(call) if isinstance(call, (list, tuple)) else call)
