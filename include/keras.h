@@ -755,7 +755,10 @@ int keras_model_set_trainable(keras_model *model, const char *config_json);
 /* keras_model_from_json_sharing where, besides, each entry of `layers_json` ([[i, "name"], ...])
  * makes layer `name` of models[i] the layer of that name in the new model, itself, not a copy:
  * Keras's feature extraction (`Model(base.input, base.get_layer("x").output)`), holding the same
- * weights as models[i]; the entry's "trainable" flag is set on the layer. Calls through the new
+ * weights as models[i]; the entry's "trainable" flag is set on the layer. An entry
+ * [i, "name", true] says models[i] is a private model of the layer's first call (a binding's, for
+ * a layer Keras builds alone): the new model's call is the layer's node 0, and its weights' paths
+ * lose models[i]'s name. Calls through the new
  * handle also take the handles' locks. Errors: as keras_model_from_json_sharing; INVALID_ARGUMENT
  * (layers_json not such a list, an index out of range, no such layer in that model); IO (the
  * config has no entry of that name and class). */

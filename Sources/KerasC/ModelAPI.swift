@@ -593,7 +593,9 @@ public func keras_model_from_json_sharing(_ text: UnsafePointer<CChar>?, _ neste
 
 /// keras_model_from_json_sharing whose entries named in `layers` (`[[i, "name"], ...]`: layer
 /// `name` of `models[i]`) are those layers themselves: Keras's `Model(base.input,
-/// base.get_layer("x").output)` holds the base's layers, with their variables.
+/// base.get_layer("x").output)` holds the base's layers, with their variables. `[i, "name", true]`:
+/// `models[i]` is a private model of the layer's first call (a layer built alone), whose call the
+/// new model does not count (``Layer/forgetCalls(ofPrivateModel:)``).
 @_cdecl("keras_model_from_json_sharing_layers")
 public func keras_model_from_json_sharing_layers(_ text: UnsafePointer<CChar>?, _ models: UnsafePointer<OpaquePointer?>?,
                                                  _ nModels: Int32, _ layersJSON: UnsafePointer<CChar>?,
@@ -621,8 +623,9 @@ private func modelFromJSONSharing(_ text: UnsafePointer<CChar>?, _ handles: Unsa
     }
     let (model, adopted) = try AdoptedModels.collecting { try LockedBox.locked(boxes) { () throws -> Model in
         let shared = try (layers?.arrayValue ?? []).map { pair -> Layer in
-            guard let p = pair.arrayValue, p.count == 2, let i = p[0].intValue, let name = p[1].stringValue else {
-                throw ABIError(.invalidArgument, "layers_json: each entry must be [model index, layer name], got \(pair.description.prefix(80))")
+            guard let p = pair.arrayValue, p.count == 2 || p.count == 3, let i = p[0].intValue, let name = p[1].stringValue,
+                  p.count == 2 || p[2].boolValue != nil else {
+                throw ABIError(.invalidArgument, "layers_json: each entry must be [model index, layer name] or [model index, layer name, built alone (true or false)], got \(pair.description.prefix(80))")
             }
             guard boxes.indices.contains(i) else {
                 throw ABIError(.invalidArgument, "layers_json: model index \(i) is out of range (n_models is \(n))")
@@ -630,6 +633,7 @@ private func modelFromJSONSharing(_ text: UnsafePointer<CChar>?, _ handles: Unsa
             guard let layer = boxes[i].model.layers.first(where: { $0.name == name }) else {
                 throw ABIError(.invalidArgument, "layers_json: model '\(boxes[i].model.name)' has no layer named '\(name)'")
             }
+            if p.count == 3, p[2].boolValue == true { layer.forgetCalls(ofPrivateModel: boxes[i].model) }
             return layer
         }
         return try modelFromConfig(config, reusing: boxes.map(\.model), layers: shared)

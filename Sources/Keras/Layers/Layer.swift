@@ -233,6 +233,13 @@ open class Layer: @unchecked Sendable {
     /// property, so that the catalogue lists it (Python's layers read it there).
     class var maskingSupport: MaskingSupport { .never }
 
+    /// Whether Keras's class has a `compute_mask` of its own (Embedding, Masking, the merge,
+    /// attention and recurrent layers, GlobalAveragePooling1D, Lambda): its output's mask is
+    /// what that computes (a new mask, none, or the input's kept only in some modes), set even
+    /// where the class does not support masking, instead of the input's passed on. A class
+    /// property, so that the catalogue lists it (Python's layers read it there).
+    class var computesOwnMask: Bool { false }
+
     /// The mask of the output for one input and its mask (true or nonzero: the value counts);
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.
     open func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? { mask }
@@ -413,6 +420,17 @@ open class Layer: @unchecked Sendable {
         var out: [Variable] = []
         appendWeights(to: &out, trainable: nil)
         return out
+    }
+
+    /// Forgets the calls of `holder`, a private model of the layer's first call (a binding's,
+    /// for a layer Keras builds alone, outside any model), before a model made of the layer holds
+    /// it: that model's call is its node 0, as Keras's first node, and its weights' paths lose
+    /// `holder`'s name (Keras's `dense/kernel` of a layer built alone). The two models then hold
+    /// the same variables.
+    public func forgetCalls(ofPrivateModel holder: Model) {
+        callCount = 0
+        let prefix = holder.name + "/"
+        for v in weights where v.path.hasPrefix(prefix) { v.path.removeFirst(prefix.count) }
     }
 
     /// The layer's own seed generators (Keras: the `SeedGenerator`s it holds, whose states are in

@@ -146,6 +146,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     public let callMasks: String?
     /// When the class's layers support masking (Keras's `supports_masking`): ``Layer/maskingSupport``.
     public let maskingSupport: MaskingSupport
+    /// Whether Keras's class computes its outputs' masks itself: ``Layer/computesOwnMask``.
+    public let computesOwnMask: Bool
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
     /// The family base's arguments (``LayerFamily``), keyword-only.
@@ -187,6 +189,7 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.callMasks = L.callTakesMask ? "mask"
             : L.self is MultiHeadAttention.Type || L.self is BaseAttention.Type ? "attention" : nil
         self.maskingSupport = L.maskingSupport
+        self.computesOwnMask = L.computesOwnMask
         self.convertsIntegers = convertsIntegers
         self.checkedWhenBuilt = checkedWhenBuilt
         self.constructorChecks = constructorChecks

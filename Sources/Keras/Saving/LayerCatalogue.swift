@@ -7,7 +7,8 @@ extension ObjectRegistry {
     /// A class with Keras's `adapt` (``AdaptableLayer``) lists `"adapt": true`; one whose call
     /// takes masks lists `"call_masks"` (``LayerDeclaration/callMasks``); one whose layers support
     /// masking lists `"supports_masking"`: true, or the argument that decides it (Embedding's
-    /// `"mask_zero"`: ``MaskingSupport``). An alias
+    /// `"mask_zero"`: ``MaskingSupport``); one with Keras's own `compute_mask` lists
+    /// `"computes_mask"`: true (``Layer/computesOwnMask``). An alias
     /// (`GlobalAvgPool2D`) lists `"class_name"`, the class it names (`GlobalAveragePooling2D`):
     /// in Keras the two names are one class, and a layer made by either is that class.
     public static var layerCatalogue: JSON {
@@ -18,6 +19,7 @@ extension ObjectRegistry {
             if declaration.adaptable { entry.set("adapt", true) }
             if let masks = declaration.callMasks { entry.set("call_masks", .string(masks)) }
             if let masking = declaration.maskingSupport.catalogueValue { entry.set("supports_masking", masking) }
+            if declaration.computesOwnMask { entry.set("computes_mask", true) }
             if declaration.className != className { entry.set("class_name", .string(declaration.className)) }
             out.append((className, entry))
         }

@@ -64,6 +64,7 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "layers_json", keras_model_from_json_sharing_layers(extractor_json, &base, 1, "{}", &none));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out of range", keras_model_from_json_sharing_layers(extractor_json, &base, 1, "[[1, \"d1\"]]", &none));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "no layer named 'nope'", keras_model_from_json_sharing_layers(extractor_json, &base, 1, "[[0, \"nope\"]]", &none));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "built alone", keras_model_from_json_sharing_layers(extractor_json, &base, 1, "[[0, \"d1\", 3]]", &none));
     CHECK_ERR(KERAS_ERR_IO, "named 'd2'", keras_model_from_json_sharing_layers(extractor_json, &base, 1, "[[0, \"d2\"]]", &none));
     CHECK(none == NULL);
 

@@ -77,6 +77,12 @@ def layer_supports_masking(class_name: str) -> bool | str:
     return catalog().get("layers", {}).get(class_name, {}).get("supports_masking", False)
 
 
+def layer_computes_mask(class_name: str) -> bool:
+    """Whether Keras's class of a library layer has a `compute_mask` of its own (its output's
+    mask is what that computes, not the input's passed on): the catalogue's "computes_mask"."""
+    return bool(catalog().get("layers", {}).get(class_name, {}).get("computes_mask"))
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""

@@ -33,7 +33,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
             cls.assign = _scopes.recorded_in_stateless_scope(cls.__dict__["assign"])
 
     def __init__(self, holder, position, info, memo=None):
-        self._holder, self._position = holder, position
+        self._holder, self._position, self._library_name = holder, position, info["name"]
         self.path = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
@@ -553,6 +553,9 @@ def variables(holder, trainable=None):
     library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
     the library adopts them when it builds the layer), trainable ones first as Keras lists."""
     own = holder.__dict__.get("_weight_objects") or {} if hasattr(holder, "__dict__") else {}
+    # The Variables listed before, one object per weight, as Keras's layer holds its variables
+    # (`model.layers[1].kernel is dense.kernel`); each read again from the library's listing.
+    listed = holder.__dict__.setdefault("_variable_objects", {}) if hasattr(holder, "__dict__") else {}
     infos = holder._variable_infos()
     out, memo = [], {}
     for i, info in enumerate(infos):
@@ -561,8 +564,13 @@ def variables(holder, trainable=None):
         if i in own and own[i].name == info["name"].split("/")[-1]:   # a Python add_weight's
             own[i].__dict__["_path"] = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
             out.append(own[i])
+            continue
+        v = listed.get(i)
+        if v is None or v._library_name != info["name"] or v.shape != tuple(int(d) for d in info["shape"]):
+            v = listed[i] = Variable(holder, i, info, memo)
         else:
-            out.append(Variable(holder, i, info, memo))
+            v.__init__(holder, i, info, memo)   # (its path, flag and dtype as listed now)
+        out.append(v)
     if infos or not hasattr(holder, "__dict__"):
         return out
     free = [v for v in vars(holder).values()

@@ -573,9 +573,9 @@ class Layer(_variables.LayerBasics):
         input known, the subclassed model it was traced in (which shares the outer model's
         variables), the first functional model made of it still alive, else, with `alone` and
         outside the library's reading of a model, a private one of its first symbolic call
-        (`Dense(3)(keras.Input((4,)))`: a model made of it later takes its weights, as Keras's
-        holds its variables). A model already being made (its config reads its layers') is not
-        made again."""
+        (`Dense(3)(keras.Input((4,)))`: a model made of it later holds it, with its variables,
+        as Keras's). A model already being made (its config reads its layers') is not made
+        again."""
         if self.__dict__.get("_owner") is not None:
             return
         sequential, traced = self.__dict__.get("_sequential"), self.__dict__.get("_traced_in")
@@ -1171,7 +1171,7 @@ def _private_call_model(layer, inputs, call):
         outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
             list(out) if isinstance(out, (list, tuple)) else out
         model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
-        model._private_call = True   # (a model made of the layer later does not share its layers)
+        model._private_call = True   # (its call is none of the layer's nodes in a model made later)
         model._ensure_handle()
     finally:
         layer._inbound[:] = inbound
@@ -1187,10 +1187,12 @@ def _build_for_first_call(layer):
     """Keras builds a layer called on symbolic tensors outside any model in that call, for its
     inputs' shapes: here a private model of its first call holds it once its weights are asked
     for (a Sequential of it for one tensor, as a first call on arrays makes; a functional model
-    of the call on fresh Inputs for several: `MultiHeadAttention()(q, v)`, a Python layer's
-    arguments). A model made of it later takes its weights (Model._carry_weights_of_built_
-    layers, Model._shared_layers). A call with states, or on tensors of unknown shapes, leaves
-    the layer to the model made of it."""
+    of the call on fresh Inputs for several: `MultiHeadAttention()(q, v)`, an RNN's
+    `initial_state`, a Python layer's arguments), for the sizes its inputs have (unknown ones
+    past the batch too: `LSTM()(keras.Input((None, 8)))`). A model made of it later holds the
+    layer built here itself, with its variables (models._shared_layers). A cell called on its
+    states (`cell(x, [h, c])`), or a call on tensors of unknown rank, leaves the layer to the
+    model made of it."""
     from .models import Sequential
     call = layer._inbound[0]
     flat = _tensors_in(list(call) if isinstance(call, (list, tuple)) else call)
@@ -1827,7 +1829,7 @@ class _BuiltinLayer(Layer):
         return bool(self._args.get(masking)) if isinstance(masking, str) else masking
 
     def _computes_own_mask(self):
-        return self.class_name in _OWN_MASKS
+        return _catalog.layer_computes_mask(self.class_name)
 
     def compute_mask(self, inputs, mask=None):
         """Keras's `compute_mask` of the layer's class: the mask its output carries for these
@@ -1850,7 +1852,7 @@ class _BuiltinLayer(Layer):
             if not self.return_state:
                 return out
             return [out] + [None] * _rnn_states.state_count(self)
-        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
+        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D", "Dot"):
             return None
         if cls in ("Attention", "AdditiveAttention"):   # the query's
             return first
@@ -2251,9 +2253,6 @@ def _tuples(value):
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
 _MERGE_MASKS = frozenset({"Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"})
-# The built-in classes with a compute_mask of their own in Keras (_BuiltinLayer.compute_mask).
-_OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalAveragePooling1D",
-                        "GlobalAvgPool1D"}) | frozenset(_RNN_STATE_COUNT) | _MERGE_MASKS
 # The attention layers' call keywords that Keras writes in a functional node, in Keras's order.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
 # The random image augmentations: Keras names their SeedGenerator `generator`.

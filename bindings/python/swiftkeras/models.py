@@ -461,9 +461,9 @@ class Model(ModelAPI):
                 holder._rebuild_keeping_weights()
 
     def _carry_weights_of_built_layers(self):
-        """A layer another model (or its own first call) built brings its weights into this
-        model, as Keras's layers keep their variables wherever they are used (layers taken
-        from a trained model into a new Sequential). An operation node (a mask's
+        """A layer another model (or its own first call) built that this model does not hold
+        itself (_shared_layers: a layer written in Python) brings its weights into this model,
+        as Keras's layers keep their variables wherever they are used. An operation node (a mask's
         `ops.not_equal`, another model's) is no layer of the model and brings nothing."""
         sharing = self.__dict__.get("_sharing") or ()
         for layer in self._layers:
@@ -534,9 +534,10 @@ class Model(ModelAPI):
         try:
             with _python_layers.claiming(self._layers), _plugins.activations_named_as_builtins(dumps(config)):
                 if shared:   # other models' layers, held as they are (their variables)
-                    models = nested + [m for m in dict.fromkeys(owner for _, owner in shared)]
+                    models = nested + [m for m in dict.fromkeys(owner for _, owner, _ in shared)]
                     handles = (ctypes.c_void_p * len(models))(*[m._handle for m in models])
-                    pairs = [[models.index(owner), layer.name] for layer, owner in shared]
+                    pairs = [[models.index(owner), layer.name] + ([True] if alone else [])
+                             for layer, owner, alone in shared]
                     check(_lib.keras_model_from_json_sharing_layers(dumps(config), handles, len(models),
                                                                     dumps(pairs), byref(out)))
                 elif nested:   # holding their library models, not copies
@@ -547,7 +548,7 @@ class Model(ModelAPI):
                     check(_lib.keras_model_from_json(dumps(config), byref(out)))
         finally:
             self._building_for_layer = False
-        self._sharing = {id(layer) for layer, _ in shared}
+        self._sharing = {id(layer) for layer, _, _ in shared}
         try:
             self._set_handle(out.value, own_config=True)
         finally:
@@ -2910,25 +2911,26 @@ def _models_held_by(owner):
 
 
 def _shared_layers(model):
-    """[(layer, owner)]: the built-in layers of `model` whose variables another model's library
-    model holds (a loaded model's layers in `keras.Model(base.input, base.get_layer("x").output)`,
-    `Sequential(base.layers[:-1])`): the new library model holds those layers themselves, as
-    Keras's models share their layers' variables. A layer written in Python, an operation node,
-    an Input and a layer only its own first call built (a private model of that call, whose
-    call would be a node of the layer in the new model too) are made anew (their state, if
-    any, is copied)."""
+    """[(layer, owner, alone)]: the built-in layers of `model` whose variables another model's
+    library model holds: the new library model holds those layers themselves, as Keras's models
+    share their layers' variables. The owner is a model of the user's (a loaded model's layers
+    in `keras.Model(base.input, base.get_layer("x").output)`, `Sequential(base.layers[:-1])`)
+    or, `alone`, a private model of the layer's first call, adapt or build (Keras builds such a
+    layer outside any model; `d = Dense(3); y = d(keras.Input((4,)))`): its call is then none of
+    the layer's nodes in the new model, and its name leaves the weights' paths. A layer written
+    in Python, an operation node and an Input are made anew (their state, if any, is copied)."""
     if not _lib.has("keras_model_from_json_sharing_layers"):
         return []
     shared = []
     for layer in model._layers:
         owner = layer.__dict__.get("_owner")
         if owner is None or owner is model or getattr(owner, "_handle", None) is None or \
-                getattr(owner, "_single_layer", False) or getattr(owner, "_private_call", False) or \
                 not isinstance(layer, _BuiltinLayer) or isinstance(layer, _ModelLayer) or \
                 _subclasses_builtin(layer) or getattr(layer, "_op_node", False) or \
                 layer.class_name == "InputLayer" or layer.__dict__.get("_pending_weights"):
             continue
-        shared.append((layer, owner))
+        alone = bool(getattr(owner, "_single_layer", False) or getattr(owner, "_private_call", False))
+        shared.append((layer, owner, alone))
     return shared
 
 

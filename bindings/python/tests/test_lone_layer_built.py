@@ -67,8 +67,33 @@ def _recurrent(k):
     return layer
 
 
+def _initial_state(k):
+    """An LSTM called on its initial states (Keras's seq2seq decoder: an encoder's states)."""
+    _, h, c = k.layers.LSTM(3, return_state=True, name="encoder")(k.Input((4, 2)))
+    layer = k.layers.LSTM(3, return_sequences=True, name="decoder")
+    layer(k.Input((5, 2)), initial_state=[h, c])
+    return layer
+
+
+def _initial_state_inputs(k):
+    layer = k.layers.GRU(3, name="gru")
+    layer(k.Input((5, 2)), initial_state=[k.Input((3,))])
+    return layer
+
+
+def _unknown_steps(cls, *args):
+    def make(k):
+        layer = getattr(k.layers, cls)(*args, name="unknown")
+        layer(k.Input((None, 8)))
+        return layer
+    return make
+
+
 CASES = {"lone": _lone, "chained": _chained, "shared": _shared, "python": _python,
-         "attention": _attention, "recurrent": _recurrent}
+         "attention": _attention, "recurrent": _recurrent, "initial_state": _initial_state,
+         "initial_state_inputs": _initial_state_inputs, "unknown_lstm": _unknown_steps("LSTM", 4),
+         "unknown_conv1d": _unknown_steps("Conv1D", 4, 3),
+         "unknown_pooling": _unknown_steps("GlobalAveragePooling1D")}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -81,6 +106,13 @@ def test_built_with_weights_by_its_symbolic_call_as_keras(case):
     ours.set_weights(weights)
     for got, want in zip(ours.get_weights(), weights):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("case", ["initial_state", "unknown_lstm", "unknown_conv1d", "unknown_pooling"])
+def test_output_shapes_of_a_lone_call_as_keras(case):
+    """The first call's output (its KerasTensor) has Keras's shape, unknown sizes kept."""
+    ref, ours = CASES[case](keras), CASES[case](sk)
+    assert tuple(ours.output.shape) == tuple(ref.output.shape)
 
 
 def test_lone_layer_kernel_as_keras():

@@ -34,6 +34,7 @@ open class BaseAttention: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// The scores `[B, Tq, Tv]` of `query` against `key`; subclasses override it.
     open func scores(query: Tensor, key: Tensor) throws -> Tensor {

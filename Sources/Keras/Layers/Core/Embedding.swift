@@ -53,6 +53,7 @@ public class Embedding: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .whenArgument("mask_zero") }
+    override class var computesOwnMask: Bool { true }
 
     public override func build(_ inputShape: [Int?]) throws {
         if quantizationMode == .int8 {

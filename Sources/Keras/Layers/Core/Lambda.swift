@@ -18,6 +18,9 @@ public final class Lambda: Layer, @unchecked Sendable {
     private let function: ([Tensor]) throws -> Tensor
     private let takesList: Bool
 
+    /// Keras's Lambda computes its mask (its `mask` argument: none by default).
+    override class var computesOwnMask: Bool { true }
+
     /// A Lambda over one input tensor.
     public init(functionName: String = "lambda", outputShape: [Int?]? = nil, name: String? = nil,
                 trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil,

@@ -16,6 +16,7 @@ public final class Masking: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// 1 where some feature of the timestep differs from `maskValue`, else 0: the mask, shape
     /// the input's without its last axis.

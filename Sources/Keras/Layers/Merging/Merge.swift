@@ -11,6 +11,7 @@ open class Merge: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// The merge of inputs of equal rank with their masks (nil when none has one); subclasses
     /// override it. Keras: `_merge_function`.

@@ -12,6 +12,7 @@ public final class GlobalAveragePooling1D: BaseGlobalPooling, @unchecked Sendabl
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// Keras: `sum(where(mask, x, 0), steps) / sum(mask, steps)` (a sample with every step masked gives NaN, as in Keras).
     override class var callTakesMask: Bool { true }

@@ -48,6 +48,7 @@ public final class Bidirectional: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// `layer` as a serialized layer (class name and config).
     private static func entry(of layer: RNN) -> JSON {

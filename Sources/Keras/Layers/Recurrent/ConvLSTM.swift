@@ -4,7 +4,10 @@
 /// `(batch, spatial'..., filters)` or, with `returnSequences`, every step's; with `returnState` the
 /// final h and c follow (call it with `callMultiple`). The weights live in the ``cell``
 /// (`conv_lstm2d/conv_lstm_cell/kernel`). A subclass only names its ``spatialRank``.
-/// Masks are not applied (Keras 3 fails on a masked ConvLSTM); the layer drops them with a warning.
+/// A mask of time steps `(batch, timesteps)` (Keras's `mask` argument) is applied as by an LSTM:
+/// a masked step keeps the previous states and output. Keras's jax backend applies it only
+/// unrolled (its scan fails to broadcast the step mask over the spatial axes); here both ways. A
+/// mask with more axes (a Masking layer's, one a position) is refused, as Keras fails on it.
 /// Keras: `keras.src.layers.rnn.conv_lstm.ConvLSTM`.
 ///
 /// ```swift
@@ -24,7 +27,7 @@ open class ConvLSTM: Layer, @unchecked Sendable {
     public let stateful: Bool
     /// Accepted for Keras compatibility; the result is the same either way.
     public let unroll: Bool
-    /// Kept for Keras's config; masks are not applied.
+    /// Masked steps output zeros instead of the carried output (not unrolled, as in Keras).
     public let zeroOutputForMask: Bool
     /// The states (h, c) a stateful layer carries between calls, nil before its first call.
     public internal(set) var states: [Tensor]?
@@ -108,6 +111,10 @@ open class ConvLSTM: Layer, @unchecked Sendable {
         if let bad = inputs.dropFirst().first(where: { $0.shape != stateShape }) {
             throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shape \(stateShape) (batch, spatial..., filters), got \(bad.shape)")
         }
+        let m = mask?.first ?? nil
+        if let m, m.count != x.shape[0] * x.shape[1] {
+            throw KerasError.shapeMismatch("\(className) '\(name)': the mask must have shape (batch, timesteps) \([x.shape[0], x.shape[1]]), one value a time step, got \(m.shape) (a Masking layer's mask has one a position: Keras's ConvLSTM fails on it too)")
+        }
         let r = Self.spatialRank, given = Array(inputs.dropFirst())
         let initial = try (given.isEmpty ? try carriedStates(stateShape) : given).map { try channelsLast($0, dataFormat, rank: r) }
         // Time-major, channels-last: (steps, batch, spatial..., channels).
@@ -115,7 +122,8 @@ open class ConvLSTM: Layer, @unchecked Sendable {
         let spatial = Array(2..<(r + 3)).filter { $0 != channelAxis }
         let timeMajor = try Ops.transpose(x, [1, 0] + spatial + [channelAxis])
         if !training { cell.passInferenceDropoutDraws() }
-        let outs = try cell.run(timeMajor, states: initial, goBackwards: goBackwards, keepSequence: returnSequences, training: training)
+        let outs = try cell.run(timeMajor, states: initial, mask: m, goBackwards: goBackwards, keepSequence: returnSequences,
+                                unrolled: unroll, zeroOutputForMask: zeroOutputForMask, training: training)
         let states = try outs.dropFirst().map { try channelsRestored($0, dataFormat, rank: r) }
         if stateful { self.states = states.map(\.detached) }
         let output: Tensor
@@ -123,7 +131,7 @@ open class ConvLSTM: Layer, @unchecked Sendable {
             let batchMajor = try Ops.transpose(outs[0], [1, 0] + Array(2..<(r + 3)))
             output = dataFormat == .channelsLast ? batchMajor : try Ops.transpose(batchMajor, [0, 1, r + 2] + Array(2..<(r + 2)))
         } else {
-            output = states[0]
+            output = try channelsRestored(outs[0], dataFormat, rank: r)
         }
         return returnState ? [output] + states : [output]
     }
@@ -160,6 +168,13 @@ open class ConvLSTM: Layer, @unchecked Sendable {
 
     /// Keras passes the initial states as `initial_state`, the sequences as `sequences`.
     override class var callTakesMask: Bool { true }
+    override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
+
+    /// Keras: the input mask with `return_sequences`, else none; none for the states.
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        [returnSequences ? (masks.first ?? nil) : nil] + (returnState ? [nil, nil] : [])
+    }
 
     public override var trailingInputsArgument: (first: String, rest: String)? { ("sequences", "initial_state") }
 }

@@ -73,8 +73,12 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
 
     /// Runs the cell over channels-last, time-major `x` `(steps, batch, spatial..., channels)` from
     /// `states` (h and c, channels-last; zeros when empty): the outputs of every step stacked
-    /// time-major (only with `keepSequence`, else the last h), then the last h and c.
-    func run(_ x: Tensor, states initial: [Tensor], goBackwards: Bool, keepSequence: Bool, training: Bool) throws -> [Tensor] {
+    /// time-major (only with `keepSequence`, else the last step's output), then the last h and c.
+    /// A step that `mask` (`(batch, steps)`, nonzero keeps) masks carries h and c through and
+    /// outputs the carried h (zeros with `zeroOutputForMask`), as Keras's scan does for an LSTM;
+    /// `unrolled`, the previous step's output (zeros at first), as Keras's unrolled loop does.
+    func run(_ x: Tensor, states initial: [Tensor], mask: Tensor?, goBackwards: Bool, keepSequence: Bool,
+             unrolled: Bool, zeroOutputForMask: Bool, training: Bool) throws -> [Tensor] {
         guard let kernel, let recurrentKernel else { throw KerasError.invalidState("\(className) '\(name)' is not built") }
         let steps = x.shape[0], batch = x.shape[1], frame = Array(x.shape.dropFirst(2))
         // Fraction-of-one rates act in training only, as in Keras.
@@ -88,7 +92,7 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
         let recurrentMasks = training && dropsState ? try gateMasks(rate: options.recurrentDropout, shape: stateShape) : nil
         let ones = [Int](repeating: 1, count: spatialRank)
         let act = activationFunction, rec = recurrentActivationFunction
-        var outputs: [Tensor] = []
+        var outputs: [Tensor] = [], last: Tensor?
         for t in 0..<steps {
             let s = goBackwards ? steps - 1 - t : t
             let xz = try Ops.reshape(Ops.take(inputParts, [s]), Array(stateShape.dropLast()) + [4 * filters])
@@ -96,10 +100,21 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
                                   strides: ones, padding: .same, dilation: ones)
             let gates = try Ops.split(Ops.add(xz, hz), 4, axis: -1)
             let i = try rec(gates[0]), f = try rec(gates[1]), o = try rec(gates[3])
-            c = try Ops.add(Ops.multiply(f, c), Ops.multiply(i, act(gates[2])))
-            h = try Ops.multiply(o, act(c))
-            if keepSequence { outputs.append(try Ops.expandDims(h, axis: 0)) }
+            let nextC = try Ops.add(Ops.multiply(f, c), Ops.multiply(i, act(gates[2])))
+            let nextH = try Ops.multiply(o, act(nextC))
+            var out = nextH
+            if let mask {
+                let keep = stepKeep(mask, steps: steps, step: s, leading: Array(stateShape.dropLast()))(filters)
+                (h, c) = (try Ops.where(keep, nextH, h), try Ops.where(keep, nextC, c))
+                out = unrolled ? try Ops.where(keep, nextH, last ?? Tensor(shape: stateShape))
+                    : zeroOutputForMask ? try Ops.multiply(nextH, keep) : h
+            } else {
+                (h, c) = (nextH, nextC)
+            }
+            last = out
+            if keepSequence { outputs.append(try Ops.expandDims(out, axis: 0)) }
         }
-        return [keepSequence ? try Ops.concatenate(outputs, axis: 0) : h, h, c]
+        guard let last else { throw KerasError.shapeMismatch("\(className) '\(name)': the sequence has no time steps, got inputs \(x.shape)") }
+        return [keepSequence ? try Ops.concatenate(outputs, axis: 0) : last, h, c]
     }
 }

@@ -21,7 +21,7 @@ extension RNN {
             var (out, next) = try cell.call(Ops.reshape(Ops.take(timeMajor, [s]), [b, f]), states: states, training: training)
             try checkStep(out, next, batch: b)
             if let mask {
-                let keep = Self.stepKeep(mask, batch: b, steps: steps, step: s)
+                let keep = stepKeep(mask, steps: steps, step: s, leading: [b])
                 let carried: Tensor
                 if unroll {
                     carried = lastOutput ?? Tensor(shape: out.shape)
@@ -71,16 +71,19 @@ extension RNN {
             throw KerasError.shapeMismatch("\(className) '\(name)': \(cell.className) '\(cell.name)'.call must return an output of shape [\(batch), \(cell.outputSize)] (output_size) and states of widths \(widths) (state_size), got \(out.shape) and \(states.map(\.shape))")
         }
     }
+}
 
-    /// The 0/1 mask of step `step` broadcast to `(batch, width)`, one tensor per width.
-    private static func stepKeep(_ mask: Tensor, batch: Int, steps: Int, step: Int) -> (Int) -> Tensor {
-        var made: [Int: Tensor] = [:]
-        return { width in
-            if let t = made[width] { return t }
-            let keep = Tensor(shape: [batch, width])
-            for i in 0..<batch where mask.data[i * steps + step] != 0 { (keep.data + i * width).update(repeating: 1, count: width) }
-            made[width] = keep
-            return keep
-        }
+/// The 0/1 mask of step `step` of a `(batch, steps)` mask broadcast to `leading + [width]`
+/// (`[batch]` for a recurrent cell's `(batch, width)`, `[batch, spatial...]` for a ConvLSTM's
+/// states), one tensor per width.
+func stepKeep(_ mask: Tensor, steps: Int, step: Int, leading: [Int]) -> (Int) -> Tensor {
+    var made: [Int: Tensor] = [:]
+    let batch = leading.first ?? 0, perSample = leading.dropFirst().reduce(1, *)
+    return { width in
+        if let t = made[width] { return t }
+        let keep = Tensor(shape: leading + [width]), count = perSample * width
+        for i in 0..<batch where mask.data[i * steps + step] != 0 { (keep.data + i * count).update(repeating: 1, count: count) }
+        made[width] = keep
+        return keep
     }
 }

@@ -67,6 +67,7 @@ public class RNN: Layer, @unchecked Sendable {
     }
 
     override class var maskingSupport: MaskingSupport { .always }
+    override class var computesOwnMask: Bool { true }
 
     /// A layer running a stack of cells, each step feeding one cell's output to the next
     /// (Keras's `RNN([cell1, cell2])`, which wraps them in a ``StackedRNNCells``).

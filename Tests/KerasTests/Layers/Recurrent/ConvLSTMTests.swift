@@ -91,6 +91,34 @@ final class ConvLSTMTests: XCTestCase {
         }
     }
 
+    /// A step masked by a `(batch, timesteps)` mask carries h and c through and outputs the
+    /// carried h (scan) or the previous output (unrolled), as Keras's LSTM; zeros with
+    /// `zeroOutputForMask`; gradients through the masked steps as finite differences say.
+    func testMaskedStepsKeepStatesAndGradientsMatchFiniteDifferences() throws {
+        setRandomSeed(37)
+        let x = GradientCheck.random([2, 4, 5, 2], in: -1...1, seed: 7)
+        let mask = try Tensor(shape: [2, 4], scalars: [1, 1, 0, 0, 1, 0, 1, 1])
+        func step(_ t: Tensor, _ b: Int, _ s: Int) -> [Float] { Array(t.scalars[(b * 4 + s) * 10..<(b * 4 + s + 1) * 10]) }
+        for (unroll, zeros) in [(false, false), (true, false), (false, true)] {
+            let layer = try ConvLSTM1D(2, kernelSize: [2], padding: .same, returnSequences: true, returnState: true,
+                                       unroll: unroll, zeroOutputForMask: zeros)
+            let outs = try layer.call([x], mask: [mask], training: false)
+            let sequence = outs[0]
+            XCTAssertEqual(step(sequence, 0, 3), zeros ? [Float](repeating: 0, count: 10) : step(sequence, 0, 1))
+            XCTAssertEqual(step(sequence, 1, 1), zeros ? [Float](repeating: 0, count: 10) : step(sequence, 1, 0))
+            XCTAssertNotEqual(step(sequence, 1, 2), step(sequence, 1, 1))
+            // the last h of sample 0 is its step 1's
+            XCTAssertEqual(Array(outs[1].scalars[0..<10]), step(sequence, 0, 1))
+            try GradientCheck.check([x], variables: layer.weights, step: 3e-3, layer.name) { xs in
+                try Ops.concatenate(layer.call(xs, mask: [mask], training: false).map { try Ops.reshape($0, [2, -1]) }, axis: 1)
+            }
+        }
+        let masking = try ConvLSTM1D(2, kernelSize: [2])
+        XCTAssertThrowsError(try masking.call([x], mask: [Tensor(shape: [2, 4, 5], repeating: 1)], training: false)) { error in
+            XCTAssertTrue("\(error)".contains("(batch, timesteps)"), "\(error)")
+        }
+    }
+
     func testStatefulCarriesStateAndResets() throws {
         setRandomSeed(32)
         let x = GradientCheck.random([2, 3, 5, 2], seed: 8), y = GradientCheck.random([2, 3, 5, 2], seed: 9)
