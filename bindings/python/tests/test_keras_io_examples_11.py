@@ -11,7 +11,11 @@ model of MoE layers between BatchNormalization and MaxPooling2D),
 examples/keras_recipes/reproducibility_recipes.py
 (https://keras.io/examples/keras_recipes/reproducibility_recipes/: seeded and unseeded
 initializer draws after keras.utils.set_random_seed, and its Sequential convnet built by fit,
-trained twice alike; its tf.data pipeline is numpy arrays here).
+trained twice alike; its tf.data pipeline is numpy arrays here),
+examples/structured_data/regression_boston_housing.py
+(https://keras.io/examples/structured_data/regression_boston_housing/: a Sequential made with
+`input_shape`, mae and mse metrics, EarlyStopping on val_loss with validation_split; matplotlib
+plots left out).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -20,7 +24,7 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, fresh_library
-from test_keras_io_examples_3 import _both, _close, _fits_alike, _same_weights
+from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import narrow_terminal  # noqa: F401 (a fixture)
 
@@ -323,3 +327,54 @@ def test_reproducibility_recipes_seeded_initializers_and_fits(narrow_terminal):
     _same_summary(model, ref)
     _same_weights(model, ref, seed=5, scale=0.3)
     _fits_alike(model, ref, x, labels, epochs=2, batch_size=16, validation_data=(x[:16], labels[:16]))
+
+
+# -- examples/structured_data/regression_boston_housing.py ------------------------------------
+
+def boston_model(keras, layers, ops, features=13):
+    """The example's build_model (input_shape on the first Dense, as it writes it)."""
+    model = keras.Sequential(
+        [
+            # input_shape is number of features
+            layers.Dense(32, activation="relu", input_shape=[features]),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(1),
+        ]
+    )
+    model.compile(loss="mse", optimizer="adam", metrics=["mae", "mse"])
+    return model
+
+
+def test_regression_boston_housing_with_early_stopping(tmp_path, narrow_terminal):
+    """keras.io's Boston housing regression: the Sequential made with `input_shape` has Keras's
+    summary; from the same weights, a fit with validation_split and EarlyStopping on val_loss
+    stops where Keras's stops with the same loss, mae and mse logs; evaluate's (loss, mae, mse)
+    and the flattened predictions are Keras's; each library loads the other's `.keras` file."""
+    rng = np.random.default_rng(42)
+    x_all = rng.gamma(2.0, 2.0, size=(72, 13)).astype("float32")
+    y_all = rng.normal(size=72).astype("float32")   # (noise: the fit overfits soon and stops)
+    split = int(0.7 * len(x_all))
+    x_train, y_train, x_test, y_test = x_all[:split], y_all[:split], x_all[split:], y_all[split:]
+    model, ref = _both(boston_model, x_train.shape[1])
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=7, scale=0.2)
+    histories = []
+    for m in (model, ref):
+        keras = __import__("swiftkeras" if m is model else "keras")
+        early_stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+        histories.append(m.fit(x_train, y_train, batch_size=32, epochs=12, verbose=0,
+                               validation_split=0.3, callbacks=[early_stop],
+                               shuffle=False).history)
+    assert sorted(histories[0]) == sorted(histories[1]) == sorted(
+        ["loss", "mae", "mse", "val_loss", "val_mae", "val_mse"])
+    assert len(histories[0]["loss"]) == len(histories[1]["loss"]) < 12
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=1e-4, what=key)
+    evaluated = [m.evaluate(x_test, y_test, verbose=0) for m in (model, ref)]
+    assert len(evaluated[0]) == 3
+    _close(evaluated[0], evaluated[1], rtol=1e-4, what="loss, mae, mse")
+    prediction = model.predict(x_test).flatten()
+    assert prediction.shape == (len(x_test),)
+    _close(prediction, ref.predict(x_test, verbose=0).flatten(), rtol=1e-4, atol=5e-5,
+           what="predictions")
+    _loads_both_ways(model, ref, x_test, tmp_path, None, None)
