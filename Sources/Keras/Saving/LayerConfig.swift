@@ -150,8 +150,11 @@ public struct LayerConfig {
         }
     }
 
-    /// An activation given by name or as a serialized function; absent means linear.
-    public func activation(_ key: String) throws -> ActivationFunction { try deserializeActivation(self[key] ?? .null) }
+    /// An activation given by name or as a serialized function; absent means the declared
+    /// default, a None given means linear (Keras's `activations.get(None)`: LSTM(activation=None)).
+    public func activation(_ key: String) throws -> ActivationFunction {
+        try deserializeActivation(json[key]?.isNull == true ? .null : self[key] ?? .null)
+    }
 
     public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
         guard let v = self[key] else { return d }

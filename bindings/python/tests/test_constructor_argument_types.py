@@ -2,7 +2,7 @@
 (scripts/sweep_constructor_types.py sweeps every catalogue class; this is a sample of it, run
 against live Keras): a flag takes any value and Keras tests its truth (`use_bias=1`,
 `return_sequences=np.int64(0)`, `keepdims=None`), keeping the value given in `get_config()`;
-`data_format` is read lowercased; what Keras's constructor refuses is refused with its exception
+`data_format` is read lowercased; an activation given as None is linear; what Keras's constructor refuses is refused with its exception
 type."""
 import importlib.util
 import pathlib
@@ -46,6 +46,9 @@ SAMPLE = [
     ("Embedding", {"input_dim": 5, "output_dim": 2}, "mask_zero", 1),
     ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "use_bias", 0),
     ("MaxPooling2D", {}, "data_format", "Channels_First"),
+    ("LSTM", {"units": 3}, "activation", None),
+    ("GRU", {"units": 3}, "recurrent_activation", None),
+    ("Conv1D", {"filters": 2, "kernel_size": 3}, "activation", None),
 ]
 
 
