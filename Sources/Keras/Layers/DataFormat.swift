@@ -7,7 +7,8 @@ public enum DataFormat: String, Sendable, CaseIterable {
 
     /// The format with a Keras name; throws for anything else.
     public static func named(_ name: String) throws -> DataFormat {
-        guard let f = DataFormat(rawValue: name) else {
+        // (Keras's standardize_data_format lowercases it: "CHANNELS_LAST" is channels_last)
+        guard let f = DataFormat(rawValue: name.lowercased()) else {
             throw KerasError.invalidArgument("data_format '\(name)' is not one of \"channels_last\", \"channels_first\"")
         }
         return f

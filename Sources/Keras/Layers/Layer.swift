@@ -50,6 +50,9 @@ open class Layer: @unchecked Sendable {
     /// The arguments its config gave as ints (`Dropout(0)`'s rate), which ``getConfig()`` writes
     /// as given where the layer holds them as floats, as Keras keeps them.
     @exclusivity(unchecked) var givenIntegers: [String: Int] = [:]
+    /// The flags its config gave as other values than true or false (`use_bias=1`), which
+    /// ``getConfig()`` writes as given while the layer holds their truth, as Keras keeps them.
+    @exclusivity(unchecked) var givenFlags: [String: JSON] = [:]
     /// The seeds a front end drew for the unseeded initializers and generators Keras's `build`
     /// of the layer makes (MultiHeadAttention's copies of its initializers, SpectralNormalization's
     /// `vector_u`), handed over under the config's private key `_build_seeds` and taken in order

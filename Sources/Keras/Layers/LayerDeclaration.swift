@@ -214,6 +214,7 @@ public struct LayerDeclaration: @unchecked Sendable {
             if !convertsIntegers, let given = c.json.objectValue {
                 for case (let key, .int(let value)) in given { layer.givenIntegers[key] = value }
             }
+            layer.givenFlags = config.givenFlags
             return layer
         }
     }
@@ -224,6 +225,8 @@ public struct LayerDeclaration: @unchecked Sendable {
             guard var value = a.read?(layer) else { continue }
             // Keras keeps a float argument given as an int (`Dropout(0)` writes `"rate": 0`)
             if case .double(let d) = value, let i = layer.givenIntegers[a.name], Double(i) == d { value = .int(i) }
+            // and a flag given as another value (`use_bias=1`) as given, while the layer holds its truth
+            if case .bool(let b) = value, let given = layer.givenFlags[a.name], LayerConfig.truth(given) == b { value = given }
             config.set(a.name, value)
         }
     }

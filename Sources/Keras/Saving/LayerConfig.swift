@@ -80,15 +80,40 @@ public struct LayerConfig {
         return v
     }
 
+    /// A flag, read as Keras's constructors test theirs (`if use_bias:`): any value, by Python's
+    /// truth (`1`, `"x"` and `[0]` are true; `0`, `""`, `[]` and a `None` given are false), which
+    /// ``Layer/getConfig()`` writes back as given (``LayerConfig/givenFlags``).
     public func bool(_ key: String) throws -> Bool {
-        guard let b = self[key]?.boolValue else { throw bad(key, "true or false") }
-        return b
+        if json[key]?.isNull == true, defaults[key]?.boolValue != nil { return false }
+        guard let v = self[key] else { throw bad(key, "true or false") }
+        return LayerConfig.truth(v)
     }
 
     public func bool(_ key: String, default d: Bool) throws -> Bool {
+        if json[key]?.isNull == true { return defaults[key]?.boolValue != nil ? false : d }
         guard let v = self[key] else { return d }
-        guard let b = v.boolValue else { throw bad(key, "true or false") }
-        return b
+        return LayerConfig.truth(v)
+    }
+
+    /// Python's `bool(value)` of a JSON value.
+    static func truth(_ v: JSON) -> Bool {
+        switch v {
+        case .null: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .double(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .array(let a): return !a.isEmpty
+        case .object(let o): return !o.isEmpty
+        }
+    }
+
+    /// The flags the config gives as something other than true or false (`use_bias=1`,
+    /// `return_sequences=None`), which Keras's `get_config()` keeps as given.
+    var givenFlags: [String: JSON] {
+        guard let pairs = json.objectValue else { return [:] }
+        return Dictionary(pairs.filter { key, v in v.boolValue == nil && defaults[key]?.boolValue != nil },
+                          uniquingKeysWith: { a, _ in a })
     }
 
     public func string(_ key: String) throws -> String {
@@ -125,8 +150,11 @@ public struct LayerConfig {
         }
     }
 
-    /// An activation given by name or as a serialized function; absent means linear.
-    public func activation(_ key: String) throws -> ActivationFunction { try deserializeActivation(self[key] ?? .null) }
+    /// An activation given by name or as a serialized function; absent means the declared
+    /// default, a None given means linear (Keras's `activations.get(None)`: LSTM(activation=None)).
+    public func activation(_ key: String) throws -> ActivationFunction {
+        try deserializeActivation(json[key]?.isNull == true ? .null : self[key] ?? .null)
+    }
 
     public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
         guard let v = self[key] else { return d }

@@ -192,11 +192,24 @@ def _weight_dims(layer, shape):
     if any(d is None for d in given):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape {given} has an unknown "
                          f"(None) dimension; weights need every dimension")
-    dims = tuple(int(d) for d in given)
+    dims = tuple(_weight_dim(given, d) for d in given)
     if any(d < 0 for d in dims):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape {dims} has a negative or "
                          f"unknown dimension")
     return dims
+
+
+def _weight_dim(shape, d):
+    """One dimension of a weight's shape as an int, refused as Keras's standardize_shape refuses
+    a string, a float or anything int() cannot take (a list: `kernel_size` read back from a
+    config as [3, 3] where the layer expected a tuple)."""
+    if not isinstance(d, (str, float)):
+        try:
+            return int(d)
+        except (TypeError, ValueError):
+            pass
+    raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of "
+                     f"type '{type(d)}'. ")
 
 
 def _weight_options(initializer, regularizer, constraint, dtype="float32"):

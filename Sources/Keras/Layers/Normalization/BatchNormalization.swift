@@ -166,8 +166,12 @@ extension BatchNormalization: DeclaredLayer {
         .optional("renorm_clipping", default: nil) { _ in .null },
         .optional("renorm_momentum", default: .double(0.99)) { _ in .double(0.99) },
     ]) { c in
-        if case .bool(true)? = c.json["renorm"] {
+        if try c.bool("renorm") {
             throw KerasError.io("BatchNormalization config: renorm=True is not supported")
+        }
+        // (Keras's refusal on its backends other than TensorFlow)
+        if try c.bool("synchronized") {
+            throw KerasError.io("BatchNormalization: Argument synchronized=True is only supported with the TensorFlow backend.")
         }
         return BatchNormalization(
             axis: try c.int("axis"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"),

@@ -1,0 +1,99 @@
+"""Constructor arguments of other Python types than Keras's defaults, as Keras 3 takes them
+(scripts/sweep_constructor_types.py sweeps every catalogue class; this is a sample of it, run
+against live Keras): a flag takes any value and Keras tests its truth (`use_bias=1`,
+`return_sequences=np.int64(0)`, `keepdims=None`), keeping the value given in `get_config()`;
+`data_format` is read lowercased; an activation given as None is linear; what Keras's constructor refuses is refused with its exception
+type."""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+from conftest import needs, real_keras
+
+pytestmark = needs("keras_layer_validate_config")
+
+_SCRIPT = pathlib.Path(__file__).resolve().parents[3] / "scripts" / "sweep_constructor_types.py"
+
+
+def _sweep():
+    spec = importlib.util.spec_from_file_location("sweep_constructor_types", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# (class, base arguments, the argument, its value)
+SAMPLE = [
+    ("Dense", {"units": 3}, "use_bias", 1),
+    ("Dense", {"units": 3}, "use_bias", 0),
+    ("Dense", {"units": 3}, "use_bias", np.int64(0)),
+    ("Dense", {"units": 3}, "use_bias", None),
+    ("Dense", {"units": 3}, "use_bias", "x"),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "use_bias", 0),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "data_format", "CHANNELS_LAST"),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "data_format", "not_a_format"),
+    ("LSTM", {"units": 3}, "return_sequences", 1),
+    ("LSTM", {"units": 3}, "go_backwards", np.bool_(True)),
+    ("GRU", {"units": 3}, "reset_after", 0),
+    ("SimpleRNN", {"units": 3}, "return_state", 2),
+    ("GlobalAveragePooling1D", {}, "keepdims", 1),
+    ("GlobalMaxPooling2D", {}, "keepdims", None),
+    ("LayerNormalization", {}, "center", 0),
+    ("BatchNormalization", {}, "scale", np.int64(1)),
+    ("BatchNormalization", {}, "synchronized", 1),
+    ("Embedding", {"input_dim": 5, "output_dim": 2}, "mask_zero", 1),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "use_bias", 0),
+    ("MaxPooling2D", {}, "data_format", "Channels_First"),
+    ("LSTM", {"units": 3}, "activation", None),
+    ("GRU", {"units": 3}, "recurrent_activation", None),
+    ("Conv1D", {"filters": 2, "kernel_size": 3}, "activation", None),
+]
+
+
+@pytest.mark.parametrize("cls,base,name,value", SAMPLE,
+                         ids=[f"{c}-{n}={v!r}" for c, _, n, v in SAMPLE])
+def test_constructor_takes_what_keras_takes(cls, base, name, value):
+    """Made with the value, each library raises the same exception type or neither does, and
+    the config keeps what Keras's keeps."""
+    import swiftkeras
+    keras = real_keras()
+    sweep = _sweep()
+    ours = sweep.build(swiftkeras, cls, base, {name: value})
+    ref = sweep.build(keras, cls, base, {name: value})
+    assert ours[0] == ref[0], (ours, ref)
+    if ref[0] == "ok":
+        assert sweep.same(ours[1][name], ref[1][name]), (ours[1][name], ref[1][name])
+        assert type(ours[1][name]) is type(ref[1][name]) or isinstance(value, np.generic)
+
+
+@pytest.mark.parametrize("value", [1, 0, None, "x", np.int64(0)])
+def test_flags_behave_by_their_truth(value):
+    """A flag given as another value behaves as Keras's: Dense's bias and LSTM's sequences by
+    the value's truth, and the layer made again from its config (ours and Keras's) alike."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(0).random((2, 4, 3)).astype("float32")
+    results = []
+    for lib in (swiftkeras, keras):
+        dense = lib.layers.Dense(2, use_bias=value)
+        dense.build((None, 3))
+        lstm = lib.layers.LSTM(2, return_sequences=value)
+        out = lstm(x)
+        again = lib.layers.Dense.from_config(dense.get_config())
+        again.build((None, 3))
+        results.append((len(dense.weights), tuple(out.shape), len(again.weights)))
+    assert results[0] == results[1]
+
+
+@pytest.mark.xfail(strict=True, reason="a negative seed is refused by Keras with numpy's "
+                   "OverflowError (its SeedGenerator's uint32); the library has no error kind "
+                   "that Python raises as OverflowError, and accepts it")
+def test_negative_seed_refused_as_keras_refuses():
+    import swiftkeras
+    keras = real_keras()
+    with pytest.raises(OverflowError):
+        keras.layers.Dropout(0.5, seed=-3)
+    with pytest.raises(OverflowError):
+        swiftkeras.layers.Dropout(0.5, seed=-3)
