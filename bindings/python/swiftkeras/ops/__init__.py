@@ -303,10 +303,13 @@ amin = _reduction("amin", np.min)
 
 
 def argmax(x, axis=None, keepdims=False):
-    if is_symbolic(x) and (axis is None or keepdims):
-        raise NotTraceable("ops.argmax in a traced layer needs an axis and keepdims=False")
+    """Keras `ops.argmax`: int32 indices; with axis=None, into the flattened tensor."""
     if is_symbolic(x):
-        return _op("argmax", [x], None, {"axis": axis})
+        flat = axis is None
+        out = _op("argmax", [reshape(x, (-1,)) if flat else x], None, {"axis": 0 if flat else axis})
+        if not keepdims:
+            return out
+        return reshape(out, (1,) * len(x.shape)) if flat else expand_dims(out, axis)
     return np.asarray(np.argmax(_value(x), axis=axis, keepdims=keepdims), np.int32)
 
 
