@@ -3286,7 +3286,7 @@ def _in_output_dtypes(functional, outs):
         else [functional[1]]
     if len(tensors) != len(outs):
         return outs
-    return [np.rint(o).astype(t.dtype) if t.dtype in ("int32", "bool") and
+    return [o.astype(t.dtype) if t.dtype in ("int32", "bool") and
             isinstance(o, np.ndarray) else o for o, t in zip(outs, tensors)]
 
 

@@ -1,9 +1,10 @@
 """Integer and bool tensors of a model's graph and of a traced layer's call, as Keras's: the dtype
 they report (`ops.argmax` int32, `ops.isnan` and comparisons bool; the dtypes of every op of the
-sweep are test_ops_unknown_axes.py's), what a functional model returns for them (Keras's dtype
+sweep are test_ops_unknown_axes.py's), `ops.cast` to integers (truncated) and bool, what a functional model returns for them (Keras's dtype
 and numbers, from its eager ops on the same arrays), and their use as indices and masks inside
 a traced call; a fit through argmax-selected values moves the weights by the loss's
-finite-difference gradient. The library's graph holds them as float32 whole numbers and 0/1."""
+finite-difference gradient. The library's graph holds them as float32 whole numbers and 0/1;
+a functional model's int32 and bool outputs come back in their dtype."""
 
 import numpy as np
 import pytest
@@ -23,6 +24,9 @@ OUTPUTS = {
     "logical_and": lambda o, x: o.logical_and(o.less(x, 1.0), o.greater(x, -1.0)),
     "sum_of_bools": lambda o, x: o.sum(o.greater(x, 0.0), axis=1),
     "cast_bool_to_float": lambda o, x: o.cast(o.isfinite(o.log(x)), "float32"),
+    "cast_to_int_truncates": lambda o, x: o.cast(x * 3.0, "int32") * 2,
+    "cast_to_bool": lambda o, x: o.cast(o.round(x), "bool"),
+    "convert_to_tensor": lambda o, x: o.convert_to_tensor(o.argmax(x, axis=1), "float32"),
     "where_isnan": lambda o, x: o.where(o.isnan(o.log(x)), 0.0, x),
 }
 

@@ -112,7 +112,6 @@ CALLS["getitem"] = [(f"getitem_{k}", lambda o, x, key=key: x[key]) for k, key in
 # Ops whose symbolic shape or dtype still differs from Keras's somewhere in the sweep, and why.
 KNOWN = {
     "where": "where(x) is nonzero's indices (int32, as many as there are): values only here",
-    "convert_to_tensor": "a KerasTensor is not converted (Keras returns it)",
     "bitwise_and": "integer ops are values only (refused in a traced layer)",
     "bitwise_or": "integer ops are values only (refused in a traced layer)",
     "bitwise_xor": "integer ops are values only (refused in a traced layer)",
