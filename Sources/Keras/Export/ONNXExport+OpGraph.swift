@@ -2,8 +2,8 @@
 /// `keras.ops`, such as Python's `Lambda(lambda z: ops.tanh(z) * 2)`): each op of its inference
 /// run as ONNX operators, its weights and traced constants as initializers. The elementwise ops,
 /// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose`,
-/// `expand_dims`, `cumsum` and (opset 14 on) `triu`/`tril` have a form here; any other op is
-/// refused, naming it.
+/// `expand_dims`, `cumsum`, `sort`, `roll` and (opset 14 on) `triu`/`tril` have a form here; any
+/// other op is refused, naming it (`kron`: not yet).
 extension ONNXLayerConverter {
     func tracedLayer(_ l: CallbackLayer, inputs: [String]) throws -> [String] {
         let s = l.name
@@ -110,6 +110,15 @@ extension ONNXLayerConverter {
                 return node("CumSum", [flat, graph.int64s("\(s)/axis", [0], shape: [])])
             }
             return node("CumSum", [try one(), graph.int64s("\(s)/axis", [axis], shape: [])])
+        case "sort":   // ascending: TopK of the axis's whole size, smallest first
+            guard let a else { break }
+            let axis = try a.optionalInt("axis")
+            let x = axis == nil ? node("Reshape", [try one(), graph.int64s("\(s)/flat", [-1])]) : try one()
+            return graph.op("TopK", [x, graph.axisSize(x, axis: axis ?? 0, scope: s)], scope: s, outputs: 2,
+                            [("axis", .int(axis ?? 0)), ("largest", .int(0)), ("sorted", .int(1))])[0]
+        case "roll":
+            guard let a, let shifts = try a.axes("shift") else { break }
+            return roll(try one(), shifts: shifts, axes: try a.axes("axis"), scope: s)
         case "triu", "tril":
             guard let a, graph.opset >= 14 else { break }
             return graph.op1("Trilu", [try one(), graph.int64s("\(s)/k", [try a.int("k", default: 0)], shape: [])], scope: s,
@@ -120,7 +129,27 @@ extension ONNXLayerConverter {
                              [("axis", .int(try a.int("axis", default: -1)))])
         default: break
         }
-        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose, expand_dims, cumsum and from opset 14 triu and tril)")
+        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose, expand_dims, cumsum, sort, roll and from opset 14 triu and tril)")
+    }
+
+    /// Keras's `roll`: along each axis the last `shift mod n` entries moved to the front, its size
+    /// `n` read as the graph runs (the batch's too); without axes, flattened, rolled, reshaped back.
+    private func roll(_ x: String, shifts: [Int], axes: [Int]?, scope s: String) -> String {
+        guard let axes else {
+            let flat = graph.op1("Reshape", [x, graph.int64s("\(s)/flat", [-1])], scope: s)
+            return graph.op1("Reshape", [roll(flat, shifts: shifts, axes: [0], scope: s), graph.op1("Shape", [x], scope: s)], scope: s)
+        }
+        var y = x
+        for (i, axis) in axes.enumerated() {
+            let n = graph.axisSize(y, axis: axis, scope: s)
+            let shift = graph.int64s("\(s)/shift", [shifts.count == 1 ? shifts[0] : shifts[i]])
+            let start = graph.op1("Sub", [n, graph.op1("Mod", [shift, n], scope: s)], scope: s)
+            let along = graph.int64s("\(s)/axis", [axis])
+            let tail = graph.op1("Slice", [y, start, graph.int64s("\(s)/end", [Int(Int64.max)]), along], scope: s)
+            let head = graph.op1("Slice", [y, graph.int64s("\(s)/start", [0]), start, along], scope: s)
+            y = graph.op1("Concat", [tail, head], scope: s, [("axis", .int(axis))])
+        }
+        return y
     }
 
     /// The activation a fused dense op applies.
