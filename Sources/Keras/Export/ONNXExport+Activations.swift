@@ -91,8 +91,7 @@ extension ONNXLayerConverter {
             graph.op1(type, ins, scope: s, attributes)
         }
         func c(_ v: Float) -> String { graph.scalar("\(s)/sparsemax_c", v) }
-        let size = graph.slice(op("Shape", [x]), starts: [axis], ends: [axis == -1 ? Int(Int64.max) : axis + 1], axes: [0], scope: s)
-        let sorted = graph.op("TopK", [x, size], scope: s, outputs: 2, [("axis", .int(axis)), ("largest", .int(1)), ("sorted", .int(1))])[0]
+        let sorted = graph.op("TopK", [x, graph.axisSize(x, axis: axis, scope: s)], scope: s, outputs: 2, [("axis", .int(axis)), ("largest", .int(1)), ("sorted", .int(1))])[0]
         let along = graph.int64s("\(s)/axis", [axis], shape: [])
         let running = op("CumSum", [sorted, along])
         let positions = op("CumSum", [op("Pow", [sorted, c(0)]), along])

@@ -2,8 +2,8 @@
 /// `keras.ops`, such as Python's `Lambda(lambda z: ops.tanh(z) * 2)`): each op of its inference
 /// run as ONNX operators, its weights and traced constants as initializers. The elementwise ops,
 /// comparisons, `matmul`, the activations, reductions over given axes, `reshape`, `transpose`,
-/// `expand_dims`, `cumsum` and (opset 14 on) `triu`/`tril` have a form here; any other op is
-/// refused, naming it.
+/// `expand_dims`, `cumsum`, `sort`, `roll`, `kron` and (opset 14 on) `triu`/`tril` have a form
+/// here; any other op is refused, naming it.
 extension ONNXLayerConverter {
     func tracedLayer(_ l: CallbackLayer, inputs: [String]) throws -> [String] {
         let s = l.name
@@ -31,15 +31,15 @@ extension ONNXLayerConverter {
             case .mask, .state:
                 throw unsupported(l, "its trace reads masks or states")
             case .op(let op, let ids):
-                values[i] = try tracedOp(op, try ids.map(argument), layer: l)
+                values[i] = try tracedOp(op, try ids.map(argument), ranks: ids.map { $0 < g.shapes.count ? g.shapes[$0].count : 0 }, layer: l)
             }
         }
         guard let y = values[output] else { throw unsupported(l, "its traced output is not computed") }
         return [y]
     }
 
-    /// One traced op over its arguments' values.
-    private func tracedOp(_ op: OpGraphOp, _ xs: [String], layer l: Layer) throws -> String {
+    /// One traced op over its arguments' values (of these ranks).
+    private func tracedOp(_ op: OpGraphOp, _ xs: [String], ranks: [Int], layer l: Layer) throws -> String {
         let s = l.name
         func node(_ type: String, _ ins: [String]? = nil) -> String { graph.op1(type, ins ?? xs, scope: s) }
         func truth(_ type: String, _ ins: [String]? = nil) -> String { graph.cast(node(type, ins), to: .float, scope: s) }
@@ -59,6 +59,7 @@ extension ONNXLayerConverter {
                           "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "dot": "MatMul", "power": "Pow"]
             if let type = binary[op.name] { return node(type) }
             switch op.name {
+            case "kron": return kron(xs[0], xs[1], ranks: ranks, scope: s)
             case "greater": return truth("Greater")
             case "less": return truth("Less")
             case "equal": return truth("Equal")
@@ -110,6 +111,15 @@ extension ONNXLayerConverter {
                 return node("CumSum", [flat, graph.int64s("\(s)/axis", [0], shape: [])])
             }
             return node("CumSum", [try one(), graph.int64s("\(s)/axis", [axis], shape: [])])
+        case "sort":   // ascending: TopK of the axis's whole size, smallest first
+            guard let a else { break }
+            let axis = try a.optionalInt("axis")
+            let x = axis == nil ? node("Reshape", [try one(), graph.int64s("\(s)/flat", [-1])]) : try one()
+            return graph.op("TopK", [x, graph.axisSize(x, axis: axis ?? 0, scope: s)], scope: s, outputs: 2,
+                            [("axis", .int(axis ?? 0)), ("largest", .int(0)), ("sorted", .int(1))])[0]
+        case "roll":
+            guard let a, let shifts = try a.axes("shift") else { break }
+            return roll(try one(), shifts: shifts, axes: try a.axes("axis"), scope: s)
         case "triu", "tril":
             guard let a, graph.opset >= 14 else { break }
             return graph.op1("Trilu", [try one(), graph.int64s("\(s)/k", [try a.int("k", default: 0)], shape: [])], scope: s,
@@ -120,7 +130,42 @@ extension ONNXLayerConverter {
                              [("axis", .int(try a.int("axis", default: -1)))])
         default: break
         }
-        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose, expand_dims, cumsum and from opset 14 triu and tril)")
+        throw unsupported(l, "its traced op '\(op.name)' has no ONNX form here (the export covers the elementwise ops, comparisons, matmul, clip, power, softmax, the activations, reductions over given axes, reshape, transpose, expand_dims, cumsum, sort, roll, kron and from opset 14 triu and tril)")
+    }
+
+    /// Keras's `roll`: along each axis the last `shift mod n` entries moved to the front, its size
+    /// `n` read as the graph runs (the batch's too); without axes, flattened, rolled, reshaped back.
+    private func roll(_ x: String, shifts: [Int], axes: [Int]?, scope s: String) -> String {
+        guard let axes else {
+            let flat = graph.op1("Reshape", [x, graph.int64s("\(s)/flat", [-1])], scope: s)
+            return graph.op1("Reshape", [roll(flat, shifts: shifts, axes: [0], scope: s), graph.op1("Shape", [x], scope: s)], scope: s)
+        }
+        var y = x
+        for (i, axis) in axes.enumerated() {
+            let n = graph.axisSize(y, axis: axis, scope: s)
+            let shift = graph.int64s("\(s)/shift", [shifts.count == 1 ? shifts[0] : shifts[i]])
+            let start = graph.op1("Sub", [n, graph.op1("Mod", [shift, n], scope: s)], scope: s)
+            let along = graph.int64s("\(s)/axis", [axis])
+            let tail = graph.op1("Slice", [y, start, graph.int64s("\(s)/end", [Int(Int64.max)]), along], scope: s)
+            let head = graph.op1("Slice", [y, graph.int64s("\(s)/start", [0]), start, along], scope: s)
+            y = graph.op1("Concat", [tail, head], scope: s, [("axis", .int(axis))])
+        }
+        return y
+    }
+
+    /// Keras's `kron(a, b)`: the lower rank padded with leading axes, `a` with a unit axis after
+    /// each of its axes times `b` with one before each of its, reshaped to the products of their
+    /// sizes (read as the graph runs: the batch's too).
+    private func kron(_ a: String, _ b: String, ranks: [Int], scope s: String) -> String {
+        let r = ranks.max() ?? 0
+        func padded(_ x: String, _ rank: Int) -> String {
+            rank < r ? graph.unsqueeze(x, axes: Array(0..<(r - rank)), scope: s) : x
+        }
+        let pa = padded(a, ranks.first ?? r), pb = padded(b, ranks.last ?? r)
+        let wide = graph.unsqueeze(pa, axes: (0..<r).map { 2 * $0 + 1 }, scope: s)
+        let tall = graph.unsqueeze(pb, axes: (0..<r).map { 2 * $0 }, scope: s)
+        let sizes = graph.op1("Mul", [graph.op1("Shape", [pa], scope: s), graph.op1("Shape", [pb], scope: s)], scope: s)
+        return graph.op1("Reshape", [graph.op1("Mul", [wide, tall], scope: s), sizes], scope: s)
     }
 
     /// The activation a fused dense op applies.

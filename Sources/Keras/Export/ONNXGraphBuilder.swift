@@ -106,6 +106,11 @@ final class ONNXGraphBuilder {
         return op1("Slice", ins, scope: scope)
     }
 
+    /// The size of `x`'s axis `axis` as the graph runs (the batch's too): a 1-D int64 of one element.
+    func axisSize(_ x: String, axis: Int, scope: String) -> String {
+        slice(op1("Shape", [x], scope: scope), starts: [axis], ends: [axis == -1 ? Int(Int64.max) : axis + 1], axes: [0], scope: scope)
+    }
+
     /// `x` as `type` (the value's type is recorded).
     func cast(_ x: String, to type: ONNXDataType, scope: String) -> String {
         let y = op1("Cast", [x], scope: scope, [("to", .int(type.rawValue))])

@@ -1934,6 +1934,7 @@ class Model(ModelAPI):
         """The outputs as the model was made with them: a dict for named outputs, else the one
         array or the list."""
         keys = self.__dict__.get("_output_keys")
+        outs = _in_output_dtypes(self._functional, outs)
         if keys:
             return dict(zip(keys, outs))
         return outs[0] if len(outs) == 1 else outs
@@ -3281,6 +3282,17 @@ def _as_written(outs, descriptors):
     columns), and the buffer sized by the declared shape then holds the real output first."""
     return [o if tuple(o.shape) == tuple(d.shape[k] for k in range(d.ndim)) else _written(o.reshape(-1), d)
             for o, d in zip(outs, descriptors)]
+
+
+def _in_output_dtypes(functional, outs):
+    """A functional model's outputs (the library's float32 values) in the integer or bool dtype
+    its output tensors report (`ops.argmax`'s int32, `ops.isnan`'s bool), as Keras returns them."""
+    tensors = [] if functional is None else functional[1] if isinstance(functional[1], (list, tuple)) \
+        else [functional[1]]
+    if len(tensors) != len(outs):
+        return outs
+    return [o.astype(t.dtype) if t.dtype in ("int32", "bool") and
+            isinstance(o, np.ndarray) else o for o, t in zip(outs, tensors)]
 
 
 def _output_descriptors(arrays):

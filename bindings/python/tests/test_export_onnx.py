@@ -674,3 +674,49 @@ def test_traced_cumsum_and_triangles_run_in_onnx(tmp_path):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     with pytest.raises(Exception, match="traced op 'triu' has no ONNX form"):
         model.export(str(tmp_path / "old.onnx"), format="onnx", opset_version=13, verbose=False)
+
+
+def test_traced_sort_and_roll_run_in_onnx(tmp_path):
+    """A traced call's sort (TopK of the axis's size, smallest first; flattened for axis=None)
+    and roll (slices at the shift modulo the axis's size, read as the graph runs: along the batch
+    too, and flattened) run in onnxruntime with our predict's and numpy's numbers at two batch
+    sizes."""
+    ops = sk.ops
+    x = sk.Input((3, 4))
+    y = sk.layers.Lambda(lambda z: ops.sort(z, axis=1) + ops.sort(z, axis=0) * 0.5
+                         + ops.roll(z, (1, -5), axis=(0, 2)) - ops.roll(z, 7) * 0.25
+                         + ops.reshape(ops.sort(z, axis=None), (-1, 3, 4)) * 0.1, name="moves")(x)
+    model = sk.Model(x, y)
+    path = str(tmp_path / "moves.onnx")
+    model.export(path, format="onnx", verbose=False)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for batch in (1, 3):
+        xs = np.random.default_rng(batch).normal(size=(batch, 3, 4)).astype(np.float32)
+        want = (np.sort(xs, 1) + np.sort(xs, 0) * 0.5 + np.roll(xs, (1, -5), axis=(0, 2))
+                - np.roll(xs, 7) * 0.25 + np.sort(xs, axis=None).reshape(-1, 3, 4) * 0.1)
+        got = session.run(None, {session.get_inputs()[0].name: xs})[0]
+        np.testing.assert_allclose(got, model.predict(xs, verbose=0, batch_size=batch), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_traced_kron_runs_in_onnx(tmp_path):
+    """A traced call's kron, of the input with itself (the batch multiplies: batch**2 rows) and
+    with a constant of lower rank (padded with leading axes), runs in onnxruntime with our
+    predict's and numpy's numbers at two batch sizes."""
+    ops = sk.ops
+    c = np.array([1.0, -2.0], np.float32)
+    x = sk.Input((2, 3))
+    model = sk.Model(x, [sk.layers.Lambda(lambda z: ops.kron(z, z), name="square")(x),
+                         sk.layers.Lambda(lambda z: ops.kron(z, c), name="by_vector")(x)])
+    path = str(tmp_path / "kron.onnx")
+    model.export(path, format="onnx", verbose=False)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for batch in (1, 3):
+        xs = np.random.default_rng(batch).normal(size=(batch, 2, 3)).astype(np.float32)
+        got = session.run(None, {session.get_inputs()[0].name: xs})
+        ours = model.predict(xs, verbose=0, batch_size=batch)
+        for g, o, want in zip(got, ours, [np.kron(xs, xs), np.kron(xs, c)]):
+            np.testing.assert_allclose(g, o, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-5)

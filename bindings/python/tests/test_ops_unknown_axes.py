@@ -94,7 +94,6 @@ ALONG_BATCH = {
     "top_k": lambda o, x: o.top_k(x, 2)[0],
 }
 CALLS["along_batch"] = list(ALONG_BATCH.items())
-# (its dtype is float32 in a traced layer, Keras's int32: its numbers only)
 CALLS["argsort_batch"] = [("argsort_batch", lambda o, x: o.argsort(x, axis=0))]
 # Slices of unknown axes: a range of an axis of unknown size is of unknown size (x[:, -2:] too).
 E = Ellipsis
@@ -112,25 +111,7 @@ CALLS["getitem"] = [(f"getitem_{k}", lambda o, x, key=key: x[key]) for k, key in
 
 # Ops whose symbolic shape or dtype still differs from Keras's somewhere in the sweep, and why.
 KNOWN = {
-    "argmax": "a traced tensor is float32 here (Keras: int32 indices); axis=None flattens the batch",
-    "argmin": "a traced tensor is float32 here (Keras: int32 indices); axis=None flattens the batch",
-    "argsort": "a traced tensor is float32 here (Keras: int32 indices)",
-    "argsort_batch": "a traced tensor is float32 here (Keras: int32 indices)",
-    "nanargmax": "a traced tensor is float32 here (Keras: int32 indices)",
-    "nanargmin": "a traced tensor is float32 here (Keras: int32 indices)",
-    "count_nonzero": "a traced tensor is float32 here (Keras: int32)",
     "where": "where(x) is nonzero's indices (int32, as many as there are): values only here",
-    "allclose": "a traced tensor is float32 here (Keras: bool)",
-    "isclose": "a traced tensor is float32 here (Keras: bool)",
-    "isfinite": "a traced tensor is float32 here (Keras: bool)",
-    "isinf": "a traced tensor is float32 here (Keras: bool)",
-    "isnan": "a traced tensor is float32 here (Keras: bool)",
-    "isneginf": "a traced tensor is float32 here (Keras: bool)",
-    "isposinf": "a traced tensor is float32 here (Keras: bool)",
-    "isreal": "a traced tensor is float32 here (Keras: bool)",
-    "signbit": "a traced tensor is float32 here (Keras: bool)",
-    "logical_xor": "a traced tensor is float32 here (Keras: bool)",
-    "convert_to_tensor": "a KerasTensor is not converted (Keras returns it)",
     "bitwise_and": "integer ops are values only (refused in a traced layer)",
     "bitwise_or": "integer ops are values only (refused in a traced layer)",
     "bitwise_xor": "integer ops are values only (refused in a traced layer)",

@@ -240,19 +240,27 @@ def _in_dtype(out, dtype):
 
 
 def cast(x, dtype):
-    """Keras `ops.cast`. A traced layer computes in float32: a cast to an integer or boolean
-    dtype keeps the values (token ids, masks are whole numbers already), and ops that need
-    integers (take) check them when they run."""
+    """Keras `ops.cast`. A traced layer computes in float32: a cast to an integer dtype is
+    Keras's truncation toward zero (whole numbers in float32), to bool whether the value is not
+    zero (0 or 1); the tensor reports the dtype (ops._int_dtypes.symbolic)."""
     kind = np.dtype(dtype).kind
-    if is_symbolic(x) and kind not in "fiub":
+    if not is_symbolic(x):
+        return np.asarray(_value(x), dtype)
+    if kind not in "fiub":
         raise Unsupported(f"ops.cast to {dtype}: traced layers compute in float32")
-    return _op("cast", [x], lambda v: v) if is_symbolic(x) else np.asarray(_value(x), dtype)
+    if kind == "b":
+        return not_equal(x, 0.0)
+    return trunc(x) if kind in "iu" else _op("cast", [x], lambda v: v)
 
 
 def convert_to_tensor(x, dtype=None, sparse=None):
     """Keras `ops.convert_to_tensor`: without a dtype, the values' own (as the JAX backend keeps
-    them: Python ints int32, bools bool, 64 bits narrowed to 32)."""
-    if is_symbolic(x) or (dtype is None and x is None):
+    them: Python ints int32, bools bool, 64 bits narrowed to 32). A model's symbolic tensor is
+    itself (in `dtype`: cast, as Keras's ConvertToTensor node)."""
+    if _is_layer_output(x) and dtype is not None:
+        from .._dtypes import standardize_dtype
+        return x if standardize_dtype(dtype) == x.dtype else cast(x, dtype)
+    if is_symbolic(x) or _is_layer_output(x) or (dtype is None and x is None):
         return x if x is not None else _value(x)
     if dtype is None:
         from .._dtypes import as_keras_array
@@ -303,10 +311,13 @@ amin = _reduction("amin", np.min)
 
 
 def argmax(x, axis=None, keepdims=False):
-    if is_symbolic(x) and (axis is None or keepdims):
-        raise NotTraceable("ops.argmax in a traced layer needs an axis and keepdims=False")
+    """Keras `ops.argmax`: int32 indices; with axis=None, into the flattened tensor."""
     if is_symbolic(x):
-        return _op("argmax", [x], None, {"axis": axis})
+        flat = axis is None
+        out = _op("argmax", [reshape(x, (-1,)) if flat else x], None, {"axis": 0 if flat else axis})
+        if not keepdims:
+            return out
+        return reshape(out, (1,) * len(x.shape)) if flat else expand_dims(out, axis)
     return np.asarray(np.argmax(_value(x), axis=axis, keepdims=keepdims), np.int32)
 
 

@@ -114,7 +114,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
 
 
 def argmin(x, axis=None, keepdims=False):
-    """Keras `ops.argmin`: int32 on values; argmax(-x) in a traced layer (axis required)."""
+    """Keras `ops.argmin`: int32 on values; argmax(-x) in a traced layer."""
     ops = _ops()
     if is_symbolic(x):
         return ops.argmax(ops.negative(x), axis=axis, keepdims=keepdims)

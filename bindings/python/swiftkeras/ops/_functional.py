@@ -24,6 +24,7 @@ import numpy as np
 from .. import _model_vars
 from ..layers import KerasTensor, Layer
 from .._objects import unique_name
+from . import _int_dtypes
 from ._trace import Unsupported
 
 _OP_CLASSES = {"getitem": "GetItem"}   # Keras's Operation class names where not CamelCase
@@ -73,8 +74,6 @@ _KERAS_OPERATIONS.update({name: ("keras.src.ops.nn", ctor) for name, ctor in {
     "relu": (), "sigmoid": (), "silu": (), "gelu": ("approximate",)}.items()})
 
 
-_BOOLEAN_RESULTS = {"not_equal", "equal", "greater", "greater_equal", "less", "less_equal",
-                    "logical_and", "logical_or", "logical_not", "any", "all"}
 _SHAPE_KEEPING = {"add", "subtract", "multiply", "divide", "true_divide", "not_equal", "equal",
                   "greater", "greater_equal", "less", "less_equal", "logical_not", "zeros_like",
                   "ones_like"}   # elementwise: on one tensor and numbers, the tensor's shape
@@ -147,7 +146,7 @@ def operation_node(name, *args, **config):
     layer = operation_layer(unique_name(name), "keras.src.ops.numpy",
                             "".join(w.capitalize() for w in name.split("_")), config, list(args))
     layer._inbound.append(tensors)   # (a node of several tensors, as Layer.__call__ makes one)
-    out = KerasTensor(None, layer, 0, 0, dtype="bool" if name in _BOOLEAN_RESULTS else tensors[0].dtype)
+    out = KerasTensor(None, layer, 0, 0, dtype=_int_dtypes.symbolic(getattr(ops, name), args, config))
     layer.__dict__.setdefault("_outbound", []).append(out)
     return out
 
@@ -372,7 +371,7 @@ def dispatching(fn):
             args = _model_vars.as_tensors(args)
         tensors = _tensors(args) if args else []
         if not tensors:
-            return fn(*args, **kwargs)
+            return _traced_dtypes(fn(*args, **kwargs), fn, args, kwargs)
         roots = []
         for t in tensors:
             if all(_root(t) is not r for r in roots):
@@ -404,10 +403,13 @@ def dispatching(fn):
                     if id(compose) not in memo:
                         memo[id(compose)] = compose(s)
                     return memo[id(compose)][i]
-                return _op_layer(fn.__name__, part, root)
+                out = _op_layer(fn.__name__, part, root)
+                out.dtype = _int_dtypes.symbolic(fn, args, kwargs, i)
+                return out
             parts = [element(i) for i in range(count)]
             return tuple(parts) if fn.__name__ in _PAIRS else parts
         out = _op_layer(fn.__name__, compose, root)
+        out.dtype = _int_dtypes.symbolic(fn, args, kwargs)
         operation = _keras_operation(fn, args, kwargs) if len(roots) == 1 else None
         if operation is not None:   # a node of its own, as Keras's: ops on it are new nodes
             layer = out._keras_history[0]
@@ -415,14 +417,24 @@ def dispatching(fn):
             layer._unsaveable = False
             out._node_source = out._op_source   # (for joins that cannot take it: _computed_from)
             out._op_source = None
-            # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
-            out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \
-                operation["config"].get("dtype") or tensors[0].dtype
             if fn.__name__ in _SHAPE_KEEPING and root._shape is not None and \
                     not any(_constant_array(v) for v in operation["args"]):
                 out._shape = root._shape
         return out
     return op
+
+
+def _traced_dtypes(out, fn, args, kwargs):
+    """`out`, the result of `fn` on a traced layer's symbolic tensors (or on arrays), with
+    Keras's dtype on each symbolic tensor it made (ops._int_dtypes.symbolic)."""
+    from ._trace import SymbolicTensor
+    if not any(isinstance(a, SymbolicTensor) for a in args):
+        return out
+    parts = out if isinstance(out, (tuple, list)) else [out]
+    for i, t in enumerate(parts):
+        if isinstance(t, SymbolicTensor) and all(t is not a for a in args):
+            t.dtype = _int_dtypes.symbolic(fn, args, kwargs, i if parts is out else None)
+    return out
 
 
 # Ops whose result is a pair of tensors: complex (real, imag) results, (values, indices), moments.

@@ -123,3 +123,52 @@ def _numpy(x):
     if x is None:
         raise TypeError("None")
     return x.numpy() if isinstance(x, Weight) else x
+
+
+# Ops whose result has a dtype of its own whatever their inputs' (Keras's `compute_output_spec`):
+# indices and counts int32, tests and comparisons bool.
+_OWN_DTYPE = {
+    **dict.fromkeys(("argmax", "argmin", "argsort", "argpartition", "nanargmax", "nanargmin",
+                     "count_nonzero", "searchsorted", "digitize", "matrix_rank"), "int32"),
+    **dict.fromkeys(("isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal", "signbit",
+                     "isclose", "allclose", "isin", "in_top_k", "equal", "not_equal", "greater",
+                     "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+                     "logical_not", "logical_xor", "any", "all"), "bool")}
+_PART_DTYPES = {"top_k": (None, "int32")}   # (values in the input's dtype, indices int32)
+_NAMED_DTYPE = ("cast", "saturate_cast", "zeros_like", "ones_like", "full_like")
+
+
+def symbolic(fn, args, kwargs, part=None):
+    """Keras's dtype name of the symbolic result of op `fn(*args, **kwargs)` (element `part` of
+    a tuple result) on symbolic tensors, whose `dtype` says theirs: what a KerasTensor of a
+    model's graph or a traced layer's tensor reports. The library's op graph holds every value
+    as float32 (indices and counts as whole numbers, booleans as 0 and 1, exact below 2**24);
+    a functional model's integer and bool outputs come back in their dtype (models.py)."""
+    from .._dtypes import standardize_dtype
+    name = fn.__name__
+    if part is not None and _PART_DTYPES.get(name, (None,) * (part + 1))[part] is not None:
+        return _PART_DTYPES[name][part]
+    if name in _OWN_DTYPE:
+        return _OWN_DTYPE[name]
+    if name in _NAMED_DTYPE:
+        import inspect
+        try:
+            named = inspect.signature(fn).bind(*args, **kwargs).arguments.get("dtype")
+        except TypeError:
+            named = None
+        if named is not None:
+            return standardize_dtype(named)
+    first = args[0] if args else None
+    inputs = list(first) if isinstance(first, (list, tuple)) else \
+        [a for a in args if a is not None and not isinstance(a, (list, tuple, str))]
+    return _promoted(name, inputs)
+
+
+def _promoted(name, inputs):
+    """The float32 the library computes in, or Keras's integer or bool dtype where `kept` keeps
+    one for these inputs (symbolic tensors and weights by their dtype: no values read)."""
+    try:
+        dtype = kept(name, [np.empty(0, str(x.dtype)) if hasattr(x, "dtype") else x for x in inputs])
+    except (TypeError, ValueError):
+        dtype = None
+    return "float32" if dtype is None else np.dtype(dtype).name

@@ -55,7 +55,7 @@ class SymbolicTensor(TensorOperators):
         return len(self.shape)
 
     def __repr__(self):
-        return f"<SymbolicTensor shape={self.shape}, dtype=float32>"
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}>"
 
     def _needs_values(self, what):
         raise NotTraceable(f"{what} needs the values of a symbolic tensor (shape {self.shape}); "
