@@ -540,6 +540,10 @@ class Layer(_variables.LayerBasics):
         if registered is not None and type(self).__dict__.get("_registered_name") == class_name:
             # The binding's Python class standing for a Keras one (Lambda): Keras's entry.
             module, registered = "keras.layers", None
+        if registered is None and isinstance(self, _BuiltinLayer) and \
+                _catalog.layer_module(class_name) != "keras.layers":
+            # A class Keras keeps in its own module (ConvNeXt's LayerScale), as Keras saves it.
+            module, registered = _catalog.layer_module(class_name), class_name
         return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 

@@ -168,3 +168,51 @@ def test_stochastic_depth_at_inference_and_in_training():
     with pytest.raises(ValueError, match="rate"):
         StochasticDepth(1.5)(x)
 
+
+def test_registered_names_as_keras_writes_them_and_the_older_form_loads(tmp_path):
+    """Each application layer's entry in a file saved here is Keras's (module, class_name,
+    registered_name as Keras 3.15.1's file has them: the bare class name); a file whose entries
+    carry the `module>Class` registered name this binding wrote before loads too, in a fresh
+    process, with Keras's predictions."""
+    import shutil
+    import zipfile
+    import swiftkeras as keras
+    ours = _inception_resnet_shaped(keras)
+    ours.save(tmp_path / "ours.keras")
+
+    def entries(path):
+        config = json.loads(zipfile.ZipFile(path).read("config.json"))
+        return {e["class_name"]: (e["module"], e["class_name"], e["registered_name"])
+                for e in config["config"]["layers"]}
+    theirs = entries(FIXTURES.joinpath(*SHAPED["inception_resnet_v2"]))
+    assert entries(tmp_path / "ours.keras")["CustomScaleLayer"] == theirs["CustomScaleLayer"] == \
+        ("keras.src.applications.inception_resnet_v2", "CustomScaleLayer", "CustomScaleLayer")
+    assert [e["registered_name"] for e in json.loads(ours.to_json())["config"]["layers"]
+            if e["class_name"] == "CustomScaleLayer"] == ["CustomScaleLayer"]
+    from swiftkeras.applications.convnext import LayerScale
+    entry = keras.saving.serialize_keras_object(LayerScale(1e-6, 4))   # (Keras's, printed by it)
+    assert (entry["module"], entry["class_name"], entry["registered_name"]) == \
+        ("keras.src.applications.convnext", "LayerScale", "LayerScale")
+    # The older form: Keras's file with `keras.src.applications.<module>>Class` names.
+    for name in ("inception_resnet_v2", "convnext"):
+        old = tmp_path / f"old_{name}.keras"
+        with zipfile.ZipFile(FIXTURES.joinpath(*SHAPED[name])) as src, zipfile.ZipFile(old, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == "config.json":
+                    config = json.loads(data)
+                    for entry in config["config"]["layers"]:
+                        if entry["module"].startswith("keras.src.applications."):
+                            entry["registered_name"] = f"{entry['module']}>{entry['class_name']}"
+                    data = json.dumps(config).encode()
+                dst.writestr(item, data)
+    x = _inputs()
+    files = [str(tmp_path / f"old_{n}.keras") for n in ("inception_resnet_v2", "convnext")]
+    run = subprocess.run([sys.executable, "-c", LOADER, json.dumps(x.tolist()), *files],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    reference = keras_reference(*REFERENCE)
+    for name, predictions in zip(("inception_resnet_v2", "convnext"), json.loads(run.stdout.splitlines()[-1])):
+        np.testing.assert_allclose(np.asarray(predictions, np.float32), reference[name]["outputs"][0],
+                                   rtol=1e-5, atol=1e-5, err_msg=name)
+    shutil.rmtree(tmp_path, ignore_errors=True)
