@@ -52,6 +52,10 @@ under load: Keras's eager ops and draws compile one XLA program each):
   test_load_application_layers.py's model of Keras's application-module layers
   (InceptionResNetV2's CustomScaleLayer, ConvNeXt's LayerScale) as Keras saves it, with its
   predictions (`load`).
+- Tests/KerasTests/Fixtures/models/keras_application_layers_shaped.json and the two .keras files
+  beside it: test_application_layers_builtin.py's InceptionResNetV2-shaped and ConvNeXt-shaped
+  models as Keras saves them, with their predictions (`apps`; the C test
+  test_application_layers.c reads them too).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -65,8 +69,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, unknown_axes,
-nested_trace_sizes (default: all).
+eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, apps,
+unknown_axes, nested_trace_sizes (default: all).
 """
 import json
 import os
@@ -240,6 +244,11 @@ def nested_trace_sizes():
     return t._fit_run(keras)
 
 
+def application_layers_shaped():
+    import test_application_layers_builtin as t
+    return t.keras_files(FIXTURES)
+
+
 def unknown_axes():
     import keras
     import test_ops_unknown_axes as t
@@ -266,6 +275,7 @@ OUTPUTS = {
     "pointnet_fit": (pointnet_fit, ("models", "keras_pointnet_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
+    "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),
     "unknown_axes": (unknown_axes, ("ops", "keras_unknown_axes.json")),
     "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
 }

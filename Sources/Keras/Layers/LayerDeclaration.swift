@@ -128,6 +128,10 @@ extension DataFormat: LayerArgumentValue { public var configValue: JSON { .strin
 public struct LayerDeclaration: @unchecked Sendable {
     /// The Keras class name (`Dense`).
     public let className: String
+    /// The Python module Keras's class lives in: `keras.layers` for the exported layers; a
+    /// class Keras does not export (an application's own layer, ConvNeXt's `LayerScale`) is
+    /// saved under its module with its class name as `registered_name`, as Keras saves it.
+    public let module: String
     /// Whether Keras builds the layer in `__init__` (`_build_at_init`), so that its saved entry
     /// has no `build_config`.
     public let builtAtInit: Bool
@@ -174,14 +178,16 @@ public struct LayerDeclaration: @unchecked Sendable {
     ///   - checkedWhenBuilt: the arguments Keras's constructor does not check, with a valid
     ///     stand-in for each (null: the default); the layer's build still refuses a bad one.
     ///   - constructorChecks: the checks of Keras's constructor that its `from_config` skips.
+    ///   - module: Keras's module of a class it does not export in `keras.layers`.
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
     ///     the declared input shape and the activity regularizer are applied afterwards.
-    public init<L: Layer>(_ type: L.Type, className: String? = nil, aliases: [String] = [], builtAtInit: Bool = false,
+    public init<L: Layer>(_ type: L.Type, className: String? = nil, module: String = "keras.layers", aliases: [String] = [], builtAtInit: Bool = false,
                           constructorOrder: [String]? = nil, convertsIntegers: Bool = false,
                           checkedWhenBuilt: [String: JSON] = [:], constructorChecks: ((LayerConfig) throws -> Void)? = nil,
                           arguments: [LayerArgument<L>], make: @escaping (LayerConfig) throws -> L) {
         let name = className ?? String(describing: type)
         self.className = name
+        self.module = module
         self.aliases = aliases
         self.builtAtInit = builtAtInit
         self.constructorOrder = constructorOrder
@@ -319,4 +325,8 @@ private func makeLayerUnbuilt(_ entry: JSON) throws {
 extension Layer {
     /// The declaration of this layer's class, when it (or a superclass) has one.
     var declaration: LayerDeclaration? { (self as? any DeclaredLayer).map { type(of: $0).declaration } }
+
+    /// The module of a built-in class Keras does not export in `keras.layers` (an application's
+    /// own layer), whose saved entry names it with the class name as `registered_name`.
+    var unexportedModule: String? { declaration.flatMap { $0.module == "keras.layers" ? nil : $0.module } }
 }

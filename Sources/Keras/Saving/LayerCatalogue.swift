@@ -15,7 +15,7 @@ extension ObjectRegistry {
         var out: [(String, JSON)] = []
         for className in layerClassNames {
             guard let declaration = LayerDeclaration.byClassName[className] else { continue }
-            var entry: JSON = ["module": "keras.layers", "args": declaration.catalogueArguments]
+            var entry: JSON = ["module": .string(declaration.module), "args": declaration.catalogueArguments]
             if declaration.adaptable { entry.set("adapt", true) }
             if let masks = declaration.callMasks { entry.set("call_masks", .string(masks)) }
             if let masking = declaration.maskingSupport.catalogueValue { entry.set("supports_masking", masking) }

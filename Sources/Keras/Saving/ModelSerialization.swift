@@ -210,7 +210,10 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asI
         entry.set("compile_config", m.compileConfig() ?? .object([]))   // as every model's
         return entry
     }
-    let registered = registeredLayerName(l)
+    // An application's own layer (ConvNeXt's LayerScale) is saved as Keras saves its class:
+    // under its module, with its bare class name as registered_name.
+    let unexported = l.unexportedModule
+    let registered = unexported == nil ? registeredLayerName(l) : nil
     if legacy {
         return ["class_name": .string(registered ?? l.pythonClassName), "config": config]
     }
@@ -218,10 +221,11 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asI
     let classModule = (l as? CallbackLayer)?.module
     if l is Sequential { module = "keras" } else if l is Model { module = "keras.src.models.functional" }
     else if let classModule { module = classModule == "__main__" ? .null : .string(classModule) }
+    else if let unexported { module = .string(unexported) }
     else if let registered { module = .string(String(registered.split(separator: ">").first ?? "custom")) }
     else if ObjectRegistry.isBuiltinLayer(l.className) { module = "keras.layers" } else { module = "custom" }
     // Keras writes a custom class's own name when it was registered without a package.
-    let custom = module == "custom" || classModule != nil ? JSON.string(l.className) : .null
+    let custom = module == "custom" || classModule != nil || unexported != nil ? JSON.string(l.className) : .null
     let registeredName: JSON = l is Sequential ? .null : (l is Model ? .string(l.className) : registered.map { .string($0) } ?? custom)
     var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
     if let m = l as? Model {

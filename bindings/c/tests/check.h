@@ -146,4 +146,44 @@ static inline long all_weights(keras_model *m, float *out, long capacity) {
     return at;
 }
 
+/* The path of Fixtures/`name` into path (capacity bytes): under $KERAS_FIXTURES (the Fixtures
+ * folder), else from the build folder the tests run in (.build/c) or the checkout's root;
+ * 0 when no such file can be read. */
+static inline int fixture_path(const char *name, char *path, size_t capacity) {
+    const char *roots[] = {getenv("KERAS_FIXTURES"), "../../Tests/KerasTests/Fixtures", "Tests/KerasTests/Fixtures"};
+    size_t r;
+    for (r = 0; r < sizeof roots / sizeof roots[0]; r++) {
+        FILE *f;
+        if (!roots[r]) continue;
+        snprintf(path, capacity, "%s/%s", roots[r], name);
+        f = fopen(path, "rb");
+        if (f) {
+            fclose(f);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The whole file at Fixtures/`name` (fixture_path; malloc'd, NUL-terminated), or NULL. */
+static inline char *read_fixture(const char *name) {
+    char path[1024];
+    FILE *f;
+    long n;
+    char *text;
+    if (!fixture_path(name, path, sizeof path) || !(f = fopen(path, "rb"))) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = n >= 0 ? (char *)malloc((size_t)n + 1) : NULL;
+    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) {
+        text[n] = '\0';
+        fclose(f);
+        return text;
+    }
+    free(text);
+    fclose(f);
+    return NULL;
+}
+
 #endif

@@ -13,34 +13,6 @@
 #include "check.h"
 #include <stdint.h>
 
-/* The whole file at Fixtures/`name` (malloc'd, NUL-terminated), or NULL. */
-static char *read_fixture(const char *name) {
-    const char *roots[] = {getenv("KERAS_FIXTURES"), "../../Tests/KerasTests/Fixtures", "Tests/KerasTests/Fixtures"};
-    size_t r;
-    for (r = 0; r < sizeof roots / sizeof roots[0]; r++) {
-        char path[1024];
-        FILE *f;
-        long n;
-        char *text;
-        if (!roots[r]) continue;
-        snprintf(path, sizeof path, "%s/%s", roots[r], name);
-        f = fopen(path, "rb");
-        if (!f) continue;
-        fseek(f, 0, SEEK_END);
-        n = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-        if (text && fread(text, 1, (size_t)n, f) == (size_t)n) {
-            text[n] = '\0';
-            fclose(f);
-            return text;
-        }
-        free(text);
-        fclose(f);
-    }
-    return NULL;
-}
-
 /* Whether the model's weights are the fixture's `key` list to atol + rtol·|expected|. */
 static void check_weights(keras_model *model, const char *fixture, const char *key, double atol, double rtol) {
     static float got[4096];

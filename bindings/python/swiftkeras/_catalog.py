@@ -31,8 +31,16 @@ def builtin_objects(family: str, default=None):
 
 
 def layer_names() -> list[str]:
+    """The layer classes of `keras.layers`: the library's built-ins but for those Keras keeps
+    in another module (an application's own, ConvNeXt's LayerScale: `layer_module`)."""
     return sorted(name for name, entry in catalog().get("layers", {}).items()
-                  if not entry.get("custom"))
+                  if not entry.get("custom") and entry.get("module") == "keras.layers")
+
+
+def layer_module(class_name: str) -> str:
+    """Keras's module of a library layer class: `keras.layers`, or the module of a class Keras
+    does not export (`keras.src.applications.convnext` for LayerScale)."""
+    return catalog().get("layers", {}).get(class_name, {}).get("module", "keras.layers")
 
 
 @functools.lru_cache(maxsize=None)

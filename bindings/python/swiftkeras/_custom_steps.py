@@ -35,6 +35,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import math
 
 import numpy as np
@@ -742,7 +743,6 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
     `recorded`: the id of the training forward pass the library recorded on x (a GradientTape
     block's call: keras_model_record_forward), which the step finishes instead of running its
     own (keras_model_train_recorded)."""
-    import json
     from . import _lib, _native
     if not _lib.has("keras_model_train_batch"):
         raise NotImplementedError(f"{type(model).__name__}.train_step: super().train_step needs "
@@ -762,12 +762,29 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
             for k, v in model._user_log_names(json.loads(text)).items()}
-    for m in model.metrics if follow_metrics else []:
+    for m in compiled_metric_objects(model) if follow_metrics else ():
         if isinstance(m, LossTracker):
             m._follow(logs.get("loss", np.nan), len(xs_list[0]), restart)
-        elif isinstance(m, CompileMetrics):
+        else:
             m._library = {k: v for k, v in logs.items() if k != "loss"}
     return logs
+
+
+def compiled_metric_objects(model):
+    """The loss tracker and the compiled metrics that `model.metrics` starts with once compiled
+    (none before), made once per compile: the objects the library's figures feed at each batch
+    of a fit from Python, found without `model.metrics`'s scan of the model's attributes for
+    the metrics it tracks (a tenth of the binding's time per batch)."""
+    config = model._compile_config
+    if config is None:
+        return ()
+    cached = model.__dict__.get("_metric_objects")
+    if cached is None or cached[0] is not config:
+        objects = [LossTracker(model=model)]
+        if "compile_metrics" in model.metrics_names:
+            objects.append(CompileMetrics(config, model=model))
+        cached = model._metric_objects = (config, tuple(objects))
+    return cached[1]
 
 
 class _ArrayBatches:

@@ -294,17 +294,8 @@ class ModelAPI(_variables.LayerBasics):
     def metrics(self):
         """Keras 3: the loss tracker and the compiled metrics once compiled, else []. They are
         what a `test_step` written in Python updates; fit and evaluate keep theirs in the library."""
-        config = self._compile_config
-        own = _custom_steps.metric_attributes(self)   # Keras: then the metrics it tracks
-        if config is None:
-            return own
-        cached = self.__dict__.get("_metric_objects")
-        if cached is None or cached[0] is not config:
-            objects = [_custom_steps.LossTracker(model=self)]
-            if "compile_metrics" in self.metrics_names:
-                objects.append(_custom_steps.CompileMetrics(config, model=self))
-            cached = self._metric_objects = (config, objects)
-        return list(cached[1]) + own
+        return list(_custom_steps.compiled_metric_objects(self)) + \
+            _custom_steps.metric_attributes(self)   # Keras: then the metrics it tracks
 
     @property
     def metrics_names(self):

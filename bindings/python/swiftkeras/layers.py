@@ -540,6 +540,10 @@ class Layer(_variables.LayerBasics):
         if registered is not None and type(self).__dict__.get("_registered_name") == class_name:
             # The binding's Python class standing for a Keras one (Lambda): Keras's entry.
             module, registered = "keras.layers", None
+        if registered is None and isinstance(self, _BuiltinLayer) and \
+                _catalog.layer_module(class_name) != "keras.layers":
+            # A class Keras keeps in its own module (ConvNeXt's LayerScale), as Keras saves it.
+            module, registered = _catalog.layer_module(class_name), class_name
         return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 
@@ -2446,6 +2450,14 @@ def _adapt(self, data, batch_size=None, steps=None):
     self._owner._adapt_layer(self, x)
 
 
+def _python_module(class_name: str) -> str:
+    """This package's module of a library layer class: swiftkeras.layers, or for a class Keras
+    keeps in another module the module here of that name (LayerScale's
+    keras.src.applications.convnext: swiftkeras.applications.convnext)."""
+    module = _catalog.layer_module(class_name)
+    return __name__ if module == "keras.layers" else f"{__package__}.{module.removeprefix('keras.src.')}"
+
+
 def _layer_class(class_name: str) -> type | None:
     if class_name in _classes:
         return _classes[class_name]
@@ -2461,7 +2473,7 @@ def _layer_class(class_name: str) -> type | None:
     names, defaults, required = sig
     attrs = {"class_name": class_name, "_required": required,
              "_positional": tuple(n for n in names if n not in _catalog.layer_keyword_only(class_name)),
-             "__module__": __name__,
+             "__module__": _python_module(class_name),
              "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."}
     # Keras's base Layer arguments go to the library as they are; the rest must be listed.
     attrs["_known"] = frozenset(names) | {"input_shape", "input_dim", "batch_size",
@@ -2765,6 +2777,8 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     cls = _layer_class(name)
+    if cls is not None and cls.__module__ != __name__:
+        cls = None   # (an application's own layer: keras.applications' module has it)
     if cls is None:
         raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'. The "
                              f"library's layers: {', '.join(_catalog.layer_names())}.")

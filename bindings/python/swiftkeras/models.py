@@ -3439,12 +3439,9 @@ def model_from_json(json_string, custom_objects=None):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
-    from .applications import _saved_layer_classes
     _traced_regularizers.register_functions()   # (global, not in the scope below)
     saved = _saved_config(os.fsdecode(_native.path_bytes(filepath)))
-    # (Keras's application modules' own layers, as Keras finds them by their module; the
-    # caller's custom_objects first)
-    with CustomObjectScope(_saved_layer_classes(saved)), CustomObjectScope(custom_objects or {}):
+    with CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
         # a function regularizer: found as Keras finds it, or Keras's TypeError

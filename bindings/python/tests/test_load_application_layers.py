@@ -68,17 +68,37 @@ def test_application_layers_load_in_a_fresh_process(tmp_path):
     np.testing.assert_allclose(from_keras, reference["outputs"][0], rtol=1e-5, atol=1e-5)
 
 
+# In a fresh interpreter (its custom_objects registration stays in the process): the
+# predictions of Keras's file loaded with a class of ours under the application layer's name.
+DOUBLED = """
+import json, sys
+import numpy as np
+import swiftkeras as keras
+
+class Doubled(keras.layers.Layer):
+    def __init__(self, scale, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+    def call(self, inputs):
+        return (inputs[0] + inputs[1] * self.scale) * 2.0
+
+loaded = keras.saving.load_model(sys.argv[2], custom_objects={"CustomScaleLayer": Doubled})
+x = np.asarray(json.loads(sys.argv[1]), np.float32)
+print(json.dumps([loaded.predict(x, verbose=0).tolist(), [w.tolist() for w in loaded.get_weights()]]))
+"""
+
+
 def test_custom_objects_win_over_the_application_layer():
-    """A class the caller passes under the name Keras's file gives the layer is the one used,
-    as in Keras (custom objects are looked up before the module)."""
-    import swiftkeras as keras
-    from swiftkeras.applications.inception_resnet_v2 import CustomScaleLayer
-
-    class Doubled(CustomScaleLayer):
-        def call(self, inputs):
-            return (inputs[0] + inputs[1] * self.scale) * 2.0
-
-    loaded = keras.saving.load_model(FIXTURES.joinpath(*KERAS_FILE), custom_objects={"CustomScaleLayer": Doubled})
+    """A class the caller passes under the name Keras's file gives the layer is the one used
+    instead of the library's, as in Keras (custom objects are looked up before the module)."""
     x = keras_reference("models", "keras_application_layers.json")["inputs"][0]
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), 2 * _expected(loaded.get_weights(), x),
-                               rtol=1e-5, atol=1e-5)
+    run = subprocess.run([sys.executable, "-c", DOUBLED, json.dumps(x.tolist()), str(FIXTURES.joinpath(*KERAS_FILE))],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    predictions, weights = json.loads(run.stdout.splitlines()[-1])
+    weights = [np.asarray(w, np.float32) for w in weights]
+    np.testing.assert_allclose(np.asarray(predictions, np.float32), 2 * _expected(weights, x), rtol=1e-5, atol=1e-5)

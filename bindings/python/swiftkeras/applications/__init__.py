@@ -26,34 +26,3 @@ from .vgg16 import VGG16  # noqa: F401
 from .vgg19 import VGG19  # noqa: F401
 from .xception import Xception  # noqa: F401
 
-
-# The modules Keras saves its applications' own layers under (a `.keras` entry's "module").
-_KERAS_MODULES = ("keras.src.applications.", "keras.applications.")
-
-
-def _saved_layer_classes(config):
-    """The layers of Keras's application modules that a saved model config names (ConvNeXt's
-    LayerScale, InceptionResNetV2's CustomScaleLayer), under each name the config gives them:
-    Keras's `load_model` finds them by importing their module, so such a file loads there,
-    and here, with no custom_objects."""
-    from ..layers import Layer
-    found = {}
-
-    def walk(node):
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            module = node.get("module")
-            prefix = next((p for p in _KERAS_MODULES if isinstance(module, str) and module.startswith(p)), None)
-            if prefix is not None:
-                cls = getattr(globals().get(module[len(prefix):]), str(node.get("class_name")), None)
-                if isinstance(cls, type) and issubclass(cls, Layer):
-                    for name in (node.get("class_name"), node.get("registered_name")):
-                        if isinstance(name, str):
-                            found[name] = cls
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value)
-    walk(config)
-    return found

@@ -5,8 +5,7 @@ normalization, an inverted bottleneck of two Dense layers and a learned per-chan
 (`LayerScale`) on a residual path. The models take pixels in [0, 255] (their first layer
 normalizes them with the ImageNet mean and variance) unless `include_preprocessing=False`."""
 
-from .. import backend, initializers, layers
-from ..layers import Layer
+from .. import backend, layers
 from . import imagenet_utils as utils
 
 _WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"
@@ -33,30 +32,8 @@ _SIZES = {
 _LAYER_SCALE_INIT = 1e-6
 
 
-class LayerScale(Layer):
-    """Multiplies its input by a learned scale per channel (`gamma`, `projection_dim` values
-    starting at `init_values`; Touvron et al., 2021). Saved as Keras saves ConvNeXt's layer of
-    this name (`keras.src.applications.convnext.LayerScale`), so Keras loads it back."""
-
-    _registered_name = "keras.src.applications.convnext>LayerScale"
-
-    def __init__(self, init_values, projection_dim, **kwargs):
-        super().__init__(**kwargs)
-        self.init_values = init_values
-        self.projection_dim = projection_dim
-
-    def build(self, _):
-        self.gamma = self.add_weight(shape=(self.projection_dim,),
-                                     initializer=initializers.Constant(self.init_values),
-                                     trainable=True)
-
-    def call(self, x):
-        return x * self.gamma
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"init_values": self.init_values, "projection_dim": self.projection_dim})
-        return config
+# Keras's LayerScale and StochasticDepth: the library's layers.
+__getattr__ = utils.own_layers(__name__)
 
 
 def _block(x, channels, name):
@@ -69,7 +46,7 @@ def _block(x, channels, name):
     x = layers.Dense(4 * channels, name=f"{name}_pointwise_conv_1")(x)
     x = layers.Activation("gelu", name=f"{name}_gelu")(x)
     x = layers.Dense(channels, name=f"{name}_pointwise_conv_2")(x)
-    x = LayerScale(_LAYER_SCALE_INIT, channels, name=f"{name}_layer_scale")(x)
+    x = __getattr__("LayerScale")(_LAYER_SCALE_INIT, channels, name=f"{name}_layer_scale")(x)
     # The applications use no stochastic depth: the residual path is an identity.
     return inputs + layers.Activation("linear", name=f"{name}_identity")(x)
 

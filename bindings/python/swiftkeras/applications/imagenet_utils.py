@@ -15,6 +15,21 @@ import numpy as np
 from .. import activations, backend, layers
 from .._download import get_file
 
+def own_layers(module: str):
+    """The `__getattr__` of an application module (swiftkeras.applications.convnext) that gives
+    Keras's own layers of that module (LayerScale, StochasticDepth): the library's layer classes
+    whose catalogue module is Keras's module of that name."""
+    keras_module = "keras.src." + module.removeprefix(f"{__package__.rpartition('.')[0]}.")
+
+    def __getattr__(name):
+        cls = None if name.startswith("__") else layers._layer_class(name)
+        if cls is None or cls.__module__ != module:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return cls
+    __getattr__.__doc__ = f"Keras's own layers of `{keras_module}`, computed by the library."
+    return __getattr__
+
+
 CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/data/"
                     "imagenet_class_index.json")
 _CLASS_INDEX = None

@@ -3,7 +3,6 @@ Inception modules whose output is scaled and added to their input (`x + scale * 
 `CustomScaleLayer`), in three kinds of blocks (35x35, 17x17 and 8x8 at 299x299 images)."""
 
 from .. import layers
-from ..layers import Layer
 from . import imagenet_utils as utils
 
 _WEIGHTS = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -11,24 +10,8 @@ _WEIGHTS = ("https://storage.googleapis.com/tensorflow/keras-applications/"
 _HASHES = ("e693bd0210a403b3192acc6073ad2e96", "d19885ff4a710c122648d3b5c3b684e4")
 
 
-class CustomScaleLayer(Layer):
-    """`inputs[0] + inputs[1] * scale`: a residual branch scaled and added to its shortcut.
-    Saved as Keras saves InceptionResNetV2's layer of this name
-    (`keras.src.applications.inception_resnet_v2.CustomScaleLayer`), so Keras loads it back."""
-
-    _registered_name = "keras.src.applications.inception_resnet_v2>CustomScaleLayer"
-
-    def __init__(self, scale, **kwargs):
-        super().__init__(**kwargs)
-        self.scale = scale
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"scale": self.scale})
-        return config
-
-    def call(self, inputs):
-        return inputs[0] + inputs[1] * self.scale
+# Keras's CustomScaleLayer (`inputs[0] + inputs[1] * scale`): the library's layer.
+__getattr__ = utils.own_layers(__name__)
 
 
 def _conv_bn(x, filters, kernel_size, strides=1, padding="same", activation="relu",
@@ -64,7 +47,7 @@ def _residual_block(x, scale, block_type, block_idx, activation="relu"):
     axis = utils.channel_axis(3)
     mixed = layers.Concatenate(axis=axis, name=f"{name}_mixed")(branches)
     up = _conv_bn(mixed, x.shape[axis], 1, activation=None, use_bias=True, name=f"{name}_conv")
-    x = CustomScaleLayer(scale)([x, up])
+    x = __getattr__("CustomScaleLayer")(scale)([x, up])
     if activation is not None:
         x = layers.Activation(activation, name=f"{name}_ac")(x)
     return x
