@@ -102,7 +102,7 @@ final class ConvLSTMTests: XCTestCase {
         for (unroll, zeros) in [(false, false), (true, false), (false, true)] {
             let layer = try ConvLSTM1D(2, kernelSize: [2], padding: .same, returnSequences: true, returnState: true,
                                        unroll: unroll, zeroOutputForMask: zeros)
-            let outs = try layer.call([x], mask: [mask], training: false)
+            let outs = try layer.callMultiple([x], masks: [mask], training: false).outputs
             let sequence = outs[0]
             XCTAssertEqual(step(sequence, 0, 3), zeros ? [Float](repeating: 0, count: 10) : step(sequence, 0, 1))
             XCTAssertEqual(step(sequence, 1, 1), zeros ? [Float](repeating: 0, count: 10) : step(sequence, 1, 0))
@@ -110,11 +110,11 @@ final class ConvLSTMTests: XCTestCase {
             // the last h of sample 0 is its step 1's
             XCTAssertEqual(Array(outs[1].scalars[0..<10]), step(sequence, 0, 1))
             try GradientCheck.check([x], variables: layer.weights, step: 3e-3, layer.name) { xs in
-                try Ops.concatenate(layer.call(xs, mask: [mask], training: false).map { try Ops.reshape($0, [2, -1]) }, axis: 1)
+                try Ops.concatenate(layer.callMultiple(xs, masks: [mask], training: false).outputs.map { try Ops.reshape($0, [2, -1]) }, axis: 1)
             }
         }
         let masking = try ConvLSTM1D(2, kernelSize: [2])
-        XCTAssertThrowsError(try masking.call([x], mask: [Tensor(shape: [2, 4, 5], repeating: 1)], training: false)) { error in
+        XCTAssertThrowsError(try masking.callMultiple([x], masks: [Tensor(shape: [2, 4, 5], repeating: 1)], training: false)) { error in
             XCTAssertTrue("\(error)".contains("(batch, timesteps)"), "\(error)")
         }
     }
