@@ -1604,7 +1604,7 @@ class _BuiltinLayer(Layer):
 
     def _base_entry(self):
         """The built-in layer a Python subclass extends, as a model config's layer entry."""
-        return {"module": "keras.layers", "class_name": self.class_name,
+        return {"module": _catalog.layer_module(self.class_name), "class_name": self.class_name,
                 "config": self._given_config(), "registered_name": None}
 
     def __getattr__(self, item):
