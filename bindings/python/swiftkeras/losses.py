@@ -117,6 +117,9 @@ def _symbolic_per_sample(loss, y_true, y_pred):
     from . import ops
     c = loss._config
     name = loss.class_name
+    if name == "CTC":   # Keras's ctc: the non-blank labels, every time step
+        return ops.ctc_loss(y_true, y_pred, ops.sum(ops.not_equal(y_true, 0.0), axis=-1),
+                            ops.sum(ops.ones_like(y_pred[:, :, 0]), axis=-1))
     y_true, y_pred = _same_rank(y_true, y_pred)
     smoothing = float(c.get("label_smoothing", 0.0) or 0.0)
     axis = c.get("axis", -1)
@@ -139,7 +142,7 @@ def _symbolic_per_sample(loss, y_true, y_pred):
         raise NotImplementedError(f"{name} called on symbolic tensors (in a call traced with ops): "
                                   f"those that are: BinaryCrossentropy, CategoricalCrossentropy, "
                                   f"SparseCategoricalCrossentropy, MeanSquaredError, "
-                                  f"MeanAbsoluteError, {', '.join(sorted(_SYMBOLIC_FORMULAS))}")
+                                  f"MeanAbsoluteError, CTC, {', '.join(sorted(_SYMBOLIC_FORMULAS))}")
     return formula(ops, c, y_true, y_pred)
 
 

@@ -36,7 +36,7 @@ stream, so fits are compared on the same model built with rate 0.
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, fresh_library
+from conftest import needs, CORE
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _loads_both_ways, _same_weights
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import narrow_terminal  # noqa: F401 (a fixture)
@@ -306,21 +306,22 @@ def test_captcha_ocr_with_a_ctc_endpoint_layer(tmp_path, narrow_terminal):
     EarlyStopping(restore_best_weights=True), the prediction model cut from `model.input[0]` to
     `dense2`'s output and its greedy `ops.ctc_decode` are Keras's, and each library loads the
     other's `.keras` file (Keras refuses both: the layer's constructor takes only `name`).
-    The label Input has here the captchas' length: with the example's `shape=(None,)` the
-    model is made, but `ops.ctc_loss` traced here unrolls its recursion over a known number of
-    labels, and says so when the model is built."""
+    The label Input is the example's `shape=(None,)`: the traced `ops.ctc_loss` reads the
+    label count its CTCLayer computes as the batch comes; a label Input of the captchas' fixed
+    length gives the same loss."""
     import keras
     import swiftkeras
-    from swiftkeras.ops._trace import Unsupported
-    with pytest.raises(Unsupported, match="ctc_loss is not traceable here: .*the labels must be known"):
-        captcha_model(*fresh_library(swiftkeras))[0].summary()
-    (model, ours_class), (ref, ref_class) = _both(captcha_model, dropout=0.0, lstm_dropout=0.0,
-                                                  label_length=CAPTCHA["max_length"])
+    (model, ours_class), (ref, ref_class) = _both(captcha_model, dropout=0.0, lstm_dropout=0.0)
+    fixed = captcha_model(swiftkeras, swiftkeras.layers, swiftkeras.ops, dropout=0.0,
+                          lstm_dropout=0.0, label_length=CAPTCHA["max_length"])[0]
     _same_summary(model, ref)
     train, valid = _captcha_batches(16, seed=15), _captcha_batches(8, seed=16)
     _same_weights(model, ref, seed=17, scale=0.3)
     _close(model.evaluate(train, verbose=0), ref.evaluate(train, verbose=0), rtol=1e-4,
            what="CTC loss")
+    fixed.set_weights(model.get_weights())
+    _close(fixed.evaluate(train, verbose=0), ref.evaluate(train, verbose=0), rtol=1e-4,
+           what="CTC loss, labels of a fixed length")
     histories = []
     for m, lib in ((model, swiftkeras), (ref, keras)):
         early_stopping = lib.callbacks.EarlyStopping(monitor="val_loss", patience=1,

@@ -1,6 +1,7 @@
 """Ops that session 9 ran on values only, now traced with the library's gradients (issue 16
-point 1): `ops.nn.ctc_loss` (the log-space forward recursion unrolled over the static time
-steps) and `ops.scatter_update` with reduction max/min/mul (masked reductions over a constant
+point 1): `ops.nn.ctc_loss` (the library's ctc_loss op: the log-space forward recursion per
+sample over the label and time-step lengths it reads as it runs, so lengths computed from the
+data and labels or steps of unknown number trace, as in keras.io's OCR examples) and `ops.scatter_update` with reduction max/min/mul (masked reductions over a constant
 placement). Layers written with them train to real Keras 3's weights and losses, and their
 traced gradients match central differences; bad shapes are a clear error. `ctc_decode` stays on
 values (integer paths, no gradient in Keras either). `ops.image.elastic_transform` draws its
@@ -98,17 +99,59 @@ def test_traced_ctc_loss_gradients_match_central_differences():
     assert_sgd_step_matches_central_differences(_model(sk, "CTC", (7, 6)), x, y, [0], samples=10)
 
 
-def test_traced_ctc_loss_needs_known_time_steps():
-    class Unknown(sk.layers.Layer):
-        def call(self, x):   # x (N, T, 5) logits with T unknown
-            labels = ops.ones_like(x[:, 0, :2])
-            return ops.expand_dims(ops.nn.ctc_loss(labels, x, labels[:, 0] * 2, labels[:, 0] * 3), -1)
+# The keras.io OCR examples' CTC layer with its lengths from the data (one source for both
+# libraries): labels (N, L) of class ids padded with 0, features (N, T, 6) whose last column is 1
+# on the valid time steps; the label count and the number of labels are unknown at trace time.
+DATA_LENGTHS = textwrap.dedent('''
+    class CTCFromData(keras.layers.Layer):
+        def call(self, y_true, y_pred, features):
+            label_length = ops.sum(ops.cast(ops.not_equal(y_true, 0), "int32"), axis=-1)
+            input_length = ops.cast(ops.sum(features[:, :, -1], axis=-1), "int32")
+            loss = ops.ctc_loss(ops.cast(y_true, "int32"), y_pred, label_length, input_length)
+            whole = keras.losses.CTC(reduction=None)(y_true, y_pred)   # every step, non-blank labels
+            return ops.stack([loss * 0.1, whole * 0.01, ops.mean(y_pred, axis=(1, 2))], axis=-1)
+''')
 
-    model = sk.Sequential([sk.Input((None, 5)), Unknown(), sk.layers.Dense(1)])
-    with pytest.raises(NotImplementedError, match=r"ops.nn.ctc_loss is not traceable here: its recursion "
-                                                  r"is unrolled over the time steps.*\(None, None, 5\)"):
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(np.ones((2, 3, 5), np.float32), np.ones((2, 1), np.float32), verbose=0)
+
+def _data_length_model(lib):
+    labels, features = lib.Input((None,)), lib.Input((None, 6))
+    logits = lib.layers.Dense(5)(features)
+    return lib.Model([labels, features], exec_layers(DATA_LENGTHS, lib)["CTCFromData"]()(labels, logits, features))
+
+
+def _data_length_batch(seed, count, labels, steps):
+    """Labels 1..4 with each sample's own count (0 after it), features whose last column marks
+    each sample's own number of valid steps (enough for its labels, repeats included)."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(1, 5, size=(count, labels)).astype(np.float32)
+    counts = rng.integers(0, labels + 1, size=count)
+    y_true[np.arange(labels)[None, :] >= counts[:, None]] = 0
+    x = rng.normal(size=(count, steps, 6)).astype(np.float32)
+    valid = rng.integers(2 * labels + 1, steps + 1, size=count)
+    x[:, :, -1] = np.arange(steps)[None, :] < valid[:, None]
+    return [y_true, x], rng.normal(size=(count, 3)).astype(np.float32)
+
+
+def test_traced_ctc_loss_reads_label_and_step_lengths_from_the_data():
+    """`ops.ctc_loss` (and `losses.CTC`) traced with lengths computed from the tensors, labels
+    and time steps of unknown number: one library op that reads each sample's lengths as it
+    runs, Keras's values for batches of different sizes, and the same fit."""
+    ours, ref = _data_length_model(sk), _data_length_model(keras)
+    ref.set_weights(ours.get_weights())
+    for seed, labels, steps in ((3, 3, 9), (4, 5, 12)):
+        x, _ = _data_length_batch(seed, 6, labels, steps)
+        np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-4)
+    x, y = _data_length_batch(5, 16, 4, 10)
+    ours, ours_loss = fit_from_drawn_weights(sk, ours, x, y)
+    ref, ref_loss = fit_from_drawn_weights(keras, ref, x, y)
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-4)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+
+
+def test_traced_ctc_loss_with_data_lengths_gradients_match_central_differences():
+    x, y = _data_length_batch(6, 8, 3, 8)
+    assert_sgd_step_matches_central_differences(_data_length_model(sk), x, y, [0, 1], samples=5)
 
 
 def test_traced_scatter_update_max_and_min_train_to_keras_weights():

@@ -131,6 +131,13 @@ struct OpGraphOp {
             body = { x, _ in
                 try Ops.mapCoordinates(x[0], coordinates: x[1], order: order, fillMode: fill, fillValue: value, batchDims: batchDims)
             }
+        } else if name == "ctc_loss" {
+            try need(4)   // target, output, target_length, output_length: lengths read per step
+            let maskIndex = try a.int("mask_index", default: 0)
+            body = { x, _ in
+                try Ops.ctcLoss(labels: x[0].detached, logits: x[1], labelLengths: x[2].detached,
+                                logitLengths: x[3].detached, maskIndex: maskIndex)
+            }
         } else if name == "where" {
             try need(3)
             body = { x, _ in try OpGraphOp.select(x[0], x[1], x[2]) }

@@ -2,9 +2,9 @@
 forward algorithm in log space, as Keras computes it (blank = `mask_index`, logits in, one
 loss per sequence); decoding is greedy or a prefix beam search, with Keras's output layout.
 
-In a traced layer (or a traced compute_loss) the loss is the same recursion composed of graph
-ops, unrolled over the static number of time steps, so its gradient comes from the library's
-autodiff. Decoding stays on values: its results are integer paths (an argmax or a beam search),
+In a traced layer (or a traced compute_loss) the loss is the library's ctc_loss graph op: the
+same recursion per sample, over the label and time-step counts its length tensors hold at run
+time (so a label Input of unknown length traces), with its reverse-mode gradient. Decoding stays on values: its results are integer paths (an argmax or a beam search),
 which Keras does not differentiate either."""
 
 from __future__ import annotations
@@ -81,63 +81,22 @@ def _shape(x):
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
-def _logaddexp(a, b):
-    """log(exp(a) + exp(b)) around the larger one (held constant: each side's gradient is its
-    softmax weight, a half each at a tie, as jax's logaddexp)."""
-    from .. import ops
-    m = ops.stop_gradient(ops.maximum(a, b))
-    return ops.add(m, ops.log(ops.add(ops.exp(ops.subtract(a, m)), ops.exp(ops.subtract(b, m)))))
-
-
 def _traced_ctc_loss(target, output, target_length, output_length, mask_index):
-    """The recursion of `ctc_loss` (above) with ops, one step per time step."""
-    from .. import ops
+    """The graph's ctc_loss op (the library's recursion, per sample over the lengths it reads at
+    run time, so labels and time steps may be of unknown number), with Keras's checks."""
+    from . import _op
     out_shape, tgt_shape = _shape(output), _shape(target)
     if len(out_shape) != 3 or len(tgt_shape) != 2:
         raise ValueError(f"ops.nn.ctc_loss: expects target (batch, labels) and output (batch, time, "
                          f"classes), got {tgt_shape} and {out_shape}")
-    steps, classes, labels = out_shape[1], out_shape[2], tgt_shape[1]
-    if steps is None or classes is None or labels is None:
-        from ._special import not_traceable
-        raise not_traceable("nn.ctc_loss", f"its recursion is unrolled over the time steps, so "
-                            f"their number, the classes and the labels must be known, got target "
-                            f"{tgt_shape} and output {out_shape}", "give the model's Input a fixed "
-                            "number of time steps")
-    if not 0 <= mask_index < classes:
+    classes = out_shape[2]
+    if classes is not None and not 0 <= mask_index < classes:
         raise ValueError(f"ops.nn.ctc_loss: mask_index {mask_index} is not a class of {classes}")
     for name, length in (("target_length", target_length), ("output_length", output_length)):
         if len(_shape(length)) != 1:
             raise ValueError(f"ops.nn.ctc_loss: {name} must have shape (batch,), got {_shape(length)}")
-    logprobs = ops.log_softmax(output, axis=-1)
-    target_pad = ops.cast(ops.greater_equal(np.arange(labels, dtype=_f32)[None, :],
-                                            ops.expand_dims(target_length, -1)), "float32")
-    label_lengths = ops.subtract(float(labels), ops.sum(target_pad, axis=1))
-    output_pad = ops.cast(ops.greater_equal(np.arange(steps, dtype=_f32)[None, :],
-                                            ops.expand_dims(output_length, -1)), "float32")
-    same = ops.cast(ops.equal(target[:, :-1], target[:, 1:]), "float32")
-    zero = ops.multiply(ops.cast(target[:, :1], "float32"), 0.0)          # (B, 1) zeros
-    repeat = ops.concatenate([same, zero], axis=1) if labels > 1 else zero
-    hot = ops.one_hot(target, classes)                     # out-of-range ids: a row of zeros
-    emit = ops.einsum("btk,bnk->btn", logprobs, hot)       # (B, T, L)
-    phi_lp = logprobs[:, :, mask_index:mask_index + 1]     # (B, T, 1)
-
-    def update(phi, added):
-        return ops.concatenate([phi[:, :1], _logaddexp(phi[:, 1:], added)], axis=-1)
-
-    start = np.full((1, labels + 1), _LOG_EPSILON, _f32)
-    start[0, 0] = 0.0
-    phi = ops.add(zero, start)
-    em = ops.add(zero, np.full((1, labels), _LOG_EPSILON, _f32))
-    for t in range(steps):
-        e, lp, pad = emit[:, t], phi_lp[:, t], output_pad[:, t:t + 1]
-        prev_phi = update(phi, ops.add(em, ops.multiply(repeat, _LOG_EPSILON)))
-        next_emit = _logaddexp(ops.add(prev_phi[:, :-1], e), ops.add(em, e))
-        next_phi = update(ops.add(prev_phi, lp),
-                          ops.add(ops.add(em, lp), ops.multiply(ops.subtract(1.0, repeat), _LOG_EPSILON)))
-        em = ops.add(ops.multiply(pad, em), ops.multiply(ops.subtract(1.0, pad), next_emit))
-        phi = ops.add(ops.multiply(pad, phi), ops.multiply(ops.subtract(1.0, pad), next_phi))
-    last = update(phi, em)
-    return ops.negative(ops.sum(ops.multiply(last, ops.one_hot(label_lengths, labels + 1)), axis=1))
+    return _op("ctc_loss", [target, output, target_length, output_length], None,
+               {"mask_index": mask_index})
 
 
 def _greedy(inputs, lengths, merge_repeated, mask_index):
