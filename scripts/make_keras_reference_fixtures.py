@@ -46,6 +46,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/models/keras_mlp_image_fit.json: test_keras_io_examples_3.py's
   `_mlp_fit_runs` (the MLP-Mixer, FNet and gMLP fits); keras_pointnet_fit.json: its
   `_pointnet_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_ctc_asr_fit.json and keras_handwriting_fit.json:
+  test_keras_io_examples_12.py's `_asr_run` and `_handwriting_run` (the CTC models' fits).
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 - Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
@@ -70,7 +72,7 @@ NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, apps,
-unknown_axes, nested_trace_sizes (default: all).
+unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit (default: all).
 """
 import json
 import os
@@ -220,6 +222,14 @@ def pointnet_fit():
     return _keras_io_run("_pointnet_fit_run", "test_keras_io_examples_3")
 
 
+def ctc_asr_fit():
+    return _keras_io_run("_asr_run", "test_keras_io_examples_12")
+
+
+def handwriting_fit():
+    return _keras_io_run("_handwriting_run", "test_keras_io_examples_12")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -273,6 +283,8 @@ OUTPUTS = {
     "cct_fit": (cct_fit, ("models", "keras_cct_fit.json")),
     "mlp_image_fit": (mlp_image_fit, ("models", "keras_mlp_image_fit.json")),
     "pointnet_fit": (pointnet_fit, ("models", "keras_pointnet_fit.json")),
+    "ctc_asr_fit": (ctc_asr_fit, ("models", "keras_ctc_asr_fit.json")),
+    "handwriting_fit": (handwriting_fit, ("models", "keras_handwriting_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),
