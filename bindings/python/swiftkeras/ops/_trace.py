@@ -628,6 +628,7 @@ def trace_layer(layer, builder, takes_training, required=False):
     trace = Trace(builder, layer)
     previous = active()
     _state.trace = trace
+    given = []
     try:
         several = trace.input_count()
         if several > 1:   # the list Keras gives, each input its own node
@@ -698,6 +699,14 @@ def trace_layer(layer, builder, takes_training, required=False):
             raise _untraceable(layer, trace, e) from e
         if isinstance(e, Unsupported) and not _overrides(layer, "backward"):
             raise
+        shapes = [(None,) + tuple(t.shape[1:]) for t in given]
+        if len(shapes) > 1 and any(d is None for shape in shapes for d in shape[1:]):
+            # the numpy path takes several inputs packed into one array: sizes must be known
+            raise TraceError(f"{type(layer).__name__} '{layer.name}': its call could not be "
+                             f"traced into the library's graph ({type(e).__name__}: {e}), and "
+                             f"a layer run on numpy takes its several inputs packed into one "
+                             f"array, which needs every size past the batch known; got "
+                             f"{', '.join(map(str, shapes))}") from e
         return False
     finally:
         _state.trace = previous
