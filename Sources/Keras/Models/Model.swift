@@ -347,11 +347,15 @@ open class Model: Layer, @unchecked Sendable {
         return x
     }
 
-    /// Checks a data tensor against a declared batch shape.
+    /// Checks a data tensor against a declared batch shape, all but its batch size: Keras's
+    /// `Functional.input_spec` drops the batch (a Sequential built by its first fit batch
+    /// records that batch's size in its `batch_shape`, and still takes any batch size; a
+    /// stateful RNN checks its own).
     func checkInput(_ x: Tensor, against shape: [Int?], what: String) throws {
-        let ok = x.rank == shape.count && zip(x.shape, shape).allSatisfy { $1 == nil || $0 == $1! }
+        let spec = shape.isEmpty ? shape : [nil] + shape.dropFirst()
+        let ok = x.rank == spec.count && zip(x.shape, spec).allSatisfy { $1 == nil || $0 == $1! }
         guard ok else {
-            throw KerasError.shapeMismatch("Model '\(name)': \(what) expects shape \(formatShape(shape)), got data of shape \(x.shape)")
+            throw KerasError.shapeMismatch("Model '\(name)': \(what) expects shape \(formatShape(spec)), got data of shape \(x.shape)")
         }
     }
 

@@ -561,3 +561,30 @@ def test_a_sequential_built_by_its_first_fit_batch_records_the_batch_size_as_ker
     for m in (model, ref):
         m.fit(x, y, epochs=1, batch_size=8, verbose=0)
     _same_summary(model, ref)
+
+
+def test_a_file_keras_saved_after_a_first_fit_batch_takes_any_batch_size(tmp_path):
+    """Keras's file of that Sequential (its `batch_shape` [8, 40]: the first fit batch's size)
+    predicts, evaluates and fits on any batch size here as in Keras, whose models check the
+    input's shape past the batch only (Functional.input_spec); a wrong feature size is still
+    refused, naming the shape it expects."""
+    import keras
+    import swiftkeras
+    ref = multi_label_model(keras, keras.layers, keras.ops)
+    x, y = _abstracts(42, 19)
+    ref.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    ref.save(tmp_path / "shallow.keras")
+    ref.save(tmp_path / "shallow.h5")
+    for name in ("shallow.keras", "shallow.h5"):
+        model = swiftkeras.models.load_model(tmp_path / name)
+        assert model.get_config()["layers"][0]["config"]["batch_shape"] == [8, MULTI_LABEL["features"]]
+        for rows in (3, 8, 19):
+            _close(model.predict(x[:rows], verbose=0), ref.predict(x[:rows], verbose=0),
+                   what=f"{name}: {rows} rows")
+        _close(np.asarray(model(x[:5])), np.asarray(ref(x[:5])), what=f"{name}: a call on 5 rows")
+        _close(np.asarray(model.evaluate(x, y, batch_size=5, verbose=0)),
+               np.asarray(ref.evaluate(x, y, batch_size=5, verbose=0)), rtol=1e-5, what=f"{name}: evaluate")
+        model.fit(x, y, epochs=1, batch_size=5, verbose=0)   # 5, 5, 5, 4
+        with pytest.raises(ValueError, match=rf"expects shape \(None, {MULTI_LABEL['features']}\), "
+                                             r"got data of shape \[3, 7\]"):
+            model.predict(np.ones((3, 7), np.float32), verbose=0)
