@@ -62,6 +62,9 @@ def pop_scope() -> None:
     if journal is not None:
         _library_scope("keras_scope_pop")
         for cache, key, before in reversed(journal):
+            # (what the scope registered keeps its thunks alive: the layers and models made
+            # with it while it was open still call them)
+            _made_in_closed_scopes.append(cache.get(key))
             if before is _UNSET:
                 cache.pop(key, None)
             else:
@@ -69,6 +72,7 @@ def pop_scope() -> None:
 
 
 _UNSET = object()
+_made_in_closed_scopes: list = []
 
 
 def _library_scope(call):
