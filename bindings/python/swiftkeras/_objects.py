@@ -59,16 +59,17 @@ def pop_scope() -> None:
     binding's records of those registrations are put back as they were before."""
     _scope.stack.pop()
     journal = _scope.journal.pop()
-    if journal is not None:
-        _library_scope("keras_scope_pop")
-        for cache, key, before in reversed(journal):
-            # (what the scope registered keeps its thunks alive: the layers and models made
-            # with it while it was open still call them)
-            _made_in_closed_scopes.append(cache.get(key))
-            if before is _UNSET:
-                cache.pop(key, None)
-            else:
-                cache[key] = before
+    if journal is None:
+        return
+    for cache, key, before in reversed(journal):
+        # (what the scope registered keeps its thunks alive: the layers and models made with
+        # it while it was open still call them)
+        _made_in_closed_scopes.append(cache.get(key))
+        if before is _UNSET:
+            cache.pop(key, None)
+        else:
+            cache[key] = before
+    _library_scope("keras_scope_pop")
 
 
 _UNSET = object()

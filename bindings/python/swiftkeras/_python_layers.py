@@ -711,6 +711,8 @@ def instance_for_entry(name, class_name, module):
     """The newest library instance of a Python layer named `name` whose class is the entry's
     (`class_name` of `module`; None is `__main__`): the object a model just read was made with,
     whether or not its class is still registered (custom objects in a scope closed since)."""
+    if module == "keras" or (module or "").startswith("keras."):
+        return None   # (Keras's own classes: the library's layers, looked at for every entry)
     with _lock:
         for instance in reversed(list(_instances.values())):
             cls = type(instance.layer)
