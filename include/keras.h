@@ -1447,7 +1447,12 @@ typedef int (*keras_loss_fn)(void *user_data,
 typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, float *y, float *dydx);
 
 /* Registers a layer class under `name` (e.g. "MyPackage>Scale"); configs name it by class_name
- * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, a bad struct_size, no create/forward). */
+ * "Scale". Between keras_scope_push and keras_scope_pop the registration lasts until the pop.
+ * A name "<module>><Class>" where <module> is the table's `module` (a class used but not
+ * registered, Python's "my_module>Scale") is for the process whatever scope is open, found by a
+ * config entry's "module" and "class_name" (a null module: "__main__"), never by the bare
+ * "Scale" in place of a built-in layer of that name, and saved with registered_name "Scale".
+ * Errors: INVALID_ARGUMENT (NULL name or table, a bad struct_size, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
 
 /* Keras's `supports_masking`, said from inside the layer's build: nonzero passes the mask of its

@@ -312,18 +312,22 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
         guard let cls else { throw ABIError(.invalidArgument, "cls must not be NULL") }
         let table = try LayerClassTable(cls)
         let className = bareName(n)
-        register(n, .layer { config in
+        // A class used but not registered comes under its module's key: known everywhere (its
+        // models outlive any scope), written with its bare name as Keras writes it.
+        let qualified = n == ObjectRegistry.moduleQualifiedName(module: table.module, className: className)
+        let object = KerasObject.layer { config in
             let text = config.json.description
             var state: UnsafeMutableRawPointer?
             try CallbackMessage.check("layer \(className): create") { text.withCString { table.create(table.userData.pointer, $0, &state) } }
             let inst = PluginInstance(table, state)
             let owner = LayerRef()
             let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className, of: owner),
-                                      name: config.name, registeredName: n, module: table.module)
+                                      name: config.name, registeredName: qualified ? className : n, module: table.module)
             owner.layer = layer
             try config.applyCommon(to: layer)
             return layer
-        })
+        }
+        if qualified { ObjectRegistry.register(n, object) } else { register(n, object) }
     }
 }
 

@@ -137,7 +137,7 @@ func deserializeLayer(_ j: JSON, reusing: Bool) throws -> Layer {
         if config["trainable"]?.boolValue == false { model.trainable = false }
         return model
     }
-    guard let build = ObjectRegistry.layerBuilder(className, registeredName: registered) else {
+    guard let build = ObjectRegistry.layerBuilder(className, registeredName: registered, module: j["module"]) else {
         throw ObjectRegistry.unknown(.layer, registered ?? className)
     }
     let layer = try build(LayerConfig(className: className, json: config))

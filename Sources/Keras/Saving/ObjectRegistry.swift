@@ -158,11 +158,13 @@ public enum ObjectRegistry {
     public static var layerClassNames: [String] { builtinNames(.layer) }
 
     /// A custom object named `name` of `kind`: from the scopes, then the global table. Names may
-    /// be given with or without their `Package>` prefix.
-    public static func lookupCustom(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
+    /// be given with or without their `Package>` prefix. `byPackage`: whether a bare name may
+    /// also find the one `Package>Name` registered (false: exactly the name given).
+    public static func lookupCustom(_ kind: KerasObjectKind, _ name: String, byPackage: Bool = true) -> KerasObject? {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
         return withTable { t -> KerasObject? in
             if let o = t[RegistryKey(kind, name)]?.custom { return o }
+            guard byPackage else { return nil }
             // A bare class name finds "Package>Name" when exactly one package registered it and
             // the library has no built-in of that name (a Python activation registered as
             // "swiftkeras.ops.nn>gelu" must not replace the built-in "gelu": Keras's bare names
@@ -193,10 +195,26 @@ public enum ObjectRegistry {
         mutex.withLock { packaged[RegistryKey(kind, className)]?.sorted().first }
     }
 
-    /// The builder of the layer class `className` (custom first, then built-in).
-    static func layerBuilder(_ className: String, registeredName: String?) -> ((LayerConfig) throws -> Layer)? {
-        for n in [registeredName, className].compactMap({ $0 }) {
-            if case .layer(let b)? = lookupCustom(.layer, n) { return b }
+    /// The key a class written in a plugin language (Python) that is used but not registered is
+    /// known by: its module and its name (`my_module>StochasticDepth`), never the bare name, so
+    /// that using a class registers nothing a later config's bare name finds in place of the
+    /// library's own class (Keras finds such a class by its config's `module` and `class_name`).
+    /// A config's null module is Python's `__main__`, as Keras writes it.
+    public static func moduleQualifiedName(module: String?, className: String) -> String {
+        "\(module ?? "__main__")>\(className)"
+    }
+
+    /// The builder of the layer class `className` in Keras's order: the name it was registered
+    /// under (scopes, then global), its class by `module` (``moduleQualifiedName(module:className:)``;
+    /// `module`: nil where the entry has none, `.null` for Python's `__main__`), a bare name's
+    /// one packaged registration, then the built-in.
+    static func layerBuilder(_ className: String, registeredName: String?, module: JSON? = nil) -> ((LayerConfig) throws -> Layer)? {
+        let qualified = module.map { moduleQualifiedName(module: $0.stringValue, className: className) }
+        let names = [registeredName, qualified, className].compactMap { $0 }
+        for byPackage in [false, true] {
+            for n in names {
+                if case .layer(let b)? = lookupCustom(.layer, n, byPackage: byPackage) { return b }
+            }
         }
         guard case .layer(let b)? = builtin(.layer, className) else { return nil }
         return b

@@ -34,14 +34,66 @@ def scope_stack() -> list[dict[str, Any]]:
     return list(getattr(_scope, "stack", []))
 
 
+def is_package_alias(name: str, obj: Any) -> bool:
+    """Whether `name` reaches `obj` only as the plain-name alias register_keras_serializable
+    adds here to its 'package>Name' (Keras's registry has no such name), not from a scope."""
+    registered = getattr(obj, "_registered_name", None)
+    return isinstance(registered, str) and registered.endswith(">" + name) and \
+        not any(name in scope for scope in scope_stack())
+
+
 def push_scope(objects: dict[str, Any]) -> None:
+    """Opens a custom object scope on this thread, and the library's with it
+    (keras_scope_push): what is registered with the library while it is open (its objects,
+    which the binding registers before the library reads a config) lasts until it closes, as
+    Keras's custom_objects last for their call or `with` block."""
+    journal = _library_scope("keras_scope_push")
     if not hasattr(_scope, "stack"):
-        _scope.stack = []
+        _scope.stack, _scope.journal = [], []
     _scope.stack.append(dict(objects))
+    _scope.journal.append(journal)
 
 
 def pop_scope() -> None:
+    """Closes the innermost scope: the library forgets what was registered in it, and the
+    binding's records of those registrations are put back as they were before."""
     _scope.stack.pop()
+    journal = _scope.journal.pop()
+    if journal is None:
+        return
+    for cache, key, before in reversed(journal):
+        # (what the scope registered keeps its thunks alive: the layers and models made with
+        # it while it was open still call them)
+        _made_in_closed_scopes.append(cache.get(key))
+        if before is _UNSET:
+            cache.pop(key, None)
+        else:
+            cache[key] = before
+    _library_scope("keras_scope_pop")
+
+
+_UNSET = object()
+_made_in_closed_scopes: list = []
+
+
+def _library_scope(call):
+    """Calls keras_scope_push or keras_scope_pop; the journal of the registrations of a scope
+    opened in the library, or None when the library is not loaded (nothing registered)."""
+    from . import _lib, _native
+    if _lib.load_error is not None:
+        return None
+    _native.check(getattr(_lib, call)())
+    return []
+
+
+def record_registration(cache: dict, key, value, scoped: bool = True) -> None:
+    """Sets `cache[key] = value`, the binding's record of a registration with the library made
+    now: one made while a scope is open (`scoped`: it went to the library's innermost scope)
+    is undone with the scope."""
+    journals = getattr(_scope, "journal", None)
+    if scoped and journals and journals[-1] is not None:
+        journals[-1].append((cache, key, cache.get(key, _UNSET)))
+    cache[key] = value
 
 
 @functools.lru_cache(maxsize=1024)

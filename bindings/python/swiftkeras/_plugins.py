@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _lib, _native
 from ._native import stash_exception
-from ._objects import custom_objects_in_scope, scope_stack, serialize
+from ._objects import custom_objects_in_scope, is_package_alias, record_registration, serialize
 
 FAILED = 1
 
@@ -569,7 +569,7 @@ def register_function(kind: str, fn, name=None) -> str:
                                                      _lib.keras_free_fn()))
         else:
             raise ValueError(f"unknown plugin kind {kind}")
-        _registered[key] = (fn, thunk)
+        record_registration(_registered, key, (fn, thunk))
     return name
 
 
@@ -661,10 +661,9 @@ def register_scope_objects():
     from .optimizers import LearningRateSchedule, _written_in_python
     from .regularizers import Regularizer
     from ._traced_regularizers import is_traced_class, register_class as register_regularizer_class
-    scoped = {name for scope in scope_stack() for name in scope}
     for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
-            if name not in scoped and getattr(obj, "_registered_name", "").endswith(">" + name):
+            if is_package_alias(name, obj):
                 # The plain-name alias of a 'package>Name' class: the library finds a bare name
                 # through its package name, and the alias must not take the name from another
                 # class of the same name in use (its own entry registers it).
@@ -678,7 +677,7 @@ def register_scope_objects():
                 _written_in_python(obj):
             # a schedule written in Python, under its registered name ('package>Name', which
             # the library finds by its bare name too: not under the plain-name alias)
-            if name in scoped or not getattr(obj, "_registered_name", "").endswith(">" + name):
+            if not is_package_alias(name, obj):
                 register_regularizer_class(obj, name, "schedule")
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _lib, _native, _packed_inputs
 from ._dtypes import held
-from ._objects import custom_objects_in_scope, serialize
+from ._objects import custom_objects_in_scope, is_package_alias, record_registration, serialize
 from ._plugins import _check_interrupt, _fail, get_config_thunk
 from ._variables import Variable
 
@@ -634,41 +634,57 @@ def _layer_table(cls, class_name):
 
 
 def layer_class_name(cls) -> str:
-    """The name a Python layer class is registered under (Keras: 'package>Name' when
-    registered with register_keras_serializable, else the class name)."""
+    """The name a Python layer class is saved under, Keras's `registered_name`: 'package>Name'
+    when registered with register_keras_serializable, else the class name."""
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 
+def _library_key(cls) -> str:
+    """The name the library knows a Python layer class by when it is used in a model: its
+    registered 'package>Name'; a user's class that is not registered, 'module>Name' (the library's
+    moduleQualifiedName, which a config's `module` and `class_name` find), so that using a class
+    makes no bare name mean it for the process (a user's `StochasticDepth` must not replace the
+    library's in a ConvNeXt file loaded later); the binding's own classes (no module in their
+    configs), the class name."""
+    if cls.__dict__.get("_registered_name") or cls.__module__.startswith(__package__ + "."):
+        return layer_class_name(cls)
+    return f"{cls.__module__}>{cls.__name__}"
+
+
 def register_layer_class(cls, name=None, again=False):
-    """Makes a Python Layer subclass known to the library (keras_register_layer). `again`:
-    registers a known class once more, for a registration made while the library reads a
-    config (a layer called in a traced call), which lasts as long as that read (its scope)."""
-    class_name = name or layer_class_name(cls)
+    """Makes a Python Layer subclass known to the library (keras_register_layer) under `name`
+    (a custom object's name in scope) or the key of its use (_library_key); returns the name
+    its configs are saved under. `again`: registers a known class once more, for a registration
+    made while the library reads a config (a layer called in a traced call), which lasts as long
+    as that read (its scope). A registration under a name goes to the innermost open custom
+    object scope (and ends with it); one by use is for the process."""
+    key = name or _library_key(cls)
+    saved = name or layer_class_name(cls)
+    by_use = name is None and key != saved   # registered for good (the library's moduleQualifiedName)
     if not _lib.has("keras_register_layer"):
-        raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
+        raise _native.KerasError(f"{saved}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
     from .ops._trace import active
     reading = active() is not None   # a registration now lasts for the library's current read
     with _lock:
-        if _layer_classes.get(class_name) is cls:
-            entry = _layer_tables.get(class_name)   # None: the bare-name alias of 'package>Name'
-            if entry is not None and (again or reading or _global_classes.get(class_name) is not cls):
+        entry = _layer_tables.get(key)
+        if _layer_classes.get(key) is cls and entry is not None:
+            if again or reading or _global_classes.get(key) is not cls:
                 # (first registered during a read, as a layer a traced call calls: the
                 # library has forgotten it since)
-                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(entry[0])))
+                _native.check(_lib.keras_register_layer(key.encode(), ctypes.byref(entry[0])))
                 if not reading:
-                    _global_classes[class_name] = cls
-            return class_name
-    table, thunks = _layer_table(cls, class_name.split(">")[-1])
-    _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
+                    record_registration(_global_classes, key, cls, scoped=not by_use)
+            return saved
+    table, thunks = _layer_table(cls, key.split(">")[-1])
+    _native.check(_lib.keras_register_layer(key.encode(), ctypes.byref(table)))
     with _lock:
         if not reading:
-            _global_classes[class_name] = cls
-        _layer_classes[class_name] = cls
-        _layer_classes[class_name.split(">")[-1]] = cls
-        _layer_tables[class_name] = (table, thunks)
+            record_registration(_global_classes, key, cls, scoped=not by_use)
+        record_registration(_layer_classes, key, cls, scoped=not by_use)
+        record_registration(_layer_tables, key, (table, thunks), scoped=not by_use)
         _all_tables.append((table, thunks))
-    return class_name
+    return saved
 
 
 def runs_on_numpy(layer):
@@ -691,9 +707,37 @@ def instance_named(name, cls):
     return None
 
 
-def python_layer_class(class_name):
-    cls = _layer_classes.get(class_name)
-    if cls is not None:
-        return cls
-    found = custom_objects_in_scope().get(class_name)
-    return found if isinstance(found, type) else None
+def instance_for_entry(name, class_name, module):
+    """The newest library instance of a Python layer named `name` whose class is the entry's
+    (`class_name` of `module`; None is `__main__`): the object a model just read was made with,
+    whether or not its class is still registered (custom objects in a scope closed since)."""
+    if module == "keras" or (module or "").startswith("keras."):
+        return None   # (Keras's own classes: the library's layers, looked at for every entry)
+    with _lock:
+        for instance in reversed(list(_instances.values())):
+            cls = type(instance.layer)
+            if instance.layer.name == name and cls.__name__ == class_name and \
+                    cls.__module__ == (module or "__main__"):
+                return instance.layer
+    return None
+
+
+def python_layer_class(class_name, registered=None, module=None, has_module=False):
+    """The Python class the library made a layer of from a config entry, found as the library
+    finds it (ObjectRegistry.layerBuilder): by the entry's registered name, by its `module`
+    (`has_module`: the entry has one; None is `__main__`) and class name, by the class name,
+    then by a bare name's one packaged registration where the library has no layer of that
+    name; else a class in the custom object scopes; None for the library's own layers."""
+    qualified = f"{module or '__main__'}>{class_name}" if has_module else None
+    names = [n for n in (registered, qualified, class_name) if n]
+    for name in names:
+        cls = _layer_classes.get(name)
+        if cls is not None:
+            return cls
+    from ._catalog import builtin_objects
+    packaged = {cls for key, cls in list(_layer_classes.items()) if key.endswith(">" + class_name)}
+    if len(packaged) == 1 and class_name not in builtin_objects("layers"):
+        return packaged.pop()
+    scoped = custom_objects_in_scope()
+    return next((scoped[n] for n in names if isinstance(scoped.get(n), type)
+                 and not is_package_alias(n, scoped[n])), None)

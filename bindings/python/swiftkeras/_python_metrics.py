@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from . import _lib, _native
+from ._objects import record_registration
 from ._plugins import _array_at, _check_interrupt, _fail, get_config_thunk
 
 _lock = threading.Lock()
@@ -169,7 +170,7 @@ def register_class(cls, name=None):
     table, thunks = _table(cls, registered.split(">")[-1])
     _native.check(_lib.keras_register_metric_class(registered.encode(), ctypes.byref(table)))
     with _lock:
-        _tables[registered] = (cls, table, thunks)
+        record_registration(_tables, registered, (cls, table, thunks))
         _all_tables.append((table, thunks))
     return registered
 

@@ -23,6 +23,7 @@ import weakref
 import numpy as np
 
 from . import _lib, _native
+from ._objects import record_registration
 
 _lock = threading.Lock()
 # (kind, registered name) -> the class the library knows under it
@@ -117,7 +118,7 @@ def _register(entry, owner, what, resolve, kind="regularizer"):
             _lib.keras_register_regularizer_graph
         _native.check(register(json.dumps(entry).encode(), thunk, None, _lib.keras_free_fn()))
         _thunks.append(thunk)
-        _registered[(kind, registered)] = owner
+        record_registration(_registered, (kind, registered), owner)
 
 
 # -- plain functions as regularizers ---------------------------------------------------------

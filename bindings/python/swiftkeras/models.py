@@ -637,7 +637,7 @@ class Model(ModelAPI):
                 c = e.get("config", {})
                 infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
                               "registered_name": e.get("registered_name"), "config": c,
-                              "weights": []})
+                              "weights": [], **({"module": e["module"]} if "module" in e else {})})
             by_name = {info["name"]: info for info in infos}
             for e, info in zip(entries, infos):
                 for inner in _nested_layer_names(e):   # a nested model holds its layers' weights
@@ -3101,9 +3101,12 @@ def _layer_from_info(info, owner):
         return _from_handle(_nested_model_handle(owner, name))._as_layer()
     # (a user's class by the name it is registered under, 'package>Name': two packages may
     # each have a class of the same name)
-    registered = info.get("registered_name")
-    custom = (registered and plugins.python_layer_class(registered)) or \
-        plugins.python_layer_class(class_name)
+    made = plugins.instance_for_entry(config.get("name"), class_name, info["module"]) \
+        if "module" in info else None
+    if made is not None:
+        return made
+    custom = plugins.python_layer_class(class_name, info.get("registered_name"), info.get("module"),
+                                        "module" in info)
     if custom is not None:
         return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
     cls = _layer_class(class_name)

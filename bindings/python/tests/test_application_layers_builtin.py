@@ -24,27 +24,6 @@ SHAPED = {"inception_resnet_v2": ("models", "keras_inception_resnet_shaped.keras
 REFERENCE = ("models", "keras_application_layers_shaped.json")
 
 
-def in_a_fresh_process(test):
-    """Runs the test in a fresh interpreter (pytest on this one test there). Known gap: a
-    Python class named like an application layer and used earlier in the process (the keras.io
-    CCT's own `StochasticDepth`, test_keras_io_examples_3) is registered with the library under
-    that name for the rest of the process and replaces the library's layer; in Keras, defining
-    a class registers nothing."""
-    import functools
-    import os
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        if os.environ.get("SWIFTKERAS_FRESH_TEST") == test.__name__:
-            return test(*args, **kwargs)
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                               "-W", "ignore", f"{__file__}::{test.__name__}"],
-                              env={**os.environ, "SWIFTKERAS_FRESH_TEST": test.__name__},
-                              cwd=Path(__file__).parent, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return run
-
-
 def _modules(keras):
     package = "keras.src" if keras.__name__ == "keras" else keras.__name__
     return (importlib.import_module(f"{package}.applications.inception_resnet_v2"),
@@ -131,7 +110,6 @@ def test_keras_files_load_in_a_fresh_process_and_predict_as_keras(tmp_path):
                                    rtol=1e-5, atol=1e-5, err_msg=name)
 
 
-@in_a_fresh_process
 def test_the_classes_are_the_librarys_in_their_application_modules():
     import swiftkeras as keras
     from swiftkeras.applications.convnext import LayerScale, StochasticDepth
@@ -151,7 +129,6 @@ def test_the_classes_are_the_librarys_in_their_application_modules():
         LayerScale(0.5, 3)(np.ones((2, 4), np.float32))
 
 
-@in_a_fresh_process
 def test_models_saved_here_name_the_layers_as_keras(tmp_path):
     """A model of ours saved and its entries: module, class_name and registered_name as in
     Keras's file (the fixture), and the weight as Keras lays it out."""
@@ -170,7 +147,6 @@ def test_models_saved_here_name_the_layers_as_keras(tmp_path):
     assert [w.path for w in ours.get_layer("block_layer_scale").weights] == ["block_layer_scale/variable"]
 
 
-@in_a_fresh_process
 def test_stochastic_depth_at_inference_and_in_training():
     """At inference the input itself (Keras's `return x`); in training each sample is kept
     whole, scaled by 1 / (1 - rate), or zeroed, kept with probability 1 - rate (Keras's
