@@ -68,6 +68,23 @@ public struct LayerConfig {
     public func int(_ key: String, default d: Int) throws -> Int { self[key] == nil ? d : try int(key) }
     public func optionalInt(_ key: String) throws -> Int? { self[key] == nil ? nil : try int(key) }
 
+    /// A layer's `seed` (nil when not given), refused as Keras's `SeedGenerator` refuses it when
+    /// the layer is made: a value that is not an integer with Keras's `ValueError`, an integer
+    /// outside `uint32` (a negative seed) with numpy's `OverflowError` (``KerasError/overflow(_:)``).
+    /// `drawn` false: the layer draws nothing (Keras's `Dropout(0.0)` makes no generator), and
+    /// any integer is taken unchecked, as Keras takes it.
+    public func seed(_ key: String = "seed", drawn: Bool = true) throws -> Int? {
+        guard drawn else { return try optionalInt(key) }
+        guard let v = self[key] else { return nil }
+        guard case .int(let seed) = v else {
+            throw KerasError.invalidArgument("Argument `\(key)` must be an integer. Received: \(key)=\(v.description.prefix(80))")
+        }
+        guard seed >= 0, seed <= Int(UInt32.max) else {
+            throw KerasError.overflow("Python integer \(seed) out of bounds for uint32")
+        }
+        return seed
+    }
+
     public func float(_ key: String) throws -> Float {
         guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
         return Float(v)

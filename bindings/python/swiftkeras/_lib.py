@@ -235,6 +235,7 @@ class keras_metric_class(_SizedTable):
 # ---- basics --------------------------------------------------------------------------------
 _declare("keras_version", [], c_char_p)
 _declare("keras_last_error", [], c_char_p)
+_declare("keras_last_error_kind", [], c_int32)
 _declare("keras_status_name", [c_int32], c_char_p)
 _declare("keras_string_free", [c_void_p], None)
 

@@ -3,7 +3,8 @@
 against live Keras): a flag takes any value and Keras tests its truth (`use_bias=1`,
 `return_sequences=np.int64(0)`, `keepdims=None`), keeping the value given in `get_config()`;
 `data_format` is read lowercased; an activation given as None is linear; what Keras's constructor refuses is refused with its exception
-type."""
+type: TypeError, OverflowError (a seed outside uint32) or ValueError, as the library's error kind
+says (keras_last_error_kind)."""
 import importlib.util
 import pathlib
 
@@ -49,6 +50,14 @@ SAMPLE = [
     ("LSTM", {"units": 3}, "activation", None),
     ("GRU", {"units": 3}, "recurrent_activation", None),
     ("Conv1D", {"filters": 2, "kernel_size": 3}, "activation", None),
+    # a seed is kept as a uint32 where the layer draws: OverflowError outside it, ValueError for
+    # a float; taken as it is where the layer draws nothing (no generator at rate 0)
+    ("Dropout", {"rate": 0.5}, "seed", -3),
+    ("LSTM", {"units": 3}, "seed", 2 ** 32),
+    ("RandomFlip", {}, "seed", 2 ** 32 - 1),
+    ("GaussianNoise", {"stddev": 0.1}, "seed", 5.0),
+    ("Dropout", {"rate": 0.0}, "seed", -3),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "seed", -3),
 ]
 
 
@@ -87,13 +96,13 @@ def test_flags_behave_by_their_truth(value):
     assert results[0] == results[1]
 
 
-@pytest.mark.xfail(strict=True, reason="a negative seed is refused by Keras with numpy's "
-                   "OverflowError (its SeedGenerator's uint32); the library has no error kind "
-                   "that Python raises as OverflowError, and accepts it")
 def test_negative_seed_refused_as_keras_refuses():
+    """Keras's SeedGenerator keeps a seed as numpy's uint32: a negative one is numpy's
+    OverflowError (the library's KERAS_ERROR_KIND_OVERFLOW), with numpy's message."""
     import swiftkeras
     keras = real_keras()
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError) as ref:
         keras.layers.Dropout(0.5, seed=-3)
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError) as ours:
         swiftkeras.layers.Dropout(0.5, seed=-3)
+    assert str(ref.value) in str(ours.value)
