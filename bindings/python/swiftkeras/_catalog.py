@@ -110,9 +110,10 @@ def check_layer_arguments(layer) -> None:
     custom initializer, a cell) or holding a Python function (TextVectorization's `standardize`)
     is checked when the library first holds the layer, which registers those; so is one holding
     a value no Keras config can (the TypeError or ValueError of serialize and dumps, raised where
-    Keras's get_config would). Arguments found good are remembered (without the layer's name,
-    which the check does not read), so that the thousandth Dense(64) made alike costs no library
-    call."""
+    Keras's get_config would). A numpy number given goes as one (_native.numpy_scalar_marked),
+    for the checks where Keras's differ from a Python number's. Arguments found good are
+    remembered (without the layer's name, which the check does not read), so that the
+    thousandth Dense(64) made alike costs no library call."""
     if any(callable(v) and not hasattr(v, "get_config") for k, v in layer._args.items()
            if not k.endswith("activation")):   # (activations are registered with their config)
         return
@@ -120,7 +121,9 @@ def check_layer_arguments(layer) -> None:
         return   # a Python subclass's object (a custom constraint), registered when first held
     try:
         entry = layer._base_entry()
-        text = _native.dumps({**entry, "config": {k: v for k, v in entry["config"].items() if k != "name"},
+        config = {k: _native.numpy_scalar_marked(layer._args.get(k), v)
+                  for k, v in entry["config"].items() if k != "name"}
+        text = _native.dumps({**entry, "config": config,
                               **({"from_config": True} if getattr(_reading, "config", False) else {})})
     except (TypeError, ValueError):
         return

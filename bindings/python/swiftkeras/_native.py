@@ -175,6 +175,17 @@ def _json_default(o):
     raise TypeError(f"{o!r} (of type {type(o).__name__}) cannot be written into a Keras config")
 
 
+def numpy_scalar_marked(given, value):
+    """`value` (an argument's config form), or Keras's form for a numpy value where `given` is
+    a numpy integer or float (`{"class_name": "__numpy__", "config": {"value": 3, "dtype":
+    "int64"}}`): for the library's checks of a constructor's arguments, which take it as its
+    number except where Keras's tests for a Python int refuse it (a single `strides`, a
+    `seed`). Other values, numpy booleans included, go as they are."""
+    if isinstance(given, (np.integer, np.floating)):
+        return {"class_name": "__numpy__", "config": {"value": given.item(), "dtype": given.dtype.name}}
+    return value
+
+
 # json.dumps(obj, allow_nan=False, default=_json_default), its encoder made once (json.dumps
 # makes one per call when given options; every fit sends two or three configs). Stateless.
 _ENCODER = json.JSONEncoder(allow_nan=False, default=_json_default)
