@@ -408,6 +408,24 @@ int keras_model_train_batch(keras_model *model,
                             const keras_array *sample_weight, int reset_metrics,
                             char **logs_json);
 
+/* keras_model_train_batch with the figures written as numbers instead of JSON: what a training
+ * loop driven from the host calls for each batch (a Python fit on a PyDataset), with no text to
+ * write or parse per batch. values (capacity doubles) receives the running figures after the
+ * step, key after key in logs_json's order (a metric reported per class, F1Score with average
+ * null: its class values in a row), non-finite ones as they are; *count receives how many there
+ * are, also when they do not fit. layout_json: NULL, or receives (caller-owned; keras_string_free)
+ * one [name, width] pair per key, e.g. [["accuracy", 1], ["loss", 1]]: ask for it once, the keys
+ * stay the same from batch to batch of one compile. The step is taken before the figures are
+ * written: with BUFFER_TOO_SMALL (*count tells the capacity needed) the step has been taken,
+ * layout_json is written when asked, and values is not.
+ * Errors: as keras_model_train_batch's; INVALID_ARGUMENT (count NULL, capacity negative, values
+ * NULL with figures to write), BUFFER_TOO_SMALL. */
+int keras_model_train_batch_values(keras_model *model,
+                                   const keras_array *x, int nx, const keras_array *y, int ny,
+                                   const keras_array *sample_weight, int reset_metrics,
+                                   char **layout_json, double *values, int64_t capacity,
+                                   int64_t *count);
+
 /* Copies the optimizer state of `from` (iteration count, learning rate, slots such as Adam's
  * moments: Keras's optimizer.variables) into `to`, compiled with the same optimizer over weights
  * of the same shapes in the same order: a model rebuilt from another keeps training where that
