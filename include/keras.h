@@ -65,12 +65,28 @@ typedef enum keras_status {
                                      * machine's memory: refused before allocating */
 } keras_status;
 
+/* What kind of bad argument a KERAS_ERR_INVALID_ARGUMENT refused (keras_last_error_kind), so
+ * that a host language can raise the exception Keras raises while the status keeps its meaning:
+ * a bad value of the right type (Python's ValueError), a value of a type the argument does not
+ * take, as a string or None where a number goes (TypeError), or an integer outside the range it
+ * is held in, as a negative seed (OverflowError: Keras keeps seeds as uint32). */
+typedef enum keras_error_kind {
+    KERAS_ERROR_KIND_VALUE = 0,
+    KERAS_ERROR_KIND_TYPE = 1,
+    KERAS_ERROR_KIND_OVERFLOW = 2
+} keras_error_kind;
+
 /* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */
 const char *keras_version(void);
 
 /* The message of the last failed call on the calling thread, "" if none failed yet. Owned by the
  * library; valid until the next failing call on this thread. Never NULL. */
 const char *keras_last_error(void);
+
+/* The keras_error_kind of the last failed call on the calling thread: set with its message, so
+ * read it right after the call that failed. KERAS_ERROR_KIND_VALUE when none failed yet, and for
+ * every status other than KERAS_ERR_INVALID_ARGUMENT. */
+int keras_last_error_kind(void);
 
 /* The constant name of a status code ("KERAS_ERR_SHAPE"). Static; do not free. Never NULL. */
 const char *keras_status_name(int status);
@@ -207,7 +223,8 @@ int keras_object_config(const char *kind, const char *object_json, char **out_js
  * `from_config`), which skips the few checks Keras's constructor alone makes (Discretization's
  * refusal of both num_bins and bin_boundaries, which an adapted layer's config holds).
  * Nothing is kept, and no seed or default name is used up. *type_error (may be
- * NULL) is set to 1 where Keras's constructor raises a TypeError (RepeatVector(n="a")), else 0.
+ * NULL) is set to 1 where Keras's constructor raises a TypeError (RepeatVector(n="a")), else 0:
+ * keras_last_error_kind() tells the same, and also OverflowError's kind (Dropout(seed=-3)).
  * Errors: INVALID_ARGUMENT (NULL or bad JSON; an argument the constructor refuses, the message
  * naming the layer, the argument and the value), UNKNOWN_NAME (the class, or an activation,
  * initializer... the arguments name, that nobody registered). */
@@ -390,6 +407,24 @@ int keras_model_train_batch(keras_model *model,
                             const keras_array *x, int nx, const keras_array *y, int ny,
                             const keras_array *sample_weight, int reset_metrics,
                             char **logs_json);
+
+/* keras_model_train_batch with the figures written as numbers instead of JSON: what a training
+ * loop driven from the host calls for each batch (a Python fit on a PyDataset), with no text to
+ * write or parse per batch. values (capacity doubles) receives the running figures after the
+ * step, key after key in logs_json's order (a metric reported per class, F1Score with average
+ * null: its class values in a row), non-finite ones as they are; *count receives how many there
+ * are, also when they do not fit. layout_json: NULL, or receives (caller-owned; keras_string_free)
+ * one [name, width] pair per key, e.g. [["accuracy", 1], ["loss", 1]]: ask for it once, the keys
+ * stay the same from batch to batch of one compile. The step is taken before the figures are
+ * written: with BUFFER_TOO_SMALL (*count tells the capacity needed) the step has been taken,
+ * layout_json is written when asked, and values is not.
+ * Errors: as keras_model_train_batch's; INVALID_ARGUMENT (count NULL, capacity negative, values
+ * NULL with figures to write), BUFFER_TOO_SMALL. */
+int keras_model_train_batch_values(keras_model *model,
+                                   const keras_array *x, int nx, const keras_array *y, int ny,
+                                   const keras_array *sample_weight, int reset_metrics,
+                                   char **layout_json, double *values, int64_t capacity,
+                                   int64_t *count);
 
 /* Copies the optimizer state of `from` (iteration count, learning rate, slots such as Adam's
  * moments: Keras's optimizer.variables) into `to`, compiled with the same optimizer over weights

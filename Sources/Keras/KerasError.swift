@@ -6,6 +6,10 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
     /// An argument of a type Keras's constructor refuses with a `TypeError` (`RepeatVector(n: "a")`),
     /// where a bad value of the right type is ``invalidArgument(_:)`` (Keras's `ValueError`).
     case wrongType(String)
+    /// An integer outside the range its value is held in (a seed below 0 or at or above 2^32,
+    /// which Keras's `SeedGenerator` keeps as a `uint32`): Keras's `OverflowError`, where an
+    /// in-range value that is still refused is ``invalidArgument(_:)``.
+    case overflow(String)
     /// Shapes that do not fit together.
     case shapeMismatch(String)
     /// A name (loss, optimizer, activation, layer class) that the registry does not know.
@@ -24,7 +28,7 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
 
     public var message: String {
         switch self {
-        case .invalidArgument(let m), .wrongType(let m), .shapeMismatch(let m), .unknownName(let m),
+        case .invalidArgument(let m), .wrongType(let m), .overflow(let m), .shapeMismatch(let m), .unknownName(let m),
              .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m), .outOfMemory(let m):
             return m
         }
@@ -37,6 +41,7 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidArgument: return .invalidArgument(m)
         case .wrongType: return .wrongType(m)
+        case .overflow: return .overflow(m)
         case .shapeMismatch: return .shapeMismatch(m)
         case .unknownName: return .unknownName(m)
         case .invalidState: return .invalidState(m)

@@ -12,9 +12,9 @@ public func keras_layer_validate_config(_ layerJSON: UnsafePointer<CChar>?, _ ty
         }
         do {
             try validateLayerArguments(entry)
-        } catch KerasError.wrongType(let message) {
+        } catch let e as KerasError where ErrorKind(of: e) == .type {
             typeError?.pointee = 1
-            throw ABIError(.invalidArgument, message)
+            throw e
         } catch KerasError.io(let message) {
             // (a config value of the wrong kind, which loading reports as a file it cannot read)
             throw ABIError(.invalidArgument, message)

@@ -147,6 +147,39 @@ public func keras_model_train_batch(_ handle: OpaquePointer?,
     }
 }
 
+/// keras_model_train_batch with the figures written as numbers into a caller buffer (no JSON
+/// per batch): what a loop driven from the host (a PyDataset's batches) calls for each batch.
+@_cdecl("keras_model_train_batch_values")
+public func keras_model_train_batch_values(_ handle: OpaquePointer?,
+                                           _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                           _ sampleWeight: UnsafeRawPointer?, _ resetMetrics: Int32,
+                                           _ layoutOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                           _ values: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+                                           _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_model_train_batch_values") {
+        layoutOut?.pointee = nil
+        let count = try requireOut(countOut, "count")
+        count.pointee = 0
+        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
+        let (results, perClass) = try box.locked {
+            try box.model.trainStepContinuing(xs, ys, sampleWeight: sw, resetMetrics: resetMetrics != 0)
+        }
+        let columns = results.map { key, value in (key, perClass[key] ?? [value]) }
+        if let layoutOut {
+            let layout = JSON.array(columns.map { [.string($0.0), .int($0.1.count)] })
+            layoutOut.pointee = try ownedCString(layout.description)
+        }
+        try writeCounted(columns.reduce(0) { $0 + $1.1.count }, into: values, capacity: capacity,
+                         count: count, what: "the step's figures") { out in
+            var i = 0
+            for (_, figures) in columns {
+                for v in figures { out[i] = v; i += 1 }
+            }
+        }
+    }
+}
+
 /// The two halves of a gradient-tape train_step (Keras's `with tape: y_pred = model(x,
 /// training=True)` ... `optimizer.apply(tape.gradient(loss, ...))`) with one forward pass: the
 /// training forward on all of x recorded (outputs and losses_json as keras_model_call's, *step_id

@@ -19,6 +19,24 @@ enum Status: Int32 {
     case memory = 11
 }
 
+/// What kind of bad argument a KERAS_ERR_INVALID_ARGUMENT was (include/keras.h's
+/// keras_error_kind): a bad value of the right type, a value of the wrong type (Python's
+/// `TypeError`), or an integer out of its range (Python's `OverflowError`), so that a host raises
+/// the exception Keras raises while the status keeps its meaning for C callers.
+enum ErrorKind: Int32 {
+    case value = 0
+    case type = 1
+    case overflow = 2
+
+    init(of e: KerasError) {
+        switch e {
+        case .wrongType: self = .type
+        case .overflow: self = .overflow
+        default: self = .value
+        }
+    }
+}
+
 /// An error raised by the ABI layer itself (argument checks), with its status code.
 struct ABIError: Error {
     let status: Status
@@ -30,7 +48,7 @@ struct ABIError: Error {
 }
 
 /// The calling thread's last error message: a `strdup`ed C string freed by the key's destructor
-/// when the thread ends, or when the next error replaces it.
+/// when the thread ends, or when the next error replaces it; and its ``ErrorKind``, set with it.
 enum LastError {
     static let key: pthread_key_t = {
         var k = pthread_key_t()
@@ -38,9 +56,21 @@ enum LastError {
         return k
     }()
 
-    static func set(_ message: String) {
+    /// The kind, stored as the pointer value itself (nothing to free).
+    static let kindKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    static func set(_ message: String, kind: ErrorKind = .value) {
         if let old = pthread_getspecific(key) { free(old) }
         pthread_setspecific(key, strdup(message))
+        pthread_setspecific(kindKey, UnsafeRawPointer(bitPattern: Int(kind.rawValue)))
+    }
+
+    static var kind: ErrorKind {
+        ErrorKind(rawValue: Int32(truncatingIfNeeded: Int(bitPattern: pthread_getspecific(kindKey)))) ?? .value
     }
 
     static var pointer: UnsafePointer<CChar>? {
@@ -57,7 +87,7 @@ func guarded(_ function: String, _ body: () throws -> Void) -> Int32 {
         LastError.set("\(function): \(e.message)")
         return e.status.rawValue
     } catch let e as KerasError {
-        LastError.set("\(function): \(CAdvice.inCTerms(e.message))")
+        LastError.set("\(function): \(CAdvice.inCTerms(e.message))", kind: ErrorKind(of: e))
         return status(of: e).rawValue
     } catch {
         LastError.set("\(function): \(error)")
@@ -157,7 +187,7 @@ public func keras_interrupt_install(_ on: Int32) -> Int32 {
 
 func status(of e: KerasError) -> Status {
     switch e {
-    case .invalidArgument, .wrongType: return .invalidArgument
+    case .invalidArgument, .wrongType, .overflow: return .invalidArgument
     case .shapeMismatch: return .shape
     case .unknownName: return .unknownName
     case .invalidState: return .state
@@ -173,6 +203,13 @@ func status(of e: KerasError) -> Status {
 public func keras_last_error() -> UnsafePointer<CChar> {
     if let p = LastError.pointer { return p }
     return KerasCStrings.empty
+}
+
+/// The kind of the last failed call's bad argument (keras_error_kind); KERAS_ERROR_KIND_VALUE
+/// when none failed yet or its status was not KERAS_ERR_INVALID_ARGUMENT.
+@_cdecl("keras_last_error_kind")
+public func keras_last_error_kind() -> Int32 {
+    LastError.kind.rawValue
 }
 
 /// A short constant name for a status code ("KERAS_ERR_SHAPE").

@@ -31,10 +31,37 @@ public struct LayerConfig {
     }
 
     /// The value at `key`, or its declared default when it is absent or null; nil when both are.
+    /// A numpy scalar given (``numpyScalar(_:)``) reads as its number.
     public subscript(key: String) -> JSON? {
-        if let v = json[key], !v.isNull { return v }
+        if let v = json[key], !v.isNull { return LayerConfig.numpyScalar(v) ?? v }
         guard let d = defaults[key], !d.isNull else { return nil }
         return d
+    }
+
+    /// The number of a numpy scalar as the Python binding writes one into the arguments a
+    /// constructor checks (`np.int64(3)`: `{"class_name": "__numpy__", "config": {"value": 3,
+    /// "dtype": "int64"}}`, Keras's form for numpy values): a number wherever Keras's checks
+    /// compare or convert it, refused where Keras tests for a Python `int` (a single `strides`,
+    /// a `seed`); nil for any other value.
+    public static func numpyScalar(_ v: JSON) -> JSON? {
+        guard v["class_name"]?.stringValue == "__numpy__", let value = v["config"]?["value"],
+              value.intValue != nil || value.doubleValue != nil else { return nil }
+        return value
+    }
+
+    /// Keras's `standardize_tuple` refusal of a single value given for an integer tuple that is
+    /// not a Python `int` (a float, a numpy integer, None where the default is not None):
+    /// `ValueError`; a string of `rank` digits passes Keras's `tuple(value)` and fails its
+    /// comparison with 0: `TypeError`. Nil where the value is an int, a list, or not given.
+    private func singleValueRefusal(_ key: String, rank: Int) -> KerasError? {
+        guard let given = json[key], given.arrayValue == nil else { return nil }
+        if given.isNull, defaults[key]?.isNull ?? true { return nil }
+        if case .int = given { return nil }
+        if case .string(let s) = given, s.count == rank, s.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return .wrongType("\(className): '<=' not supported between instances of 'str' and 'int' (\(key)=\(given))")
+        }
+        let shown = given.isNull ? "None" : (LayerConfig.numpyScalar(given) ?? given).description.prefix(80)
+        return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(shown)")
     }
 
     /// Whether the config itself gives `key` (not null), rather than its default.
@@ -67,6 +94,23 @@ public struct LayerConfig {
     }
     public func int(_ key: String, default d: Int) throws -> Int { self[key] == nil ? d : try int(key) }
     public func optionalInt(_ key: String) throws -> Int? { self[key] == nil ? nil : try int(key) }
+
+    /// A layer's `seed` (nil when not given), refused as Keras's `SeedGenerator` refuses it when
+    /// the layer is made: a value that is not an integer with Keras's `ValueError`, an integer
+    /// outside `uint32` (a negative seed) with numpy's `OverflowError` (``KerasError/overflow(_:)``).
+    /// `drawn` false: the layer draws nothing (Keras's `Dropout(0.0)` makes no generator), and
+    /// any integer is taken unchecked, as Keras takes it.
+    public func seed(_ key: String = "seed", drawn: Bool = true) throws -> Int? {
+        guard drawn else { return try optionalInt(key) }
+        guard let v = self[key] else { return nil }
+        guard case .int(let seed) = v, LayerConfig.numpyScalar(json[key] ?? .null) == nil else {
+            throw KerasError.invalidArgument("Argument `\(key)` must be an integer. Received: \(key)=\(v.description.prefix(80))")
+        }
+        guard seed >= 0, seed <= Int(UInt32.max) else {
+            throw KerasError.overflow("Python integer \(seed) out of bounds for uint32")
+        }
+        return seed
+    }
 
     public func float(_ key: String) throws -> Float {
         guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
@@ -126,6 +170,7 @@ public struct LayerConfig {
     /// An integer tuple given as a list or a single integer repeated `rank` times
     /// (`kernel_size: 3` or `[3, 3]`).
     public func ints(_ key: String, rank: Int) throws -> [Int] {
+        if let refusal = singleValueRefusal(key, rank: rank) { throw refusal }
         guard let v = self[key] else { throw bad(key, "an integer or a list of \(rank)") }
         if let i = v.intValue { return Array(repeating: i, count: rank) }
         guard let a = v.arrayValue, a.count == rank else { throw bad(key, "an integer or a list of \(rank)") }

@@ -5,7 +5,6 @@ Swift library appears in Python with no Python change (DESIGN: one source of tru
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import threading
 
@@ -106,13 +105,15 @@ def check_layer_arguments(layer) -> None:
     """Keras's checks of a built-in layer's constructor arguments, made when the layer is: the
     library makes the layer from them without building it (keras_layer_validate_config: the
     checks of its declaration, the one place they are written), and the exception Keras's
-    constructor raises is raised here (TypeError where Keras's is, else ValueError) with the
-    library's message. A config naming an object registered from Python (a custom initializer,
-    a cell) or holding a Python function (TextVectorization's `standardize`) is checked when the
-    library first holds the layer, which registers those; so is one holding a value no Keras
-    config can (the TypeError or ValueError of serialize and dumps, raised where Keras's
-    get_config would). Arguments found good are remembered (without the layer's name, which the
-    check does not read), so that the thousandth Dense(64) made alike costs no library call."""
+    constructor raises is raised here (by the error's kind: TypeError, OverflowError, else
+    ValueError) with the library's message. A config naming an object registered from Python (a
+    custom initializer, a cell) or holding a Python function (TextVectorization's `standardize`)
+    is checked when the library first holds the layer, which registers those; so is one holding
+    a value no Keras config can (the TypeError or ValueError of serialize and dumps, raised where
+    Keras's get_config would). A numpy number given goes as one (_native.numpy_scalar_marked),
+    for the checks where Keras's differ from a Python number's. Arguments found good are
+    remembered (without the layer's name, which the check does not read), so that the
+    thousandth Dense(64) made alike costs no library call."""
     if any(callable(v) and not hasattr(v, "get_config") for k, v in layer._args.items()
            if not k.endswith("activation")):   # (activations are registered with their config)
         return
@@ -120,22 +121,23 @@ def check_layer_arguments(layer) -> None:
         return   # a Python subclass's object (a custom constraint), registered when first held
     try:
         entry = layer._base_entry()
-        text = _native.dumps({**entry, "config": {k: v for k, v in entry["config"].items() if k != "name"},
+        config = {k: _native.numpy_scalar_marked(layer._args.get(k), v)
+                  for k, v in entry["config"].items() if k != "name"}
+        text = _native.dumps({**entry, "config": config,
                               **({"from_config": True} if getattr(_reading, "config", False) else {})})
     except (TypeError, ValueError):
         return
     if text in _checked or b'"registered_name": "' in text:
         return
     from ._plugins import activations_named_as_builtins
-    type_error = ctypes.c_int32()
     with activations_named_as_builtins(text):
-        status = _lib.keras_layer_validate_config(text, ctypes.byref(type_error))
+        status = _lib.keras_layer_validate_config(text, None)
     stashed = _native.take_stashed()
     if stashed is not None:
         raise stashed
     if status != _native.OK:
         message = _native.last_error().removeprefix("keras_layer_validate_config: ")
-        raise (TypeError if type_error.value else _native.exception_class(status))(message)
+        raise _native.exception_class(status)(message)
     if len(_checked) < 4096:
         _checked.add(text)
 

@@ -34,6 +34,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import inspect
 import json
 import math
@@ -754,20 +755,66 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
     px, py = _native.pack(xs_list), _native.pack(ys_list)
     pw = _native.pack([sw] if sw is not None else [])
     if recorded is not None:
-        text = _native.take_string(_lib.keras_model_train_recorded, model._handle, int(recorded),
-                                   py.pointer, py.count, pw.pointer, int(bool(restart)))
+        figures = json.loads(_native.take_string(_lib.keras_model_train_recorded, model._handle,
+                                                 int(recorded), py.pointer, py.count, pw.pointer,
+                                                 int(bool(restart))))
     else:
-        text = _native.take_string(_lib.keras_model_train_batch, model._handle, px.pointer,
-                                   px.count, py.pointer, py.count, pw.pointer, int(bool(restart)))
+        figures = _StepFigures.of(model).step(model._handle, px, py, pw, restart)
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
-            for k, v in model._user_log_names(json.loads(text)).items()}
+            for k, v in model._user_log_names(figures).items()}
     for m in compiled_metric_objects(model) if follow_metrics else ():
         if isinstance(m, LossTracker):
             m._follow(logs.get("loss", np.nan), len(xs_list[0]), restart)
         else:
             m._library = {k: v for k, v in logs.items() if k != "loss"}
     return logs
+
+
+class _StepFigures:
+    """A model's training step on one batch with its figures read as numbers
+    (keras_model_train_batch_values), for fit's loop from Python (a PyDataset's batches): no
+    JSON per batch. The figures' names and widths are the same from batch to batch of one
+    compile: the first step of a compile takes keras_model_train_batch, whose logs name them."""
+
+    def __init__(self, config):
+        self.config, self.layout, self.values = config, None, None
+
+    @staticmethod
+    def of(model):
+        cached = model.__dict__.get("_step_figures")
+        if cached is None or cached.config is not model._compile_config:
+            cached = model._step_figures = _StepFigures(model._compile_config)
+        return cached
+
+    def step(self, handle, px, py, pw, restart):
+        """The library's figures after the step, as keras_model_train_batch's logs: a name to a
+        number, or to a list (a metric reported per class)."""
+        from . import _lib, _native
+        if self.layout is None:
+            figures = json.loads(_native.take_string(
+                _lib.keras_model_train_batch, handle, px.pointer, px.count,
+                py.pointer, py.count, pw.pointer, int(bool(restart))))
+            self.layout = [(k, len(v) if isinstance(v, list) else 0) for k, v in figures.items()]
+            self.values = (ctypes.c_double * max(1, sum(max(w, 1) for _, w in self.layout)))()
+            self.count = ctypes.c_int64()
+            return figures
+        _native.check(_lib.keras_model_train_batch_values(
+            handle, px.pointer, px.count, py.pointer, py.count, pw.pointer,
+            int(bool(restart)), None, self.values, len(self.values), ctypes.byref(self.count)))
+        values, figures, at = self.values, {}, 0
+        if self.count.value != len(values):   # (not after the first step of a compile)
+            self.layout = None
+            raise _native.KerasError(f"train_step: the library gave {self.count.value} figures after "
+                                     f"a step where the first step of this compile gave {len(values)}")
+        for name, width in self.layout:
+            if width:
+                figures[name] = values[at:at + width]
+                at += width
+            else:
+                figures[name] = values[at]
+                at += 1
+        return figures
 
 
 def compiled_metric_objects(model):

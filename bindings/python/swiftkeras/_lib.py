@@ -235,6 +235,7 @@ class keras_metric_class(_SizedTable):
 # ---- basics --------------------------------------------------------------------------------
 _declare("keras_version", [], c_char_p)
 _declare("keras_last_error", [], c_char_p)
+_declare("keras_last_error_kind", [], c_int32)
 _declare("keras_status_name", [c_int32], c_char_p)
 _declare("keras_string_free", [c_void_p], None)
 
@@ -472,6 +473,9 @@ _declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras
 _declare("keras_model_history", [keras_model_p, char_pp, c_void_p, c_int64, int64_p], c_int32)
 _declare("keras_model_train_batch", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                      keras_array_p, c_int32, char_pp], c_int32)
+_declare("keras_model_train_batch_values", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                            keras_array_p, c_int32, char_pp, c_void_p, c_int64, int64_p],
+         c_int32)
 _declare("keras_model_copy_optimizer_state", [keras_model_p, keras_model_p], c_int32)
 _declare("keras_model_callbacks_begin", [keras_model_p, POINTER(keras_callback_p), c_int32, c_char_p,
                                          int32_p, POINTER(c_void_p)], c_int32)

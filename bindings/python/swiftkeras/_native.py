@@ -28,6 +28,9 @@ OK, INVALID_ARGUMENT, SHAPE, STATE, IO_ERROR, CALLBACK_FAILED, UNKNOWN_NAME, DAT
 _EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: ValueError,
                INTERRUPTED: KeyboardInterrupt, MEMORY: MemoryError,
                DATA: ValueError, IO_ERROR: OSError}
+# The kinds of an INVALID_ARGUMENT (enum keras_error_kind) that Keras raises as other exceptions:
+# a value of the wrong type, an integer out of its range (a negative seed).
+_KINDS = {1: TypeError, 2: OverflowError}
 
 
 _pending = threading.local()
@@ -90,7 +93,12 @@ def check(status: int) -> None:
 
 
 def exception_class(status: int) -> type:
-    """The Python exception of a non-zero status."""
+    """The Python exception of a non-zero status (an INVALID_ARGUMENT's by its kind, which the
+    library sets with the message: read before any other call)."""
+    if status == INVALID_ARGUMENT:
+        kind = _KINDS.get(_lib.keras_last_error_kind())
+        if kind is not None:
+            return kind
     return _EXCEPTIONS.get(status, KerasError)
 
 
@@ -165,6 +173,17 @@ def _json_default(o):
     if isinstance(o, tuple):
         return list(o)
     raise TypeError(f"{o!r} (of type {type(o).__name__}) cannot be written into a Keras config")
+
+
+def numpy_scalar_marked(given, value):
+    """`value` (an argument's config form), or Keras's form for a numpy value where `given` is
+    a numpy integer or float (`{"class_name": "__numpy__", "config": {"value": 3, "dtype":
+    "int64"}}`): for the library's checks of a constructor's arguments, which take it as its
+    number except where Keras's tests for a Python int refuse it (a single `strides`, a
+    `seed`). Other values, numpy booleans included, go as they are."""
+    if isinstance(given, (np.integer, np.floating)):
+        return {"class_name": "__numpy__", "config": {"value": given.item(), "dtype": given.dtype.name}}
+    return value
 
 
 # json.dumps(obj, allow_nan=False, default=_json_default), its encoder made once (json.dumps

@@ -3,7 +3,9 @@
 against live Keras): a flag takes any value and Keras tests its truth (`use_bias=1`,
 `return_sequences=np.int64(0)`, `keepdims=None`), keeping the value given in `get_config()`;
 `data_format` is read lowercased; an activation given as None is linear; what Keras's constructor refuses is refused with its exception
-type."""
+type: TypeError, OverflowError (a seed outside uint32) or ValueError, as the library's error kind
+says (keras_last_error_kind); a numpy number goes to the library's checks as one, refused where
+Keras tests for a Python int (a single `strides`, a `seed`)."""
 import importlib.util
 import pathlib
 
@@ -49,6 +51,33 @@ SAMPLE = [
     ("LSTM", {"units": 3}, "activation", None),
     ("GRU", {"units": 3}, "recurrent_activation", None),
     ("Conv1D", {"filters": 2, "kernel_size": 3}, "activation", None),
+    # a seed is kept as a uint32 where the layer draws: OverflowError outside it, ValueError for
+    # a float or a numpy integer (Keras tests for a Python int); taken as it is where the layer
+    # draws nothing (no generator at rate 0)
+    ("Dropout", {"rate": 0.5}, "seed", -3),
+    ("LSTM", {"units": 3}, "seed", 2 ** 32),
+    ("RandomFlip", {}, "seed", 2 ** 32 - 1),
+    ("GaussianNoise", {"stddev": 0.1}, "seed", 5.0),
+    ("SpatialDropout1D", {"rate": 0.5}, "seed", np.int64(5)),
+    ("Dropout", {"rate": 0.0}, "seed", -3),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "seed", -3),
+    # a single value for an integer tuple must be a Python int (Keras's standardize_tuple):
+    # a numpy integer, a float or None is a ValueError; a string of as many digits as the tuple
+    # has entries passes tuple() and fails the comparison with 0 (TypeError)
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "strides", np.int64(1)),
+    ("Conv1D", {"filters": 2, "kernel_size": 3}, "dilation_rate", np.int32(1)),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "strides", 1.0),
+    ("Conv3D", {"filters": 2, "kernel_size": 3}, "dilation_rate", None),
+    ("MaxPooling1D", {}, "pool_size", np.int64(2)),
+    ("UpSampling2D", {}, "size", 2.0),
+    ("Conv1D", {"filters": 2, "kernel_size": 3}, "strides", "1"),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "strides", "1"),
+    # numpy numbers where Keras compares or converts them: taken
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "groups", np.int64(1)),
+    ("BatchNormalization", {}, "momentum", np.float32(0.5)),
+    ("LSTM", {"units": 3}, "dropout", np.float64(0.25)),
+    ("Concatenate", {}, "axis", np.int64(-1)),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "padding", "VALID"),
 ]
 
 
@@ -87,13 +116,24 @@ def test_flags_behave_by_their_truth(value):
     assert results[0] == results[1]
 
 
-@pytest.mark.xfail(strict=True, reason="a negative seed is refused by Keras with numpy's "
-                   "OverflowError (its SeedGenerator's uint32); the library has no error kind "
-                   "that Python raises as OverflowError, and accepts it")
 def test_negative_seed_refused_as_keras_refuses():
+    """Keras's SeedGenerator keeps a seed as numpy's uint32: a negative one is numpy's
+    OverflowError (the library's KERAS_ERROR_KIND_OVERFLOW), with numpy's message."""
     import swiftkeras
     keras = real_keras()
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError) as ref:
         keras.layers.Dropout(0.5, seed=-3)
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError) as ours:
         swiftkeras.layers.Dropout(0.5, seed=-3)
+    assert str(ref.value) in str(ours.value)
+
+
+def test_numpy_integer_kept_where_keras_takes_it():
+    """A numpy integer inside a tuple Keras takes (kernel_size=(np.int64(3), 3)); the layer
+    made from it is the one made from Python ints."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.ones((1, 5, 5, 1), "float32")
+    shapes = [tuple(lib.layers.Conv2D(2, (np.int64(3), 3), strides=(np.int32(2), 1))(x).shape)
+              for lib in (swiftkeras, keras)]
+    assert shapes[0] == shapes[1] == (1, 2, 3, 2)

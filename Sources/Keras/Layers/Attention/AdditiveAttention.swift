@@ -37,7 +37,7 @@ extension AdditiveAttention: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try AdditiveAttention(useScale: try c.bool("use_scale"), dropout: try c.double("dropout"),
-                              seed: try c.optionalInt("seed"), name: c.name)
+                              seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(AdditiveAttention.self, $0) }

@@ -51,7 +51,7 @@ extension Attention: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try Attention(useScale: try c.bool("use_scale"), scoreMode: try c.string("score_mode"),
-                      dropout: try c.double("dropout"), seed: try c.optionalInt("seed"), name: c.name)
+                      dropout: try c.double("dropout"), seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Attention.self, $0) }

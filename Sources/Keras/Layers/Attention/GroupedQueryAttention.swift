@@ -86,7 +86,7 @@ extension GroupedQueryAttention {
             kernelRegularizer: try c.regularizer("kernel_regularizer"), biasRegularizer: try c.regularizer("bias_regularizer"),
             activityRegularizer: try c.regularizer("activity_regularizer"),
             kernelConstraint: try c.constraint("kernel_constraint"), biasConstraint: try c.constraint("bias_constraint"),
-            useGate: try c.bool("use_gate"), seed: try c.optionalInt("seed"), name: c.name)
+            useGate: try c.bool("use_gate"), seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GroupedQueryAttention.self, $0) }

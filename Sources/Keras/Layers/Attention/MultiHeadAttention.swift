@@ -390,7 +390,7 @@ extension MultiHeadAttention: DeclaredLayer {
             kernelInitializer: try c.initializer("kernel_initializer"), biasInitializer: try c.initializer("bias_initializer"),
             kernelRegularizer: try c.regularizer("kernel_regularizer"), biasRegularizer: try c.regularizer("bias_regularizer"),
             kernelConstraint: try c.constraint("kernel_constraint"), biasConstraint: try c.constraint("bias_constraint"),
-            useGate: try c.bool("use_gate"), seed: try c.optionalInt("seed"), name: c.name)
+            useGate: try c.bool("use_gate"), seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }
 extension MultiHeadAttention {

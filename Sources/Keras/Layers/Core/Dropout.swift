@@ -90,7 +90,10 @@ extension Dropout: DeclaredLayer {
         .required("rate", \.rate),
         .optional("seed", \.seed, default: nil),
         .optional("noise_shape", \.noiseShape, default: nil),
-    ]) { c in try Dropout(c.wrongTypeRefused { try $0.double("rate") }, noiseShape: c.shape("noise_shape"), seed: c.optionalInt("seed"), name: c.name) }
+    ]) { c in
+        let rate = try c.wrongTypeRefused { try $0.double("rate") }
+        return try Dropout(rate, noiseShape: c.shape("noise_shape"), seed: c.seed(drawn: rate > 0), name: c.name)
+    }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Dropout.self, $0) }
 

@@ -34,7 +34,7 @@ public struct RecurrentCellOptions {
         biasConstraint = try c.constraint("bias_constraint")
         dropout = try c.double("dropout")
         recurrentDropout = try c.double("recurrent_dropout")
-        seed = try c.optionalInt("seed")
+        seed = try c.seed()
     }
 
     /// The options with the dropout rates clamped to [0, 1] as Keras does; throws naming `owner`

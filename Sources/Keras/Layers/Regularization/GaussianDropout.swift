@@ -38,6 +38,9 @@ extension GaussianDropout: DeclaredLayer {
     public static let declaration = LayerDeclaration(GaussianDropout.self, builtAtInit: true, arguments: [
         .required("rate", \.rate),
         .optional("seed", \.seed, default: nil),
-    ]) { c in try GaussianDropout(c.wrongTypeRefused { try $0.double("rate") }, seed: c.optionalInt("seed"), name: c.name) }
+    ]) { c in
+        let rate = try c.wrongTypeRefused { try $0.double("rate") }
+        return try GaussianDropout(rate, seed: c.seed(drawn: rate > 0), name: c.name)
+    }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianDropout.self, $0) }

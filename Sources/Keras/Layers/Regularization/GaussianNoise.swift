@@ -47,6 +47,9 @@ extension GaussianNoise: DeclaredLayer {
     public static let declaration = LayerDeclaration(GaussianNoise.self, builtAtInit: true, arguments: [
         .required("stddev", \.stddev),
         .optional("seed", \.seed, default: nil),
-    ]) { c in try GaussianNoise(c.wrongTypeRefused { try $0.double("stddev") }, seed: c.optionalInt("seed"), name: c.name) }
+    ]) { c in
+        let stddev = try c.wrongTypeRefused { try $0.double("stddev") }
+        return try GaussianNoise(stddev, seed: c.seed(drawn: stddev > 0), name: c.name)
+    }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianNoise.self, $0) }

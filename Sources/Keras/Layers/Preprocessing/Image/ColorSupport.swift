@@ -168,7 +168,7 @@ extension FactorColorLayer {
             .optional("seed", \.seed, default: nil),
         ]) { c in
             try Self(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: c.className), dataFormat: c.imageDataFormat(),
-                     seed: c.optionalInt("seed"), name: c.name)
+                     seed: c.seed(), name: c.name)
         }
     }
 }

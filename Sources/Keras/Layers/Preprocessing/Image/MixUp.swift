@@ -40,7 +40,7 @@ extension MixUp: DeclaredLayer {
         .optional("alpha", \.alpha, default: 0.2),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try MixUp(alpha: c.double("alpha"), dataFormat: DataFormat.named(c.string("data_format")), seed: c.optionalInt("seed"), name: c.name)
+        try MixUp(alpha: c.double("alpha"), dataFormat: DataFormat.named(c.string("data_format")), seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(MixUp.self, $0) }

@@ -56,7 +56,7 @@ extension RandomBrightness: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandomBrightness(factor: c["factor"] ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
-                             seed: c.optionalInt("seed"), name: c.name)
+                             seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomBrightness.self, $0) }

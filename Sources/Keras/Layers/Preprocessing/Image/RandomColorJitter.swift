@@ -55,7 +55,7 @@ extension RandomColorJitter: DeclaredLayer {
     ]) { c in
         try RandomColorJitter(valueRange: c.valueRange(layer: "RandomColorJitter"), brightnessFactor: c["brightness_factor"] ?? nil,
                               contrastFactor: c["contrast_factor"] ?? nil, saturationFactor: c["saturation_factor"] ?? nil,
-                              hueFactor: c["hue_factor"] ?? nil, seed: c.optionalInt("seed"),
+                              hueFactor: c["hue_factor"] ?? nil, seed: c.seed(),
                               dataFormat: c.imageDataFormat(), name: c.name)
     }
 }

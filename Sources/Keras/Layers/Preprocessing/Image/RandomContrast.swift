@@ -60,7 +60,7 @@ extension RandomContrast: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandomContrast(factor: c["factor"] ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
-                           seed: c.optionalInt("seed"), name: c.name)
+                           seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomContrast.self, $0) }

@@ -44,7 +44,7 @@ extension RandomCrop: DeclaredLayer {
         .required("width", \.width),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomCrop(height: c.int("height"), width: c.int("width"), seed: c.optionalInt("seed"),
+        try RandomCrop(height: c.int("height"), width: c.int("width"), seed: c.seed(),
                        dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }

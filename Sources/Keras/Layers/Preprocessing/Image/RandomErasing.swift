@@ -105,7 +105,7 @@ extension RandomErasing: DeclaredLayer {
             return try c.optionalNumbers("fill_value") ?? []
         }
         return try RandomErasing(factor: c["factor"] ?? 1.0, scale: c["scale"] ?? [0.02, 0.33], fillValue: fill,
-                                 valueRange: c.optionalNumbers("value_range") ?? [0, 255], seed: c.optionalInt("seed"),
+                                 valueRange: c.optionalNumbers("value_range") ?? [0, 255], seed: c.seed(),
                                  dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }

@@ -44,7 +44,7 @@ extension RandomFlip: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
         .optional("mode", \.mode, default: "horizontal_and_vertical"),
     ]) { c in
-        try RandomFlip(mode: c.string("mode"), seed: c.optionalInt("seed"), dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
+        try RandomFlip(mode: c.string("mode"), seed: c.seed(), dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomFlip.self, $0) }

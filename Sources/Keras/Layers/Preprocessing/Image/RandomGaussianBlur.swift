@@ -116,7 +116,7 @@ extension RandomGaussianBlur: DeclaredLayer {
     ]) { c in
         try RandomGaussianBlur(factor: c["factor"] ?? 1.0, kernelSize: c["kernel_size"] ?? 3, sigma: c["sigma"] ?? 1.0,
                                valueRange: c.optionalNumbers("value_range") ?? [0, 255],
-                               dataFormat: DataFormat.named(c.string("data_format")), seed: c.optionalInt("seed"), name: c.name)
+                               dataFormat: DataFormat.named(c.string("data_format")), seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomGaussianBlur.self, $0) }

@@ -41,7 +41,7 @@ extension RandomGrayscale: DeclaredLayer {
         .unsaved("seed"),
     ]) { c in
         try RandomGrayscale(factor: c.double("factor"), dataFormat: c.imageDataFormat(),
-                            seed: c.optionalInt("seed"), name: c.name)
+                            seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomGrayscale.self, $0) }

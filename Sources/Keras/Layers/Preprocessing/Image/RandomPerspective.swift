@@ -88,7 +88,7 @@ extension RandomPerspective: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandomPerspective(factor: c["factor"] ?? 1.0, scale: c.double("scale"), interpolation: c.string("interpolation"),
-                              fillValue: c.double("fill_value"), seed: c.optionalInt("seed"),
+                              fillValue: c.double("fill_value"), seed: c.seed(),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }

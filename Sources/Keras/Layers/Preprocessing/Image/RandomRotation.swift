@@ -45,7 +45,7 @@ extension RandomRotation: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandomRotation(factor: c["factor"] ?? nil, fillMode: c.string("fill_mode"), interpolation: c.string("interpolation"),
-                           seed: c.optionalInt("seed"), fillValue: c.double("fill_value"),
+                           seed: c.seed(), fillValue: c.double("fill_value"),
                            dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }

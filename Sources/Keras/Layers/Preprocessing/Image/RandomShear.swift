@@ -52,7 +52,7 @@ extension RandomShear: DeclaredLayer {
     ]) { c in
         try RandomShear(xFactor: c["x_factor"] ?? 0.0, yFactor: c["y_factor"] ?? 0.0, interpolation: c.string("interpolation"),
                         fillMode: c.string("fill_mode"), fillValue: c.double("fill_value"),
-                        dataFormat: DataFormat.named(c.string("data_format")), seed: c.optionalInt("seed"), name: c.name)
+                        dataFormat: DataFormat.named(c.string("data_format")), seed: c.seed(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomShear.self, $0) }

@@ -41,7 +41,7 @@ extension RandomTranslation: DeclaredLayer {
     ]) { c in
         try RandomTranslation(heightFactor: c["height_factor"] ?? nil, widthFactor: c["width_factor"] ?? nil,
                               fillMode: c.string("fill_mode"), interpolation: c.string("interpolation"),
-                              seed: c.optionalInt("seed"), fillValue: c.double("fill_value"),
+                              seed: c.seed(), fillValue: c.double("fill_value"),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }

@@ -56,7 +56,7 @@ extension Solarization: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try Solarization(additionFactor: c["addition_factor"] ?? 0.0, thresholdFactor: c["threshold_factor"] ?? 0.0,
-                         valueRange: c.valueRange(layer: "Solarization"), seed: c.optionalInt("seed"),
+                         valueRange: c.valueRange(layer: "Solarization"), seed: c.seed(),
                          dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
