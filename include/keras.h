@@ -826,6 +826,12 @@ int keras_model_call_with_masks(keras_model *model, const keras_array *x, const 
  * Errors: INVALID_ARGUMENT (json NULL). */
 int keras_model_weight_layers(keras_model *model, char **json);
 
+/* *json (caller-owned) = a JSON list of each weight's number, in keras_model_weight_count's order:
+ * unique to its variable in the process and never reused, the same in every model holding that
+ * variable (a nested model, a layer shared by two models), so that a binding keeps one object per
+ * variable (Keras's `model.weights[0] is dense.kernel`). Errors: INVALID_ARGUMENT (json NULL). */
+int keras_model_weight_ids(keras_model *model, char **json);
+
 /* *json (caller-owned) = a JSON list of each weight's dtype, in keras_model_weight_count's order:
  * "float32", or an integer dtype for an integer variable (a layer's counter, Keras's
  * add_weight(dtype="int32")): "int32", "int64" (held as int32, as Keras on jax holds it) or

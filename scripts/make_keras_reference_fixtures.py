@@ -32,6 +32,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_keras_outputs` (Resizing(antialias=True) of each of its CASES).
 - Tests/KerasTests/Fixtures/models/keras_nested_trace_sizes.json: test_nested_trace_sizes.py's
   `_fit_run` (a Swin-like window attention block's predictions, fit losses and weights).
+- Tests/KerasTests/Fixtures/models/keras_nested_attention_masks.json:
+  test_nested_attention_masks.py's `_run` of each of its CASES (output masks, predictions and
+  2-epoch fits of models nesting attention with masks).
 - Tests/KerasTests/Fixtures/ops/keras_unknown_axes.json: test_ops_unknown_axes.py's `_specs`
   (Keras's `compute_output_spec` of every op of its sweep on each of its shapes with None).
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
@@ -72,7 +75,8 @@ NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, apps,
-unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit (default: all).
+unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit, nested_attention_masks
+(default: all).
 """
 import json
 import os
@@ -254,6 +258,12 @@ def nested_trace_sizes():
     return t._fit_run(keras)
 
 
+def nested_attention_masks():
+    import keras
+    import test_nested_attention_masks as t
+    return {case: t._run(keras, case) for case in t.CASES}
+
+
 def application_layers_shaped():
     import test_application_layers_builtin as t
     return t.keras_files(FIXTURES)
@@ -290,6 +300,7 @@ OUTPUTS = {
     "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),
     "unknown_axes": (unknown_axes, ("ops", "keras_unknown_axes.json")),
     "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
+    "nested_attention_masks": (nested_attention_masks, ("models", "keras_nested_attention_masks.json")),
 }
 
 

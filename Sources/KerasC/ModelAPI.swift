@@ -410,6 +410,19 @@ public func keras_model_weight_layers(_ handle: OpaquePointer?, _ json: UnsafeMu
     }
 }
 
+/// Each weight's ``Variable/serial``, in keras_model_weight_count's order: one number per
+/// variable, the same in every model holding it (a nested model, a shared layer), never reused.
+@_cdecl("keras_model_weight_ids")
+public func keras_model_weight_ids(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_weight_ids") {
+        let out = try requireOut(json, "json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let ids = box.locked { box.model.weights.map { JSON.int(Int(truncatingIfNeeded: $0.serial)) } }
+        out.pointee = try ownedCString(JSON.array(ids).description)
+    }
+}
+
 @_cdecl("keras_model_get_weight")
 public func keras_model_get_weight(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> Int32 {
     guarded("keras_model_get_weight") {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A named, mutable tensor owned by a layer or an optimizer: a weight. Keras: `keras.Variable`.
 ///
 /// Reading ``value`` while a tape records makes the variable a leaf of that tape, so layers
@@ -12,6 +14,11 @@
 public final class Variable: @unchecked Sendable {
     /// The short name (`kernel`, `bias`).
     public let name: String
+    /// This variable's number, unique in the process and never reused: what the bindings key
+    /// their one wrapper object per variable by (Keras's `model.weights[0] is dense.kernel`),
+    /// across every model and layer that lists it.
+    public let serial: UInt64 = Variable.serials.add(1, ordering: .relaxed).newValue
+    private static let serials = Atomic<UInt64>(0)
     /// The full path: the layers that created it, outermost first (`dense/kernel`,
     /// `two_dense/dense/kernel` for a sublayer's weight). Keras: `variable.path`.
     public var path: String

@@ -20,7 +20,7 @@ int main(void) {
     keras_model *base = NULL, *outer = NULL, *view = NULL, *none = NULL;
     float x[40], y[10], w[12], w2[12], frozen[12];
     const int64_t xs[2] = {10, 4}, ys[2] = {10, 1};
-    char *text = NULL, *outer_json = NULL;
+    char *text = NULL, *ids = NULL, *outer_json = NULL;
     int count = 0, trainable = 1, i;
     size_t n;
     for (i = 0; i < 40; i++) x[i] = (float)(i % 7) / 7.0f;
@@ -44,6 +44,20 @@ int main(void) {
     CHECK(strcmp(text, "[\"base\", \"base\", \"head\", \"head\"]") == 0);
     keras_string_free(text);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "json", keras_model_weight_layers(outer, NULL));
+    /* Each weight's number: the base's two are the outer model's first two (the same variables);
+     * a model made from the same config without sharing has variables of its own. */
+    CHECK_OK(keras_model_weight_ids(base, &text));
+    CHECK_OK(keras_model_weight_ids(outer, &ids));
+    CHECK(strlen(text) > 2 && strncmp(ids, text, strlen(text) - 1) == 0 && ids[strlen(text) - 1] == ',');
+    keras_string_free(text);
+    CHECK_OK(keras_model_from_json(base_json, &none));
+    CHECK_OK(keras_model_weight_ids(none, &text));
+    CHECK(strstr(ids, text + 1) == NULL);
+    keras_string_free(text);
+    keras_string_free(ids);
+    keras_model_free(none);
+    none = NULL;
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "json", keras_model_weight_ids(outer, NULL));
 
     /* Fitting the outer model moves the base's kernel, read through the base's own handle. */
     CHECK_OK(keras_model_get_weight(base, 0, w, 12));

@@ -47,14 +47,27 @@ class Lambda(Layer):
         super().__init__(**base, **kwargs)
         if not callable(function):
             raise TypeError(f"Lambda: `function` must be callable, got {function!r}")
-        if mask is not None:
-            raise NotImplementedError("Lambda(mask=...): masks are not supported by swiftkeras")
         self.function = function
         self.arguments = dict(arguments or {})
         self._output_shape_arg = None if output_shape is None else tuple(output_shape)
+        # Keras's: the output's mask is `mask`'s (a callable's result or the constant), and
+        # none without it: the input's mask stops here (supports_masking False).
+        self.mask = mask
+        self.supports_masking = mask is not None
+        self._fn_expects_mask_arg = _takes_mask(function)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        # (the input's mask, as Keras passes it to a function with a `mask` parameter)
+        if self._fn_expects_mask_arg:
+            return self.function(inputs, mask=mask, **self.arguments)
         return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: `mask(inputs, mask)` for a callable `mask`, else `mask` itself (None
+        without one)."""
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def compute_output_shape(self, input_shape):
         if self._output_shape_arg is not None:
@@ -87,6 +100,8 @@ class Lambda(Layer):
         config["function"] = serialize_keras_object(self.function)
         if self._output_shape_arg is not None:
             config["output_shape"] = list(self._output_shape_arg)
+        if self.mask is not None:   # (Keras's entry: a function's, or the constant's)
+            config["mask"] = serialize_keras_object(self.mask)
         config["arguments"] = self.arguments
         return config
 
@@ -114,6 +129,15 @@ class Lambda(Layer):
                              f"keras.saving.register_keras_serializable or pass it in "
                              f"custom_objects.")
         return cls(function, **config)
+
+
+def _takes_mask(function):
+    """Whether `function` has a parameter named `mask` (Keras passes it the input's mask)."""
+    import inspect
+    try:
+        return "mask" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def register():

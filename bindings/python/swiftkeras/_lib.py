@@ -322,6 +322,7 @@ _declare("keras_model_call_with_masks", [keras_model_p, keras_array_p, keras_arr
                                          POINTER(keras_output), c_int32, POINTER(keras_output), int32_p,
                                          char_pp], c_int32)
 _declare("keras_model_weight_layers", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_weight_ids", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_weight_dtypes", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_quantize", [keras_model_p, c_char_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_get_weight_int32", [keras_model_p, c_int32, int32_p, c_int64], c_int32)

@@ -18,7 +18,7 @@ from . import _lib, _native, _packed_inputs
 from ._dtypes import held
 from ._objects import custom_objects_in_scope, is_package_alias, record_registration, serialize
 from ._plugins import _check_interrupt, _fail, get_config_thunk
-from ._variables import Variable
+from ._variables import Variable, _keras_path
 
 # The state pointer of each library instance is a key into _instances.
 
@@ -316,6 +316,10 @@ class Weight(Variable):
         self._trainable = bool(trainable)
         self._layer = layer
         self.dtype = dtype
+
+    def _describe(self, holder, info, memo=None):
+        # (its name, shape and flag are its own: only its path as listed)
+        self.__dict__["_path"] = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
 
     @property
     def path(self):

@@ -5,6 +5,8 @@ model's predictions as in Keras. Numpy arithmetic and `np.asarray` work on it.""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from . import _scopes
@@ -34,6 +36,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
     def __init__(self, holder, position, info, memo=None):
         self._holder, self._position, self._library_name = holder, position, info["name"]
+        self._id = info.get("id")
+        self._describe(holder, info, memo)
+
+    def _describe(self, holder, info, memo=None):
+        """Its path, name, shape, flag and dtype as `holder` (any holder listing it) lists it."""
         self.path = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
@@ -68,7 +75,15 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return len(self.shape)
 
     def _info(self):
+        """Its holder's info of it: the one of its library variable (the holder's model may list
+        its weights in another order now), else the one at its position (a model rebuilt around
+        it, whose variables are new)."""
         infos = self._holder._variable_infos()
+        own = self.__dict__.get("_id")
+        if own is not None and not (self._position < len(infos) and infos[self._position].get("id") == own):
+            found = next((info for info in infos if info.get("id") == own), None)
+            if found is not None:
+                return found
         if self._position >= len(infos):
             raise ValueError(f"The variable {self.path} no longer exists in its model (the model "
                              f"was changed since it was read)")
@@ -164,17 +179,7 @@ def _adopted(holder, library_path, memo=None):
     parts = library_path.split("/")
     if len(parts) < 2:
         return None
-    layer = holder
-    if holder._holds_layers:
-        key = ("layers by name", id(holder))
-        by_name = None if memo is None else memo.get(key)
-        if by_name is None:
-            by_name = {}
-            for child in holder.layers or []:
-                by_name.setdefault(child.name, child)   # (the first of a name, as a scan finds it)
-            if memo is not None:
-                memo[key] = by_name
-        layer = by_name.get(parts[-2])
+    layer = _layers_by_name(holder, memo).get(parts[-2]) if holder._holds_layers else holder
     meta = getattr(layer, "__dict__", {}).get("_adopted_meta") if layer is not None and \
         layer.name == parts[-2] else None
     return None if not meta else meta.get(parts[-1])
@@ -232,6 +237,20 @@ class _FreeVariable(Variable):
 
     def assign_sub(self, value):
         return self.assign(self._value - np.asarray(value))
+
+
+def _layers_by_name(model, memo=None):
+    """{name: layer} of `model`'s layers (the first of a name, as a scan finds it), made once
+    per `memo` (a dict kept over one listing of its weights)."""
+    key = ("layers by name", id(model))
+    by_name = None if memo is None else memo.get(key)
+    if by_name is None:
+        by_name = {}
+        for child in model.layers or []:
+            by_name.setdefault(child.name, child)
+        if memo is not None:
+            memo[key] = by_name
+    return by_name
 
 
 def _keras_dtype(dtype):
@@ -548,6 +567,13 @@ def _joined(first, layers, weights):
     return out
 
 
+#: The Variable of each library variable (its id, keras_model_weight_ids) that a model or a
+#: layer listed: one object per weight wherever it is listed, as in Keras (`model.weights[0] is
+#: dense.kernel`, a nested model's and a shared layer's weights). Weak: the holders' listings and
+#: the user's references keep them, so a model dropped leaves nothing behind here.
+_BY_ID = weakref.WeakValueDictionary()
+
+
 def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
     library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
@@ -562,14 +588,22 @@ def variables(holder, trainable=None):
         if trainable is not None and bool(info.get("trainable", True)) != trainable:
             continue
         if i in own and own[i].name == info["name"].split("/")[-1]:   # a Python add_weight's
-            own[i].__dict__["_path"] = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
-            out.append(own[i])
-            continue
-        v = listed.get(i)
-        if v is None or v._library_name != info["name"] or v.shape != tuple(int(d) for d in info["shape"]):
-            v = listed[i] = Variable(holder, i, info, memo)
+            v = own[i]
+            v._describe(holder, info, memo)
         else:
-            v.__init__(holder, i, info, memo)   # (its path, flag and dtype as listed now)
+            v = _listed_elsewhere(holder, info, memo)
+            if v is not None:
+                v._describe(holder, info, memo)   # (its path, flag and dtype as listed here)
+            else:
+                v = listed.get(i)
+                if v is None or v._library_name != info["name"] or \
+                        v.shape != tuple(int(d) for d in info["shape"]):
+                    v = Variable(holder, i, info, memo)
+                else:
+                    v.__init__(holder, i, info, memo)   # (its path, flag and dtype as listed now)
+            listed[i] = v
+        if info.get("id") is not None:
+            _BY_ID[info["id"]] = v
         out.append(v)
     if infos or not hasattr(holder, "__dict__"):
         return out
@@ -577,3 +611,22 @@ def variables(holder, trainable=None):
             if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
+
+
+def _listed_elsewhere(holder, info, memo):
+    """The Variable of `info`'s library variable that another listing made: the one listed
+    before, else, for a model's weight, the one its layer lists (Keras's `model.weights` are its
+    layers' variables; a Python layer's are its add_weight objects); None when none did."""
+    key = info.get("id")
+    if key is None:
+        return None
+    v = _BY_ID.get(key)
+    if v is not None or not holder._holds_layers or not info.get("outer_layer"):
+        return v
+    layer = _layers_by_name(holder, memo).get(info["outer_layer"])
+    listed = memo.setdefault("layers listed", set())
+    if layer is None or layer is holder or id(layer) in listed:
+        return None
+    listed.add(id(layer))
+    layer.weights   # (lists them: each in _BY_ID)
+    return _BY_ID.get(key)

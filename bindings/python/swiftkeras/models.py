@@ -649,6 +649,8 @@ class Model(ModelAPI):
             owners = json.loads(_native.take_string(_lib.keras_model_weight_layers, handle)) \
                 if _lib.has("keras_model_weight_layers") else None
             dtypes = json.loads(_native.take_string(_lib.keras_model_weight_dtypes, handle))
+            # (each weight's library variable: one Variable object per id, _variables.variables)
+            ids = json.loads(_native.take_string(_lib.keras_model_weight_ids, handle))
             for i in range(count.value):
                 path, shape = _weight_info(handle, i)
                 parts = path.split("/")
@@ -661,7 +663,8 @@ class Model(ModelAPI):
                     continue
                 info["weights"].append({"index": i, "name": path, "shape": shape,
                                         "trainable": _weight_trainable(handle, i),
-                                        "dtype": dtypes[i] if i < len(dtypes) else "float32"})
+                                        "dtype": dtypes[i] if i < len(dtypes) else "float32",
+                                        "id": ids[i]})
             if getattr(self, "_traced_subclass", False):
                 # The library lists a model's layers in its graph's order; a subclassed model
                 # lists them in the order it holds them (_in_tracked_order), as Keras does.
