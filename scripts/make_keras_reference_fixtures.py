@@ -46,6 +46,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/models/keras_mlp_image_fit.json: test_keras_io_examples_3.py's
   `_mlp_fit_runs` (the MLP-Mixer, FNet and gMLP fits); keras_pointnet_fit.json: its
   `_pointnet_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_unet_fit.json: test_keras_io_examples_2.py's
+  `_unet_fit_run` (the keras.io U-Net's fit); keras_conv_lstm_fit.json: its `_conv_lstm_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 - Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
@@ -69,7 +71,8 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, apps,
+eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
+auto_names, load, apps,
 unknown_axes, nested_trace_sizes (default: all).
 """
 import json
@@ -220,6 +223,14 @@ def pointnet_fit():
     return _keras_io_run("_pointnet_fit_run", "test_keras_io_examples_3")
 
 
+def unet_fit():
+    return _keras_io_run("_unet_fit_run", "test_keras_io_examples_2")
+
+
+def conv_lstm_fit():
+    return _keras_io_run("_conv_lstm_fit_run", "test_keras_io_examples_2")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -273,6 +284,8 @@ OUTPUTS = {
     "cct_fit": (cct_fit, ("models", "keras_cct_fit.json")),
     "mlp_image_fit": (mlp_image_fit, ("models", "keras_mlp_image_fit.json")),
     "pointnet_fit": (pointnet_fit, ("models", "keras_pointnet_fit.json")),
+    "unet_fit": (unet_fit, ("models", "keras_unet_fit.json")),
+    "conv_lstm_fit": (conv_lstm_fit, ("models", "keras_conv_lstm_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),
