@@ -707,6 +707,18 @@ int keras_model_archive_config(keras_model *model, char **out);
  * list, or a path leading to no object of the config; nothing is written). */
 int keras_model_save_marked(keras_model *model, const char *path, int overwrite, const char *marks_json);
 
+/* keras_model_save, with a ".keras" archive's config.json given (config_json, written as the
+ * library writes JSON): keras_model_archive_config's config with Keras's "shared_object_id"
+ * marks (the config built once per save), or, for a model traced from a registered subclassed
+ * model, Keras's entry of its class ({"module", "class_name", "config", "registered_name",
+ * "build_config", "compile_config"}): a config naming a class other than the model's own
+ * ("Functional", "Sequential") has the weights in Keras's layout for that subclass (its layers
+ * under their attributes, as keras_model_save_weights writes them), which Keras reads back
+ * into the model its class rebuilds. The other formats have no such config: it is not written
+ * there. Errors: as keras_model_save's; INVALID_ARGUMENT (config_json NULL, not JSON, or not an
+ * object with a "class_name" string and a "config" object; nothing is written). */
+int keras_model_save_config(keras_model *model, const char *path, int overwrite, const char *config_json);
+
 /* Saves only the weights: ".weights.h5" (Keras 3 layout) or ".h5" (legacy layout). */
 int keras_model_save_weights(keras_model *model, const char *path, int overwrite);
 

@@ -51,6 +51,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_pointnet_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_ctc_asr_fit.json and keras_handwriting_fit.json:
   test_keras_io_examples_12.py's `_asr_run` and `_handwriting_run` (the CTC models' fits).
+- Tests/KerasTests/Fixtures/models/keras_unet_fit.json: test_keras_io_examples_2.py's
+  `_unet_fit_run` (the keras.io U-Net's fit); keras_conv_lstm_fit.json: its `_conv_lstm_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 - Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
@@ -74,9 +76,9 @@ float16), so the files read back bit for bit (a NaN as NaN); the script checks i
 NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
-eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, auto_names, load, apps,
-unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit, nested_attention_masks
-(default: all).
+eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
+auto_names, load, apps, unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit,
+nested_attention_masks (default: all).
 """
 import json
 import os
@@ -234,6 +236,14 @@ def handwriting_fit():
     return _keras_io_run("_handwriting_run", "test_keras_io_examples_12")
 
 
+def unet_fit():
+    return _keras_io_run("_unet_fit_run", "test_keras_io_examples_2")
+
+
+def conv_lstm_fit():
+    return _keras_io_run("_conv_lstm_fit_run", "test_keras_io_examples_2")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -295,6 +305,8 @@ OUTPUTS = {
     "pointnet_fit": (pointnet_fit, ("models", "keras_pointnet_fit.json")),
     "ctc_asr_fit": (ctc_asr_fit, ("models", "keras_ctc_asr_fit.json")),
     "handwriting_fit": (handwriting_fit, ("models", "keras_handwriting_fit.json")),
+    "unet_fit": (unet_fit, ("models", "keras_unet_fit.json")),
+    "conv_lstm_fit": (conv_lstm_fit, ("models", "keras_conv_lstm_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),

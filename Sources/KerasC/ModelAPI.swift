@@ -317,6 +317,17 @@ public func keras_model_save_marked(_ handle: OpaquePointer?, _ path: UnsafePoin
     }
 }
 
+@_cdecl("keras_model_save_config")
+public func keras_model_save_config(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
+                                    _ configJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_save_config") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        let config = try json(configJSON, "config_json")
+        try box.locked { try box.model.save(p, overwrite: overwrite != 0, archiveConfig: config) }
+    }
+}
+
 @_cdecl("keras_model_save_weights")
 public func keras_model_save_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
     guarded("keras_model_save_weights") {

@@ -11,10 +11,16 @@ enum KerasArchive {
     static let maxConfigBytes: UInt64 = 64 << 20
 
     /// Writes `model` as a `.keras` zip at `url` (the caller makes it atomic), its config.json
-    /// with Keras's shared-object `marks`.
-    static func write(_ model: Model, to url: URL, marks: [SharedObjectMark] = []) throws {
-        let config = try model.archiveConfig().marked(marks).description
-        let weights = try weightsImage(model)
+    /// `config` (``Model/archiveConfig()`` where nil) with Keras's shared-object `marks`.
+    /// A config that names a class other than the model's own (Keras's entry of the registered
+    /// subclassed model it was traced from, which Keras rebuilds with that class) has the weights
+    /// in Keras's layout for that subclass (its layers under their attributes), as Keras's
+    /// archive of it holds them; any other, the functional model's.
+    static func write(_ model: Model, to url: URL, config: JSON? = nil, marks: [SharedObjectMark] = []) throws {
+        let given = try config.map { try checkedArchiveConfig($0) }
+        let namesItsClass = given.map { $0["class_name"]?.stringValue != model.className } ?? false
+        let config = try (given ?? model.archiveConfig()).marked(marks).description
+        let weights = try weightsImage(model, functional: !namesItsClass)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
@@ -36,10 +42,19 @@ enum KerasArchive {
         }
     }
 
-    /// The model's weights (and optimizer state) as the bytes of an HDF5 file.
-    static func weightsImage(_ model: Model) throws -> [UInt8] {
+    /// A config.json given for an archive: a Keras entry (`{"class_name": ..., "config": {...}}`).
+    private static func checkedArchiveConfig(_ config: JSON) throws -> JSON {
+        guard config.objectValue != nil, config["class_name"]?.stringValue != nil, config["config"]?.objectValue != nil else {
+            throw KerasError.invalidArgument("a .keras archive's config must be a Keras entry: an object with a 'class_name' string and a 'config' object")
+        }
+        return config
+    }
+
+    /// The model's weights (and optimizer state) as the bytes of an HDF5 file, in the layout of the
+    /// functional model (``WeightsH5Store/entries(_:functional:)``) unless not `functional`.
+    static func weightsImage(_ model: Model, functional: Bool = true) throws -> [UInt8] {
         let file = try HDF5File.createInMemory()
-        try WeightsH5Store.save(model, to: try file.root(), functional: true)   // config.json is functional
+        try WeightsH5Store.save(model, to: try file.root(), functional: functional)
         return try file.image()
     }
 

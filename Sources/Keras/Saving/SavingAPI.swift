@@ -32,14 +32,18 @@ public enum ModelFileFormat: Sendable {
 extension Model {
     /// Saves the architecture, weights, compile configuration and optimizer state. Keras:
     /// `model.save("model.keras")` (native) or `model.save("model.h5")` (legacy HDF5).
-    /// `sharedObjectMarks`: Keras's `shared_object_id` marks of a `.keras` archive's config.json
-    /// (``archiveConfig()``; the other formats have none).
-    public func save(_ path: String, overwrite: Bool = true, sharedObjectMarks: [SharedObjectMark] = []) throws {
+    /// `archiveConfig`: the config.json of a `.keras` archive (``archiveConfig()`` where nil; the
+    /// Python binding's, with Keras's `shared_object_id` marks, or Keras's entry of the registered
+    /// subclassed model this one was traced from, whose weights are then written in that
+    /// subclass's layout); `sharedObjectMarks`: marks added to it. The other formats have no such
+    /// config: neither is written there.
+    public func save(_ path: String, overwrite: Bool = true, archiveConfig: JSON? = nil,
+                     sharedObjectMarks: [SharedObjectMark] = []) throws {
         guard built else { throw KerasError.invalidState("Model '\(name)' is not built yet; build it (call it on data or give an input shape) before saving") }
         switch try ModelFileFormat.of(path) {
         case .keras:
             try writeAtomically(path, overwrite: overwrite) { tmp in
-                try KerasArchive.write(self, to: URL(fileURLWithPath: tmp), marks: sharedObjectMarks)
+                try KerasArchive.write(self, to: URL(fileURLWithPath: tmp), config: archiveConfig, marks: sharedObjectMarks)
             }
         case .h5:
             try writeAtomically(path, overwrite: overwrite) { tmp in

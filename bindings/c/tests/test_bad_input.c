@@ -202,6 +202,10 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "shared object mark 0: the config has no key 'nope'",
               keras_model_save_marked(m, "marked.keras", 1, "[[[\"nope\"], 1]]"));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_save_marked(NULL, "marked.keras", 1, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "config_json must not be NULL", keras_model_save_config(m, "given.keras", 1, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "config_json is not valid JSON", keras_model_save_config(m, "given.keras", 1, "{"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must be a Keras entry",
+              keras_model_save_config(m, "given.keras", 1, "{\"class_name\": \"Functional\"}"));
     CHECK_ERR(KERAS_ERR_IO, "", keras_model_load_weights(m, "/nonexistent.weights.h5"));
 
     /* Null and freed handles */

@@ -419,21 +419,18 @@ def save_subclass(model, filepath, overwrite):
     """Writes a registered subclassed model as Keras writes one: config.json names the class
     (Keras rebuilds it with `from_config` and its build config), and model.weights.h5 has
     Keras's subclassed layout (the model's own weights in its `vars` group, its layers under
-    their attributes), which Keras reads back into the rebuilt model."""
+    their attributes), which Keras reads back into the rebuilt model. The library writes the
+    archive once (keras_model_save_config), from the entry built here."""
     import json
-    import os
-    import tempfile
-    import zipfile
 
     from . import _lib, _native
-    path = os.fsdecode(_native.path_bytes(filepath))
+    path = _native.path_bytes(filepath)
     shape = model.__dict__.get("_default_build_shape")
     if model._handle is None and shape is not None:
         # Keras's default build() made no weights: its call is traced for the shape it was
         # given (Keras's build_from_config runs it so when the file is loaded)
         model._ensure_handle(list(shape))
-    _native.check(_lib.keras_model_save(model._ensure_handle(), os.fsencode(path),
-                                        int(bool(overwrite))))
+    handle = model._ensure_handle()
     cls = type(model)
     entry = {"module": class_module(cls), "class_name": cls.__name__, "config": model.get_config(),
              "registered_name": cls.__dict__["_registered_name"],
@@ -445,26 +442,7 @@ def save_subclass(model, filepath, overwrite):
         entry["compile_config"] = serialize_keras_object(compile_config)
     from . import _shared_objects
     _shared_objects.mark(entry, model)   # (Keras's marks of objects its config holds twice)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
-    os.close(fd)
-    weights = tmp[:-len(".keras")] + ".weights.h5"
-    try:
-        # The weights in the subclass's layout (the archive the library wrote holds the
-        # functional form's, which its config.json described).
-        model.save_weights(weights)
-        with open(weights, "rb") as f:
-            subclass_weights = f.read()
-        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for item in src.infolist():
-                data = json.dumps(entry).encode() if item.filename == "config.json" else \
-                    subclass_weights if item.filename == "model.weights.h5" else src.read(item)
-                dst.writestr(item, data)
-        os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, weights):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+    _native.check(_lib.keras_model_save_config(handle, path, int(bool(overwrite)), json.dumps(entry).encode()))
 
 
 def load_subclass(filepath, compile):

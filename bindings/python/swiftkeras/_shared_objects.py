@@ -8,11 +8,10 @@ copies its config when its `get_config` returns, so a first occurrence is marked
 second comes before that, as `Dense(kernel_initializer=init, bias_initializer=init)`). The
 library writes the config; the objects are Python's: their marks are found here, walking the
 config in Keras's serialization order with the objects that made it, and the library writes
-them into the archive it writes (keras_model_save_marked: the file is written once)."""
+them into the archive it writes (keras_model_save_config: the file is written once)."""
 
 from __future__ import annotations
 
-import copy
 import json
 
 # A layer's config arguments that Keras serializes as objects of their own.
@@ -34,28 +33,12 @@ def mark(config, model):
     return config
 
 
-def archive_marks(model, handle):
-    """Keras's marks of the config.json that the library writes into a `.keras` archive of
-    `model` (its `handle`), as keras_model_save_marked takes them: a JSON list of
-    [path, id] pairs (the keys and indices down to each marked entry), or None for none."""
+def archive_config(model, handle):
+    """The config.json of a `.keras` archive of `model` (its `handle`) with Keras's marks, as
+    keras_model_save_config takes it: the library's config (keras_model_archive_config), marked
+    here (the config built once per save)."""
     from . import _lib, _native
-    config = json.loads(_native.take_string(_lib.keras_model_archive_config, handle))
-    marked = mark(copy.deepcopy(config), model)
-    found = []
-    _added_marks(config, marked, [], found)
-    return json.dumps(found) if found else None
-
-
-def _added_marks(before, after, path, found):
-    """The [path, id] of each `shared_object_id` that `after` (`before` marked) has anew."""
-    if isinstance(after, dict):
-        if "shared_object_id" in after and before.get("shared_object_id") != after["shared_object_id"]:
-            found.append([list(path), after["shared_object_id"]])
-        for key, value in before.items():
-            _added_marks(value, after[key], path + [key], found)
-    elif isinstance(after, list):
-        for index, (old, new) in enumerate(zip(before, after)):
-            _added_marks(old, new, path + [index], found)
+    return json.dumps(mark(json.loads(_native.take_string(_lib.keras_model_archive_config, handle)), model))
 
 
 class _Walk:

@@ -2173,11 +2173,11 @@ class Model(ModelAPI):
         self.to_json()   # Keras fails so where a regularizer's get_config does
         _assets.check_own_variables(self)
         handle, path = self._ensure_handle(), _native.path_bytes(filepath)
-        # (Keras's shared-object marks, written into the archive's config.json by the library)
-        marks = None if path.lower().endswith((b".h5", b".hdf5", b".json")) else \
-            _shared_objects.archive_marks(self, handle)
-        check(_lib.keras_model_save_marked(handle, path, int(bool(overwrite)),
-                                           None if marks is None else marks.encode()))
+        if path.lower().endswith((b".h5", b".hdf5", b".json")):
+            check(_lib.keras_model_save(handle, path, int(bool(overwrite))))
+        else:   # (the archive's config.json with Keras's shared-object marks, written by the library)
+            check(_lib.keras_model_save_config(handle, path, int(bool(overwrite)),
+                                               _shared_objects.archive_config(self, handle).encode()))
         _assets.save(self, path)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):

@@ -13,7 +13,8 @@ Sizes the examples take from their data
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, fresh_library, keras_draws_from_numpy, summary_lines
+from conftest import needs, CORE, fresh_library, keras_draws_from_numpy, keras_reference, summary_lines
+from test_keras_io_examples_3 import _history_arrays
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
 pytestmark = needs(*CORE)
@@ -23,15 +24,43 @@ def _close(a, b, rtol=1e-5, atol=1e-6, what=""):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, err_msg=what)
 
 
-def _keras_weights_to(model, ref, seed, scale=0.1):
-    """Both models given weights drawn anew (normal, `scale`; BatchNormalization's moving
-    variances positive)."""
+def _drawn_weights(model, seed, scale=0.1):
+    """Weights for `model` (either library's) drawn anew: normal, `scale`; BatchNormalization's
+    moving variances positive."""
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(scale=scale, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    weights = [np.abs(w) + 0.5 if v.path.endswith("moving_variance") else w
-               for w, v in zip(weights, ref.weights)]
+    weights = [rng.normal(scale=scale, size=np.shape(w)).astype("float32") for w in model.get_weights()]
+    return [np.abs(w) + 0.5 if v.path.endswith("moving_variance") else w
+            for w, v in zip(weights, model.weights)]
+
+
+def _keras_weights_to(model, ref, seed, scale=0.1):
+    """Both models given `_drawn_weights` of `ref`."""
+    weights = _drawn_weights(ref, seed, scale)
     ref.set_weights(weights)
     model.set_weights(weights)
+
+
+def _weight_samples(weights, count=48):
+    """Each weight's values at `count` evenly spaced places (all of a smaller one): what a
+    fixture keeps of a fit's trained weights (the U-Net's two million values would be 20 MB of
+    JSON)."""
+    return [np.asarray(w).ravel()[np.unique(np.linspace(0, np.size(w) - 1, count).astype(int))]
+            for w in weights]
+
+
+def _keras_loads_and_saves_again(path, x, want, keras_file, rtol=1e-4, atol=1e-5):
+    """The library's `.keras` file at `path` loaded by real Keras (its initializers drawing from
+    numpy: the file's weights replace them) predicts `want` on `x`; that Keras model saved
+    again (`keras_file`: Keras's own writing of the model, its optimizer state too) loads here
+    and predicts the same. Returns Keras's model."""
+    sk, keras = _libs()
+    with keras_draws_from_numpy():
+        loaded = keras.models.load_model(str(path))
+    _close(loaded.predict(x, verbose=0), want, rtol=rtol, atol=atol, what=f"Keras loads {path}")
+    loaded.save(str(keras_file))
+    _close(sk.models.load_model(str(keras_file)).predict(x, verbose=0), want, rtol=rtol, atol=atol,
+           what=f"Keras's {keras_file} loaded here")
+    return loaded
 
 
 # -- examples/vision/conv_lstm.py -------------------------------------------------------------
@@ -78,55 +107,69 @@ def create_shifted_frames(data):
     return x, y
 
 
-def test_conv_lstm_next_frame_model_trains_and_predicts_like_keras(tmp_path, narrow_terminal):
-    """Three ConvLSTM2D layers (5x5, 3x3, 1x1, relu, return_sequences) with BatchNormalization
-    and a Conv3D sigmoid head, on Moving-MNIST-shaped frames in [0, 1] (frames and image size
-    smaller): the summary, a fit with the example's EarlyStopping and ReduceLROnPlateau on
-    val_loss from the same weights (losses and weights: rtol 1e-4, recurrent float32 sums), the
-    example's frame-by-frame prediction loop on a frame count the model was not fit on (its
-    input has no fixed frame count), and the .keras file loaded both ways. Each ConvLSTM2D has 16
-    filters, not the example's 64: Keras's reference steps run as XLA's unoptimized code
-    (conftest), where one epoch of the 64-filter model took 5.7 s of CPU (0.15 s optimized)."""
-    sk, keras = _libs()
-    rng = np.random.default_rng(20)
-    dataset = rng.random((5, 4, 6, 6, 1)).astype("float32")
-    train_dataset, val_dataset = dataset[:4], dataset[4:]
+def _conv_lstm_data():
+    """Moving-MNIST-shaped frames in [0, 1] (frames and image size smaller): train and val."""
+    dataset = np.random.default_rng(20).random((5, 4, 6, 6, 1)).astype("float32")
+    return dataset[:4], dataset[4:]
+
+
+def _conv_lstm_fit_run(lib, folder):
+    """test_conv_lstm_next_frame_model_trains_and_predicts_like_keras's run in one library: the
+    model (16 filters) from `_drawn_weights`, a fit with the example's EarlyStopping and
+    ReduceLROnPlateau on val_loss, then the example's frame-by-frame prediction loop on a frame
+    count the model was not fit on; its history, trained weights (`_weight_samples`),
+    predicted frames and predictions of the validation frames, the model saved to
+    `folder`/conv_lstm.keras. Real Keras's is a fixture written by
+    scripts/make_keras_reference_fixtures.py (`conv_lstm_fit`): the compilations of its fit and
+    predictions were most of the test's CPU."""
+    import os
+    train_dataset, val_dataset = _conv_lstm_data()
     x_train, y_train = create_shifted_frames(train_dataset)
     x_val, y_val = create_shifted_frames(val_dataset)
-    with keras_draws_from_numpy():      # every weight is set below
-        ref = conv_lstm_model(*fresh_library(keras)[:2], x_train, filters=16)
-    model = conv_lstm_model(*fresh_library(sk)[:2], x_train, filters=16)
-    assert summary_lines(model) == summary_lines(ref)
-    _keras_weights_to(model, ref, seed=21)
-    histories = []
-    for lib, m in ((sk, model), (keras, ref)):
-        early_stopping = lib.callbacks.EarlyStopping(monitor="val_loss", patience=10)
-        reduce_lr = lib.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=5)
-        histories.append(m.fit(x_train, y_train, batch_size=2, epochs=2, shuffle=False,
-                               validation_data=(x_val, y_val), callbacks=[early_stopping, reduce_lr],
-                               verbose=0).history)
-    assert sorted(histories[0]) == sorted(histories[1])
-    for key in histories[1]:
-        _close(histories[0][key], histories[1][key], rtol=1e-4, what=key)
-    for a, b in zip(model.get_weights(), ref.get_weights()):
-        _close(a, b, rtol=1e-4, atol=1e-5, what="weights")
-
+    model = conv_lstm_model(*fresh_library(lib)[:2], x_train, filters=16)
+    model.set_weights(_drawn_weights(model, seed=21))
+    early_stopping = lib.callbacks.EarlyStopping(monitor="val_loss", patience=10)
+    reduce_lr = lib.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=5)
+    found = _history_arrays(model.fit(x_train, y_train, batch_size=2, epochs=2, shuffle=False,
+                                      validation_data=(x_val, y_val),
+                                      callbacks=[early_stopping, reduce_lr], verbose=0).history)
+    found["weights"] = _weight_samples(model.get_weights())
     frames = val_dataset[0][:2, ...]
-    predicted = []
-    for m in (model, ref):
-        f = frames
-        for _ in range(2):
-            new_prediction = np.squeeze(m.predict(np.expand_dims(f, axis=0), verbose=0), axis=0)
-            f = np.concatenate((f, np.expand_dims(new_prediction[-1, ...], axis=0)), axis=0)
-        predicted.append(f)
-    _close(predicted[0], predicted[1], rtol=1e-4, atol=1e-5, what="predicted frames")
+    for _ in range(2):
+        new_prediction = np.squeeze(model.predict(np.expand_dims(frames, axis=0), verbose=0), axis=0)
+        frames = np.concatenate((frames, np.expand_dims(new_prediction[-1, ...], axis=0)), axis=0)
+    found["frames"] = [frames]
+    found["predictions"] = [model.predict(x_val, verbose=0)]
+    model.save(os.path.join(folder, "conv_lstm.keras"))
+    return found
 
-    model.save(str(tmp_path / "conv_lstm.keras"))
-    ref.save(str(tmp_path / "conv_lstm_keras.keras"))
-    out = model.predict(x_val, verbose=0)
-    for lib, file in ((sk, "conv_lstm.keras"), (keras, "conv_lstm.keras"), (sk, "conv_lstm_keras.keras")):
-        loaded = lib.models.load_model(str(tmp_path / file))
-        _close(loaded.predict(x_val, verbose=0), out, rtol=1e-4, atol=1e-5, what=f"{lib.__name__} loads {file}")
+
+def test_conv_lstm_next_frame_model_trains_and_predicts_like_keras(tmp_path, narrow_terminal):
+    """Three ConvLSTM2D layers (5x5, 3x3, 1x1, relu, return_sequences) with BatchNormalization
+    and a Conv3D sigmoid head, on Moving-MNIST-shaped frames: the summary, and
+    `_conv_lstm_fit_run` as Keras's (its fixture): a fit with the example's EarlyStopping and
+    ReduceLROnPlateau on val_loss from the same weights (losses and weights: rtol 1e-4,
+    recurrent float32 sums), the example's frame-by-frame prediction loop on a frame count the
+    model was not fit on (its input has no fixed frame count), and the .keras file loaded both
+    ways. Each ConvLSTM2D has 16 filters, not the example's 64: Keras's reference steps run as
+    XLA's unoptimized code (conftest), where one epoch of the 64-filter model took 5.7 s of CPU
+    (0.15 s optimized)."""
+    sk, keras = _libs()
+    x_train, _ = create_shifted_frames(_conv_lstm_data()[0])
+    with keras_draws_from_numpy():
+        ref = conv_lstm_model(*fresh_library(keras)[:2], x_train, filters=16)
+    assert summary_lines(conv_lstm_model(*fresh_library(sk)[:2], x_train, filters=16)) == summary_lines(ref)
+
+    ours, want = _conv_lstm_fit_run(sk, tmp_path), keras_reference("models", "keras_conv_lstm_fit.json")
+    assert sorted(ours) == sorted(want)
+    for key in want:
+        for i, (a, b) in enumerate(zip(ours[key], want[key], strict=True)):
+            _close(a, b, rtol=1e-4, atol=1e-5 if key in ("weights", "frames", "predictions") else 1e-6,
+                   what=f"{key} {i}")
+    x_val, _ = create_shifted_frames(_conv_lstm_data()[1])
+    out = sk.models.load_model(str(tmp_path / "conv_lstm.keras")).predict(x_val, verbose=0)
+    _close(out, ours["predictions"][0], rtol=1e-4, atol=1e-5, what="the file loaded here")
+    _keras_loads_and_saves_again(tmp_path / "conv_lstm.keras", x_val, out, tmp_path / "conv_lstm_keras.keras")
 
 
 # -- examples/structured_data/collaborative_filtering_movielens.py ----------------------------
@@ -474,59 +517,77 @@ def oxford_pets_class(keras):
     return OxfordPets
 
 
-def test_oxford_pets_segmentation_unet_trains_like_keras(tmp_path, monkeypatch):
-    """The Xception-style U-Net (SeparableConv2D, MaxPooling2D, Conv2DTranspose, UpSampling2D,
-    residual adds, a per-pixel softmax) on Oxford-Pets-shaped batches (0-255 float images,
-    uint8 trimaps 1..3 less one) from the example's Sequence loader: from Keras's own initial
-    weights, a fit with rmsprop, sparse_categorical_crossentropy and ModelCheckpoint
-    (save_best_only) logging Keras's losses and reaching its weights (rtol 1e-4 for the training
-    loss, looser after the steps as said below), predictions
-    from the loader, and the checkpoint loaded both ways. The unscaled pixels saturate the
-    softmax: Keras clips the label's probability to [1e-7, 1 - 1e-7], so a pixel whose
-    probability is clipped gives no gradient; the library's fused softmax-crossentropy gradient
-    (p - onehot) ignored the clip, and the second step's loss differed (9.61 against 10.31).
-    Batches in order (shuffle=False; Keras shuffles a PyDataset's batches with Python's random)."""
-    sk, keras = _libs()
-    monkeypatch.chdir(tmp_path)
-    img_size, num_classes, batch_size = (32, 32), 3, 2   # example: (160, 160), 3, 32
+UNET_SIZES = (32, 32), 3, 2   # img_size, num_classes, batch_size; example: (160, 160), 3, 32
+
+
+def _unet_data():
+    """Oxford-Pets-shaped images (0-255 floats) and uint8 trimaps 1..3."""
+    img_size = UNET_SIZES[0]
     rng = np.random.default_rng(28)
     images = (rng.random((8,) + img_size + (3,)) * 255).astype("float32")
-    trimaps = rng.integers(1, 4, (8,) + img_size + (1,)).astype("uint8")
-    ref = segmentation_model(*fresh_library(keras)[:2], img_size, num_classes)
-    model = segmentation_model(*fresh_library(sk)[:2], img_size, num_classes)
-    model.set_weights(ref.get_weights())
-    histories = []
-    for lib, m in ((sk, model), (keras, ref)):
-        OxfordPets = oxford_pets_class(lib)
-        train_gen = OxfordPets(batch_size, img_size, images[:6], trimaps[:6])
-        val_gen = OxfordPets(batch_size, img_size, images[6:], trimaps[6:])
-        m.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
-        callbacks = [lib.callbacks.ModelCheckpoint(f"{lib.__name__}_oxford_segmentation.keras",
-                                                   save_best_only=True)]
-        histories.append(m.fit(train_gen, epochs=2, validation_data=val_gen, callbacks=callbacks,
-                               shuffle=False, verbose=0).history)
+    return images, rng.integers(1, 4, (8,) + img_size + (1,)).astype("uint8")
+
+
+def _unet_fit_run(lib, folder):
+    """test_oxford_pets_segmentation_unet_trains_like_keras's fit in one library: the U-Net from
+    `_drawn_weights`, rmsprop, sparse_categorical_crossentropy and ModelCheckpoint
+    (save_best_only, to `folder`/<library>_oxford_segmentation.keras) on the example's loader:
+    its history and trained weights (`_weight_samples`). Real Keras's is a fixture written by
+    scripts/make_keras_reference_fixtures.py (`unet_fit`): its model's build and its fit's
+    compilation were 11 of the test's 13 s of CPU."""
+    import os
+    img_size, num_classes, batch_size = UNET_SIZES
+    images, trimaps = _unet_data()
+    model = segmentation_model(*fresh_library(lib)[:2], img_size, num_classes)
+    model.set_weights(_drawn_weights(model, seed=29))
+    OxfordPets = oxford_pets_class(lib)
+    train_gen = OxfordPets(batch_size, img_size, images[:6], trimaps[:6])
+    val_gen = OxfordPets(batch_size, img_size, images[6:], trimaps[6:])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    callbacks = [lib.callbacks.ModelCheckpoint(os.path.join(folder, f"{lib.__name__}_oxford_segmentation.keras"),
+                                               save_best_only=True)]
+    found = _history_arrays(model.fit(train_gen, epochs=2, validation_data=val_gen, callbacks=callbacks,
+                                      shuffle=False, verbose=0).history)
+    found["weights"] = _weight_samples(model.get_weights())
+    return found
+
+
+def test_oxford_pets_segmentation_unet_trains_like_keras(tmp_path):
+    """The Xception-style U-Net (SeparableConv2D, MaxPooling2D, Conv2DTranspose, UpSampling2D,
+    residual adds, a per-pixel softmax) on Oxford-Pets-shaped batches (0-255 float images,
+    uint8 trimaps 1..3 less one) from the example's Sequence loader: `_unet_fit_run` (a fit
+    with rmsprop, sparse_categorical_crossentropy and ModelCheckpoint(save_best_only)) logging
+    Keras's losses and reaching its weights (its fixture; rtol 1e-4 for the first epoch's
+    loss, looser after the steps as said below), predictions from the loader, and the
+    checkpoint loaded both ways. The unscaled pixels saturate the softmax: Keras clips the
+    label's probability to [1e-7, 1 - 1e-7], so a pixel whose probability is clipped gives no
+    gradient; the library's fused softmax-crossentropy gradient (p - onehot) ignored the clip,
+    and the second step's loss differed (9.61 against 10.31). Batches in order (shuffle=False;
+    Keras shuffles a PyDataset's batches with Python's random)."""
+    sk, keras = _libs()
+    ours, want = _unet_fit_run(sk, tmp_path), keras_reference("models", "keras_unet_fit.json")
+    assert sorted(ours) == sorted(want)
     # (the validation loss and weights after six RMSprop steps on saturated softmax pixels:
     # RMSprop's first steps move each weight by about lr / sqrt(1 - rho) whatever its
     # gradient's size, so a gradient near 0 moves its weight by rounding: 2e-3, 5e-3; the
     # rounding is the CPU's: on an AVX-512 EPYC both sides' float32 sums differ from earlier CI
     # machines', and the second epoch's val_loss by 5.8e-3 where it was under 2e-3; with JAX
     # 0.10.2 the second epoch's loss by 8.3e-4, the library of session 27 as this one)
-    _close(histories[0]["loss"][:1], histories[1]["loss"][:1], rtol=1e-4, what="first epoch's loss")
-    _close(histories[0]["loss"], histories[1]["loss"], rtol=2e-3, what="loss")
-    _close(histories[0]["val_loss"], histories[1]["val_loss"], rtol=1e-2, what="val_loss")
-    for a, b in zip(model.get_weights(), ref.get_weights()):
-        _close(a, b, rtol=1e-3, atol=5e-3, what="weights")
-    ref.set_weights(model.get_weights())   # (the predictions of unscaled pixels magnify those)
-    val_preds = model.predict(oxford_pets_class(sk)(batch_size, img_size, images[6:], trimaps[6:]), verbose=0)
+    _close(ours["loss"][0][:1], want["loss"][0][:1], rtol=1e-4, what="first epoch's loss")
+    _close(ours["loss"], want["loss"], rtol=2e-3, what="loss")
+    _close(ours["val_loss"], want["val_loss"], rtol=1e-2, what="val_loss")
+    for i, (a, b) in enumerate(zip(ours["weights"], want["weights"], strict=True)):
+        _close(a, b, rtol=1e-3, atol=5e-3, what=f"trained weight {i}")
+    img_size, num_classes, batch_size = UNET_SIZES
+    images, trimaps = _unet_data()
+    checkpoint = tmp_path / "swiftkeras_oxford_segmentation.keras"
+    best = sk.models.load_model(str(checkpoint))
+    val_preds = best.predict(oxford_pets_class(sk)(batch_size, img_size, images[6:], trimaps[6:]), verbose=0)
     assert val_preds.shape == (2,) + img_size + (num_classes,)
-    _close(val_preds, ref.predict(oxford_pets_class(keras)(batch_size, img_size, images[6:], trimaps[6:]),
-                                  verbose=0), rtol=1e-4, atol=1e-5, what="val_preds")
-    best = sk.models.load_model("swiftkeras_oxford_segmentation.keras").predict(images[6:], verbose=0)
-    _close(keras.models.load_model("swiftkeras_oxford_segmentation.keras").predict(images[6:], verbose=0),
-           best, rtol=1e-4, atol=1e-5, what="Keras loads the checkpoint")
-    _close(sk.models.load_model("keras_oxford_segmentation.keras").predict(images[6:], verbose=0),
-           keras.models.load_model("keras_oxford_segmentation.keras").predict(images[6:], verbose=0),
-           rtol=1e-4, atol=1e-5, what="Keras's checkpoint loaded here")
+    keras_best = _keras_loads_and_saves_again(checkpoint, images[6:], val_preds,
+                                              tmp_path / "keras_oxford_segmentation.keras")
+    _close(keras_best.predict(oxford_pets_class(keras)(batch_size, img_size, images[6:], trimaps[6:]), verbose=0),
+           val_preds, rtol=1e-4, atol=1e-5, what="Keras's predictions from the loader")
 
 
 @pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"])

@@ -172,3 +172,38 @@ def test_bad_marks_are_refused_and_nothing_is_written(tmp_path, marks, message):
         _native.check(_lib.keras_model_save_marked(_small_model()._ensure_handle(), str(path).encode(), 1,
                                                    json.dumps(marks).encode()))
     assert not path.exists()
+
+
+def test_the_library_writes_the_config_it_is_given(tmp_path):
+    """keras_model_save_config writes the config.json it is given (model.save's: the library's
+    config, built once, marked in Python) as the library writes JSON: the archive of
+    keras_model_archive_config's config with a mark added is, member for member, the one
+    keras_model_save_marked writes with that mark (the date in metadata.json aside)."""
+    from swiftkeras import _lib, _native
+    model = _small_model()
+    handle = model._ensure_handle()
+    config = json.loads(_native.take_string(_lib.keras_model_archive_config, handle))
+    config["config"]["layers"][1]["shared_object_id"] = 8
+    given, marked = str(tmp_path / "given.keras"), str(tmp_path / "marked.keras")
+    _native.check(_lib.keras_model_save_config(handle, given.encode(), 1, json.dumps(config).encode()))
+    _native.check(_lib.keras_model_save_marked(handle, marked.encode(), 1,
+                                               json.dumps([[["config", "layers", 1], 8]]).encode()))
+    with zipfile.ZipFile(given) as a, zipfile.ZipFile(marked) as b:
+        assert a.namelist() == b.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
+        for name in a.namelist()[1:]:
+            assert a.read(name) == b.read(name), name
+
+
+@pytest.mark.parametrize("config,message", [
+    (None, "config_json must not be NULL"),
+    ("{", "config_json is not valid JSON"),
+    ("[]", "must be a Keras entry: an object with a 'class_name' string and a 'config' object"),
+    ('{"class_name": "Functional", "config": []}', "must be a Keras entry"),
+])
+def test_a_bad_config_is_refused_and_nothing_is_written(tmp_path, config, message):
+    from swiftkeras import _lib, _native
+    path = tmp_path / "refused.keras"
+    with pytest.raises(Exception, match=re.escape(message)):
+        _native.check(_lib.keras_model_save_config(_small_model()._ensure_handle(), str(path).encode(), 1,
+                                                   None if config is None else config.encode()))
+    assert not path.exists()
