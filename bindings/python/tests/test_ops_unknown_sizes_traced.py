@@ -1,0 +1,110 @@
+"""Ops along axes of unknown size in a layer's traced `call` (over `Input(batch_shape=(None, None,
+4))`): the library's graph reads those sizes each run, as Keras's call does under jax.jit, so one
+model predicts Keras's numbers at two lengths of the unknown axis, and trains by the gradient
+that finite differences of numpy's op give. Keras's numbers are
+Tests/KerasTests/Fixtures/ops/keras_unknown_sizes_traced.json, which
+scripts/make_keras_reference_fixtures.py writes from this file's `_keras_outputs` (run it again
+after changing the cases)."""
+
+import types
+
+import numpy as np
+import pytest
+
+import swiftkeras as sk
+from conftest import keras_reference
+
+_RNG = np.random.default_rng(0)
+X = _RNG.normal(size=(3, 6, 4)).astype(np.float32)
+
+
+def _np_sparsemax(z, axis=-1):
+    ordered = -np.sort(-z, axis=axis)
+    ranks = np.cumsum(np.ones_like(ordered), axis=axis)
+    sums = np.cumsum(ordered, axis=axis)
+    support = ordered - (sums - 1) / ranks > 0
+    tau = (np.where(support, sums, 0).sum(axis, keepdims=True) - 1) / support.sum(axis, keepdims=True)
+    return np.maximum(z - tau, 0)
+
+
+# numpy under Keras's names, for the finite differences
+NP = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+                           sparsemax=_np_sparsemax)
+
+# op(ops, x) on x of shape (batch, None, 4)
+CASES = {
+    "median_axis1": lambda o, x: o.median(x, axis=1),
+    "median_flat": lambda o, x: o.subtract(x, o.median(x)),
+    "median_batch": lambda o, x: o.subtract(x, o.median(x, axis=0, keepdims=True)),
+    "quantile_axis1": lambda o, x: o.transpose(o.quantile(x, [0.25, 0.9], axis=1), (1, 0, 2)),
+    "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
+    "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
+}
+VALUES_ONLY = {}
+
+
+LENGTHS = (5, 6)
+
+
+class OpCall(sk.layers.Layer):
+    """A layer whose call is one case's op (traced into the library's graph)."""
+
+    def __init__(self, call, **kwargs):
+        super().__init__(**kwargs)
+        self.op_call = call
+
+    def call(self, x):
+        return self.op_call(sk.ops, x)
+
+
+def _model(call, dense=None):
+    """The model of `call` over (None, None, 4), after `dense` where given."""
+    inputs = sk.Input(batch_shape=(None, None, 4))
+    return sk.Model(inputs, OpCall(call)(inputs if dense is None else dense(inputs)))
+
+
+def _keras_outputs(keras):
+    """Keras's op of each case on X at each of LENGTHS."""
+    return {f"{case}|{length}": [np.asarray(call(keras.ops, keras.ops.convert_to_tensor(X[:, :length])))]
+            for case, call in {**CASES, **VALUES_ONLY}.items() for length in LENGTHS}
+
+
+@pytest.fixture(scope="module")
+def keras_outputs():
+    return keras_reference("ops", "keras_unknown_sizes_traced.json")
+
+
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(VALUES_ONLY))
+def test_ops_along_unknown_sizes_predict_keras_numbers(keras_outputs, case):
+    """One model over (None, None, 4) predicts Keras's numbers at lengths 5 and 6 of the
+    unknown axis."""
+    model = _model({**CASES, **VALUES_ONLY}[case])
+    for length in LENGTHS:
+        x = X[:, :length]
+        got = model.predict(x, batch_size=len(x), verbose=0)
+        np.testing.assert_allclose(got, keras_outputs[f"{case}|{length}"][0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_ops_along_unknown_sizes_train_by_their_gradient(case):
+    """`op(Dense(4)(x))` over (None, None, 4), fit on a length of 5: one SGD step of the mean
+    squared error moves the kernel by the loss's finite-difference gradient (numpy's op)."""
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(3, 5, 4))
+    call = CASES[case]
+    y = rng.normal(size=call(NP, xs).shape).astype(np.float32)
+    model = _model(call, sk.layers.Dense(4, use_bias=False))
+    lr = 0.05
+    model.compile(optimizer=sk.optimizers.SGD(learning_rate=lr), loss="mse")
+    kernel = model.get_weights()[0].astype(np.float64)
+
+    def loss(k):
+        return np.mean((call(NP, xs @ k) - y) ** 2)
+    eps = 1e-6
+    grad = np.zeros_like(kernel)
+    for i in np.ndindex(kernel.shape):
+        e = np.zeros_like(kernel)
+        e[i] = eps
+        grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
+    model.fit(xs.astype(np.float32), y, batch_size=len(xs), epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
