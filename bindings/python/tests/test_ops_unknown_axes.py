@@ -139,7 +139,6 @@ KNOWN = {
     "svd": "linear algebra needs known sizes in a traced layer",
     "corrcoef": "Keras's spec keeps the input's shape, its op gives (rows, rows) and refuses rank 3",
     "rfft": "needs the transformed length at trace time",
-    "diagflat": "the matrix needs the input's size at trace time",
     "cross": "vectors along the last axis of known size only",
     "glu": "halves an axis: its size must be known at trace time",
     "layer_normalization": "axis=None: Keras's spec keeps the shape, its op raises TypeError (sorted(None))",

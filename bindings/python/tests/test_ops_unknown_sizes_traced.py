@@ -40,7 +40,10 @@ CASES = {
     "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
     "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
 }
-VALUES_ONLY = {}
+VALUES_ONLY = {
+    "diagflat": lambda o, x: o.diagflat(x[:, 0, :2], 1),
+    "diagflat_below": lambda o, x: o.diagflat(x[:, 1, 1:], -2),
+}
 
 
 LENGTHS = (5, 6)
