@@ -27,9 +27,16 @@ def _np_sparsemax(z, axis=-1):
     return np.maximum(z - tau, 0)
 
 
-# numpy under Keras's names, for the finite differences
-NP = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
-                           sparsemax=_np_sparsemax)
+def _np_cast(v, dtype):
+    return np.trunc(v) if "int" in str(dtype) else np.asarray(v, np.float64)
+
+
+# numpy under Keras's names, for the finite differences (integers held in float64, as the
+# library holds them in float32)
+NP = types.SimpleNamespace(**{
+    **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+    "sparsemax": _np_sparsemax, "cast": _np_cast,
+    "bitwise_and": lambda a, b: np.bitwise_and(np.int64(a), b).astype(np.float64)})
 
 # op(ops, x) on x of shape (batch, None, 4)
 CASES = {
@@ -39,10 +46,22 @@ CASES = {
     "quantile_axis1": lambda o, x: o.transpose(o.quantile(x, [0.25, 0.9], axis=1), (1, 0, 2)),
     "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
     "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
+    # an integer op's value has no gradient: only x's own term moves the kernel
+    "integer_no_gradient": lambda o, x: o.add(x, o.cast(o.bitwise_and(o.cast(o.multiply(x, 8.0), "int32"), 6), "float32")),
+}
+# The integer ops in a traced call: Keras's int32 values, computed on int32 data.
+INTEGER = {
+    "bitwise": lambda o, i: o.stack([o.bitwise_and(i, 6), o.bitwise_or(i, 5), o.bitwise_xor(i, 3), o.bitwise_invert(i),
+                                     o.bitwise_not(i)], axis=1),
+    "shifts": lambda o, i: o.stack([o.left_shift(i, 2), o.right_shift(i, 1), o.bitwise_left_shift(i, 33),
+                                    o.bitwise_right_shift(i, -1)], axis=1),
+    "gcd_lcm": lambda o, i: o.stack([o.gcd(i, 12), o.lcm(i, 4), o.gcd(i, o.flip(i, axis=1))], axis=1),
 }
 VALUES_ONLY = {
     "diagflat": lambda o, x: o.diagflat(x[:, 0, :2], 1),
     "diagflat_below": lambda o, x: o.diagflat(x[:, 1, 1:], -2),
+    **{f"integer_{k}": lambda o, x, f=f: f(o, o.cast(o.multiply(x, 20.0), "int32")) for k, f in INTEGER.items()},
+    "nextafter": lambda o, x: o.stack([o.nextafter(x, 0.0), o.nextafter(x, x + 1.0)], axis=1),
 }
 
 
