@@ -38,6 +38,13 @@ NP = types.SimpleNamespace(**{
     "sparsemax": _np_sparsemax, "cast": _np_cast,
     "bitwise_and": lambda a, b: np.bitwise_and(np.int64(a), b).astype(np.float64)})
 
+
+def _halves(o, x):
+    """x[:, :n // 2] and x[:, n // 2:], n the unknown length read with ops.shape."""
+    n = o.shape(x)[1]
+    return x[:, : n // 2], x[:, n // 2:]
+
+
 # op(ops, x) on x of shape (batch, None, 4)
 CASES = {
     "median_axis1": lambda o, x: o.median(x, axis=1),
@@ -46,6 +53,8 @@ CASES = {
     "quantile_axis1": lambda o, x: o.transpose(o.quantile(x, [0.25, 0.9], axis=1), (1, 0, 2)),
     "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
     "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
+    "slice_by_read_size": lambda o, x: o.subtract(_halves(o, x)[0], o.sum(_halves(o, x)[1], axis=1, keepdims=True)),
+    "slice_last_two": lambda o, x: x[:, o.shape(x)[1] - 2:] * 2.0,
     # an integer op's value has no gradient: only x's own term moves the kernel
     "integer_no_gradient": lambda o, x: o.add(x, o.cast(o.bitwise_and(o.cast(o.multiply(x, 8.0), "int32"), 6), "float32")),
 }
