@@ -127,7 +127,6 @@ KNOWN = {
     "svd": "linear algebra needs known sizes in a traced layer",
     "corrcoef": "Keras's spec keeps the input's shape, its op gives (rows, rows) and refuses rank 3",
     "rfft": "needs the transformed length at trace time",
-    "glu": "halves an axis: its size must be known at trace time",
     "cross": "vectors along the last axis of known size only",
     "layer_normalization": "axis=None: Keras's spec keeps the shape, its op raises TypeError (sorted(None))",
     "matmul": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",

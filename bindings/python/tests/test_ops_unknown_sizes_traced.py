@@ -36,7 +36,8 @@ def _np_cast(v, dtype):
 NP = types.SimpleNamespace(**{
     **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
     "sparsemax": _np_sparsemax, "cast": _np_cast,
-    "bitwise_and": lambda a, b: np.bitwise_and(np.int64(a), b).astype(np.float64)})
+    "bitwise_and": lambda a, b: np.bitwise_and(np.int64(a), b).astype(np.float64),
+    "glu": lambda x, axis: np.split(x, 2, axis)[0] / (1 + np.exp(-np.split(x, 2, axis)[1]))})
 
 
 def _halves(o, x):
@@ -53,6 +54,7 @@ CASES = {
     "quantile_axis1": lambda o, x: o.transpose(o.quantile(x, [0.25, 0.9], axis=1), (1, 0, 2)),
     "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
     "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
+    "glu_axis1": lambda o, x: o.glu(o.concatenate([x, o.square(x)], axis=1), axis=1),
     "slice_by_read_size": lambda o, x: o.subtract(_halves(o, x)[0], o.sum(_halves(o, x)[1], axis=1, keepdims=True)),
     "slice_last_two": lambda o, x: x[:, o.shape(x)[1] - 2:] * 2.0,
     # an integer op's value has no gradient: only x's own term moves the kernel
@@ -139,3 +141,15 @@ def test_ops_along_unknown_sizes_train_by_their_gradient(case):
         grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
     model.fit(xs.astype(np.float32), y, batch_size=len(xs), epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
+
+def test_glu_of_an_odd_size_is_refused_when_run():
+    """glu along an axis whose size is unknown when traced refuses an odd size when run (Keras's
+    split refuses it), naming the op and the size; a known odd size with Keras's message."""
+    model = _model(lambda o, x: o.glu(x, axis=1))
+    np.testing.assert_allclose(model.predict(X[:, :4], verbose=0).shape, (3, 2, 4))
+    with pytest.raises(ValueError, match=r"glu: axis 1 of size 5"):
+        model.predict(X[:, :5], verbose=0)
+    inputs = sk.Input((3, 4))
+    with pytest.raises(ValueError, match=r"axis size must be divisible by 2"):
+        sk.Model(inputs, OpCall(lambda o, x: o.glu(x, axis=1))(inputs)).predict(X[:, :3], verbose=0)
+

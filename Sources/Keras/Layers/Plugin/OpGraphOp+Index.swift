@@ -9,6 +9,9 @@ extension OpGraphOp {
             let specs = try sliceSpecs(a), reads = try sliceReads(a)
             let arity = 1 + (reads.map(\.size.lastInput).max() ?? 0)
             return (arity, { x in try slice(x[0], resolved(specs, reads, x)) })
+        case "glu":
+            let axis = try a.int("axis", default: -1)
+            return (1, { x in try glu(x[0], axis: axis) })
         case "take":
             let axis = try a.optionalInt("axis")
             return (2, { x in try take(x[0], x[1], axis: axis) })
@@ -124,6 +127,23 @@ extension OpGraphOp {
             out[read.spec] = read.stop ? .range(start: start, stop: n, step: step) : .range(start: n, stop: stop, step: step)
         }
         return out
+    }
+
+    /// Keras `ops.glu(x, axis)`: the first half of `axis` times the sigmoid of the second, the
+    /// axis's size read at run time. An odd size is refused, as Keras's split refuses it; the
+    /// trace's probes (sizes 2 and 3 for an unknown axis) take overlapping halves instead, for
+    /// their shapes only (``OpGraph/isProbing``).
+    static func glu(_ x: Tensor, axis: Int) throws -> Tensor {
+        let a = try Ops.normalizedAxis("glu", axis, rank: x.rank)
+        let n = x.shape[a]
+        guard n % 2 == 0 || OpGraph.isProbing else {
+            throw KerasError.invalidArgument("glu: axis \(axis) of size \(n) (shape \(x.shape)) does not split into 2 equal halves")
+        }
+        let h = (n + 1) / 2
+        func half(_ from: Int) -> [SliceSpec] {
+            (0..<x.rank).map { d -> SliceSpec in d == a ? .range(start: from, stop: from + h, step: 1) : .range(start: nil, stop: nil, step: 1) }
+        }
+        return try Ops.multiply(slice(x, half(0)), ActivationFunction.sigmoid(slice(x, half(n - h))))
     }
 
     /// Row-major strides of `shape`.

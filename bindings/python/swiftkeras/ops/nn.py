@@ -111,8 +111,15 @@ def celu(x, alpha=1.0):
 
 
 def glu(x, axis=-1):
-    """Keras `ops.nn.glu`: the first half of `axis` gated by the sigmoid of the second."""
-    from . import multiply, split
+    """Keras `ops.nn.glu`: the first half of `axis` gated by the sigmoid of the second (traced:
+    the library's op, which reads the axis's size each run, so it may be unknown)."""
+    from . import _op, is_symbolic, multiply, split
+    size = _shape(x)[axis]
+    if size is not None and size % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={tuple(_shape(x))} "
+                         f"with axis={axis}")
+    if is_symbolic(x):
+        return _op("glu", [x], None, {"axis": int(axis)})
     a, b = split(x, 2, axis=axis)
     return multiply(a, sigmoid(b))
 
