@@ -45,7 +45,6 @@ def _halves(o, x):
     n = o.shape(x)[1]
     return x[:, : n // 2], x[:, n // 2:]
 
-
 # op(ops, x) on x of shape (batch, None, 4)
 CASES = {
     "median_axis1": lambda o, x: o.median(x, axis=1),
@@ -96,10 +95,37 @@ def _model(call, dense=None):
     return sk.Model(inputs, OpCall(call)(inputs if dense is None else dense(inputs)))
 
 
+def _two_sizes_run(k):
+    """One layer written with ops (its call sized by the sequence it gets: positions
+    `ops.arange(x.shape[1])`) called on sequences of length 8 and of length 12 in one model:
+    its predictions, then those and its weight after two epochs of SGD."""
+    class SizedAttention(k.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], input_shape[-1]), initializer="ones", name="w")
+
+        def call(self, x):
+            scores = k.ops.matmul(k.ops.matmul(x, self.w), k.ops.transpose(x, (0, 2, 1))) / 4.0
+            positions = k.ops.reshape(k.ops.cast(k.ops.arange(x.shape[1]), "float32"), (1, -1, 1)) / 10.0
+            return k.ops.matmul(k.ops.softmax(scores, axis=-1), x) + positions
+
+    a, b = k.Input((8, 4)), k.Input((12, 4))
+    attention = SizedAttention()
+    model = k.Model([a, b], k.layers.Concatenate()([k.ops.mean(attention(a), axis=1),
+                                                    k.ops.mean(attention(b), axis=1)]))
+    rng = np.random.default_rng(3)
+    xs = [rng.normal(size=(4, n, 4)).astype(np.float32) for n in (8, 12)]
+    y = rng.normal(size=(4, 8)).astype(np.float32)
+    before = model.predict(xs, verbose=0)
+    model.compile(optimizer=k.optimizers.SGD(learning_rate=0.1), loss="mse")
+    model.fit(xs, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return [before, model.predict(xs, verbose=0), model.get_weights()[0]]
+
+
 def _keras_outputs(keras):
-    """Keras's op of each case on X at each of LENGTHS."""
-    return {f"{case}|{length}": [np.asarray(call(keras.ops, keras.ops.convert_to_tensor(X[:, :length])))]
-            for case, call in {**CASES, **VALUES_ONLY}.items() for length in LENGTHS}
+    """Keras's op of each case on X at each of LENGTHS, and `_two_sizes_run`."""
+    return {**{f"{case}|{length}": [np.asarray(call(keras.ops, keras.ops.convert_to_tensor(X[:, :length])))]
+               for case, call in {**CASES, **VALUES_ONLY}.items() for length in LENGTHS},
+            "two_sizes": _two_sizes_run(keras)}
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +168,7 @@ def test_ops_along_unknown_sizes_train_by_their_gradient(case):
     model.fit(xs.astype(np.float32), y, batch_size=len(xs), epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
 
+
 def test_glu_of_an_odd_size_is_refused_when_run():
     """glu along an axis whose size is unknown when traced refuses an odd size when run (Keras's
     split refuses it), naming the op and the size; a known odd size with Keras's message."""
@@ -153,3 +180,10 @@ def test_glu_of_an_odd_size_is_refused_when_run():
     with pytest.raises(ValueError, match=r"axis size must be divisible by 2"):
         sk.Model(inputs, OpCall(lambda o, x: o.glu(x, axis=1))(inputs)).predict(X[:, :3], verbose=0)
 
+
+def test_a_layer_called_at_two_sizes_runs_each_call_at_its_own(keras_outputs):
+    """A layer written with ops, called on sequences of length 8 and 12 in one model, gets a
+    trace for each call's shapes (Keras runs its call for each), on its one weight: Keras's
+    predictions, and its weight and predictions after two epochs of SGD."""
+    for got, want in zip(_two_sizes_run(sk), keras_outputs["two_sizes"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
