@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import keras_reference
+from conftest import central_difference_gradient, keras_reference
 
 _RNG = np.random.default_rng(0)
 X = _RNG.normal(size=(3, 6, 4)).astype(np.float32)
@@ -157,14 +157,7 @@ def test_ops_along_unknown_sizes_train_by_their_gradient(case):
     model.compile(optimizer=sk.optimizers.SGD(learning_rate=lr), loss="mse")
     kernel = model.get_weights()[0].astype(np.float64)
 
-    def loss(k):
-        return np.mean((call(NP, xs @ k) - y) ** 2)
-    eps = 1e-6
-    grad = np.zeros_like(kernel)
-    for i in np.ndindex(kernel.shape):
-        e = np.zeros_like(kernel)
-        e[i] = eps
-        grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
+    grad = central_difference_gradient(lambda k: np.mean((call(NP, xs @ k) - y) ** 2), kernel)
     model.fit(xs.astype(np.float32), y, batch_size=len(xs), epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
 
