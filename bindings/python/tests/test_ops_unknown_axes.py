@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import keras_reference, real_keras
+from conftest import central_difference_gradient, keras_reference, real_keras
 
 N = None
 SHAPES = [(N, 3, 4), (N, N, 4), (N, N), (N, 3)]
@@ -214,14 +214,8 @@ def test_ops_along_the_batch_train_by_their_gradient(case):
     model.compile(optimizer=sk.optimizers.SGD(learning_rate=lr), loss="mse")
     kernel = model.get_weights()[0].astype(np.float64)
 
-    def loss(k):
-        return np.mean((ALONG_BATCH[case](np, xs @ k) - y) ** 2)
-    eps = 1e-5
-    grad = np.zeros_like(kernel)
-    for i in np.ndindex(kernel.shape):
-        e = np.zeros_like(kernel)
-        e[i] = eps
-        grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
+    grad = central_difference_gradient(lambda k: np.mean((ALONG_BATCH[case](np, xs @ k) - y) ** 2),
+                                       kernel, eps=1e-5)
     model.fit(xs.astype(np.float32), y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
 
