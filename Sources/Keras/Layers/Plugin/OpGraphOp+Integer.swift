@@ -54,12 +54,7 @@ extension OpGraphOp {
             t.shape == shape ? t.detached : try Ops.add(t.detached, Tensor(shape: shape))
         }
         let x = try spread(a), y = try spread(b)
-        let out = Tensor.uninitialized(shape)
-        let px = x.data, py = y.data, po = out.data
-        Parallel.forEachChunk(out.count) { r in
-            for i in r { po[i] = f(px[i], py[i]) }
-        }
-        return out
+        return Kernels.zipMap(x, y, shape: shape, f)
     }
 
     /// XLA's shift_left on int32 (jnp.left_shift): 0 for a shift outside 0..<32.
