@@ -37,6 +37,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
   2-epoch fits of models nesting attention with masks).
 - Tests/KerasTests/Fixtures/ops/keras_unknown_axes.json: test_ops_unknown_axes.py's `_specs`
   (Keras's `compute_output_spec` of every op of its sweep on each of its shapes with None).
+- Tests/KerasTests/Fixtures/ops/keras_unknown_sizes_traced.json:
+  test_ops_unknown_sizes_traced.py's `_keras_outputs` (its ops along axes of unknown size, at
+  two lengths; Keras's eager ops compile one XLA program each per shape).
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
   `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
   most of that file's time).
@@ -77,8 +80,8 @@ NAME: random_like_jax, seed_build_like_jax, integer_dtypes, add_loss_evaluate,
 image_generator_states, aug_mix_choosing, random_geometric, random_color_composites,
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
-auto_names, load, apps, unknown_axes, nested_trace_sizes, ctc_asr_fit, handwriting_fit,
-nested_attention_masks (default: all).
+auto_names, load, apps, unknown_axes, unknown_sizes_traced, nested_trace_sizes, ctc_asr_fit,
+handwriting_fit, nested_attention_masks (default: all).
 """
 import json
 import os
@@ -285,6 +288,12 @@ def unknown_axes():
     return t._specs(keras)
 
 
+def unknown_sizes_traced():
+    import keras
+    import test_ops_unknown_sizes_traced as t
+    return t._keras_outputs(keras)
+
+
 OUTPUTS = {
     "random_like_jax": (random_like_jax, ("random", "keras_random_like_jax.json")),
     "seed_build_like_jax": (seed_build_like_jax, ("random", "keras_seed_build_like_jax.json")),
@@ -313,6 +322,7 @@ OUTPUTS = {
     "unknown_axes": (unknown_axes, ("ops", "keras_unknown_axes.json")),
     "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
     "nested_attention_masks": (nested_attention_masks, ("models", "keras_nested_attention_masks.json")),
+    "unknown_sizes_traced": (unknown_sizes_traced, ("ops", "keras_unknown_sizes_traced.json")),
 }
 
 

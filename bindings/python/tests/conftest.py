@@ -458,6 +458,17 @@ def assert_sgd_step_matches_central_differences(model, x, y, weights, samples, h
             assert abs(analytic - numeric) <= 2e-3 + 3e-2 * abs(numeric), (k, j, analytic, numeric)
 
 
+def central_difference_gradient(loss, w, eps=1e-6):
+    """The gradient of `loss` at the float64 array `w` by central differences, entry by entry."""
+    import numpy as np
+    grad = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[i] = eps
+        grad[i] = (loss(w + e) - loss(w - e)) / (2 * eps)
+    return grad
+
+
 @contextlib.contextmanager
 def local_http_server(root):
     """An HTTP server on 127.0.0.1 serving the folder `root`; yields its base URL."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import keras_reference, real_keras
+from conftest import central_difference_gradient, keras_reference, real_keras
 
 N = None
 SHAPES = [(N, 3, 4), (N, N, 4), (N, N), (N, 3)]
@@ -112,44 +112,27 @@ CALLS["getitem"] = [(f"getitem_{k}", lambda o, x, key=key: x[key]) for k, key in
 # Ops whose symbolic shape or dtype still differs from Keras's somewhere in the sweep, and why.
 KNOWN = {
     "where": "where(x) is nonzero's indices (int32, as many as there are): values only here",
-    "bitwise_and": "integer ops are values only (refused in a traced layer)",
-    "bitwise_or": "integer ops are values only (refused in a traced layer)",
-    "bitwise_xor": "integer ops are values only (refused in a traced layer)",
-    "bitwise_invert": "integer ops are values only (refused in a traced layer)",
-    "bitwise_not": "integer ops are values only (refused in a traced layer)",
-    "bitwise_left_shift": "integer ops are values only (refused in a traced layer)",
-    "bitwise_right_shift": "integer ops are values only (refused in a traced layer)",
-    "left_shift": "integer ops are values only (refused in a traced layer)",
-    "right_shift": "integer ops are values only (refused in a traced layer)",
-    "gcd": "integer ops are values only (refused in a traced layer)",
-    "lcm": "integer ops are values only (refused in a traced layer)",
-    "nextafter": "values only (refused in a traced layer)",
-    "cholesky": "linear algebra needs known sizes in a traced layer",
-    "cholesky_inverse": "linear algebra needs known sizes in a traced layer",
-    "det": "linear algebra needs known sizes in a traced layer",
-    "eig": "linear algebra needs known sizes in a traced layer",
-    "eigh": "linear algebra needs known sizes in a traced layer",
-    "inv": "linear algebra needs known sizes in a traced layer",
-    "logdet": "linear algebra needs known sizes in a traced layer",
-    "lu_factor": "linear algebra needs known sizes in a traced layer",
-    "matrix_rank": "linear algebra needs known sizes in a traced layer",
-    "pinv": "linear algebra needs known sizes in a traced layer",
-    "qr": "linear algebra needs known sizes in a traced layer",
-    "slogdet": "linear algebra needs known sizes in a traced layer",
-    "svd": "linear algebra needs known sizes in a traced layer",
-    "corrcoef": "needs the number of observations at trace time (Keras's spec keeps the input's shape)",
+    "cholesky": "linear algebra runs on values only (no traced decompositions)",
+    "cholesky_inverse": "linear algebra runs on values only (no traced decompositions)",
+    "det": "linear algebra runs on values only (no traced decompositions)",
+    "eig": "linear algebra runs on values only (no traced decompositions)",
+    "eigh": "linear algebra runs on values only (no traced decompositions)",
+    "inv": "linear algebra runs on values only (no traced decompositions)",
+    "logdet": "linear algebra runs on values only (no traced decompositions)",
+    "lu_factor": "linear algebra runs on values only (no traced decompositions)",
+    "matrix_rank": "linear algebra runs on values only (no traced decompositions)",
+    "pinv": "linear algebra runs on values only (no traced decompositions)",
+    "qr": "linear algebra runs on values only (no traced decompositions)",
+    "slogdet": "linear algebra runs on values only (no traced decompositions)",
+    "svd": "linear algebra runs on values only (no traced decompositions)",
+    "corrcoef": "Keras's spec keeps the input's shape, its op gives (rows, rows) and refuses rank 3",
     "rfft": "needs the transformed length at trace time",
-    "diagflat": "the matrix needs the input's size at trace time",
-    "cross": "vectors along the last axis of known size only",
-    "glu": "halves an axis: its size must be known at trace time",
-    "layer_normalization": "axis=None needs the whole shape at trace time",
-    "matmul": "the probes' batch of (None, 3) x (None, 3) fails (Keras's spec does not check)",
-    "dot": "the probes' batch of (None, 3) x (None, 3) fails (Keras's spec does not check)",
-    "tensordot": "axes=2 over unknown sizes: the probes' sizes fail to match",
-    "median": "quantiles need the axis's size at trace time (the interpolation's positions)",
-    "nanmedian": "quantiles need the axis's size at trace time (the interpolation's positions)",
-    "sparsemax": "sorts along an axis of known size only",
-    "trapezoid": "Keras's spec of axis=None keeps the input's shape (its result is a scalar)",
+    "cross": "the graph takes 3-vectors of known size only; Keras's spec of (None, None) with itself is (None,)",
+    "layer_normalization": "axis=None: Keras's spec keeps the shape, its op raises TypeError (sorted(None))",
+    "matmul": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",
+    "dot": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",
+    "tensordot": "axes=2 of x and x over unknown sizes runs only where they match: the trace's probes fail",
+    "trapezoid": "axis=None: Keras's spec keeps the input's shape, its op raises TypeError",
 }
 
 
@@ -231,14 +214,8 @@ def test_ops_along_the_batch_train_by_their_gradient(case):
     model.compile(optimizer=sk.optimizers.SGD(learning_rate=lr), loss="mse")
     kernel = model.get_weights()[0].astype(np.float64)
 
-    def loss(k):
-        return np.mean((ALONG_BATCH[case](np, xs @ k) - y) ** 2)
-    eps = 1e-5
-    grad = np.zeros_like(kernel)
-    for i in np.ndindex(kernel.shape):
-        e = np.zeros_like(kernel)
-        e[i] = eps
-        grad[i] = (loss(kernel + e) - loss(kernel - e)) / (2 * eps)
+    grad = central_difference_gradient(lambda k: np.mean((ALONG_BATCH[case](np, xs @ k) - y) ** 2),
+                                       kernel, eps=1e-5)
     model.fit(xs.astype(np.float32), y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
 

@@ -283,6 +283,47 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return graphWithoutMasks
     }
 
+    /// The call traced again for inputs whose sizes past the batch the first trace fixed
+    /// otherwise (Keras: one attention layer called on sequences of length 8 and of length 12 in
+    /// one model runs its call for each), on the same weights: one graph per such shape.
+    private var graphsForOtherShapes: [OpGraph] = []
+
+    /// The graph that runs inputs of `shapes` (`masks` choosing as ``graph(forMasks:)``): the
+    /// layer's own where it accepts them, else one traced for them, made at the first such call
+    /// (or shape asked) and kept; the layer's own where the call cannot be traced again (a cell,
+    /// a subclass of a built-in layer), whose run then says why the shapes do not fit.
+    private func graph(forMasks masks: [Tensor?]?, shapes: [[Int?]]) throws -> OpGraph? {
+        guard let own = graph(forMasks: masks) else { return nil }
+        return try own.accepts(shapes) ? own : graph(forOtherShapes: shapes) ?? own
+    }
+
+    private func graph(forOtherShapes shapes: [[Int?]]) throws -> OpGraph? {
+        guard let traced = graph, traced.base == nil, traced.stateWidths.isEmpty,
+              shapes.count == traced.inputShapes.count else { return nil }
+        if let found = graphsForOtherShapes.first(where: { $0.accepts(shapes) }) { return found }
+        let withoutMasks = graphWithoutMasks
+        let taken = takeWeights()
+        weightsToTakeBack = taken.variables
+        defer {
+            weightsToTakeBack = []
+            restoreWeights(taken)
+            graph = traced
+            graphWithoutMasks = withoutMasks
+        }
+        try NameScope.run(self) { try build(shapes: shapes) }
+        guard let other = graph, other !== traced, weightsToTakeBack.isEmpty,
+              variables.map(ObjectIdentifier.init) == taken.variables.map(ObjectIdentifier.init) else {
+            throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': called on inputs of shape \(shapes.map { formatShape($0) }.joined(separator: ", ")) after it was built for \(traced.inputShapes.map { formatShape($0) }.joined(separator: ", ")), its build for the new shape made other weights than its first (Keras builds a layer once, at its first call)")
+        }
+        graphsForOtherShapes.append(other)
+        return other
+    }
+
+    /// The shapes of `inputs` as a call sees them (the batch unknown).
+    private static func shapes(_ inputs: [Tensor]) -> [[Int?]] {
+        inputs.map { [nil] + $0.shape.dropFirst().map { Optional($0) } }
+    }
+
     private func buildWeights(_ inputShape: [Int?]) throws {
         try functions.build?(inputShape, WeightAdder { name, shape, initializer, trainable, regularizer, constraint, dtype in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
@@ -303,13 +344,14 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// shape; a plugin without an output shape function gives the first input's shape.
     public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
         guard shapes.count > 1 else { return try computeOutputShape(shapes.first ?? []) }
-        if let graph, graph.accepts(shapes) { return graph.outputShape }
+        if let graph = try? graph(forMasks: nil, shapes: shapes), graph.accepts(shapes) { return graph.outputShape }
         guard functions.outputShape != nil else { return shapes[0] }
         return try computeOutputShape(try OpGraph.packedShape(shapes))
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         if let graph, graph.inputShapes.count == 1, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
+        if graph != nil, let other = try? graph(forOtherShapes: [inputShape]) { return other.outputShape }
         guard let outputShape = functions.outputShape else { return inputShape }
         // A plugin's output shape is a function of its input shape: asked once per input shape,
         // not at every step (each ask is a crossing into the host, Python's included).
@@ -322,7 +364,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// Every output's shape: a traced call returning several tensors (Keras: a tuple from
     /// `call`) has one per output.
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
-        if let graph, graph.accepts(shapes) { return graph.outputShapes }
+        if let graph = try? graph(forMasks: nil, shapes: shapes), graph.accepts(shapes) { return graph.outputShapes }
         return [try computeOutputShape(shapes: shapes)]
     }
 
@@ -335,7 +377,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             guard let x = inputs.first else { throw KerasError.invalidArgument("\(pluginClassName) '\(name)' was called on no inputs") }
             return try call(x, training: training)
         }
-        if let graph = graph(forMasks: nil) { return try runGraph(graph, inputs, training: training) }
+        if let graph = try graph(forMasks: nil, shapes: Self.shapes(inputs)) { return try runGraph(graph, inputs, training: training) }
         let batch = inputs[0].shape.first ?? 0
         let parts = try inputs.map { x -> Tensor in
             guard x.shape.first == batch else {
@@ -359,21 +401,21 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        if let graph = graph(forMasks: nil) { return try runGraph(graph, [inputs], training: training) }
+        if let graph = try graph(forMasks: nil, shapes: Self.shapes([inputs])) { return try runGraph(graph, [inputs], training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         return try callFunctions(inputs, outputShape: shape, training: training)
     }
 
     /// A traced call: every output, reading the inputs' masks when the call takes them.
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        guard let graph = graph(forMasks: mask) else { return [try call(inputs, training: training)] }
+        guard let graph = try graph(forMasks: mask, shapes: Self.shapes(inputs)) else { return [try call(inputs, training: training)] }
         return try runGraphAll(graph, inputs, masks: mask, training: training).outputs
     }
 
     /// A traced call that computes its outputs' masks (Keras: the layer's `compute_mask`) gives
     /// them; otherwise the masks pass as for any layer (``Layer/supportsMasking``).
     override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
-        guard let graph = graph(forMasks: masks), graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
+        guard let graph = try graph(forMasks: masks, shapes: Self.shapes(inputs)), graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
         let r = try runGraphAll(graph, inputs, masks: masks, training: training)
         guard let outMasks = r.masks, outMasks.contains(where: { $0 != nil }) else { return (r.outputs, nil) }
         return (r.outputs, outMasks)

@@ -269,12 +269,27 @@ public final class OpGraph: @unchecked Sendable {
         }
         let p = try SeedGenerator.keepingStates(of: seedGenerators) {
             try GradientTape.withoutRecording {
-                try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+                try OpGraph.probing { try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) } }
             }
         }
         op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
         let inputShapes = ids.map { shapes[$0] }
         return append(.op(op, ids), p) { op.traceShape($0, inputs: inputShapes) }
+    }
+
+    private final class ProbeFlag { var on = false }
+    private static let probeFlag = ThreadLocal { ProbeFlag() }
+
+    /// True on this thread while a trace evaluates an op on its probes rather than running a
+    /// step: an op whose run-time check the probes' sizes need not pass (glu's even halves, at
+    /// probe size 3) skips it there.
+    static var isProbing: Bool { probeFlag.value.on }
+
+    private static func probing<T>(_ body: () throws -> T) rethrows -> T {
+        let flag = probeFlag.value, was = flag.on
+        flag.on = true
+        defer { flag.on = was }
+        return try body()
     }
 
     /// The generator named by a random op's `"seed_generator"`: the graph's own, else one the

@@ -6,8 +6,12 @@ extension OpGraphOp {
     static func indexing(_ name: String, _ a: OpAttributes) throws -> (Int, ([Tensor]) throws -> Tensor)? {
         switch name {
         case "slice":
-            let specs = try sliceSpecs(a)
-            return (1, { x in try slice(x[0], specs) })
+            let specs = try sliceSpecs(a), reads = try sliceReads(a)
+            let arity = 1 + (reads.map(\.size.lastInput).max() ?? 0)
+            return (arity, { x in try slice(x[0], resolved(specs, reads, x)) })
+        case "glu":
+            let axis = try a.int("axis", default: -1)
+            return (1, { x in try glu(x[0], axis: axis) })
         case "take":
             let axis = try a.optionalInt("axis")
             return (2, { x in try take(x[0], x[1], axis: axis) })
@@ -61,14 +65,15 @@ extension OpGraphOp {
     /// The op's output shape at trace time from its probes' (`probed`, -1 where they differ)
     /// and its inputs' (`inputs`), where the probes cannot tell: a range of an axis of unknown
     /// size is of unknown size, as Keras's (`x[:, -2:]` of (None, None) is (None, None), though
-    /// both probes give 2).
+    /// both probes give 2), and so is a range whose bound is read at run time (``SliceRead``).
     func traceShape(_ probed: [Int], inputs: [[Int]]) -> [Int] {
         guard name == "slice", let a = attributes, let specs = try? OpGraphOp.sliceSpecs(a),
               let x = inputs.first, specs.count == x.count else { return probed }
+        let read = Set(((try? OpGraphOp.sliceReads(a)) ?? []).map(\.spec))
         var out = probed, k = 0
         for (d, spec) in specs.enumerated() {
             if case .index = spec { continue }
-            if x[d] < 0 && k < out.count { out[k] = -1 }
+            if (x[d] < 0 || read.contains(d)) && k < out.count { out[k] = -1 }
             k += 1
         }
         return out
@@ -82,7 +87,7 @@ extension OpGraphOp {
                 throw a.bad("specs", "entries must be an integer or [start, stop, step], got \(item)")
             }
             func bound(_ v: JSON) throws -> Int? {
-                if v.isNull { return nil }
+                if v.isNull || v.arrayValue != nil { return nil }   // (a bound read at run time: sliceReads)
                 guard let i = v.intValue else { throw a.bad("specs", "slice bounds must be integers or null, got \(v)") }
                 return i
             }
@@ -90,6 +95,55 @@ extension OpGraphOp {
             guard step != 0 else { throw a.bad("specs", "slice step cannot be zero") }
             return .range(start: try bound(r[0]), stop: try bound(r[1]), step: step)
         }
+    }
+
+    /// A slice bound read from an input's shape each time the graph runs (`x[:, :n // 2]`, `n`
+    /// read with `ops.shape` while the layer is traced, as under jax.jit): the start (or stop)
+    /// of spec number `spec`, given in `"specs"` as a size `[input, axis, steps]` (``ReadSize``).
+    struct SliceRead {
+        let spec: Int
+        let stop: Bool
+        let size: ReadSize
+    }
+
+    static func sliceReads(_ a: OpAttributes) throws -> [SliceRead] {
+        guard let items = a.json["specs"]?.arrayValue else { return [] }
+        var reads: [SliceRead] = []
+        for (k, item) in items.enumerated() {
+            guard let r = item.arrayValue, r.count == 3 else { continue }
+            for (i, v) in r.prefix(2).enumerated() where v.arrayValue != nil {
+                reads.append(SliceRead(spec: k, stop: i == 1, size: try ReadSize(v, a, arity: Int.max)))
+            }
+        }
+        return reads
+    }
+
+    /// `specs` with the bounds `reads` read from the op's inputs `x` (the sliced tensor first).
+    static func resolved(_ specs: [SliceSpec], _ reads: [SliceRead], _ x: [Tensor]) throws -> [SliceSpec] {
+        var out = specs
+        for read in reads {
+            guard read.spec < out.count, case .range(let start, let stop, let step) = out[read.spec] else { continue }
+            let n = try read.size.size(x)
+            out[read.spec] = read.stop ? .range(start: start, stop: n, step: step) : .range(start: n, stop: stop, step: step)
+        }
+        return out
+    }
+
+    /// Keras `ops.glu(x, axis)`: the first half of `axis` times the sigmoid of the second, the
+    /// axis's size read at run time. An odd size is refused, as Keras's split refuses it; the
+    /// trace's probes (sizes 2 and 3 for an unknown axis) take overlapping halves instead, for
+    /// their shapes only (``OpGraph/isProbing``).
+    static func glu(_ x: Tensor, axis: Int) throws -> Tensor {
+        let a = try Ops.normalizedAxis("glu", axis, rank: x.rank)
+        let n = x.shape[a]
+        guard n % 2 == 0 || OpGraph.isProbing else {
+            throw KerasError.invalidArgument("glu: axis \(axis) of size \(n) (shape \(x.shape)) does not split into 2 equal halves")
+        }
+        let h = (n + 1) / 2
+        func half(_ from: Int) -> [SliceSpec] {
+            (0..<x.rank).map { d -> SliceSpec in d == a ? .range(start: from, stop: from + h, step: 1) : .range(start: nil, stop: nil, step: 1) }
+        }
+        return try Ops.multiply(slice(x, half(0)), ActivationFunction.sigmoid(slice(x, half(n - h))))
     }
 
     /// Row-major strides of `shape`.

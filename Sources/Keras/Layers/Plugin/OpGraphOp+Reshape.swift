@@ -41,14 +41,22 @@ extension OpGraphOp {
             self.init(input: input, axis: axis, steps: read)
         }
 
+        /// The last input it reads (its own and its steps').
+        var lastInput: Int {
+            steps.reduce(input) { m, step in
+                if case .size(let s) = step.1 { return Swift.max(m, s.lastInput) }
+                return m
+            }
+        }
+
         func size(_ inputs: [Tensor]) throws -> Int {
             guard input < inputs.count else {
-                throw KerasError.invalidArgument("op 'reshape': a size read from input \(input) of \(inputs.count)")
+                throw KerasError.invalidArgument("op graph: a size read from input \(input) of \(inputs.count)")
             }
             let shape = inputs[input].shape
             let ax = axis < 0 ? axis + shape.count : axis
             guard ax >= 0 && ax < shape.count else {
-                throw KerasError.invalidArgument("op 'reshape': a size read from axis \(axis) of a tensor of shape \(shape)")
+                throw KerasError.invalidArgument("op graph: a size read from axis \(axis) of a tensor of shape \(shape)")
             }
             var size = shape[ax]
             for (step, operand) in steps {

@@ -82,7 +82,7 @@ struct OpGraphOp {
             }
         }
         var role: Role?
-        if let f = OpGraphOp.binary[name], !(name == "power" && arity == 1) {
+        if let f = OpGraphOp.binary[name] ?? OpGraphOp.integerBinary[name], !(name == "power" && arity == 1) {
             try need(2)
             role = name == "matmul" || name == "dot" ? .matmul : name == "add" ? .add : nil
             body = { x, _ in try f(x[0], x[1]) }
@@ -192,7 +192,7 @@ struct OpGraphOp {
 
     /// Elementwise ops.
     static func unary(_ name: String, _ a: OpAttributes) throws -> ((Tensor) throws -> Tensor)? {
-        if let f = plain[name] ?? special[name] { return f }
+        if let f = plain[name] ?? special[name] ?? integerUnary[name] { return f }
         switch name {
         case "power":
             let p = Float(try a.double("exponent"))

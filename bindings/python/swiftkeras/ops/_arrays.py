@@ -59,14 +59,6 @@ def _known_axis(op, x, axis):
     return a, n
 
 
-def _flat(op, x):
-    """A traced `x` flattened (Keras's axis=None), when its whole shape is known."""
-    if builtins.any(d is None for d in x.shape):
-        raise Unsupported(f"ops.{op} with axis=None flattens a tensor of shape {x.shape}; in a "
-                          f"traced layer give an axis (the batch size is unknown at trace time)")
-    return _ops().reshape(x, (-1,))
-
-
 def _int_result(name, v):
     """Keras's dtype of op `name` (a sum or product) on values: integers and bools widen as
     `_int_dtypes` has it, float16 stays, anything else is float32."""
@@ -544,32 +536,49 @@ def size(x):
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """Keras `ops.quantile` (method "linear", numpy's default): float32, float16 on float16
-    values (computed in float32 and rounded, as jax's are); traced: sort along one axis of
-    known size, then the two neighbours of each position, interpolated."""
+    values (computed in float32 and rounded, as jax's are); traced: `_traced_quantile`."""
     ops = _ops()
     if not is_symbolic(x):
         v = ops._value(x)
         ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
         return np.asarray(np.quantile(v, np.asarray(q, np.float64), axis=ax, method=method,
                                       keepdims=keepdims), _int_dtypes.half([x]) or _f32)
+    return _traced_quantile("quantile", x, q, axis, method, keepdims)
+
+
+def _traced_quantile(op, x, q, axis, method, keepdims):
+    """`ops.quantile` (or, for op "nanquantile", NaNs ignored) of a traced tensor: sorted along
+    one axis, each quantile interpolated between its two neighbours at positions computed from
+    the count of values along the axis each run (so the axis may be of unknown size, the batch
+    too, as under jax.jit); a row with no values (all NaN) gives NaN, as numpy's."""
+    ops = _ops()
     if method != "linear":
-        raise Unsupported(f"ops.quantile(method={method!r}) in a traced layer: use 'linear'")
+        raise Unsupported(f"ops.{op}(method={method!r}) in a traced layer: use 'linear'")
     if axis is None:
-        flat = _flat("quantile", x)
-        out = quantile(flat, q, axis=0)
+        out = _traced_quantile(op, ops.reshape(x, (-1,)), q, 0, method, False)
         return ops.reshape(out, np.shape(q) + (1,) * _rank(x)) if keepdims else out
     if isinstance(axis, (list, tuple)):
-        raise Unsupported("ops.quantile over several axes in a traced layer: give one axis")
-    a, n = _known_axis("quantile", x, axis)
+        raise Unsupported(f"ops.{op} over several axes in a traced layer: give one axis")
+    rank = _rank(x)
+    if not -rank <= axis < rank:
+        raise ValueError(f"ops.{op}: axis {axis} is out of bounds for a tensor of rank {rank}")
+    a = axis % rank
+    from ._math import isnan
+    if op == "nanquantile":   # NaNs sort last (as +inf), and are not counted
+        missing = isnan(x)
+        x = ops.where(missing, np.inf, x)
+        count = ops.sum(ops.subtract(1.0, missing), axis=a, keepdims=True)
+    else:
+        count = ops.sum(ops.ones_like(x), axis=a, keepdims=True)
     s = sort(x, axis=a)
-    lead = (slice(None),) * a
     outs = []
     for qi in np.atleast_1d(np.asarray(q, np.float64)):
-        pos = float(qi) * (n - 1)
-        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
-        low = s[lead + (slice(lo, lo + 1),)]
-        val = low if hi == lo else ops.add(low, ops.multiply(
-            ops.subtract(s[lead + (slice(hi, hi + 1),)], low), pos - lo))
+        pos = ops.multiply(ops.subtract(count, 1.0), float(qi))
+        lo = ops.maximum(ops.floor(pos), 0.0)
+        low = ops.take_along_axis(s, lo, axis=a)
+        high = ops.take_along_axis(s, ops.maximum(ops.ceil(pos), 0.0), axis=a)
+        val = ops.add(low, ops.multiply(ops.subtract(high, low), ops.subtract(pos, lo)))
+        val = ops.where(ops.greater(count, 0.0), val, np.nan)
         outs.append(val if keepdims else ops.squeeze(val, axis=a))
     return outs[0] if np.ndim(q) == 0 else ops.stack(outs, axis=0)
 
@@ -653,8 +662,7 @@ def nanargmin(x, axis=None, keepdims=False):
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     if is_symbolic(x):
-        raise Unsupported("ops.nanquantile in a traced layer: the count of non-NaN values varies "
-                          "per row; use quantile on cleaned values")
+        return _traced_quantile("nanquantile", x, q, axis, method, keepdims)
     ax = tuple(axis) if isinstance(axis, list) else axis
     return np.asarray(np.nanquantile(_ops()._value(x), np.asarray(q, np.float64), axis=ax,
                                      method=method, keepdims=keepdims), _int_dtypes.half([x]) or _f32)

@@ -200,8 +200,11 @@ def _tensors(args):
 
 
 def _read_sizes_in(value):
-    """The sizes read with ops.shape from layer outputs in `value` (and in their arithmetic)."""
+    """The sizes read with ops.shape from layer outputs in `value` (and in their arithmetic, or
+    as a slice's bounds: `x[:, :n // 2]`)."""
     from . import _Dim
+    if isinstance(value, slice):
+        return [d for b in (value.start, value.stop, value.step) for d in _read_sizes_in(b)]
     if not isinstance(value, _Dim):
         return []
     found = [value] if isinstance(value.source, KerasTensor) else []
@@ -211,8 +214,11 @@ def _read_sizes_in(value):
 
 
 def _traced_size(d, s, value_of):
-    """A size read from a layer output, read instead from that output's value in the trace."""
+    """A size read from a layer output (or a slice bound such a size), read instead from that
+    output's value in the trace."""
     from . import _Dim
+    if isinstance(d, slice):
+        return slice(*(_traced_size(b, s, value_of) for b in (d.start, d.stop, d.step)))
     if not isinstance(d, _Dim):
         return d
     source = value_of(d.source, s) if isinstance(d.source, KerasTensor) else d.source

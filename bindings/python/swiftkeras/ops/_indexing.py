@@ -29,9 +29,16 @@ def _int(v, what):
     return int(v)
 
 
-def _bound(v):
-    from . import _bare_as_none
-    v = _bare_as_none(v)
+def _bound(v, inputs):
+    """A slice bound as the slice op takes it: an integer, None, or a size read with ops.shape
+    where unknown (`x[:, :n // 2]`) as [input, axis, steps], read from `inputs` (to which it
+    adds its tensor) each run, as Keras's call has it under jax.jit."""
+    from . import _Dim
+    if isinstance(v, _Dim):
+        if not is_symbolic(v.source):
+            raise Unsupported(f"a slice bound read with ops.shape from {v.source!r}, which is not a "
+                              f"tensor of the traced call")
+        return v._json(inputs)
     return None if v is None else _int(v, "a slice bound")
 
 
@@ -58,13 +65,15 @@ def getitem(x, key):
         items = items[:at] + tuple(full) + items[at + 1:]
     else:
         items = items + tuple(full)
-    specs, new_axes, out_axis = [], [], 0
+    specs, new_axes, out_axis, inputs = [], [], 0, [x]
     for k in items:
         if k is None:
             new_axes.append(out_axis)
             out_axis += 1
         elif isinstance(k, slice):
-            specs.append([_bound(k.start), _bound(k.stop), _bound(k.step)])
+            if k.step is not None and not isinstance(k.step, (int, np.integer)):
+                _int(k.step, "a slice step")   # (a step is never read from a shape)
+            specs.append([_bound(k.start, inputs), _bound(k.stop, inputs), _bound(k.step, inputs)])
             if k.step is not None and int(k.step) == 0:
                 raise ValueError("slice step cannot be zero")
             out_axis += 1
@@ -72,7 +81,7 @@ def getitem(x, key):
             specs.append(int(k))
     y = x
     if any(s != [None, None, None] for s in specs):
-        y = ops._op("slice", [x], None, {"specs": specs})
+        y = ops._op("slice", inputs, None, {"specs": specs})
     for axis in new_axes:
         y = ops.expand_dims(y, axis)
     return y

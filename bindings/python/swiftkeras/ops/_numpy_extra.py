@@ -120,23 +120,22 @@ def correlate(x1, x2, mode="valid"):
 
 
 def diagflat(x, k=0):
-    """Keras `ops.diagflat`: a 2-D tensor with the flattened x on diagonal k (traced: a constant
-    gather of x's entries and zeros)."""
+    """Keras `ops.diagflat`: a 2-D tensor with the flattened x on diagonal k (traced: the
+    flattened values, zero-padded by |k|, times where each (row, column) lies on the diagonal,
+    the positions counted along the values each run, so that x's sizes may be unknown)."""
     k = int(k)
     if not is_symbolic(x):
         v = _raw(x)
         return np.diagflat(v, k).astype(keras_dtype(v))
-    shape = _shape(x)
-    if builtins.any(d is None for d in shape):
-        raise not_traceable("diagflat", f"a tensor of shape {shape} has an unknown size",
-                            "flatten a tensor of known shape")
     ops = _ops()
-    n = int(np.prod(shape, dtype=np.int64))
-    size = n + abs(k)
-    idx = np.full((size, size), n, np.int64)
-    i = np.arange(n)
-    idx[i + max(-k, 0), i + max(k, 0)] = i
-    return ops.take(ops.concatenate([ops.reshape(x, (-1,)), np.zeros(1, _f32)], axis=0), idx, axis=0)
+    v = ops.reshape(x, (-1,))
+    if k:
+        v = ops.concatenate([v, np.zeros(abs(k), _f32)], axis=0)
+    at = ops.cumsum(ops.ones_like(v), axis=0)
+    rows, columns = ops.expand_dims(at, 1), ops.expand_dims(at, 0)
+    if k >= 0:   # row r holds v[r] at column r + k
+        return ops.multiply(ops.expand_dims(v, 1), ops.equal(ops.subtract(columns, rows), float(k)))
+    return ops.multiply(ops.expand_dims(v, 0), ops.equal(ops.subtract(rows, columns), float(-k)))
 
 
 def histogram(x, bins=10, range=None):  # noqa: A002 — Keras's name

@@ -2,11 +2,12 @@
 library's own elementwise graph ops with their derivatives, OpGraphOp+Special.swift), `angle`,
 `nextafter`, and the bitwise and integer ops (`bitwise_*`, shifts, `gcd`, `lcm`).
 
-A traced layer computes in float32, so the integer ops (and `nextafter`, whose result is one
-float step away and has no gradient) run on values only; a symbolic tensor is refused naming the
-op. On values the integer ops follow Keras's dtypes under its default backend: integers and bools
-only, a Python int takes the array's dtype, and 64-bit integers become 32-bit ones (jax's
-default)."""
+A traced layer holds integers as float32 (whole numbers, exact below 2**24): there the integer
+ops (and `nextafter`) are the library's graph ops of the same names (OpGraphOp+Integer.swift),
+which read their inputs as int32 and have no gradient, as Keras's integer ops have none; their
+tensors report Keras's dtype (`_int_dtypes.symbolic`). On values the integer ops follow Keras's
+dtypes under its default backend: integers and bools only, a Python int takes the array's dtype,
+and 64-bit integers become 32-bit ones (jax's default)."""
 
 from __future__ import annotations
 
@@ -71,25 +72,20 @@ def angle(x):
 
 
 def nextafter(x1, x2):
-    """Keras `ops.nextafter`: the next float32 after x1 towards x2 (values only)."""
-    if is_symbolic(x1) or is_symbolic(x2):
-        raise not_traceable("nextafter", "its result is one float32 step from x1 and has no "
-                            "gradient", "compute it on values outside the layer")
+    """Keras `ops.nextafter`: the next float32 after x1 towards x2 (no gradient)."""
     ops = _ops()
+    if is_symbolic(x1) or is_symbolic(x2):
+        return ops._op("nextafter", [x1, x2], None)
     return np.nextafter(ops._value(x1), ops._value(x2)).astype(_f32)
 
 
-# ---- bitwise and integer ops: values only ----------------------------------------------------
+# ---- bitwise and integer ops ------------------------------------------------------------------
 
 _WIDE = {np.dtype(np.int64): np.dtype(np.int32), np.dtype(np.uint64): np.dtype(np.uint32)}
 
 
 def _integer_args(op, *xs):
     """The arguments as integer/bool arrays of one Keras result dtype."""
-    if builtins.any(is_symbolic(x) for x in xs):
-        raise not_traceable(op, "a traced layer computes in float32 and this is an integer op",
-                            "apply it to the integer data before the model, or use float ops "
-                            "(multiply by 2**k for a left shift)")
     arrays, dtypes = [], []
     for x in xs:
         weak = isinstance(x, (int, np.integer, bool)) and not isinstance(x, np.ndarray) and np.ndim(x) == 0
@@ -112,12 +108,16 @@ def _integer_op(name, fn, arity=2, shift=False):
     def op(*xs):
         if len(xs) != arity:
             raise TypeError(f"ops.{name} takes {arity} argument{'s' if arity > 1 else ''}, got {len(xs)}")
+        if builtins.any(is_symbolic(x) for x in xs):
+            if arity == 1 and getattr(xs[0], "dtype", None) == "bool":   # ~ of booleans: not
+                return _ops().logical_not(xs[0])
+            return _ops()._op(name, list(xs), None)
         arrays, dtype = _integer_args(name, *xs)
         if shift and dtype.kind == "b":
             arrays, dtype = [a.astype(np.int32) for a in arrays], np.dtype(np.int32)
         return np.asarray(fn(*arrays), dtype)
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Keras `ops.{name}` on integer and bool values (refused in a traced layer)."
+    op.__doc__ = f"Keras `ops.{name}` on integer and bool values (a graph op in a traced layer)."
     return op
 
 

@@ -111,8 +111,15 @@ def celu(x, alpha=1.0):
 
 
 def glu(x, axis=-1):
-    """Keras `ops.nn.glu`: the first half of `axis` gated by the sigmoid of the second."""
-    from . import multiply, split
+    """Keras `ops.nn.glu`: the first half of `axis` gated by the sigmoid of the second (traced:
+    the library's op, which reads the axis's size each run, so it may be unknown)."""
+    from . import _op, is_symbolic, multiply, split
+    size = _shape(x)[axis]
+    if size is not None and size % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={tuple(_shape(x))} "
+                         f"with axis={axis}")
+    if is_symbolic(x):
+        return _op("glu", [x], None, {"axis": int(axis)})
     a, b = split(x, 2, axis=axis)
     return multiply(a, sigmoid(b))
 
@@ -368,16 +375,11 @@ def space_to_depth(x, block_size, data_format="channels_last"):
 
 def sparsemax(x, axis=-1):
     """Keras `ops.nn.sparsemax`: max(x - tau, 0), tau from the sorted values' cumulative sums
-    (traced: sort, cumsum, comparisons, sums)."""
-    from . import cumsum, divide, greater, maximum, negative, reshape, sort, subtract, sum, where
-    shape = _shape(x)
-    n = shape[axis]
-    if n is None:
-        raise ValueError(f"ops.nn.sparsemax: the size of axis {axis} must be known, got {shape}")
-    ranks = np.ones(len(shape), np.int64)
-    ranks[axis] = n
-    r = np.arange(1, n + 1, dtype=np.float32).reshape(ranks)
+    (traced: sort, cumsum, comparisons, sums; the ranks 1..n counted along the axis, so that an
+    axis of unknown size takes the size each run has)."""
+    from . import cumsum, divide, greater, maximum, negative, ones_like, sort, subtract, sum, where
     ordered = negative(sort(negative(x), axis=axis))
+    r = cumsum(ones_like(ordered), axis=axis)
     sums = cumsum(ordered, axis=axis)
     support = greater(subtract(ordered, divide(subtract(sums, 1.0), r)), 0.0)
     k = sum(where(support, 1.0, 0.0), axis=axis, keepdims=True)

@@ -1,0 +1,182 @@
+"""Ops along axes of unknown size in a layer's traced `call` (over `Input(batch_shape=(None, None,
+4))`): the library's graph reads those sizes each run, as Keras's call does under jax.jit, so one
+model predicts Keras's numbers at two lengths of the unknown axis, and trains by the gradient
+that finite differences of numpy's op give. Keras's numbers are
+Tests/KerasTests/Fixtures/ops/keras_unknown_sizes_traced.json, which
+scripts/make_keras_reference_fixtures.py writes from this file's `_keras_outputs` (run it again
+after changing the cases)."""
+
+import types
+
+import numpy as np
+import pytest
+
+import swiftkeras as sk
+from conftest import central_difference_gradient, keras_reference
+
+_RNG = np.random.default_rng(0)
+X = _RNG.normal(size=(3, 6, 4)).astype(np.float32)
+
+
+def _np_sparsemax(z, axis=-1):
+    ordered = -np.sort(-z, axis=axis)
+    ranks = np.cumsum(np.ones_like(ordered), axis=axis)
+    sums = np.cumsum(ordered, axis=axis)
+    support = ordered - (sums - 1) / ranks > 0
+    tau = (np.where(support, sums, 0).sum(axis, keepdims=True) - 1) / support.sum(axis, keepdims=True)
+    return np.maximum(z - tau, 0)
+
+
+def _np_cast(v, dtype):
+    return np.trunc(v) if "int" in str(dtype) else np.asarray(v, np.float64)
+
+
+# numpy under Keras's names, for the finite differences (integers held in float64, as the
+# library holds them in float32)
+NP = types.SimpleNamespace(**{
+    **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+    "sparsemax": _np_sparsemax, "cast": _np_cast,
+    "bitwise_and": lambda a, b: np.bitwise_and(np.int64(a), b).astype(np.float64),
+    "glu": lambda x, axis: np.split(x, 2, axis)[0] / (1 + np.exp(-np.split(x, 2, axis)[1]))})
+
+
+def _halves(o, x):
+    """x[:, :n // 2] and x[:, n // 2:], n the unknown length read with ops.shape."""
+    n = o.shape(x)[1]
+    return x[:, : n // 2], x[:, n // 2:]
+
+# op(ops, x) on x of shape (batch, None, 4)
+CASES = {
+    "median_axis1": lambda o, x: o.median(x, axis=1),
+    "median_flat": lambda o, x: o.subtract(x, o.median(x)),
+    "median_batch": lambda o, x: o.subtract(x, o.median(x, axis=0, keepdims=True)),
+    "quantile_axis1": lambda o, x: o.transpose(o.quantile(x, [0.25, 0.9], axis=1), (1, 0, 2)),
+    "nanmedian_axis1": lambda o, x: o.nanmedian(o.where(o.greater(x, 0.5), np.nan, x), axis=1),
+    "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
+    "glu_axis1": lambda o, x: o.glu(o.concatenate([x, o.square(x)], axis=1), axis=1),
+    "slice_by_read_size": lambda o, x: o.subtract(_halves(o, x)[0], o.sum(_halves(o, x)[1], axis=1, keepdims=True)),
+    "slice_last_two": lambda o, x: x[:, o.shape(x)[1] - 2:] * 2.0,
+    # an integer op's value has no gradient: only x's own term moves the kernel
+    "integer_no_gradient": lambda o, x: o.add(x, o.cast(o.bitwise_and(o.cast(o.multiply(x, 8.0), "int32"), 6), "float32")),
+}
+# The integer ops in a traced call: Keras's int32 values, computed on int32 data.
+INTEGER = {
+    "bitwise": lambda o, i: o.stack([o.bitwise_and(i, 6), o.bitwise_or(i, 5), o.bitwise_xor(i, 3), o.bitwise_invert(i),
+                                     o.bitwise_not(i)], axis=1),
+    "shifts": lambda o, i: o.stack([o.left_shift(i, 2), o.right_shift(i, 1), o.bitwise_left_shift(i, 33),
+                                    o.bitwise_right_shift(i, -1)], axis=1),
+    "gcd_lcm": lambda o, i: o.stack([o.gcd(i, 12), o.lcm(i, 4), o.gcd(i, o.flip(i, axis=1))], axis=1),
+}
+VALUES_ONLY = {
+    "diagflat": lambda o, x: o.diagflat(x[:, 0, :2], 1),
+    "diagflat_below": lambda o, x: o.diagflat(x[:, 1, 1:], -2),
+    **{f"integer_{k}": lambda o, x, f=f: f(o, o.cast(o.multiply(x, 20.0), "int32")) for k, f in INTEGER.items()},
+    "nextafter": lambda o, x: o.stack([o.nextafter(x, 0.0), o.nextafter(x, x + 1.0)], axis=1),
+}
+
+
+LENGTHS = (5, 6)
+
+
+class OpCall(sk.layers.Layer):
+    """A layer whose call is one case's op (traced into the library's graph)."""
+
+    def __init__(self, call, **kwargs):
+        super().__init__(**kwargs)
+        self.op_call = call
+
+    def call(self, x):
+        return self.op_call(sk.ops, x)
+
+
+def _model(call, dense=None):
+    """The model of `call` over (None, None, 4), after `dense` where given."""
+    inputs = sk.Input(batch_shape=(None, None, 4))
+    return sk.Model(inputs, OpCall(call)(inputs if dense is None else dense(inputs)))
+
+
+def _two_sizes_run(k):
+    """One layer written with ops (its call sized by the sequence it gets: positions
+    `ops.arange(x.shape[1])`) called on sequences of length 8 and of length 12 in one model:
+    its predictions, then those and its weight after two epochs of SGD."""
+    class SizedAttention(k.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], input_shape[-1]), initializer="ones", name="w")
+
+        def call(self, x):
+            scores = k.ops.matmul(k.ops.matmul(x, self.w), k.ops.transpose(x, (0, 2, 1))) / 4.0
+            positions = k.ops.reshape(k.ops.cast(k.ops.arange(x.shape[1]), "float32"), (1, -1, 1)) / 10.0
+            return k.ops.matmul(k.ops.softmax(scores, axis=-1), x) + positions
+
+    a, b = k.Input((8, 4)), k.Input((12, 4))
+    attention = SizedAttention()
+    model = k.Model([a, b], k.layers.Concatenate()([k.ops.mean(attention(a), axis=1),
+                                                    k.ops.mean(attention(b), axis=1)]))
+    rng = np.random.default_rng(3)
+    xs = [rng.normal(size=(4, n, 4)).astype(np.float32) for n in (8, 12)]
+    y = rng.normal(size=(4, 8)).astype(np.float32)
+    before = model.predict(xs, verbose=0)
+    model.compile(optimizer=k.optimizers.SGD(learning_rate=0.1), loss="mse")
+    model.fit(xs, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return [before, model.predict(xs, verbose=0), model.get_weights()[0]]
+
+
+def _keras_outputs(keras):
+    """Keras's op of each case on X at each of LENGTHS, and `_two_sizes_run`."""
+    return {**{f"{case}|{length}": [np.asarray(call(keras.ops, keras.ops.convert_to_tensor(X[:, :length])))]
+               for case, call in {**CASES, **VALUES_ONLY}.items() for length in LENGTHS},
+            "two_sizes": _two_sizes_run(keras)}
+
+
+@pytest.fixture(scope="module")
+def keras_outputs():
+    return keras_reference("ops", "keras_unknown_sizes_traced.json")
+
+
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(VALUES_ONLY))
+def test_ops_along_unknown_sizes_predict_keras_numbers(keras_outputs, case):
+    """One model over (None, None, 4) predicts Keras's numbers at lengths 5 and 6 of the
+    unknown axis."""
+    model = _model({**CASES, **VALUES_ONLY}[case])
+    for length in LENGTHS:
+        x = X[:, :length]
+        got = model.predict(x, batch_size=len(x), verbose=0)
+        np.testing.assert_allclose(got, keras_outputs[f"{case}|{length}"][0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_ops_along_unknown_sizes_train_by_their_gradient(case):
+    """`op(Dense(4)(x))` over (None, None, 4), fit on a length of 5: one SGD step of the mean
+    squared error moves the kernel by the loss's finite-difference gradient (numpy's op)."""
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(3, 5, 4))
+    call = CASES[case]
+    y = rng.normal(size=call(NP, xs).shape).astype(np.float32)
+    model = _model(call, sk.layers.Dense(4, use_bias=False))
+    lr = 0.05
+    model.compile(optimizer=sk.optimizers.SGD(learning_rate=lr), loss="mse")
+    kernel = model.get_weights()[0].astype(np.float64)
+
+    grad = central_difference_gradient(lambda k: np.mean((call(NP, xs @ k) - y) ** 2), kernel)
+    model.fit(xs.astype(np.float32), y, batch_size=len(xs), epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(model.get_weights()[0], kernel - lr * grad, rtol=1e-4, atol=1e-5)
+
+
+def test_glu_of_an_odd_size_is_refused_when_run():
+    """glu along an axis whose size is unknown when traced refuses an odd size when run (Keras's
+    split refuses it), naming the op and the size; a known odd size with Keras's message."""
+    model = _model(lambda o, x: o.glu(x, axis=1))
+    np.testing.assert_allclose(model.predict(X[:, :4], verbose=0).shape, (3, 2, 4))
+    with pytest.raises(ValueError, match=r"glu: axis 1 of size 5"):
+        model.predict(X[:, :5], verbose=0)
+    inputs = sk.Input((3, 4))
+    with pytest.raises(ValueError, match=r"axis size must be divisible by 2"):
+        sk.Model(inputs, OpCall(lambda o, x: o.glu(x, axis=1))(inputs)).predict(X[:, :3], verbose=0)
+
+
+def test_a_layer_called_at_two_sizes_runs_each_call_at_its_own(keras_outputs):
+    """A layer written with ops, called on sequences of length 8 and 12 in one model, gets a
+    trace for each call's shapes (Keras runs its call for each), on its one weight: Keras's
+    predictions, and its weight and predictions after two epochs of SGD."""
+    for got, want in zip(_two_sizes_run(sk), keras_outputs["two_sizes"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
