@@ -26,7 +26,7 @@ import numpy as np
 
 from ._dtypes import held
 from ._variables import Variable
-from .layers import KerasTensor, Layer
+from .layers import Layer
 
 _state = threading.local()
 

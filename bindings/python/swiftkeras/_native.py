@@ -8,7 +8,6 @@ import contextlib
 import ctypes
 import json
 import os
-import math
 import re
 import threading
 from ctypes import POINTER, byref, c_char_p, c_float, c_int64
