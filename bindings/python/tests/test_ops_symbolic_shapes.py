@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import real_keras
+from conftest import central_difference_gradient, real_keras
 
 N = None
 # name: (the op on (ops, *inputs), the inputs' shapes, None where unknown)
@@ -119,17 +119,8 @@ def test_a_layer_between_ops_that_move_the_batch_trains_by_its_gradient():
 
     def loss(k, b):
         return np.mean((xs.astype(np.float64) @ k + b + extra - y) ** 2)
-    eps = 1e-4
-
-    def grad(w, at):
-        out = np.zeros_like(w)
-        for i in np.ndindex(w.shape):
-            e = np.zeros_like(w)
-            e[i] = eps
-            out[i] = (at(w + e) - at(w - e)) / (2 * eps)
-        return out
-    gk = grad(kernel, lambda k: loss(k, bias))
-    gb = grad(bias, lambda b: loss(kernel, b))
+    gk = central_difference_gradient(lambda k: loss(k, bias), kernel, eps=1e-4)
+    gb = central_difference_gradient(lambda b: loss(kernel, b), bias, eps=1e-4)
     np.testing.assert_allclose(model.predict(xs, verbose=0), xs @ kernel + bias + extra, rtol=1e-4, atol=1e-4)
     model.fit(xs, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
     new_kernel, new_bias = model.get_weights()
