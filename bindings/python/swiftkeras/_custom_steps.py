@@ -41,6 +41,7 @@ import math
 
 import numpy as np
 
+from . import _lib, _native
 from .ops._functional import OpLayer
 
 GRADIENTS_ROUTE = (
@@ -88,7 +89,6 @@ def metric_attributes(model):
 def _library_states(model):
     """The state of the compiled metrics the model's last fit or evaluate left in the library
     (keras_model_metric_variables), [] for a model not made yet."""
-    from . import _lib
     from ._native import take_json
     if model is None or getattr(model, "_handle", None) is None:
         return []
@@ -314,7 +314,6 @@ def trace_compiled_loss(fn, builder):
     graph's y_true and y_pred (inputs 0 and 1) become the graph's output, reduced by the library.
     A loss that needs values (numpy on its inputs) or an op the tracer lacks sets no output: the
     library then computes it with the numpy callback, as before, for those shapes."""
-    from . import _lib
     from .ops import _trace
     trace = _trace.Trace(builder, None)
     previous = _trace.active()
@@ -744,7 +743,6 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
     `recorded`: the id of the training forward pass the library recorded on x (a GradientTape
     block's call: keras_model_record_forward), which the step finishes instead of running its
     own (keras_model_train_recorded)."""
-    from . import _lib, _native
     if not _lib.has("keras_model_train_batch"):
         raise NotImplementedError(f"{type(model).__name__}.train_step: super().train_step needs "
                                   f"keras_model_train_batch, which this libkeras.so lacks")
@@ -752,14 +750,14 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded
     model._take_trainable_flags()
     model._check_optimizer_variables()
     restart = model.__dict__.get("_train_metrics_fresh", True)
-    px, py = _native.pack(xs_list), _native.pack(ys_list)
-    pw = _native.pack([sw] if sw is not None else [])
+    weights = [sw] if sw is not None else []
     if recorded is not None:
+        py, pw = _native.pack(ys_list), _native.pack(weights)
         figures = json.loads(_native.take_string(_lib.keras_model_train_recorded, model._handle,
                                                  int(recorded), py.pointer, py.count, pw.pointer,
                                                  int(bool(restart))))
     else:
-        figures = _StepFigures.of(model).step(model._handle, px, py, pw, restart)
+        figures = _StepFigures.of(model).step(model._handle, xs_list, ys_list, weights, restart)
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
             for k, v in model._user_log_names(figures).items()}
@@ -779,6 +777,8 @@ class _StepFigures:
 
     def __init__(self, config):
         self.config, self.layout, self.values = config, None, None
+        # The descriptors of the last batch's arrays, pointed at the next batch's (ArrayPack.holding)
+        self.x = self.y = self.weights = _native.pack([])
 
     @staticmethod
     def of(model):
@@ -787,10 +787,13 @@ class _StepFigures:
             cached = model._step_figures = _StepFigures(model._compile_config)
         return cached
 
-    def step(self, handle, px, py, pw, restart):
-        """The library's figures after the step, as keras_model_train_batch's logs: a name to a
-        number, or to a list (a metric reported per class)."""
-        from . import _lib, _native
+    def step(self, handle, xs, ys, weights, restart):
+        """The library's figures after the step on these arrays (inputs, targets, and the sample
+        weights or none), as keras_model_train_batch's logs: a name to a number, or to a list (a
+        metric reported per class)."""
+        px = self.x = self.x.holding(xs)
+        py = self.y = self.y.holding(ys)
+        pw = self.weights = self.weights.holding(weights)
         if self.layout is None:
             figures = json.loads(_native.take_string(
                 _lib.keras_model_train_batch, handle, px.pointer, px.count,
@@ -939,7 +942,6 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
     last finished step."""
     from . import _datasets, _gradient_tape, _text_callables
     from ._plugins import PythonCallback
-    from . import _lib
     from .callbacks import CallbackList, ProgbarLogger, _LibraryCallbacks, _RecordingHistory, \
         library_callbacks
     from .models import History, _flat_callbacks, _verbosity
@@ -1005,14 +1007,24 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
         # Keras: `initial_epoch = self._initial_epoch or initial_epoch` (BackupAndRestore's).
         start = model.__dict__.pop("_resume_epoch", None) or int(initial_epoch)
         logs, training_logs = {}, None
+        # Per batch, only what is read: the batch hooks of callbacks that have them (Keras's
+        # logs made for them), the batch noted for a GradientTape in an overridden train_step.
+        begins, ends = cbs._calls("on_train_batch_begin"), cbs._calls("on_train_batch_end")
+        noted = overrides(model, "train_step")
         for epoch in range(start, int(epochs)):
             model.reset_metrics()
             cbs.on_epoch_begin(epoch)
             for step, batch in batches.epoch():
-                cbs.on_train_batch_begin(step)
-                with _gradient_tape.fit_batch(model, batch):
-                    logs = _pythonify(model.train_step(batch))
-                cbs.on_train_batch_end(step, logs)
+                if begins:
+                    cbs.on_train_batch_begin(step)
+                if noted:
+                    with _gradient_tape.fit_batch(model, batch):
+                        logs = model.train_step(batch)
+                else:
+                    logs = model.train_step(batch)
+                if ends:
+                    logs = _pythonify(logs)
+                    cbs.on_train_batch_end(step, logs)
                 if model.stop_training:
                     break
             epoch_logs = dict(_metrics_result_or_logs(model, logs))

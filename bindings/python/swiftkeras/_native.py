@@ -246,6 +246,15 @@ def decode_strings(values) -> np.ndarray:
 
 
 
+def address(array: np.ndarray) -> int:
+    """The address of a C-contiguous array's data. (Through the buffer protocol, a third of the
+    time `__array_interface__` takes, which a read-only or empty array still needs.)"""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    except (TypeError, ValueError, BufferError):
+        return array.__array_interface__["data"][0]
+
+
 class ArrayPack:
     """float32 arrays and their keras_array descriptors, kept alive for one call (the library
     reads the arrays in place)."""
@@ -258,13 +267,31 @@ class ArrayPack:
         # (None: an entry with no data, where the library takes one as absent: a mask)
         self.structs = (_lib.keras_array * (n or 1))(*[
             _lib.keras_array(None, 0, None) if a is None else
-            _lib.keras_array(a.__array_interface__["data"][0], a.ndim,
+            _lib.keras_array(address(a), a.ndim,
                              (c_int64 * (a.ndim or 1))(*a.shape))
             for a in arrays])
 
     @property
     def pointer(self):
         return self.structs if self.count else None
+
+    def holding(self, arrays: list[np.ndarray]) -> "ArrayPack":
+        """A pack of `arrays`: this one, its descriptors pointed at them, when it holds as many
+        (a shape array made again only where a shape changed), else a new one. For a loop that
+        hands the library one batch after another: making the descriptors is most of a pack's
+        cost, and a batch has the shapes of the one before. (This pack is not to be used again
+        when another is returned.)"""
+        if len(arrays) != self.count or not self.count:
+            return pack(arrays)
+        for struct, new, old in zip(self.structs, arrays, self.arrays):
+            if new is None or old is None:   # (an absent entry: a pack of its own)
+                return pack(arrays)
+            struct.data = address(new)
+            if new.shape != old.shape:
+                struct.ndim = new.ndim
+                struct.shape = (c_int64 * (new.ndim or 1))(*new.shape)   # (kept by the structs)
+        self.arrays = arrays
+        return self
 
 
 def pack(arrays) -> ArrayPack:

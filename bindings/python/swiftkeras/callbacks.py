@@ -210,6 +210,11 @@ class CallbackList(Callback):
     def _python_callbacks(self):
         return [c for c in self if isinstance(c, PythonCallback)]
 
+    def _calls(self, hook):
+        """Whether any of its callbacks does something in `hook` (a loop that calls the hook at
+        each batch skips it, and the logs it would make for it, when none does)."""
+        return any(not isinstance(c, PythonCallback) or c._overrides(hook) for c in self)
+
     def _dispatch(self, hook, *args):
         driven = self.__dict__.get("_driven")
         if driven is None:

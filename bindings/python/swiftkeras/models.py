@@ -118,6 +118,12 @@ def _per_class(value):
     return np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
 
 
+def _plain_array(data):
+    """Whether `data` is a numpy array of numbers (not strings, not a subclass) with a batch
+    dimension: what a model with one input and one output takes as it is."""
+    return type(data) is np.ndarray and data.dtype.kind in "biuf" and data.ndim > 0
+
+
 def _flat_callbacks(callbacks):
     """The callbacks of a list or a CallbackList, nested CallbackLists flattened; a
     ProgbarLogger is left out (the library draws the bar as `verbose` says, as Keras's would)."""
@@ -1481,6 +1487,13 @@ class Model(ModelAPI):
         """The inputs, targets and sample weights of fit/evaluate as float32 arrays (lists for
         several inputs/outputs; the library checks them); and whether the library takes them
         as arrays (`keras_model_<call>_arrays`) or one x and one y."""
+        plain = self.__dict__.get("_plain_training_arrays")
+        if plain is not None and plain[0] is self._handle_ref and plain[1] == call and \
+                _plain_array(x) and _plain_array(y):
+            # (a model with one input and one output taking numbers, as the last call found it:
+            # what the lines below make of its arrays, without looking again at each batch)
+            return True, [self._array(x, "x")], [self._array(y, "y")], self._sample_weight(sample_weight)
+        given = x
         x = _text_callables.model_inputs(self, x)
         arrays_api = _lib.has(f"keras_model_{call}_arrays")
         if not arrays_api and sample_weight is not None:
@@ -1513,6 +1526,11 @@ class Model(ModelAPI):
             ys_list = [y if self._library_target_is_own(i)
                        else np.zeros((len(y),) + tuple(self._io_shape(False, i, 1)[1:]), np.float32)
                        for i, y in enumerate(ys_list)]
+        elif arrays_api and x is given and _plain_array(x) and _plain_array(y) and \
+                len(xs_list) == 1 and len(ys_list) == 1 and \
+                not _custom_steps.overrides(self, "compute_loss"):
+            # The next batches of this model (a fit's loop from Python) take the path above.
+            self._plain_training_arrays = (self._handle_ref, call)
         return arrays_api, xs_list, ys_list, sw
 
     def _compute_loss_targets(self, ys_list, sw, call):
