@@ -578,6 +578,9 @@ def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
     library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
     the library adopts them when it builds the layer), trainable ones first as Keras lists."""
+    kept = _kept_listing(holder, trainable)
+    if kept is not None:
+        return kept
     own = holder.__dict__.get("_weight_objects") or {} if hasattr(holder, "__dict__") else {}
     # The Variables listed before, one object per weight, as Keras's layer holds its variables
     # (`model.layers[1].kernel is dense.kernel`); each read again from the library's listing.
@@ -605,12 +608,49 @@ def variables(holder, trainable=None):
         if info.get("id") is not None:
             _BY_ID[info["id"]] = v
         out.append(v)
+    if infos and holder._holds_layers:
+        _keep_listing(holder, trainable, out)
     if infos or not hasattr(holder, "__dict__"):
         return out
     free = [v for v in vars(holder).values()
             if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
+
+
+def _listing_key(model):
+    """What a model's listing of its weights follows: its library model, the layers' infos read
+    from it (read again after each change: a build, new trainable flags taken, quantize, a
+    load), and the trainable flags changed in Python."""
+    return (model.__dict__.get("_handle_ref"), model.__dict__.get("_layers_cache"),
+            LayerBasics.trainable_flag_changes)
+
+
+def _keep_listing(model, trainable, listed):
+    """Keeps a model's listing of its weights (`model.weights`, `trainable_variables`, ...) for
+    the next reads while `_listing_key` stays the same: a custom train_step reads
+    `self.trainable_variables` at every batch, and listing them again costs tens of
+    microseconds a weight (each one's Keras path worked out)."""
+    described = [(v, v.path, v._trainable, v.dtype) for v in listed]
+    model.__dict__.setdefault("_weight_listings", {})[trainable] = (_listing_key(model), described)
+
+
+def _kept_listing(holder, trainable):
+    """A copy of the model's listing kept by `_keep_listing`, or None when there is none, the
+    model changed since, or another listing has described one of its Variables otherwise
+    since (a layer's listing of a weight it shares)."""
+    if not getattr(holder, "_holds_layers", False):
+        return None
+    kept = holder.__dict__.get("_weight_listings", {}).get(trainable)
+    if kept is None:
+        return None
+    (handle, infos, flags), now = kept[0], _listing_key(holder)
+    if handle is not now[0] or infos is not now[1] or flags != now[2]:
+        return None
+    if any(v.path != path or v._trainable != flag or v.dtype != dtype
+           for v, path, flag, dtype in kept[1]):
+        return None
+    return [v for v, *_ in kept[1]]
 
 
 def _listed_elsewhere(holder, info, memo):
