@@ -538,20 +538,20 @@ class Model(ModelAPI):
         if (nested or shared) and _uncounted_builds:   # (the new model sets the nested models' flags)
             _count_optimizer_builds()
         try:
-            with _python_layers.claiming(self._layers), _plugins.activations_named_as_builtins(dumps(config)):
+            text = dumps(config)   # (once: a small model's config takes tens of us to write)
+            with _python_layers.claiming(self._layers), _plugins.activations_named_as_builtins(text):
                 if shared:   # other models' layers, held as they are (their variables)
                     models = nested + [m for m in dict.fromkeys(owner for _, owner, _ in shared)]
                     handles = (ctypes.c_void_p * len(models))(*[m._handle for m in models])
                     pairs = [[models.index(owner), layer.name] + ([True] if alone else [])
                              for layer, owner, alone in shared]
-                    check(_lib.keras_model_from_json_sharing_layers(dumps(config), handles, len(models),
+                    check(_lib.keras_model_from_json_sharing_layers(text, handles, len(models),
                                                                     dumps(pairs), byref(out)))
                 elif nested:   # holding their library models, not copies
                     handles = (ctypes.c_void_p * len(nested))(*[m._handle for m in nested])
-                    check(_lib.keras_model_from_json_sharing(dumps(config), handles, len(nested),
-                                                             byref(out)))
+                    check(_lib.keras_model_from_json_sharing(text, handles, len(nested), byref(out)))
                 else:
-                    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+                    check(_lib.keras_model_from_json(text, byref(out)))
         finally:
             self._building_for_layer = False
         self._sharing = {id(layer) for layer, _, _ in shared}
@@ -2499,20 +2499,23 @@ def _shuffle_option(shuffle):
 def _numpy_random_shared(shuffle):
     """A shuffled fit's orders drawn from numpy's global generator, as Keras's array adapter
     draws them (`np.random.permutation`): its state handed to the library's copy before the fit
-    and the copy's taken back after, so that np.random goes on as after Keras's fit."""
-    state = np.random.get_state() if shuffle and _lib.has("keras_set_numpy_random_state") else None
-    if state is None or state[0] != "MT19937":
+    and the copy's taken back after, so that np.random goes on as after Keras's fit. The state
+    (MT19937's 624 key words and position) is read and written where numpy keeps it (its
+    `ctypes.state_address`): np.random.get_state and set_state cost 90 us a fit, a short fit's
+    one percent."""
+    generator = np.random.mtrand._rand._bit_generator \
+        if shuffle and _lib.has("keras_set_numpy_random_state") else None
+    if type(generator) is not np.random.MT19937:
         yield
         return
-    key = np.array(state[1], dtype=np.uint32)
-    words = key.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32))
-    check(_lib.keras_set_numpy_random_state(words, int(state[2])))
+    address = generator.ctypes.state_address   # numpy's struct: uint32_t key[624]; int pos;
+    key = (ctypes.c_uint32 * 624).from_address(address)
+    position = c_int32.from_address(address + ctypes.sizeof(key))
+    check(_lib.keras_set_numpy_random_state(key, position.value))
     try:
         yield
     finally:
-        position = c_int32()
-        if _lib.keras_get_numpy_random_state(words, byref(position)) == 0:
-            np.random.set_state((state[0], key, position.value, *state[3:]))
+        _lib.keras_get_numpy_random_state(key, byref(position))
 
 
 def _buffer(arr):
