@@ -3,8 +3,8 @@ writes it (Keras 3 versions, `keras.ops` where the example writes `tf.*`; only t
 differs), on small synthetic data of the example's shapes and dtypes, run on swiftkeras and on
 real Keras 3 (JAX backend): the same summary and parameter count, the same predictions and fit
 from the same weights (Keras's numbers for the fits are fixtures written by
-scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`). None of these examples
-saves a model.
+scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`, `_fraud_run`). None of these
+examples saves a model.
 
 Sources (keras-team/keras-io):
 examples/graph/gnn_citations.py
@@ -17,7 +17,12 @@ the GNNNodeClassifier, a Model subclass holding the graph (node features, edges,
 as arrays and applying its FFNs and GraphConvLayers to them in `call` before `ops.take` of the
 input node indices (`ops.segment_sum` and `ops.take` where the example calls
 tf.math.unsorted_segment_sum and tf.gather, `ops.normalize` for tf.nn.l2_normalize): a strict
-xfail, see its reason; the Cora download and its networkx plot are a random graph here).
+xfail, see its reason; the Cora download and its networkx plot are a random graph here),
+examples/timeseries/event_classification_for_payment_card_fraud_detection.py
+(https://keras.io/examples/timeseries/event_classification_for_payment_card_fraud_detection/:
+the feed-forward network over a list of named scalar Inputs, one per Temporian feature,
+concatenated, fed a dict of columns keyed by those names; Accuracy and AUC metrics; its
+Temporian features and tf.data resampling are random columns of those names here).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -237,3 +242,71 @@ def test_gnn_citations_node_classifier_like_keras():
     node_ids = np.arange(CORA["num_nodes"])
     _close(model.predict(node_ids, verbose=0), ref.predict(node_ids, verbose=0),
            what="predictions")
+
+
+# -- examples/timeseries/event_classification_for_payment_card_fraud_detection.py ----------------
+
+def fraud_feature_names():
+    """The lower-case feature names the example's Temporian pipeline makes, in its order."""
+    names = []
+    for n in [7, 14, 28]:
+        names += [f"sum_transactions_{n}_days", f"count_transactions_{n}_days"]
+    for n in [7, 14, 28]:
+        names += [f"count_fraud_transactions_{n}_days", f"rate_fraud_transactions_{n}_days"]
+    return names + ["calendar_hour", "calendar_day_of_week"]
+
+
+def fraud_model(keras, layers, ops, input_feature_names):
+    inputs = [keras.Input(shape=(1,), name=name) for name in input_feature_names]
+    x = keras.layers.concatenate(inputs)
+    x = keras.layers.Dense(32, activation="sigmoid")(x)
+    x = keras.layers.Dense(16, activation="sigmoid")(x)
+    x = keras.layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs=inputs, outputs=x)
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=[keras.metrics.Accuracy(), keras.metrics.AUC()],
+    )
+    return model
+
+
+def _fraud_run(lib, folder=None):
+    """One library's run of the fraud classifier from drawn weights, fed dicts of (batch,)
+    columns keyed by its Inputs' names (as the example's tf.data maps make them, here in
+    another order than the Inputs'): its predictions, the fit's history with validation data
+    and evaluate's dict. Real Keras's is a fixture written by
+    scripts/make_keras_reference_fixtures.py (`fraud_detection_fit`)."""
+    names = fraud_feature_names()
+    rng = np.random.default_rng(0)
+
+    def features(n):
+        return {k: rng.normal(size=(n,)).astype("float32") for k in reversed(names)}
+    x_train, y_train = features(64), (rng.random(64) < 0.2).astype("int32")
+    x_valid, y_valid = features(32), (rng.random(32) < 0.2).astype("int32")
+    model = fraud_model(*fresh_library(lib), names)
+    model.set_weights(_drawn_weights(model, seed=2, scale=0.3))
+    run = {"predict": [model.predict(x_valid, verbose=0)]}
+    history = model.fit(x_train, y_train, batch_size=32, epochs=2, shuffle=False, verbose=0,
+                        validation_data=(x_valid, y_valid)).history
+    run.update({key: [np.asarray(values, np.float32)] for key, values in history.items()})
+    evaluated = model.evaluate(x_valid, y_valid, verbose=0, return_dict=True)
+    run.update({f"evaluate_{k}": [np.float32(v)] for k, v in evaluated.items()})
+    return run
+
+
+def test_fraud_detection_network_on_named_feature_columns(narrow_terminal):
+    """The feed-forward network over one named Input per feature: Keras's summary; fed dicts
+    of columns keyed by the Inputs' names, from the same weights, Keras's predictions, fit logs
+    with validation data (Accuracy, exact equality of the probabilities with the 0/1 labels,
+    stays 0 as in Keras; AUC) and evaluate (`_fraud_run`; Keras's numbers a fixture)."""
+    import swiftkeras
+    with keras_draws_from_numpy():   # (only the summaries compare: no weights)
+        model, ref = _both(fraud_model, fraud_feature_names())
+    _same_summary(model, ref)
+    ours, keras = _fraud_run(swiftkeras), keras_reference("models", "keras_fraud_detection_fit.json")
+    assert sorted(ours) == sorted(keras) == sorted(
+        ["predict", "accuracy", "auc", "loss", "val_accuracy", "val_auc", "val_loss",
+         "evaluate_accuracy", "evaluate_auc", "evaluate_loss"])
+    for key in keras:
+        _close(ours[key], keras[key], rtol=1e-4, what=key)
