@@ -578,6 +578,9 @@ def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
     library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
     the library adopts them when it builds the layer), trainable ones first as Keras lists."""
+    parts = _parts_without_call(holder)
+    if parts is not None:
+        return _parts_variables(parts, trainable)
     own = holder.__dict__.get("_weight_objects") or {} if hasattr(holder, "__dict__") else {}
     # The Variables listed before, one object per weight, as Keras's layer holds its variables
     # (`model.layers[1].kernel is dense.kernel`); each read again from the library's listing.
@@ -611,6 +614,29 @@ def variables(holder, trainable=None):
             if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
+
+
+def _parts_without_call(holder):
+    """The layers and models held by a Model subclass that defines no `call` (keras.io's VAE
+    and GANs: their train_step calls the parts), never traced into a graph of its own: Keras
+    lists their weights as its own. None for any other holder."""
+    from .models import Model, Sequential
+    if not isinstance(holder, Model) or isinstance(holder, Sequential) or \
+            holder.__dict__.get("_handle") is not None or holder._functional is not None:
+        return None
+    from ._custom_steps import overrides
+    return None if overrides(holder, "call") else _python_sublayers(holder)
+
+
+def _parts_variables(parts, trainable):
+    """Each part's variables in turn (Keras's order), each once; a frozen part's count as
+    non-trainable, as in Keras."""
+    out = []
+    for part in parts:
+        listed = part.weights if trainable is None else \
+            part.trainable_weights if trainable else part.non_trainable_weights
+        out += [v for v in listed if not any(v is o for o in out)]
+    return out
 
 
 def _listed_elsewhere(holder, info, memo):
