@@ -421,7 +421,8 @@ def test_vae_model_without_call_holds_its_parts_weights():
     z_mean and z_log_var and the decoder's images then Keras's); a frozen encoder's weights
     count as non-trainable."""
     sk, keras = _libs()
-    vae, ref = _both(vae_parts)
+    with keras_draws_from_numpy():   # (the weights are set below)
+        vae, ref = _both(vae_parts)
     assert _model_without_call_facts(vae) == _model_without_call_facts(ref)
     for m, lib in ((vae, sk), (ref, keras)):
         m.compile(optimizer=lib.optimizers.Adam())
@@ -452,7 +453,8 @@ def test_vae_model_without_call_holds_its_parts_weights():
     "its output shapes and parameters; the library's summary is of a model's graph (or of "
     "unbuilt layers, '?' and '0 (unbuilt)'), and such a model has no graph"))
 def test_vae_summary_like_keras(narrow_terminal):
-    vae, ref = _both(vae_parts)
+    with keras_draws_from_numpy():
+        vae, ref = _both(vae_parts)
     assert summary_lines(vae) == summary_lines(ref)
 
 
