@@ -30,7 +30,16 @@ its three Mean trackers returned by a `metrics` property: its weights, variables
 metrics_names and set_weights are Keras's, its parts' (filters and widths smaller, 8x8 images
 for MNIST's 28x28); its summary, and its train_step, whose loss is computed from the parts'
 outputs outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here),
-are strict xfails, see their reasons).
+are strict xfails, see their reasons),
+examples/structured_data/feature_engineering_with_custom_layer.py
+(https://keras.io/examples/structured_data/feature_engineering_with_custom_layer/: the
+FeatureLayer engineering features from a dict of thirteen Inputs inside its call, with
+comparisons (`inputs["sex"] == 1`), logical_and, casts, a ratio and a product joined by
+`keras.layers.concatenate`, BatchNormalization and a sigmoid Dense, BinaryAccuracy and AUC, the
+model saved and loaded and evaluated as `dict(zip(metrics_names, evaluate(...)))`; its
+`thal` column of strings is a float code here (Keras with JAX holds no string tensors), its
+tf.data CSV reader random rows of the heart data's ranges, its plot_model left out). The
+elementwise `==` it found missing in a traced call is tested on its own first.
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -39,7 +48,8 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, fresh_library, keras_draws_from_numpy, keras_reference, summary_lines
-from test_keras_io_examples_3 import _both, _close, _drawn_weights, _same_weights
+from test_keras_io_examples_3 import (_both, _close, _drawn_weights, _fits_alike, _loads_both_ways,
+                                      _same_weights)
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
@@ -472,3 +482,136 @@ def test_vae_train_step_trains():
     history = vae.fit(images, epochs=2, batch_size=8, verbose=0).history
     assert sorted(history) == ["kl_loss", "loss", "reconstruction_loss"]
     assert np.all(np.isfinite(history["loss"])) and history["loss"][1] < history["loss"][0]
+
+
+# -- examples/structured_data/feature_engineering_with_custom_layer.py -------------------------
+
+def comparisons_layer_model(keras, layers, ops):
+    """A layer written in Python comparing and combining its inputs with Python's operators
+    (`== != & | ^ ~`), as Keras traces it with jax's tracers (elementwise)."""
+    class Compare(layers.Layer):
+        def call(self, inputs):
+            a, b = inputs
+            found = [a == 1, a != b, (a > 0) & (b < 1), (a > 1) | (b == 0), (a > 0) ^ (b > 0),
+                     ~(a == b)]
+            return ops.concatenate([ops.cast(f, "float32") for f in found], axis=-1)
+    a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+    return keras.Model([a, b], Compare()([a, b]))
+
+
+def test_python_operators_compare_elementwise_in_a_traced_layer():
+    """Keras traces a layer's call with jax's tracers, whose `==` and `!=` compare elementwise
+    and whose `& | ^ ~` are logical ops; a traced call here took `==` for identity (a constant
+    False, silently)."""
+    model, ref = _both(comparisons_layer_model)
+    rng = np.random.default_rng(3)
+    a = rng.integers(-1, 3, (16, 2)).astype("float32")
+    b = rng.integers(-1, 3, (16, 2)).astype("float32")
+    ours = model.predict([a, b], verbose=0)
+    _close(ours, ref.predict([a, b], verbose=0), what="comparisons")
+    _close(ours[:, :2], (a == 1).astype("float32"), what="a == 1")
+    _close(ours[:, 10:], (a != b).astype("float32"), what="~(a == b)")
+
+
+HEART_BINARY = ["sex", "fbs", "exang"]
+HEART_NUMERIC = ["trestbps", "chol", "thalach", "oldpeak", "slope", "cp", "restecg", "ca"]
+
+
+def heart_model(keras, layers, ops):
+    """The example's model (its `tf.*` as keras.ops; `thal`, a string column, is a float code
+    here: 1 fixed, 2 reversible, 3 normal; Keras with JAX holds no string tensors), and its
+    custom objects."""
+    dtype_mapper = {feature: "float32" for feature in [
+        "age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak",
+        "slope", "ca", "thal"]}
+
+    def create_inputs(data_type_mapper):
+        return {
+            feature: keras.Input(shape=(1,), name=feature, dtype=dtype)
+            for feature, dtype in data_type_mapper.items()
+        }
+
+    feature_layer_inputs = create_inputs(dtype_mapper)
+
+    class FeatureLayer(keras.layers.Layer):
+        """Custom Layer for Feature engineering steps"""
+
+        def __init__(self, *args, **kwargs):
+            super(FeatureLayer, self).__init__(*args, **kwargs)
+
+        def call(self, inputs):
+            age_and_gender = ops.cast(
+                ops.logical_and(inputs["age"] > 50, inputs["sex"] == 1), dtype="float32")
+            thal_fixed_category = ops.cast(inputs["thal"] == 1, dtype="float32")
+            thal_reversible_category = ops.cast(inputs["thal"] == 2, dtype="float32")
+            thal_normal_category = ops.cast(inputs["thal"] == 3, dtype="float32")
+            trest_chol_ratio = inputs["trestbps"] / inputs["chol"]
+            trest_cross_thalach = inputs["trestbps"] * inputs["thalach"]
+            # concat all newly created features into one layer
+            feature_list = [
+                thal_fixed_category,
+                thal_reversible_category,
+                thal_normal_category,
+                age_and_gender,
+                trest_chol_ratio,
+                trest_cross_thalach,
+            ]
+            engineered_feature_layer = keras.layers.concatenate(feature_list)
+            numeric_feature_layer = keras.layers.concatenate(
+                [inputs[feature] for feature in HEART_NUMERIC])
+            binary_feature_layer = keras.layers.concatenate(
+                [inputs[feature] for feature in HEART_BINARY])
+            # Add the rest of features into final feature layer
+            feature_layer = keras.layers.concatenate(
+                [engineered_feature_layer, numeric_feature_layer, binary_feature_layer])
+            return feature_layer
+
+    # setup model, this is basically Logistic regression
+    feature_layer = FeatureLayer(name="feature_layer")(feature_layer_inputs)
+    x = keras.layers.BatchNormalization(name="batch_norm")(feature_layer)
+    output = keras.layers.Dense(1, activation="sigmoid", name="target")(x)
+    model = keras.Model(inputs=feature_layer_inputs, outputs=output)
+    model.compile(
+        loss=keras.losses.BinaryCrossentropy(),
+        optimizer=keras.optimizers.Adam(learning_rate=0.01),
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.AUC(name="auc"),
+        ],
+    )
+    return model, {"FeatureLayer": FeatureLayer}
+
+
+def heart_like(n=48, seed=0):
+    """Rows of the heart disease CSV's columns and ranges, as (n, 1) float columns."""
+    rng = np.random.default_rng(seed)
+    ranges = {"age": (29, 78), "sex": (0, 2), "cp": (0, 5), "trestbps": (94, 200),
+              "chol": (126, 564), "fbs": (0, 2), "restecg": (0, 3), "thalach": (71, 202),
+              "exang": (0, 2), "slope": (1, 4), "ca": (0, 4), "thal": (0, 4)}
+    columns = {k: rng.integers(lo, hi, n) for k, (lo, hi) in ranges.items()}
+    columns["oldpeak"] = rng.random(n) * 6
+    x = {k: v.astype("float32").reshape(-1, 1) for k, v in columns.items()}
+    return x, rng.integers(0, 2, n).astype("float32")
+
+
+def test_feature_engineering_layer_on_a_dict_of_inputs(tmp_path, narrow_terminal):
+    """The FeatureLayer engineers features from the model's dict of thirteen Inputs inside its
+    call (comparisons and logical_and cast to floats, a ratio, a product, and
+    `keras.layers.concatenate` of tensors in the call): Keras's summary (17 features); from
+    the same weights, Keras's predictions and fit; the saved model loaded both ways (the
+    FeatureLayer a custom object), and the loaded model's `dict(zip(metrics_names,
+    evaluate(...)))` as the example prints it, with Keras's names."""
+    x, y = heart_like()
+    with keras_draws_from_numpy():   # (the weights are set below)
+        (model, ours_custom), (ref, ref_custom) = _both(heart_model)
+    _same_summary(model, ref)
+    _same_weights(model, ref, seed=3)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
+    _fits_alike(model, ref, x, y, batch_size=16, epochs=2)
+    _loads_both_ways(model, ref, x, tmp_path, ours_custom, ref_custom)
+    loaded_model = _libs()[0].models.load_model(str(tmp_path / "ours.keras"),
+                                                custom_objects=ours_custom)
+    printed = dict(zip(loaded_model.metrics_names, loaded_model.evaluate(x, y, verbose=0)))
+    # (Keras's names for a loaded compiled model; zip keeps evaluate's loss and accuracy)
+    assert list(printed) == ["loss", "compile_metrics"]
+    _close(list(printed.values()), model.evaluate(x, y, verbose=0)[:2], what="printed")
