@@ -39,7 +39,12 @@ comparisons (`inputs["sex"] == 1`), logical_and, casts, a ratio and a product jo
 model saved and loaded and evaluated as `dict(zip(metrics_names, evaluate(...)))`; its
 `thal` column of strings is a float code here (Keras with JAX holds no string tensors), its
 tf.data CSV reader random rows of the heart data's ranges, its plot_model left out). The
-elementwise `==` it found missing in a traced call is tested on its own first.
+elementwise `==` it found missing in a traced call is tested on its own first. And its sibling
+examples/structured_data/feature_engineering_with_lambda.py
+(https://keras.io/examples/structured_data/feature_engineering_with_lambda/: the same
+features made by Lambda layers of named functions on one input or a tuple of two, named
+concatenations, the input-layer graph whose outputs are its dict of Inputs, the feature graphs
+and the model; its file loads with the functions as custom objects).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -515,15 +520,16 @@ def test_python_operators_compare_elementwise_in_a_traced_layer():
 
 HEART_BINARY = ["sex", "fbs", "exang"]
 HEART_NUMERIC = ["trestbps", "chol", "thalach", "oldpeak", "slope", "cp", "restecg", "ca"]
+#: The example's dtype_mapper's columns (all float32 here: its `thal` strings are a float code,
+#: 1 fixed, 2 reversible, 3 normal; Keras with JAX holds no string tensors).
+HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang",
+                 "oldpeak", "slope", "ca", "thal"]
 
 
 def heart_model(keras, layers, ops):
-    """The example's model (its `tf.*` as keras.ops; `thal`, a string column, is a float code
-    here: 1 fixed, 2 reversible, 3 normal; Keras with JAX holds no string tensors), and its
-    custom objects."""
-    dtype_mapper = {feature: "float32" for feature in [
-        "age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak",
-        "slope", "ca", "thal"]}
+    """The example's model (its `tf.*` as keras.ops, `thal` a float code) and its custom
+    objects."""
+    dtype_mapper = {feature: "float32" for feature in HEART_COLUMNS}
 
     def create_inputs(data_type_mapper):
         return {
@@ -615,3 +621,118 @@ def test_feature_engineering_layer_on_a_dict_of_inputs(tmp_path, narrow_terminal
     # (Keras's names for a loaded compiled model; zip keeps evaluate's loss and accuracy)
     assert list(printed) == ["loss", "compile_metrics"]
     _close(list(printed.values()), model.evaluate(x, y, verbose=0)[:2], what="printed")
+
+
+# -- examples/structured_data/feature_engineering_with_lambda.py --------------------------------
+
+def lambda_feature_models(keras, layers, ops):
+    """The example's models (its `tf.*` as keras.ops, `thal` a float code): the complete model,
+    the input-layer graph (a dict of Inputs in, the same dict out), the Lambda feature graph
+    and the full feature graph; and the Lambda layers' functions by name (custom objects)."""
+    dtype_mapper = {feature: "float32" for feature in HEART_COLUMNS}
+
+    def create_inputs(data_type_mapper):
+        return {
+            feature: keras.Input(shape=(1,), name=feature, dtype=dtype)
+            for feature, dtype in data_type_mapper.items()
+        }
+
+    feature_layer_inputs = create_inputs(dtype_mapper)
+    input_layer_graph = keras.Model(inputs=feature_layer_inputs, outputs=feature_layer_inputs)
+
+    def ratio(x):
+        """compute the ratio between two numeric features"""
+        return x[0] / x[1]
+
+    def cross_feature(x):
+        """compute the crossing of two features"""
+        return ops.cast(x[0] * x[1], dtype="float32")
+
+    def age_and_gender(x):
+        """check if age gt 50 and if gender is male"""
+        return ops.cast(ops.logical_and(x[0] > 50, x[1] == 1), dtype="float32")
+
+    def is_fixed(x):
+        """encode categoric feature if value is equal to fixed"""
+        return ops.cast(x == 1, dtype="float32")
+
+    def is_reversible(x):
+        """encode categoric feature if value is equal to fixed"""
+        return ops.cast(x == 2, dtype="float32")
+
+    def is_normal(x):
+        """encode categoric feature if value is equal to fixed"""
+        return ops.cast(x == 3, dtype="float32")
+
+    functions = {f.__name__: f for f in (ratio, cross_feature, age_and_gender, is_fixed,
+                                         is_reversible, is_normal)}
+    is_fixed = keras.layers.Lambda(is_fixed, name="is_fixed")(feature_layer_inputs["thal"])
+    is_normal = keras.layers.Lambda(is_normal, name="is_normal")(feature_layer_inputs["thal"])
+    is_reversible = keras.layers.Lambda(is_reversible, name="is_reversible")(
+        feature_layer_inputs["thal"])
+    age_and_gender = keras.layers.Lambda(age_and_gender, name="age_and_gender")(
+        (feature_layer_inputs["age"], feature_layer_inputs["sex"]))
+    trest_chol_ratio = keras.layers.Lambda(ratio, name="trest_chol_ratio")(
+        (feature_layer_inputs["trestbps"], feature_layer_inputs["chol"]))
+    trest_cross_thalach = keras.layers.Lambda(cross_feature, name="trest_cross_thalach")(
+        (feature_layer_inputs["trestbps"], feature_layer_inputs["thalach"]))
+    # concat all newly created features into one layer
+    feature_list = [is_fixed, is_normal, is_reversible, age_and_gender, trest_chol_ratio,
+                    trest_cross_thalach]
+    lambda_feature_layer = keras.layers.concatenate(feature_list, name="lambda_feature_layer")
+    feature_graph = keras.Model(inputs=feature_layer_inputs, outputs=lambda_feature_layer)
+    numeric_feature_layer = keras.layers.concatenate(
+        [feature_layer_inputs[feature] for feature in HEART_NUMERIC], name="numeric_feature_layer")
+    binary_feature_layer = keras.layers.concatenate(
+        [feature_layer_inputs[feature] for feature in HEART_BINARY], name="binary_feature_layer")
+    # Add the rest of features
+    feature_layer = keras.layers.concatenate(
+        [lambda_feature_layer, numeric_feature_layer, binary_feature_layer], name="feature_layer")
+    full_feature_graph = keras.Model(inputs=feature_layer_inputs, outputs=feature_layer)
+    # setup model, this is basically Logistic regression
+    x = keras.layers.BatchNormalization(name="batch_norm")(feature_layer)
+    output = keras.layers.Dense(1, activation="sigmoid", name="target")(x)
+    model = keras.Model(inputs=feature_layer_inputs, outputs=output)
+    model.compile(
+        loss=keras.losses.BinaryCrossentropy(),
+        optimizer=keras.optimizers.Adam(learning_rate=0.01),
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.AUC(name="auc"),
+        ],
+    )
+    return (model, input_layer_graph, feature_graph, full_feature_graph), functions
+
+
+def test_feature_engineering_with_lambda_layers(tmp_path, narrow_terminal):
+    """The Lambda layers of named functions (one input, or a tuple of two) comparing and
+    combining the heart columns, named concatenations, and the four models the example
+    builds: Keras's summaries; the input-layer graph returns the dict of columns it is given;
+    the feature graphs' outputs, the model's predictions and fit are Keras's from the same
+    weights; its `.keras` file, refused by both libraries without the functions (not
+    registered), loads both ways with them as custom objects."""
+    x, y = heart_like(seed=1)
+    with keras_draws_from_numpy():   # (the weights are set below)
+        (models, ours_custom), (refs, ref_custom) = _both(lambda_feature_models)
+    for ours, theirs in zip(models, refs):
+        _same_summary(ours, theirs)
+    (model, input_graph, feature_graph, full_graph), (ref, _, ref_feature_graph, ref_full_graph) = \
+        models, refs
+    columns = input_graph.predict(x, verbose=0)
+    assert sorted(columns) == sorted(x)
+    for key in x:
+        _close(columns[key], x[key], what=key)
+    _close(feature_graph.predict(x, verbose=0), ref_feature_graph.predict(x, verbose=0),
+           what="engineered features")
+    _close(full_graph.predict(x, verbose=0), ref_full_graph.predict(x, verbose=0),
+           what="all features")
+    _same_weights(model, ref, seed=5)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
+    _fits_alike(model, ref, x, y, batch_size=16, epochs=2)
+    ours_path = str(tmp_path / "unregistered.keras")
+    model.save(ours_path)
+    with pytest.raises(ValueError, match="Lambda 'is_fixed': the function 'is_fixed' is unknown"):
+        _libs()[0].models.load_model(ours_path)
+    with pytest.raises(TypeError, match="could not be deserialized"):
+        _libs()[1].models.load_model(ours_path)
+    _loads_both_ways(model, ref, x, tmp_path, ours_custom, ref_custom)
