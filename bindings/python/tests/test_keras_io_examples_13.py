@@ -27,8 +27,8 @@ examples/generative/vae.py
 (https://keras.io/examples/generative/vae/: the VAE, a Model subclass that defines no `call`,
 its encoder (whose Sampling layer draws from a SeedGenerator) and decoder held as attributes,
 its three Mean trackers returned by a `metrics` property: its weights, variables, layers,
-metrics_names and set_weights are Keras's, its parts' (filters and widths smaller, 8x8 images
-for MNIST's 28x28); its summary, and its train_step, whose loss is computed from the parts'
+metrics_names and set_weights are Keras's, its parts' (the encoder and decoder of
+test_keras_io_examples.py); its summary, and its train_step, whose loss is computed from the parts'
 outputs outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here),
 are strict xfails, see their reasons),
 examples/structured_data/feature_engineering_with_custom_layer.py
@@ -55,6 +55,7 @@ import pytest
 from conftest import needs, CORE, fresh_library, keras_draws_from_numpy, keras_reference, summary_lines
 from test_keras_io_examples_3 import (_both, _close, _drawn_weights, _fits_alike, _loads_both_ways,
                                       _same_weights)
+from test_keras_io_examples import vae as keras_io_vae
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
@@ -337,40 +338,11 @@ def test_fraud_detection_network_on_named_feature_columns(narrow_terminal):
 
 # -- examples/generative/vae.py ----------------------------------------------------------------
 
-def vae_parts(keras, layers, ops, image=8, latent_dim=2):
-    """The example's Sampling layer, encoder, decoder and VAE (filters and widths smaller: its
-    28x28 MNIST digits are `image`-sized here)."""
-    class Sampling(layers.Layer):
-        """Uses (z_mean, z_log_var) to sample z, the vector encoding a digit."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.seed_generator = keras.random.SeedGenerator(1337)
-
-        def call(self, inputs):
-            z_mean, z_log_var = inputs
-            batch = ops.shape(z_mean)[0]
-            dim = ops.shape(z_mean)[1]
-            epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
-            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
-
-    encoder_inputs = keras.Input(shape=(image, image, 1))
-    x = layers.Conv2D(4, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
-    x = layers.Conv2D(8, 3, activation="relu", strides=2, padding="same")(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(8, activation="relu")(x)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
-    z = Sampling()([z_mean, z_log_var])
-    encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, z], name="encoder")
-
-    latent_inputs = keras.Input(shape=(latent_dim,))
-    x = layers.Dense(image // 4 * image // 4 * 8, activation="relu")(latent_inputs)
-    x = layers.Reshape((image // 4, image // 4, 8))(x)
-    x = layers.Conv2DTranspose(8, 3, activation="relu", strides=2, padding="same")(x)
-    x = layers.Conv2DTranspose(4, 3, activation="relu", strides=2, padding="same")(x)
-    decoder_outputs = layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x)
-    decoder = keras.Model(latent_inputs, decoder_outputs, name="decoder")
+def vae_parts(keras, layers, ops):
+    """The example's VAE of its encoder (with the Sampling layer) and decoder, as
+    test_keras_io_examples.py builds them."""
+    decoder, _, _, fit = keras_io_vae(keras, layers, ops)
+    encoder = fit["extra"]["encoder"]
 
     class VAE(keras.Model):
         def __init__(self, encoder, decoder, **kwargs):
@@ -446,7 +418,7 @@ def test_vae_model_without_call_holds_its_parts_weights():
     vae.set_weights(weights)
     ref.set_weights(weights)
     rng = np.random.default_rng(0)
-    images = rng.random((6, 8, 8, 1)).astype("float32")
+    images = rng.random((6, 28, 28, 1)).astype("float32")
     ours, theirs = vae.encoder.predict(images, verbose=0), ref.encoder.predict(images, verbose=0)
     for name, a, b in zip(("z_mean", "z_log_var"), ours, theirs):
         _close(a, b, what=name)
@@ -483,7 +455,7 @@ def test_vae_train_step_trains():
     sk, _ = _libs()
     vae = vae_parts(*fresh_library(sk))
     vae.compile(optimizer=sk.optimizers.Adam())
-    images = np.random.default_rng(1).random((16, 8, 8, 1)).astype("float32")
+    images = np.random.default_rng(1).random((16, 28, 28, 1)).astype("float32")
     history = vae.fit(images, epochs=2, batch_size=8, verbose=0).history
     assert sorted(history) == ["kl_loss", "loss", "reconstruction_loss"]
     assert np.all(np.isfinite(history["loss"])) and history["loss"][1] < history["loss"][0]
@@ -526,18 +498,34 @@ HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thal
                  "oldpeak", "slope", "ca", "thal"]
 
 
+def create_inputs(keras, data_type_mapper):
+    """The two heart examples' create_inputs (Keras inputs for each feature)."""
+    return {
+        feature: keras.Input(shape=(1,), name=feature, dtype=dtype)
+        for feature, dtype in data_type_mapper.items()
+    }
+
+
+def logistic_regression(keras, feature_layer_inputs, feature_layer):
+    """The two heart examples' model over their features, compiled as they compile it."""
+    x = keras.layers.BatchNormalization(name="batch_norm")(feature_layer)
+    output = keras.layers.Dense(1, activation="sigmoid", name="target")(x)
+    model = keras.Model(inputs=feature_layer_inputs, outputs=output)
+    model.compile(
+        loss=keras.losses.BinaryCrossentropy(),
+        optimizer=keras.optimizers.Adam(learning_rate=0.01),
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.AUC(name="auc"),
+        ],
+    )
+    return model
+
+
 def heart_model(keras, layers, ops):
     """The example's model (its `tf.*` as keras.ops, `thal` a float code) and its custom
     objects."""
-    dtype_mapper = {feature: "float32" for feature in HEART_COLUMNS}
-
-    def create_inputs(data_type_mapper):
-        return {
-            feature: keras.Input(shape=(1,), name=feature, dtype=dtype)
-            for feature, dtype in data_type_mapper.items()
-        }
-
-    feature_layer_inputs = create_inputs(dtype_mapper)
+    feature_layer_inputs = create_inputs(keras, {feature: "float32" for feature in HEART_COLUMNS})
 
     class FeatureLayer(keras.layers.Layer):
         """Custom Layer for Feature engineering steps"""
@@ -574,17 +562,7 @@ def heart_model(keras, layers, ops):
 
     # setup model, this is basically Logistic regression
     feature_layer = FeatureLayer(name="feature_layer")(feature_layer_inputs)
-    x = keras.layers.BatchNormalization(name="batch_norm")(feature_layer)
-    output = keras.layers.Dense(1, activation="sigmoid", name="target")(x)
-    model = keras.Model(inputs=feature_layer_inputs, outputs=output)
-    model.compile(
-        loss=keras.losses.BinaryCrossentropy(),
-        optimizer=keras.optimizers.Adam(learning_rate=0.01),
-        metrics=[
-            keras.metrics.BinaryAccuracy(name="accuracy"),
-            keras.metrics.AUC(name="auc"),
-        ],
-    )
+    model = logistic_regression(keras, feature_layer_inputs, feature_layer)
     return model, {"FeatureLayer": FeatureLayer}
 
 
@@ -629,15 +607,7 @@ def lambda_feature_models(keras, layers, ops):
     """The example's models (its `tf.*` as keras.ops, `thal` a float code): the complete model,
     the input-layer graph (a dict of Inputs in, the same dict out), the Lambda feature graph
     and the full feature graph; and the Lambda layers' functions by name (custom objects)."""
-    dtype_mapper = {feature: "float32" for feature in HEART_COLUMNS}
-
-    def create_inputs(data_type_mapper):
-        return {
-            feature: keras.Input(shape=(1,), name=feature, dtype=dtype)
-            for feature, dtype in data_type_mapper.items()
-        }
-
-    feature_layer_inputs = create_inputs(dtype_mapper)
+    feature_layer_inputs = create_inputs(keras, {feature: "float32" for feature in HEART_COLUMNS})
     input_layer_graph = keras.Model(inputs=feature_layer_inputs, outputs=feature_layer_inputs)
 
     def ratio(x):
@@ -690,17 +660,7 @@ def lambda_feature_models(keras, layers, ops):
         [lambda_feature_layer, numeric_feature_layer, binary_feature_layer], name="feature_layer")
     full_feature_graph = keras.Model(inputs=feature_layer_inputs, outputs=feature_layer)
     # setup model, this is basically Logistic regression
-    x = keras.layers.BatchNormalization(name="batch_norm")(feature_layer)
-    output = keras.layers.Dense(1, activation="sigmoid", name="target")(x)
-    model = keras.Model(inputs=feature_layer_inputs, outputs=output)
-    model.compile(
-        loss=keras.losses.BinaryCrossentropy(),
-        optimizer=keras.optimizers.Adam(learning_rate=0.01),
-        metrics=[
-            keras.metrics.BinaryAccuracy(name="accuracy"),
-            keras.metrics.AUC(name="auc"),
-        ],
-    )
+    model = logistic_regression(keras, feature_layer_inputs, feature_layer)
     return (model, input_layer_graph, feature_graph, full_feature_graph), functions
 
 
