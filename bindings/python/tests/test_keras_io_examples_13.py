@@ -2,9 +2,9 @@
 writes it (Keras 3 versions, `keras.ops` where the example writes `tf.*`; only the import
 differs), on small synthetic data of the example's shapes and dtypes, run on swiftkeras and on
 real Keras 3 (JAX backend): the same summary and parameter count, the same predictions and fit
-from the same weights (Keras's numbers for the fits are fixtures written by
-scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`, `_fraud_run`). None of these
-examples saves a model.
+from the same weights (Keras's numbers for two fits are fixtures written by
+scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`, `_fraud_run`), and `.keras`
+files loaded both ways where the example saves (the two feature-engineering examples).
 
 Sources (keras-team/keras-io):
 examples/graph/gnn_citations.py
