@@ -831,7 +831,7 @@ def compiled_metric_objects(model):
     cached = model.__dict__.get("_metric_objects")
     if cached is None or cached[0] is not config:
         objects = [LossTracker(model=model)]
-        if "compile_metrics" in model.metrics_names:
+        if config.get("metrics") or config.get("weighted_metrics"):   # (Keras's CompileMetrics)
             objects.append(CompileMetrics(config, model=model))
         cached = model._metric_objects = (config, tuple(objects))
     return cached[1]

@@ -299,13 +299,8 @@ class ModelAPI(_variables.LayerBasics):
 
     @property
     def metrics_names(self):
-        config = self._compile_config
-        if config is None:
-            return []
-        names = ["loss"]
-        if config.get("metrics") or config.get("weighted_metrics"):
-            names.append("compile_metrics")
-        return names
+        """Keras's: the names of `metrics` (a `metrics` property of the user's included)."""
+        return [m.name for m in self.metrics]
 
     def reset_metrics(self):
         """Keras `model.reset_metrics()`: resets `model.metrics` (fit and evaluate start theirs,

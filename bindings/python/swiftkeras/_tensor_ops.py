@@ -11,7 +11,8 @@ def _ops():
 
 
 class TensorOperators:
-    """`+ - * / // % @ ** < <= > >=`, unary `- abs`, `x[...]`, `.T` and reshape/transpose/reductions."""
+    """`+ - * / // % @ ** < <= > >=`, the logical `& | ^ ~` (Keras's KerasTensor's), unary
+    `- abs`, `x[...]`, `.T` and reshape/transpose/reductions."""
 
     __array_priority__ = 1000
 
@@ -38,6 +39,13 @@ class TensorOperators:
     def __ge__(self, o): return _ops().greater_equal(self, o)
     def __lt__(self, o): return _ops().less(self, o)
     def __le__(self, o): return _ops().less_equal(self, o)
+    def __and__(self, o): return _ops().logical_and(self, o)
+    def __rand__(self, o): return _ops().logical_and(o, self)
+    def __or__(self, o): return _ops().logical_or(self, o)
+    def __ror__(self, o): return _ops().logical_or(o, self)
+    def __xor__(self, o): return _ops().logical_xor(self, o)
+    def __rxor__(self, o): return _ops().logical_xor(o, self)
+    def __invert__(self): return _ops().logical_not(self)
 
     def __getitem__(self, key):
         return _ops().getitem(self, key)

@@ -578,6 +578,9 @@ def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
     library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
     the library adopts them when it builds the layer), trainable ones first as Keras lists."""
+    parts = _parts_without_call(holder)
+    if parts is not None:
+        return _parts_variables(parts, trainable)
     kept = _kept_listing(holder, trainable)
     if kept is not None:
         return kept
@@ -651,6 +654,29 @@ def _kept_listing(holder, trainable):
            for v, path, flag, dtype in kept[1]):
         return None
     return [v for v, *_ in kept[1]]
+
+
+def _parts_without_call(holder):
+    """The layers and models held by a Model subclass that defines no `call` (keras.io's VAE
+    and GANs: their train_step calls the parts), never traced into a graph of its own: Keras
+    lists their weights as its own. None for any other holder."""
+    from .models import Model, Sequential
+    if not isinstance(holder, Model) or isinstance(holder, Sequential) or \
+            holder.__dict__.get("_handle") is not None or holder._functional is not None:
+        return None
+    from ._custom_steps import overrides
+    return None if overrides(holder, "call") else _python_sublayers(holder)
+
+
+def _parts_variables(parts, trainable):
+    """Each part's variables in turn (Keras's order), each once; a frozen part's count as
+    non-trainable, as in Keras."""
+    out = []
+    for part in parts:
+        listed = part.weights if trainable is None else \
+            part.trainable_weights if trainable else part.non_trainable_weights
+        out += [v for v in listed if not any(v is o for o in out)]
+    return out
 
 
 def _listed_elsewhere(holder, info, memo):

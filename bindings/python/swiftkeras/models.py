@@ -508,6 +508,10 @@ class Model(ModelAPI):
 
     def _make_handle(self, x):
         _free_collected()
+        if _variables._parts_without_call(self) is not None:
+            # keras.io's VAE and GANs: their train_step calls the parts; the model has no graph
+            raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` "
+                                      f"method implemented.")
         if self._subclassed():
             self._trace(x)
         elif self._functional is not None or isinstance(self, Sequential):
@@ -816,6 +820,9 @@ class Model(ModelAPI):
                     and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
+        parts = _variables._parts_without_call(self)
+        if parts is not None:
+            return parts
         return [_as_keras_layer(layer) for layer in self._layers if not getattr(layer, "_op_node", False)]
 
     def get_layer(self, name=None, index=None):
@@ -895,7 +902,8 @@ class Model(ModelAPI):
     def _unbuilt(self):
         """Whether the model can be built only with data: a Sequential without its input's
         shape, a subclassed model never called."""
-        return self._handle is None and (self._subclassed() or not self._input_known())
+        return self._handle is None and (self._subclassed() or not self._input_known() or
+                                         _variables._parts_without_call(self) is not None)
 
     def _all_weight_infos(self):
         if self._unbuilt():
@@ -927,15 +935,22 @@ class Model(ModelAPI):
         return self._all_weight_infos()
 
     def get_weights(self):
+        if _variables._parts_without_call(self) is not None:   # (its parts' weights, as Keras)
+            return [v.numpy() for v in self.weights]
         memo = {}
         return [_variables.in_keras_dtype(self, w, self._get_weight(w), memo) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
-        infos = self._all_weight_infos()
+        parts_weights = self.weights if _variables._parts_without_call(self) is not None else None
+        infos = self._all_weight_infos() if parts_weights is None else parts_weights
         if len(weights) != len(infos):
             raise ValueError(f"You called `set_weights(weights)` on model {self.name} with a "
                              f"weight list of length {len(weights)}, but the model was "
                              f"expecting {len(infos)} weights.")
+        if parts_weights is not None:
+            for variable, w in zip(parts_weights, weights):
+                variable.assign(w)
+            return
         for info, w in zip(infos, weights):
             self._set_weight(info, w)
 

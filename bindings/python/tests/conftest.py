@@ -251,6 +251,9 @@ def keras_draws_from_numpy(seed=0):
         return rng.uniform(minval, maxval, shape).astype(dtype or "float32")
 
     def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        if not all(isinstance(d, (int, np.integer)) for d in shape):
+            # (a layer's draw in its symbolic call, of a size unknown there: jax's own)
+            return saved[1](shape, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
         return rng.normal(mean, stddev, shape).astype(dtype or "float32")
 
     def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

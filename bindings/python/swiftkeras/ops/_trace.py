@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from .. import _lib, _native
-from .._tensor_ops import TensorOperators
+from .._tensor_ops import TensorOperators, _ops
 
 _state = threading.local()
 
@@ -85,6 +85,12 @@ class SymbolicTensor(TensorOperators):
 
     def __iter__(self):
         self._needs_values("iteration")
+
+    # Keras traces a layer's call with jax's tracers, whose `==` and `!=` compare elementwise
+    # (keras.io's feature-engineering layer: `inputs["thal"] == "fixed"`); identity would trace
+    # a constant False.
+    def __eq__(self, o): return _ops().equal(self, o)
+    def __ne__(self, o): return _ops().not_equal(self, o)
 
     def __hash__(self):
         return id(self)
