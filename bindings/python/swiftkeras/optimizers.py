@@ -128,13 +128,13 @@ class Optimizer(KerasObject):
         return self._iterations_variable()   # (Keras's `_iterations`, as its apply_gradients)
 
     def apply(self, grads, trainable_variables=None):
-        """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`."""
+        """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`, returning None as
+        Keras's does (no read of `iterations` from the library at each batch of a train_step)."""
         from . import _gradient_tape
         grads = list(grads)
         if not _gradient_tape.apply(self, grads, trainable_variables) and \
                 not self._apply_to_free_variables(grads, trainable_variables):
             self._refuse("apply")
-        return self.iterations
 
     def stateless_apply(self, optimizer_variables, grads, trainable_variables):
         """Keras's `stateless_apply(optimizer_variables, grads, trainable_variables)`: the

@@ -435,3 +435,25 @@ def test_one_forward_pass_per_batch_with_a_traced_compute_loss():
     plain.fit(X, Y * 2.0, epochs=1, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_optimizer_apply_returns_none_as_keras():
+    """Keras's `optimizer.apply` returns None (its `apply_gradients` the iteration count): in a
+    tape's train_step and on variables of no model."""
+    ref = keras.optimizers.SGD(0.1).apply([np.ones(2, "float32")], [keras.Variable(np.ones(2, "float32"))])
+    returned = []
+
+    class Step(_net(sk, sk.Model, penalty=False)):
+        def train_step(self, data):
+            x, y = data
+            with sk.GradientTape() as tape:
+                loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+            returned.append(self.optimizer.apply(tape.gradient(loss, self.trainable_variables),
+                                                 self.trainable_variables))
+            return {"loss": loss}
+
+    model = _build(Step, sk)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X[:16], Y[:16], epochs=1, batch_size=8, verbose=0)
+    free = sk.optimizers.SGD(0.1).apply([np.ones(2, "float32")], [sk.Variable(np.ones(2, "float32"))])
+    assert ref is None and returned == [ref, ref] and free is ref
