@@ -29,6 +29,18 @@ def builtin_objects(family: str, default=None):
     return entries
 
 
+def is_builtin(family: str, name: str) -> bool:
+    """`name in builtin_objects(family)` without copying the family (asked at each `get_config`
+    of a metric or loss object: a train_step tracker's `result()`)."""
+    if _lib.load_error is not None or not _lib.has("keras_catalog_json"):
+        return False
+    entries = catalog().get(family, {})
+    if isinstance(entries, dict):
+        entry = entries.get(name)
+        return entry is not None and not entry.get("custom")
+    return name in entries
+
+
 def layer_names() -> list[str]:
     """The layer classes of `keras.layers`: the library's built-ins but for those Keras keeps
     in another module (an application's own, ConvNeXt's LayerScale: `layer_module`)."""

@@ -11,6 +11,7 @@ by the library with its message when the object reaches it.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import threading
@@ -238,10 +239,10 @@ class KerasObject:
 
     def _is_builtin(self) -> bool:
         """Whether this is one of the library's own classes (not a subclass written in Python)."""
-        from ._catalog import builtin_objects
+        from ._catalog import is_builtin
         family = _FAMILIES.get(self.kind)
         return (family is not None and type(self).__dict__.get("class_name") == self.class_name
-                and self.class_name in builtin_objects(family))
+                and is_builtin(family, self.class_name))
 
     @classmethod
     def from_config(cls, config: dict):
@@ -385,6 +386,9 @@ _FAMILIES = {"optimizer": "optimizers", "loss": "losses", "metric": "metrics",
              "constraint": "constraints", "schedule": "schedules"}
 
 
+_builtin_configs: dict[tuple, str] = {}
+
+
 def builtin_config(kind: str, class_name: str, given: dict) -> dict | None:
     """Keras's `get_config()` of the library's built-in `class_name` of `kind` made from the
     arguments `given` (config form), or None when the library cannot say (not loaded, or too old
@@ -397,7 +401,15 @@ def builtin_config(kind: str, class_name: str, given: dict) -> dict | None:
     if _lib.load_error is not None or not _lib.has("keras_object_config"):
         return None
     request = _native.dumps({"class_name": class_name, "config": given})
-    config = _native.take_json(_lib.keras_object_config, kind.encode(), request)["config"]
+    # The library's answer depends only on the request: asked once (a metric's config is read
+    # at each `result()` of a train_step's tracker), parsed anew each time (callers own it).
+    text = _builtin_configs.get((kind, request))
+    if text is None:
+        text = _native.take_string(_lib.keras_object_config, kind.encode(), request)
+        if len(_builtin_configs) > 256:
+            _builtin_configs.clear()
+        _builtin_configs[kind, request] = text
+    config = json.loads(text)["config"]
     keep_floats = kind == "regularizer"
     return {k: _as_given(v, given[k], keep_floats) if k in given else v for k, v in config.items()}
 
