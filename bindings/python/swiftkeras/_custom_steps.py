@@ -140,6 +140,10 @@ class LossTracker:
 
     def update_state(self, values, sample_weight=None):
         self._shown = None
+        if sample_weight is None and isinstance(values, (float, np.floating)):   # a step's loss
+            self._total += float(values)
+            self._count += 1.0
+            return
         v = np.asarray(values, np.float64)
         w = np.broadcast_to(np.asarray(1.0 if sample_weight is None else sample_weight,
                                        np.float64), v.shape)
