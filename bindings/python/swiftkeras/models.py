@@ -1429,8 +1429,11 @@ class Model(ModelAPI):
 
         logs = (lambda: dict(results)) if results is not None else last_logs
         # `model.metrics` (the loss tracker, the compiled metrics) show the last call's figures
-        # as Keras's do: fit's last epoch (its validation where it has one), evaluate's.
-        for m in self.metrics:
+        # as Keras's do: fit's last epoch (its validation where it has one), evaluate's. (Those
+        # two are the compiled objects unless `metrics` is the user's: the metrics tracked in
+        # attributes are not of their classes, and their scan costs each evaluate of a loss.)
+        for m in (self.metrics if _custom_steps.overrides(self, "metrics") else
+                  _custom_steps.compiled_metric_objects(self)):
             if isinstance(m, (LossTracker, CompileMetrics)):
                 m._show_library_logs(logs)
         objects = self.__dict__.get("_compile_library_metrics")
