@@ -306,17 +306,6 @@ public func keras_model_archive_config(_ handle: OpaquePointer?, _ out: UnsafeMu
     }
 }
 
-@_cdecl("keras_model_save_marked")
-public func keras_model_save_marked(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
-                                    _ marksJSON: UnsafePointer<CChar>?) -> Int32 {
-    guarded("keras_model_save_marked") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        let marks = try SharedObjectMark.list(from: try json(marksJSON, "marks_json", nullAs: .array([])))
-        try box.locked { try box.model.save(p, overwrite: overwrite != 0, sharedObjectMarks: marks) }
-    }
-}
-
 @_cdecl("keras_model_save_config")
 public func keras_model_save_config(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
                                     _ configJSON: UnsafePointer<CChar>?) -> Int32 {
