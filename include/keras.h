@@ -693,23 +693,15 @@ int keras_model_stop_training(keras_model *model);
 int keras_model_save(keras_model *model, const char *path, int overwrite);
 
 /* The config.json that keras_model_save writes into a ".keras" archive of the model (Keras's
- * serialized model, as keras_model_to_json's but as written beside the layers' assets), before
- * any shared-object marks. *out: caller-owned (keras_string_free). */
+ * serialized model, as keras_model_to_json's but as written beside the layers' assets), without
+ * shared-object marks (keras_model_save_config writes a config marked by the caller).
+ * *out: caller-owned (keras_string_free). */
 int keras_model_archive_config(keras_model *model, char **out);
-
-/* keras_model_save, with Keras's "shared_object_id" marks (an object serialized more than once,
- * as Keras's ObjectSharingScope marks it) written into a ".keras" archive's config.json, so the
- * archive is written once. marks_json: a JSON list of [path, id] pairs, each path the list of
- * keys (strings) and indices (integers) leading from the top of keras_model_archive_config's
- * config to an object, which gets "shared_object_id": id (replaced where it has one, else
- * added last); NULL or "[]" marks nothing. The other formats have no such config: marks are
- * not written there. Errors: as keras_model_save's; INVALID_ARGUMENT (marks_json not such a
- * list, or a path leading to no object of the config; nothing is written). */
-int keras_model_save_marked(keras_model *model, const char *path, int overwrite, const char *marks_json);
 
 /* keras_model_save, with a ".keras" archive's config.json given (config_json, written as the
  * library writes JSON): keras_model_archive_config's config with Keras's "shared_object_id"
- * marks (the config built once per save), or, for a model traced from a registered subclassed
+ * marks (an object serialized more than once, as Keras's ObjectSharingScope marks it; the
+ * config built once per save), or, for a model traced from a registered subclassed
  * model, Keras's entry of its class ({"module", "class_name", "config", "registered_name",
  * "build_config", "compile_config"}): a config naming a class other than the model's own
  * ("Functional", "Sequential") has the weights in Keras's layout for that subclass (its layers

@@ -36,12 +36,8 @@ private func onnxInputSignature(_ text: UnsafePointer<CChar>?) throws -> [ONNXIn
 @_cdecl("keras_model_export_onnx")
 public func keras_model_export_onnx(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ opsetVersion: Int32,
                                     _ inputSignature: UnsafePointer<CChar>?) -> Int32 {
-    guarded("keras_model_export_onnx") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        let signature = try onnxInputSignature(inputSignature)
-        try box.locked {
-            try box.model.exportONNX(p, opsetVersion: opsetVersion == 0 ? nil : Int(opsetVersion), inputSignature: signature)
-        }
+    guardedModelFile("keras_model_export_onnx", handle, path) { model, p in
+        try model.exportONNX(p, opsetVersion: opsetVersion == 0 ? nil : Int(opsetVersion),
+                             inputSignature: try onnxInputSignature(inputSignature))
     }
 }

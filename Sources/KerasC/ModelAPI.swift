@@ -153,19 +153,7 @@ public func keras_model_fit(_ handle: OpaquePointer?,
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
         let yt = try inputTensor(y, yNdim, yShape, "y", borrow: true)
-        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
-                            allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                                      "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
-        let cbs = try callbackList(callbacks, nCallbacks)
-        let history = try box.locked {
-            try box.model.fit(xt, yt, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
-                              verbose: o.int("verbose") ?? 1, callbacks: cbs,
-                              validationSplit: o.double("validation_split") ?? 0, shuffle: o.shuffle("shuffle") ?? .all,
-                              classWeight: o.classWeight("class_weight"), initialEpoch: o.int("initial_epoch") ?? 0,
-                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                              validationBatchSize: o.int("validation_batch_size"))
-        }
-        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
+        try fit(box, [xt], [yt], options, callbacks, nCallbacks, historyOut)
     }
 }
 
@@ -183,14 +171,7 @@ public func keras_model_evaluate(_ handle: OpaquePointer?,
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
         let yt = try inputTensor(y, yNdim, yShape, "y", borrow: true)
-        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
-                            allowed: ["batch_size", "verbose"])
-        let cbs = try callbackList(callbacks, nCallbacks)
-        let (results, perClass) = try box.locked {
-            (try box.model.evaluateDict([xt], [yt], batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1, callbacks: cbs),
-             box.model.perClassResults)
-        }
-        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
+        try evaluate(box, [xt], [yt], options, callbacks, nCallbacks, out)
     }
 }
 
@@ -287,13 +268,21 @@ public func keras_model_stop_training(_ handle: OpaquePointer?) -> Int32 {
 
 // MARK: Files
 
-@_cdecl("keras_model_save")
-public func keras_model_save(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
-    guarded("keras_model_save") {
+/// The C entry points on a file of a model (save, load weights, export): `guarded(function)`
+/// around the model `handle` holds and `path`, checked in that order, with `body` run under the
+/// model's lock.
+func guardedModelFile(_ function: String, _ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+                      _ body: (Model, String) throws -> Void) -> Int32 {
+    guarded(function) {
         let box = try modelBox(handle)
         let p = try string(path, "path")
-        try box.locked { try box.model.save(p, overwrite: overwrite != 0) }
+        try box.locked { try body(box.model, p) }
     }
+}
+
+@_cdecl("keras_model_save")
+public func keras_model_save(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
+    guardedModelFile("keras_model_save", handle, path) { model, p in try model.save(p, overwrite: overwrite != 0) }
 }
 
 @_cdecl("keras_model_archive_config")
@@ -306,44 +295,22 @@ public func keras_model_archive_config(_ handle: OpaquePointer?, _ out: UnsafeMu
     }
 }
 
-@_cdecl("keras_model_save_marked")
-public func keras_model_save_marked(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
-                                    _ marksJSON: UnsafePointer<CChar>?) -> Int32 {
-    guarded("keras_model_save_marked") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        let marks = try SharedObjectMark.list(from: try json(marksJSON, "marks_json", nullAs: .array([])))
-        try box.locked { try box.model.save(p, overwrite: overwrite != 0, sharedObjectMarks: marks) }
-    }
-}
-
 @_cdecl("keras_model_save_config")
 public func keras_model_save_config(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32,
                                     _ configJSON: UnsafePointer<CChar>?) -> Int32 {
-    guarded("keras_model_save_config") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        let config = try json(configJSON, "config_json")
-        try box.locked { try box.model.save(p, overwrite: overwrite != 0, archiveConfig: config) }
+    guardedModelFile("keras_model_save_config", handle, path) { model, p in
+        try model.save(p, overwrite: overwrite != 0, archiveConfig: try json(configJSON, "config_json"))
     }
 }
 
 @_cdecl("keras_model_save_weights")
 public func keras_model_save_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
-    guarded("keras_model_save_weights") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        try box.locked { try box.model.saveWeights(p, overwrite: overwrite != 0) }
-    }
+    guardedModelFile("keras_model_save_weights", handle, path) { model, p in try model.saveWeights(p, overwrite: overwrite != 0) }
 }
 
 @_cdecl("keras_model_load_weights")
 public func keras_model_load_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
-    guarded("keras_model_load_weights") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        try box.locked { _ = try box.model.loadWeights(p) }
-    }
+    guardedModelFile("keras_model_load_weights", handle, path) { model, p in _ = try model.loadWeights(p) }
 }
 
 // MARK: Weights
@@ -598,10 +565,8 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
 @_cdecl("keras_model_load_weights_ex")
 public func keras_model_load_weights_ex(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
                                         _ byName: Int32, _ skipMismatch: Int32) -> Int32 {
-    guarded("keras_model_load_weights_ex") {
-        let box = try modelBox(handle)
-        let p = try string(path, "path")
-        try box.locked { _ = try box.model.loadWeights(p, byName: byName != 0, skipMismatch: skipMismatch != 0) }
+    guardedModelFile("keras_model_load_weights_ex", handle, path) { model, p in
+        _ = try model.loadWeights(p, byName: byName != 0, skipMismatch: skipMismatch != 0)
     }
 }
 

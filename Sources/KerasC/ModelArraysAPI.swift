@@ -70,23 +70,33 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
         historyOut?.pointee = nil
         let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight, targets: !ys.isEmpty)
-        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
-                            allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                               "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
-        let cbs = try callbackList(callbacks, nCallbacks)
-        let history = try box.locked {
-            try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
-                              verbose: o.int("verbose") ?? 1, callbacks: cbs,
-                              validationSplit: o.double("validation_split") ?? 0,
-                              validationData: validation.map { ($0.x, $0.y) }, shuffle: o.shuffle("shuffle") ?? .all,
-                              classWeight: o.classWeight("class_weight"), sampleWeight: sw,
-                              initialEpoch: o.int("initial_epoch") ?? 0,
-                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                              validationSampleWeight: validation?.sampleWeight,
-                              validationBatchSize: o.int("validation_batch_size"))
-        }
-        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
+        try fit(box, xs, ys, sampleWeight: sw, validation: validation, options, callbacks, nCallbacks, historyOut)
     }
+}
+
+/// keras_model_fit and keras_model_fit_arrays: the model `box` holds fit on the arrays with the
+/// options (Keras's fit arguments, a JSON object) and callbacks given; its History written to
+/// `historyOut` where given.
+func fit(_ box: ModelBox, _ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil,
+         validation: (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? = nil, _ options: UnsafePointer<CChar>?,
+         _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+         _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws {
+    let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
+                        allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
+                                  "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
+    let cbs = try callbackList(callbacks, nCallbacks)
+    let history = try box.locked {
+        try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
+                          verbose: o.int("verbose") ?? 1, callbacks: cbs,
+                          validationSplit: o.double("validation_split") ?? 0,
+                          validationData: validation.map { ($0.x, $0.y) }, shuffle: o.shuffle("shuffle") ?? .all,
+                          classWeight: o.classWeight("class_weight"), sampleWeight: sampleWeight,
+                          initialEpoch: o.int("initial_epoch") ?? 0,
+                          stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
+                          validationSampleWeight: validation?.sampleWeight,
+                          validationBatchSize: o.int("validation_batch_size"))
+    }
+    if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
 }
 
 /// The History of the model's last fit as numbers; see keras.h. A fit's history_json spends
@@ -238,15 +248,24 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
         let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
-        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
-                            allowed: ["batch_size", "verbose"])
-        let cbs = try callbackList(callbacks, nCallbacks)
-        let (results, perClass) = try box.locked {
-            (try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
-                                        sampleWeight: sw, callbacks: cbs), box.model.perClassResults)
-        }
-        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
+        try evaluate(box, xs, ys, sampleWeight: sw, options, callbacks, nCallbacks, out)
     }
+}
+
+/// keras_model_evaluate and keras_model_evaluate_arrays: the model `box` holds evaluated on the
+/// arrays with the options (batch_size, verbose) and callbacks given; `{"loss": ..., ...}`
+/// (per-class figures as lists) written to `out`.
+func evaluate(_ box: ModelBox, _ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil,
+              _ options: UnsafePointer<CChar>?, _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+              _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws {
+    let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
+                        allowed: ["batch_size", "verbose"])
+    let cbs = try callbackList(callbacks, nCallbacks)
+    let (results, perClass) = try box.locked {
+        (try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
+                                    sampleWeight: sampleWeight, callbacks: cbs), box.model.perClassResults)
+    }
+    out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
 }
 
 /// predict for several inputs into one caller buffer per output.

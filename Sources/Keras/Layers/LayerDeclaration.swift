@@ -185,7 +185,10 @@ public struct LayerDeclaration: @unchecked Sendable {
                           constructorOrder: [String]? = nil, convertsIntegers: Bool = false,
                           checkedWhenBuilt: [String: JSON] = [:], constructorChecks: ((LayerConfig) throws -> Void)? = nil,
                           arguments: [LayerArgument<L>], make: @escaping (LayerConfig) throws -> L) {
-        let name = className ?? String(describing: type)
+        // The type's own name, as String(describing:) prints it, without the protocol casts that
+        // make String(describing:) look through every conformance of the library once per type
+        // (half the instructions of a process's first model).
+        let name = className ?? _typeName(type, qualified: false)
         self.className = name
         self.module = module
         self.aliases = aliases

@@ -11,15 +11,16 @@ enum KerasArchive {
     static let maxConfigBytes: UInt64 = 64 << 20
 
     /// Writes `model` as a `.keras` zip at `url` (the caller makes it atomic), its config.json
-    /// `config` (``Model/archiveConfig()`` where nil) with Keras's shared-object `marks`.
+    /// `config` (``Model/archiveConfig()`` where nil; the Python binding's carries Keras's
+    /// shared-object marks).
     /// A config that names a class other than the model's own (Keras's entry of the registered
     /// subclassed model it was traced from, which Keras rebuilds with that class) has the weights
     /// in Keras's layout for that subclass (its layers under their attributes), as Keras's
     /// archive of it holds them; any other, the functional model's.
-    static func write(_ model: Model, to url: URL, config: JSON? = nil, marks: [SharedObjectMark] = []) throws {
+    static func write(_ model: Model, to url: URL, config: JSON? = nil) throws {
         let given = try config.map { try checkedArchiveConfig($0) }
         let namesItsClass = given.map { $0["class_name"]?.stringValue != model.className } ?? false
-        let config = try (given ?? model.archiveConfig()).marked(marks).description
+        let config = (given ?? model.archiveConfig()).description
         let weights = try weightsImage(model, functional: !namesItsClass)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -35,15 +35,13 @@ extension Model {
     /// `archiveConfig`: the config.json of a `.keras` archive (``archiveConfig()`` where nil; the
     /// Python binding's, with Keras's `shared_object_id` marks, or Keras's entry of the registered
     /// subclassed model this one was traced from, whose weights are then written in that
-    /// subclass's layout); `sharedObjectMarks`: marks added to it. The other formats have no such
-    /// config: neither is written there.
-    public func save(_ path: String, overwrite: Bool = true, archiveConfig: JSON? = nil,
-                     sharedObjectMarks: [SharedObjectMark] = []) throws {
+    /// subclass's layout). The other formats have no such config: it is not written there.
+    public func save(_ path: String, overwrite: Bool = true, archiveConfig: JSON? = nil) throws {
         guard built else { throw KerasError.invalidState("Model '\(name)' is not built yet; build it (call it on data or give an input shape) before saving") }
         switch try ModelFileFormat.of(path) {
         case .keras:
             try writeAtomically(path, overwrite: overwrite) { tmp in
-                try KerasArchive.write(self, to: URL(fileURLWithPath: tmp), config: archiveConfig, marks: sharedObjectMarks)
+                try KerasArchive.write(self, to: URL(fileURLWithPath: tmp), config: archiveConfig)
             }
         case .h5:
             try writeAtomically(path, overwrite: overwrite) { tmp in

@@ -41,7 +41,7 @@ int main(void) {
     int i, count = 0;
 
     /* A small budget for this process: read once, on first use. */
-    setenv("SWIFTKERAS_MEMORY_BUDGET", "2097152", 1);
+    setenv("SWIFTKERAS_MEMORY_BUDGET", "262144", 1);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     for (i = 0; i < 160; i++) x[i] = (float)(i % 7) / 7.0f;
     for (i = 0; i < 40; i++) y[i] = (float)(i % 3);
@@ -90,20 +90,21 @@ int main(void) {
     CHECK_OK(keras_model_weight_count(m, &count));
     CHECK(count == 2);
 
-    /* The memory budget: weights that together exceed it are refused before allocating. */
+    /* The memory budget: weights that together exceed it are refused before allocating (each
+     * Dense(200) of 200 inputs takes 160800 bytes: the second is refused). */
     {
         char json[2048];
         int n = snprintf(json, sizeof json, "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
-                         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 500]}}");
-        for (i = 0; i < 8; i++) n += snprintf(json + n, sizeof json - (size_t)n, ", {\"class_name\": \"Dense\", \"config\": {\"units\": 500}}");
+                         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 200]}}");
+        for (i = 0; i < 8; i++) n += snprintf(json + n, sizeof json - (size_t)n, ", {\"class_name\": \"Dense\", \"config\": {\"units\": 200}}");
         snprintf(json + n, sizeof json - (size_t)n, "]}}");
         CHECK(keras_model_from_json(json, &m2) != KERAS_OK);
-        CHECK(check_contains(keras_last_error(), "memory budget of 2097152 bytes"));
+        CHECK(check_contains(keras_last_error(), "memory budget of 262144 bytes"));
         CHECK(m2 == NULL);
     }
 
     /* The activations of a batch are checked against the budget before allocating: a batch of
-     * 32 rows of Dense(20000) needs 32 * 20001 * 4 = 2560128 bytes, 8 rows fit. */
+     * 32 rows of Dense(2500) needs 32 * 2501 * 4 = 320128 bytes, 8 rows fit. */
     {
         keras_model *wide = NULL;
         float wx[400], out[40];
@@ -111,12 +112,12 @@ int main(void) {
         for (i = 0; i < 400; i++) wx[i] = 0.5f;
         CHECK_OK(keras_sequential_new(NULL, &wide));
         CHECK_OK(keras_sequential_add_json(wide, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 10]}}"));
-        CHECK_OK(keras_sequential_add_json(wide, "{\"class_name\": \"Dense\", \"config\": {\"units\": 20000, \"activation\": \"relu\"}}"));
+        CHECK_OK(keras_sequential_add_json(wide, "{\"class_name\": \"Dense\", \"config\": {\"units\": 2500, \"activation\": \"relu\"}}"));
         CHECK_OK(keras_sequential_add_json(wide, dense1));
         CHECK_OK(keras_model_compile(wide, "{\"optimizer\": \"sgd\", \"loss\": \"mse\"}"));
-        CHECK_ERR(KERAS_ERR_MEMORY, "needs 2560128 bytes, more than the memory budget of 2097152 bytes",
+        CHECK_ERR(KERAS_ERR_MEMORY, "needs 320128 bytes, more than the memory budget of 262144 bytes",
                   keras_model_predict(wide, wx, 2, wxs, "{\"verbose\": 0}", NULL, 0, out, 40, NULL, NULL));
-        CHECK_ERR(KERAS_ERR_MEMORY, "needs 5120256 bytes",
+        CHECK_ERR(KERAS_ERR_MEMORY, "needs 640256 bytes",
                   keras_model_fit(wide, wx, 2, wxs, y, 2, ys, "{\"verbose\": 0}", NULL, 0, NULL));
         CHECK(strcmp(keras_status_name(KERAS_ERR_MEMORY), "KERAS_ERR_MEMORY") == 0);
         CHECK_OK(keras_model_predict(wide, wx, 2, wxs, "{\"batch_size\": 8, \"verbose\": 0}", NULL, 0, out, 40, NULL, NULL));

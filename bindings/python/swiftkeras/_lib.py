@@ -299,7 +299,6 @@ _declare("keras_metric_stateless_result", [c_char_p, c_char_p, char_pp], c_int32
 _declare("keras_model_stop_training", [keras_model_p], c_int32)
 _declare("keras_model_save", [keras_model_p, c_char_p, c_int32], c_int32)
 _declare("keras_model_archive_config", [keras_model_p, char_pp], c_int32)
-_declare("keras_model_save_marked", [keras_model_p, c_char_p, c_int32, c_char_p], c_int32)
 _declare("keras_model_save_config", [keras_model_p, c_char_p, c_int32, c_char_p], c_int32)
 _declare("keras_model_save_weights", [keras_model_p, c_char_p, c_int32], c_int32)
 _declare("keras_model_export_onnx", [keras_model_p, c_char_p, c_int32, c_char_p], c_int32)

@@ -136,62 +136,28 @@ def _small_model():
     return swiftkeras.Sequential([swiftkeras.Input((3,)), swiftkeras.layers.Dense(2, name="d")], name="small")
 
 
-def test_the_library_writes_the_marks_it_is_given(tmp_path):
-    """keras_model_save_marked writes each [path, id] mark into the archive's config.json (the
-    file written once, by the library): the config keras_model_archive_config gives, with
-    `shared_object_id` added last in the object each path leads to, or replaced there."""
-    from swiftkeras import _lib, _native
-    model = _small_model()
-    handle = model._ensure_handle()
-    config = json.loads(_native.take_string(_lib.keras_model_archive_config, handle))
-    path = str(tmp_path / "marked.keras")
-    marks = [[["config", "layers", 1, "config", "dtype"], 7], [["config", "layers", 1], 8],
-             [["config", "layers", 1], 9]]
-    _native.check(_lib.keras_model_save_marked(handle, path.encode(), 1, json.dumps(marks).encode()))
-    config["config"]["layers"][1]["config"]["dtype"]["shared_object_id"] = 7
-    config["config"]["layers"][1]["shared_object_id"] = 9
-    written = _config(path)
-    assert json.dumps(written) == json.dumps(config)
-    assert zipfile.ZipFile(path).namelist() == ["metadata.json", "config.json", "model.weights.h5"]
-    _native.check(_lib.keras_model_save_marked(handle, path.encode(), 1, None))
-    assert "shared_object_id" not in json.dumps(_config(path))
-
-
-@pytest.mark.parametrize("marks,message", [
-    ({"a": 1}, r"must be a list of \[path, id\] pairs"),
-    ([[["config"], "x"]], r"mark 0 must be a \[path, id\] pair"),
-    ([[["config"], 1], [[1.5], 2]], r"mark 1: a path step must be a key \(string\) or an index \(integer\)"),
-    ([[["config", "nope"], 1]], r"mark 0: the config has no key 'nope' 1 steps down"),
-    ([[["config", "layers", 5], 1]], r"mark 0: index 5 2 steps down is outside a list of 2"),
-    ([[["config", "name"], 1]], r"mark 0: its path does not lead to an object of the config \(2 steps down\)"),
-])
-def test_bad_marks_are_refused_and_nothing_is_written(tmp_path, marks, message):
-    from swiftkeras import _lib, _native
-    path = tmp_path / "refused.keras"
-    with pytest.raises(Exception, match=message):
-        _native.check(_lib.keras_model_save_marked(_small_model()._ensure_handle(), str(path).encode(), 1,
-                                                   json.dumps(marks).encode()))
-    assert not path.exists()
-
-
 def test_the_library_writes_the_config_it_is_given(tmp_path):
     """keras_model_save_config writes the config.json it is given (model.save's: the library's
-    config, built once, marked in Python) as the library writes JSON: the archive of
-    keras_model_archive_config's config with a mark added is, member for member, the one
-    keras_model_save_marked writes with that mark (the date in metadata.json aside)."""
+    config, built once, marked in Python) as the library writes JSON: given
+    keras_model_archive_config's config as it is, the archive is, member for member, the one
+    keras_model_save writes (the date in metadata.json aside); given it with marks added, its
+    config.json is that config, key for key in order."""
     from swiftkeras import _lib, _native
     model = _small_model()
     handle = model._ensure_handle()
-    config = json.loads(_native.take_string(_lib.keras_model_archive_config, handle))
-    config["config"]["layers"][1]["shared_object_id"] = 8
-    given, marked = str(tmp_path / "given.keras"), str(tmp_path / "marked.keras")
-    _native.check(_lib.keras_model_save_config(handle, given.encode(), 1, json.dumps(config).encode()))
-    _native.check(_lib.keras_model_save_marked(handle, marked.encode(), 1,
-                                               json.dumps([[["config", "layers", 1], 8]]).encode()))
-    with zipfile.ZipFile(given) as a, zipfile.ZipFile(marked) as b:
+    text = _native.take_string(_lib.keras_model_archive_config, handle)
+    given, saved = str(tmp_path / "given.keras"), str(tmp_path / "saved.keras")
+    _native.check(_lib.keras_model_save_config(handle, given.encode(), 1, text.encode()))
+    _native.check(_lib.keras_model_save(handle, saved.encode(), 1))
+    with zipfile.ZipFile(given) as a, zipfile.ZipFile(saved) as b:
         assert a.namelist() == b.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
         for name in a.namelist()[1:]:
             assert a.read(name) == b.read(name), name
+    config = json.loads(text)
+    config["config"]["layers"][1]["config"]["dtype"]["shared_object_id"] = 7
+    config["config"]["layers"][1]["shared_object_id"] = 8
+    _native.check(_lib.keras_model_save_config(handle, given.encode(), 1, json.dumps(config).encode()))
+    assert json.dumps(_config(given)) == json.dumps(config)
 
 
 @pytest.mark.parametrize("config,message", [
