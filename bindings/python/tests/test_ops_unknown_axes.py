@@ -122,7 +122,6 @@ KNOWN = {
     "slogdet": "Keras's spec gives the sign () and log (None,) for (None, 3, 4), not checking that the matrices are square",
     "svd": "this decomposition runs on values only (not traced)",
     "corrcoef": "Keras's spec keeps the input's shape, its op gives (rows, rows) and refuses rank 3",
-    "rfft": "needs the transformed length at trace time",
     "cross": "the graph takes 3-vectors of known size only; Keras's spec of (None, None) with itself is (None,)",
     "layer_normalization": "axis=None: Keras's spec keeps the shape, its op raises TypeError (sorted(None))",
     "matmul": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",

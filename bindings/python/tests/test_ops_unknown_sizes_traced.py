@@ -43,7 +43,8 @@ NP = types.SimpleNamespace(**{
     "logdet": lambda a: np.linalg.slogdet(a)[1],
     "solve": np.linalg.solve,
     "cholesky": np.linalg.cholesky,
-    "cholesky_inverse": lambda f: np.linalg.inv(f @ np.swapaxes(f, -1, -2))})
+    "cholesky_inverse": lambda f: np.linalg.inv(f @ np.swapaxes(f, -1, -2)),
+    "rfft": lambda x: (np.fft.rfft(x).real, np.fft.rfft(x).imag)})
 
 
 def _halves(o, x):
@@ -96,6 +97,7 @@ CASES = {
     "sparsemax_axis1": lambda o, x: o.sparsemax(x, axis=1),
     "glu_axis1": lambda o, x: o.glu(o.concatenate([x, o.square(x)], axis=1), axis=1),
     "slice_by_read_size": lambda o, x: o.subtract(_halves(o, x)[0], o.sum(_halves(o, x)[1], axis=1, keepdims=True)),
+    "rfft_axis1": lambda o, x: o.stack(o.rfft(o.swapaxes(x, 1, 2)), axis=1),
     "slice_last_two": lambda o, x: x[:, o.shape(x)[1] - 2:] * 2.0,
     # an integer op's value has no gradient: only x's own term moves the kernel
     "integer_no_gradient": lambda o, x: o.add(x, o.cast(o.bitwise_and(o.cast(o.multiply(x, 8.0), "int32"), 6), "float32")),
