@@ -162,6 +162,12 @@ def matmul(x1, x2):
 
 
 def dot(x1, x2):
+    """Keras `ops.dot`: numpy's dot; in a traced layer the graph's matmul, and for a second
+    operand of rank 3 or more the sum over x1's last axis and x2's second to last (a tensordot:
+    not matmul's stack of products)."""
+    if is_symbolic(x1) or is_symbolic(x2):
+        if (len(x2.shape) if hasattr(x2, "shape") else np.ndim(x2)) >= 3:
+            return tensordot(x1, x2, axes=([-1], [-2]))
     return _op("dot", [x1, x2], np.dot)
 
 
