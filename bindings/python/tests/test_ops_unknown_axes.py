@@ -124,9 +124,7 @@ KNOWN = {
     "corrcoef": "Keras's spec keeps the input's shape, its op gives (rows, rows) and refuses rank 3",
     "cross": "the graph takes 3-vectors of known size only; Keras's spec of (None, None) with itself is (None,)",
     "layer_normalization": "axis=None: Keras's spec keeps the shape, its op raises TypeError (sorted(None))",
-    "matmul": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",
-    "dot": "x @ x of (None, 3) runs only for a batch of 3: the trace's probes (2, 3) fail where Keras's spec does not check",
-    "tensordot": "axes=2 of x and x over unknown sizes runs only where they match: the trace's probes fail",
+    "tensordot": "axes=2 of (None, 3, 4) with itself contracts 4 with 3, sizes known when traced: refused, where Keras's spec does not check",
     "trapezoid": "axis=None: Keras's spec keeps the input's shape, its op raises TypeError",
 }
 
