@@ -237,6 +237,34 @@ def test_a_layer_called_at_two_sizes_runs_each_call_at_its_own(keras_outputs):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
+class MaskAware(sk.layers.Layer):
+    """A layer whose call tells Keras's mask=None from a mask."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return x * 2.0
+        return x * sk.ops.expand_dims(sk.ops.cast(mask, "float32"), -1)
+
+
+def test_a_layer_traced_again_at_another_size_runs_without_masks_as_keras():
+    """MaskAware called on sequences of length 8, of length 12 (a second trace) and of length 12
+    masked by Masking, in one model: the unmasked calls get mask=None at both sizes (x * 2), the
+    masked one its mask, as Keras's calls do (checked in Keras 3.15: the same three outputs)."""
+    a, b = sk.Input((8, 4)), sk.Input((12, 4))
+    layer = MaskAware()
+    model = sk.Model([a, b], [layer(a), layer(b), layer(sk.layers.Masking(0.0)(b))])
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2, 8, 4)).astype(np.float32), rng.normal(size=(2, 12, 4)).astype(np.float32)]
+    xs[1][:, 9:] = 0.0
+    xs[1][:, 3, :] = 0.0
+    masked = xs[1] * np.any(xs[1] != 0, axis=-1, keepdims=True)
+    for got, want in zip(model.predict(xs, verbose=0), [xs[0] * 2, xs[1] * 2, masked]):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
 def test_linear_algebra_at_another_batch_size(keras_outputs):
     """The linear algebra cases on a batch of 2 of the same matrices (each matrix on its own):
     Keras's numbers for them, from the model built over an unknown batch."""
