@@ -1,8 +1,9 @@
 """swiftkeras.ops's statistics (var, std, moments), loops (fori_loop, while_loop, scan) and
 linear algebra (ops.linalg, also at ops.<name>): each checked eagerly against keras.ops (jax);
 the statistics and the loops traced into a layer that trains to the same weights as real Keras 3
-(so values and gradients agree with jax's autodiff); linear algebra on a traced tensor is a
-clear error (the library traces no decompositions)."""
+(so values and gradients agree with jax's autodiff); a decomposition the library does not trace
+(eigh) on a traced tensor is a clear error (inv, det, solve, cholesky are traced:
+test_ops_unknown_sizes_traced.py)."""
 
 import textwrap
 
@@ -105,12 +106,12 @@ def test_a_layer_with_moments_and_loops_trains_to_keras_weights():
 
 
 def test_linalg_and_value_loops_on_a_traced_tensor_are_clear_errors():
-    class Inverting(sk.layers.Layer):
+    class Rotating(sk.layers.Layer):
         def call(self, x):
-            return ops.matmul(x, ops.inv(ops.eye(4) + ops.matmul(ops.transpose(x), x)))
+            return ops.matmul(x, ops.eigh(ops.eye(4) + ops.matmul(ops.transpose(x), x))[1])
 
-    model = sk.Sequential([sk.Input((4,)), Inverting(), sk.layers.Dense(1)])
-    with pytest.raises(NotImplementedError, match=r"ops.inv runs on values only"):
+    model = sk.Sequential([sk.Input((4,)), Rotating(), sk.layers.Dense(1)])
+    with pytest.raises(NotImplementedError, match=r"ops.eigh runs on values only"):
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.ones((4, 4), np.float32), np.ones((4, 1), np.float32), verbose=0)
 

@@ -279,14 +279,20 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The graph a call with `masks` runs: the one traced without masks where none of the
     /// inputs carries one (Keras's call gets None), else the layer's.
     private func graph(forMasks masks: [Tensor?]?) -> OpGraph? {
-        guard let graphWithoutMasks, !(masks ?? []).contains(where: { $0 != nil }) else { return graph }
+        guard let graphWithoutMasks, Self.carriesNoMask(masks) else { return graph }
         return graphWithoutMasks
+    }
+
+    /// True when no input carries a mask (Keras's call gets `mask=None`).
+    private static func carriesNoMask(_ masks: [Tensor?]?) -> Bool {
+        !(masks ?? []).contains(where: { $0 != nil })
     }
 
     /// The call traced again for inputs whose sizes past the batch the first trace fixed
     /// otherwise (Keras: one attention layer called on sequences of length 8 and of length 12 in
-    /// one model runs its call for each), on the same weights: one graph per such shape.
-    private var graphsForOtherShapes: [OpGraph] = []
+    /// one model runs its call for each), on the same weights: one graph per such shape, with its
+    /// trace without masks (as ``graphWithoutMasks``) where it reads masks.
+    private var graphsForOtherShapes: [(graph: OpGraph, withoutMasks: OpGraph?)] = []
 
     /// The graph that runs inputs of `shapes` (`masks` choosing as ``graph(forMasks:)``): the
     /// layer's own where it accepts them, else one traced for them, made at the first such call
@@ -294,13 +300,15 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// a subclass of a built-in layer), whose run then says why the shapes do not fit.
     private func graph(forMasks masks: [Tensor?]?, shapes: [[Int?]]) throws -> OpGraph? {
         guard let own = graph(forMasks: masks) else { return nil }
-        return try own.accepts(shapes) ? own : graph(forOtherShapes: shapes) ?? own
+        if own.accepts(shapes) { return own }
+        guard let other = try graph(forOtherShapes: shapes) else { return own }
+        return Self.carriesNoMask(masks) ? other.withoutMasks ?? other.graph : other.graph
     }
 
-    private func graph(forOtherShapes shapes: [[Int?]]) throws -> OpGraph? {
+    private func graph(forOtherShapes shapes: [[Int?]]) throws -> (graph: OpGraph, withoutMasks: OpGraph?)? {
         guard let traced = graph, traced.base == nil, traced.stateWidths.isEmpty,
               shapes.count == traced.inputShapes.count else { return nil }
-        if let found = graphsForOtherShapes.first(where: { $0.accepts(shapes) }) { return found }
+        if let found = graphsForOtherShapes.first(where: { $0.graph.accepts(shapes) }) { return found }
         let withoutMasks = graphWithoutMasks
         let taken = takeWeights()
         weightsToTakeBack = taken.variables
@@ -315,8 +323,8 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
               variables.map(ObjectIdentifier.init) == taken.variables.map(ObjectIdentifier.init) else {
             throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': called on inputs of shape \(shapes.map { formatShape($0) }.joined(separator: ", ")) after it was built for \(traced.inputShapes.map { formatShape($0) }.joined(separator: ", ")), its build for the new shape made other weights than its first (Keras builds a layer once, at its first call)")
         }
-        graphsForOtherShapes.append(other)
-        return other
+        graphsForOtherShapes.append((other, graphWithoutMasks))
+        return graphsForOtherShapes.last
     }
 
     /// The shapes of `inputs` as a call sees them (the batch unknown).
@@ -351,7 +359,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         if let graph, graph.inputShapes.count == 1, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
-        if graph != nil, let other = try? graph(forOtherShapes: [inputShape]) { return other.outputShape }
+        if graph != nil, let other = try? graph(forOtherShapes: [inputShape]) { return (other.withoutMasks ?? other.graph).outputShape }
         guard let outputShape = functions.outputShape else { return inputShape }
         // A plugin's output shape is a function of its input shape: asked once per input shape,
         // not at every step (each ask is a crossing into the host, Python's included).

@@ -267,17 +267,24 @@ public final class OpGraph: @unchecked Sendable {
         if let draw = op.draw, let named = attributes["seed_generator"], !named.isNull {
             draw.generator = try seedGenerator(named, draw.seed, OpAttributes(op: name, json: attributes))
         }
+        let inputShapes = ids.map { shapes[$0] }
+        let contracting = ["matmul", "dot", "einsum"].contains(name)
         let p = try SeedGenerator.keepingStates(of: seedGenerators) {
             try GradientTape.withoutRecording {
-                try OpGraph.probing { try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) } }
+                try OpGraph.probing(contracting ? inputShapes : []) {
+                    try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+                }
             }
         }
         op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
-        let inputShapes = ids.map { shapes[$0] }
         return append(.op(op, ids), p) { op.traceShape($0, inputs: inputShapes) }
     }
 
-    private final class ProbeFlag { var on = false }
+    private final class ProbeFlag {
+        var on = false
+        /// The trace-time shapes of a contracting op's inputs (-1: unknown), while it is probed.
+        var shapes: [[Int]] = []
+    }
     private static let probeFlag = ThreadLocal { ProbeFlag() }
 
     /// True on this thread while a trace evaluates an op on its probes rather than running a
@@ -285,11 +292,30 @@ public final class OpGraph: @unchecked Sendable {
     /// probe size 3) skips it there.
     static var isProbing: Bool { probeFlag.value.on }
 
-    private static func probing<T>(_ body: () throws -> T) rethrows -> T {
-        let flag = probeFlag.value, was = flag.on
+    private static func probing<T>(_ shapes: [[Int]] = [], _ body: () throws -> T) rethrows -> T {
+        let flag = probeFlag.value, was = flag.on, wasShapes = flag.shapes
         flag.on = true
-        defer { flag.on = was }
+        flag.shapes = shapes
+        defer { flag.on = was; flag.shapes = wasShapes }
         return try body()
+    }
+
+    /// While a contracting op (matmul, dot, einsum) is probed: the probe `x` of its input
+    /// `input`, of size `size` along `axis` where that axis, or axis `otherAxis` of input `other`
+    /// that it is contracted with, was of unknown size when traced. A probe stands for any size,
+    /// so the two probes of an unknown size (2, 3) need not fit a known one (x @ x of
+    /// (None, 3)); the output's shape does not depend on the contracted size, and sizes known on
+    /// both sides are still checked. Keras's `compute_output_spec` does not check unknown sizes.
+    static func probeConformed(_ x: Tensor, input: Int, axis: Int, to size: Int, other: Int, otherAxis: Int) -> Tensor {
+        let flag = probeFlag.value
+        guard flag.on, x.shape.indices.contains(axis), x.shape[axis] != size, size >= 0 else { return x }
+        func unknown(_ i: Int, _ d: Int) -> Bool {
+            flag.shapes.indices.contains(i) && flag.shapes[i].indices.contains(d) && flag.shapes[i][d] < 0
+        }
+        guard unknown(input, axis) || unknown(other, otherAxis) else { return x }
+        var shape = x.shape
+        shape[axis] = size
+        return Tensor(shape: shape, repeating: 1)
     }
 
     /// The generator named by a random op's `"seed_generator"`: the graph's own, else one the

@@ -58,12 +58,19 @@ struct Einsum {
             let (x, terms) = try reduce(inputs[0], operands[0], keeping: out)
             return try permuted(x, terms, output)
         }
-        let sa = try sizes(inputs[0], operands[0]), sb = try sizes(inputs[1], operands[1])
+        var second = inputs[1]
+        if inputs[0].rank == operands[0].count && second.rank == operands[1].count {
+            for (axis, k) in operands[1].enumerated() {
+                guard let i = operands[0].firstIndex(of: k) else { continue }
+                second = OpGraph.probeConformed(second, input: 1, axis: axis, to: inputs[0].shape[i], other: 0, otherAxis: i)
+            }
+        }
+        let sa = try sizes(inputs[0], operands[0]), sb = try sizes(second, operands[1])
         for (k, n) in sa where sb[k] != nil && sb[k] != n {
             throw fail("letter '\(k)' has size \(n) in the first operand and \(sb[k] ?? 0) in the second")
         }
         let (a, ta) = try reduce(inputs[0], operands[0], keeping: out.union(operands[1]))
-        let (b, tb) = try reduce(inputs[1], operands[1], keeping: out.union(operands[0]))
+        let (b, tb) = try reduce(second, operands[1], keeping: out.union(operands[0]))
         let batch = ta.filter { tb.contains($0) && out.contains($0) }
         let contracted = ta.filter { tb.contains($0) && !out.contains($0) }
         let freeA = ta.filter { !tb.contains($0) }, freeB = tb.filter { !ta.contains($0) }

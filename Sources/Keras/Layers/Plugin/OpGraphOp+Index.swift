@@ -274,7 +274,9 @@ extension OpGraphOp {
     }
 
     /// Keras `ops.matmul` over one or two stacks: `[..., m, k] · [k, n]`, equal-rank stacks, and vectors.
-    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    static func matmul(_ a: Tensor, _ right: Tensor) throws -> Tensor {
+        let axis = right.rank == 1 ? 0 : right.rank - 2
+        let b = OpGraph.probeConformed(right, input: 1, axis: axis, to: a.shape.last ?? 0, other: 0, otherAxis: a.rank - 1)
         switch (a.rank, b.rank) {
         case (1, 1):
             return try Ops.sum(Ops.multiply(a, b))

@@ -109,7 +109,7 @@ struct OpGraphOp {
             try need(indexed.0)
             let f = indexed.1
             body = { x, _ in try f(x) }
-        } else if let along = try OpGraphOp.alongAxes(name, a) {
+        } else if let along = try OpGraphOp.alongAxes(name, a) ?? OpGraphOp.linearAlgebra(name, a) {
             try need(along.0)
             let f = along.1
             body = { x, _ in try f(x) }

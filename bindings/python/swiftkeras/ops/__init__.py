@@ -162,6 +162,12 @@ def matmul(x1, x2):
 
 
 def dot(x1, x2):
+    """Keras `ops.dot`: numpy's dot; in a traced layer the graph's matmul, and for a second
+    operand of rank 3 or more the sum over x1's last axis and x2's second to last (a tensordot:
+    not matmul's stack of products)."""
+    if is_symbolic(x1) or is_symbolic(x2):
+        if (len(x2.shape) if hasattr(x2, "shape") else np.ndim(x2)) >= 3:
+            return tensordot(x1, x2, axes=([-1], [-2]))
     return _op("dot", [x1, x2], np.dot)
 
 
@@ -706,9 +712,11 @@ for _name in __all__:
         globals()[_name] = _in_keras_dtype(_fn)
 for _name in nn.__all__:
     setattr(nn, _name, _in_keras_dtype(_dispatching(getattr(nn, _name))))
-for _module in (image, linalg):
-    for _name in _module.__all__:
-        setattr(_module, _name, _in_keras_dtype(getattr(_module, _name)))
+for _name in image.__all__:
+    setattr(image, _name, _in_keras_dtype(getattr(image, _name)))
+# `ops.linalg.<name>` is `ops.<name>` (dispatching: a layer output makes it a layer of the graph)
+for _name in linalg.__all__:
+    setattr(linalg, _name, globals()[_name] if _name in globals() else _in_keras_dtype(getattr(linalg, _name)))
 
 # Keras's `keras.ops.numpy`: its names, the same (dispatching) functions as `ops.<name>`.
 from . import numpy  # noqa: E402 — after the wrapping above, so that it holds the wrapped ops

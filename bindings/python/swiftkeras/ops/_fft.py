@@ -60,12 +60,28 @@ def _angles(n, m, sign=1.0):
     return np.cos(t).astype(_f32), (sign * np.sin(t)).astype(_f32)
 
 
-def _dft_last(op, re, im, inverse):
-    """The complex DFT of (re, im) along the last axis, traced as matmuls."""
+def _read_angles(x, sign=1.0):
+    """(cos, sign * sin) of 2 pi j k / n for j, k < n, and n, where n is the size of x's last
+    axis, unknown when traced: graph ops that count the positions along it each run."""
     ops = _ops()
-    n = _length(op, re)
-    c, s = _angles(n, n)
-    scale = 1.0 / n if inverse else 1.0
+    zeros = ops.zeros_like(x)
+    ones = (ops.sum(zeros, axis=tuple(range(len(x.shape) - 1))) if len(x.shape) > 1 else zeros) + 1.0
+    j, n = ops.cumsum(ones) - 1.0, ops.sum(ones)
+    jk = ops.multiply(ops.expand_dims(j, 1), ops.expand_dims(j, 0))
+    t = (jk - n * ops.floor(jk / n)) * (2 * np.pi) / n   # j k mod n: exact in float32 below 2^24
+    return ops.cos(t), ops.sin(t) * sign, n
+
+
+def _dft_last(op, re, im, inverse):
+    """The complex DFT of (re, im) along the last axis, traced as matmuls (of matrices read each
+    run where the axis's size is unknown)."""
+    ops = _ops()
+    if shape_of(re)[-1] is None:
+        c, s, n = _read_angles(re)
+    else:
+        n = _length(op, re)
+        c, s = _angles(n, n)
+    scale = ops.divide(1.0, n) if inverse else 1.0
     rc, rs, ic, is_ = ops.matmul(re, c), ops.matmul(re, s), ops.matmul(im, c), ops.matmul(im, s)
     if inverse:   # e^{+i theta} / n
         out_re, out_im = ops.subtract(rc, is_), ops.add(ic, rs)
@@ -120,6 +136,12 @@ def _fit_last(x, n):
 def rfft(x, fft_length=None):
     """Keras `ops.rfft`: the FFT of a real signal along its last axis, `fft_length // 2 + 1`
     bins as `(real, imag)`."""
+    if is_symbolic(x) and fft_length is None and shape_of(x)[-1] is None:
+        # n unknown when traced: the n bins of the full DFT, of which the first n // 2 + 1 kept
+        ops = _ops()
+        c, s, _ = _read_angles(x, -1.0)
+        bins = ops.shape(x)[-1] // 2 + 1
+        return ops.matmul(x, c)[..., :bins], ops.matmul(x, s)[..., :bins]
     if is_symbolic(x):
         n = int(fft_length) if fft_length is not None else _length("rfft", x)
         c, s = _angles(n, n // 2 + 1, sign=-1.0)

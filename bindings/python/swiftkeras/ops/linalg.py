@@ -1,7 +1,9 @@
-"""Linear algebra (Keras `keras.ops.linalg`, also at `keras.ops.<name>`), on values: each
-computes with numpy in float32 with Keras 3's arguments and return structure. The library has
-no decompositions to trace, so a symbolic tensor (a layer being traced) is refused with
-`Unsupported` naming the op, rather than silently leaving the graph."""
+"""Linear algebra (Keras `keras.ops.linalg`, also at `keras.ops.<name>`). On values each computes
+with numpy in float32 with Keras 3's arguments and return structure. On a symbolic tensor (a
+layer being traced) inv, det, slogdet, logdet, solve, cholesky and cholesky_inverse are the
+library's graph ops, which read their matrices' sizes at run time and differentiate; the other
+decompositions are refused with `Unsupported` naming the op, rather than silently leaving the
+graph."""
 
 from __future__ import annotations
 
@@ -12,10 +14,18 @@ from ._trace import Unsupported, is_symbolic
 _f32 = np.float32
 
 
+def _traced(name, xs, attrs=None):
+    """The library's graph op `name` over `xs` when one of them is symbolic, else None."""
+    if not any(is_symbolic(x) for x in xs):
+        return None
+    from .. import ops
+    return ops._op(name, list(xs), None, attrs)
+
+
 def _values(name, *xs):
     if any(is_symbolic(x) for x in xs):
-        raise Unsupported(f"ops.{name} runs on values only: the library does not trace matrix "
-                          f"decompositions or solves into a layer's graph")
+        raise Unsupported(f"ops.{name} runs on values only: the library does not trace this matrix "
+                          f"decomposition into a layer's graph")
     from .. import ops
     return [np.asarray(ops.convert_to_numpy(x), _f32) for x in xs]
 
@@ -26,16 +36,24 @@ def _out(*arrays):
 
 
 def inv(x):
+    traced = _traced("inv", [x])
+    if traced is not None:
+        return traced
     (a,) = _values("inv", x)
     return _out(np.linalg.inv(a))
 
 
 def det(x):
+    traced = _traced("det", [x])
+    if traced is not None:
+        return traced
     (a,) = _values("det", x)
     return _out(np.linalg.det(a))
 
 
 def slogdet(x):
+    if is_symbolic(x):
+        return _traced("slogdet", [x], {"part": 0}), _traced("slogdet", [x], {"part": 1})
     (a,) = _values("slogdet", x)
     sign, logabs = np.linalg.slogdet(a)
     return _out(sign, logabs)
@@ -43,11 +61,20 @@ def slogdet(x):
 
 def logdet(x):
     """Keras `ops.logdet`: log of the determinant of a Hermitian positive definite matrix."""
+    traced = _traced("slogdet", [x], {"part": 1})
+    if traced is not None:
+        return traced
     (a,) = _values("logdet", x)
     return _out(np.linalg.slogdet(a)[1])
 
 
 def solve(a, b):
+    if is_symbolic(a) or is_symbolic(b):
+        from .. import ops
+        # a 1-D b is a vector (JAX's rule): solved as an n×1 matrix
+        vector = len(b.shape) == 1
+        x = _traced("solve", [a, ops.expand_dims(b, -1) if vector else b])
+        return ops.squeeze(x, -1) if vector else x
     a, b = _values("solve", a, b)
     return _out(np.linalg.solve(a, b))
 
@@ -59,6 +86,9 @@ def solve_triangular(a, b, lower=False):
 
 
 def cholesky(x, upper=False):
+    traced = _traced("cholesky", [x], {"upper": bool(upper)})
+    if traced is not None:
+        return traced
     (a,) = _values("cholesky", x)
     low = np.linalg.cholesky(a)
     return _out(np.swapaxes(low, -1, -2) if upper else low)
@@ -66,6 +96,10 @@ def cholesky(x, upper=False):
 
 def cholesky_inverse(x, upper=False):
     """Keras `ops.cholesky_inverse`: the inverse of A given its Cholesky factor."""
+    if is_symbolic(x):
+        from .. import ops
+        low = ops.swapaxes(x, -1, -2) if upper else x
+        return inv(ops.matmul(low, ops.swapaxes(low, -1, -2)))
     (f,) = _values("cholesky_inverse", x)
     low = np.swapaxes(f, -1, -2) if upper else f
     return _out(np.linalg.inv(low @ np.swapaxes(low, -1, -2)))
