@@ -285,6 +285,13 @@ int keras_sequential_add_json(keras_model *model, const char *layer_json);
  * (e.g. {-1, 4}). Does nothing for an already built Functional model. */
 int keras_model_build(keras_model *model, int ndim, const int64_t *shape);
 
+/* Records the size of the first batch that built a Sequential made without an input (Keras's
+ * Sequential built by its first fit, predict, evaluate or call keeps that batch's size: its
+ * input's batch shape, summary shapes and saved batch_shape). The layers are not built again and
+ * the model still takes any batch size. Does nothing where the input's batch size is known.
+ * Errors: INVALID_ARGUMENT (not Sequential, batch not positive). */
+int keras_sequential_record_first_batch(keras_model *model, int64_t batch);
+
 /* Frees a model. NULL is ignored; a handle that is not live is ignored. */
 void keras_model_free(keras_model *model);
 

@@ -104,6 +104,20 @@ public func keras_model_build(_ handle: OpaquePointer?, _ ndim: Int32, _ shape: 
     }
 }
 
+/// Records the size of the first batch that built a Sequential made without an input
+/// (``Sequential/recordFirstBatch(_:)``).
+@_cdecl("keras_sequential_record_first_batch")
+public func keras_sequential_record_first_batch(_ handle: OpaquePointer?, _ batch: Int64) -> Int32 {
+    guarded("keras_sequential_record_first_batch") {
+        let box = try modelBox(handle)
+        guard batch > 0, batch <= Int64(Int32.max) else { throw ABIError(.invalidArgument, "batch must be a positive size, got \(batch)") }
+        try box.locked {
+            guard let seq = box.model as? Sequential else { throw ABIError(.invalidArgument, "model '\(box.model.name)' is not Sequential") }
+            try seq.recordFirstBatch(Int(batch))
+        }
+    }
+}
+
 /// Frees a model. NULL is ignored.
 @_cdecl("keras_model_free")
 public func keras_model_free(_ handle: OpaquePointer?) {

@@ -78,6 +78,6 @@ extension CustomScaleLayer: DeclaredLayer {
     /// Keras: `CustomScaleLayer(scale, **kwargs)`.
     public static let declaration = LayerDeclaration(CustomScaleLayer.self, module: "keras.src.applications.inception_resnet_v2", arguments: [
         .required("scale", \.scale),
-    ]) { c in try CustomScaleLayer(c.wrongTypeRefused { try $0.double("scale") }, name: c.name) }
+    ]) { c in try CustomScaleLayer(c.double("scale"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(CustomScaleLayer.self, $0) }

@@ -49,8 +49,8 @@ extension LayerScale: DeclaredLayer {
         .required("init_values", \.initValues),
         .required("projection_dim", \.projectionDim),
     ]) { c in
-        try LayerScale(initValues: c.wrongTypeRefused { try $0.double("init_values") },
-                       projectionDim: c.wrongTypeRefused { try $0.int("projection_dim") }, name: c.name)
+        try LayerScale(initValues: c.double("init_values"),
+                       projectionDim: c.int("projection_dim"), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(LayerScale.self, $0) }

@@ -42,6 +42,6 @@ extension StochasticDepth: DeclaredLayer {
     /// Keras: `StochasticDepth(drop_path_rate, **kwargs)`.
     public static let declaration = LayerDeclaration(StochasticDepth.self, module: "keras.src.applications.convnext", arguments: [
         .required("drop_path_rate", \.dropPathRate),
-    ]) { c in try StochasticDepth(dropPathRate: c.wrongTypeRefused { try $0.double("drop_path_rate") }, name: c.name) }
+    ]) { c in try StochasticDepth(dropPathRate: c.double("drop_path_rate"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(StochasticDepth.self, $0) }

@@ -176,8 +176,6 @@ extension Sequential {
 final class InferenceStack {
     let stack: DenseStack
     let oneRowShape: [Int]
-    /// The batch size fixed by the model's input, if any.
-    let fixedBatch: Int?
 
     /// The stack of `layers` behind an input of shape `inputShape` (batch first), when they are
     /// one and the input is a matrix.
@@ -186,12 +184,12 @@ final class InferenceStack {
               shape[1] == stack.inWidth else { return nil }
         self.stack = stack
         oneRowShape = [1, stack.outWidth]
-        fixedBatch = shape[0]
     }
 
-    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
+    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts:
+    /// any batch size, that of an input declared with one included, as Keras's input_spec).
     func accepts(_ x: Tensor) -> Bool {
-        x.rank == 2 && x.shape[1] == stack.inWidth && x.shape[0] > 0 && (fixedBatch == nil || fixedBatch == x.shape[0])
+        x.rank == 2 && x.shape[1] == stack.inWidth && x.shape[0] > 0
     }
 }
 

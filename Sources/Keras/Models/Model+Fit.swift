@@ -54,7 +54,7 @@ extension Model {
         // (the bench's pooling steps: 25.7 MB read once, not twice, a fifth of the step).
         let checksInGather = shuffle != .off && stepsPerEpoch == nil && validationSplit == 0 && batch >= (xs.first?.shape.first ?? 0)
         try checkBatch(xs, ys, sampleWeight, checkingInputs: !checksInGather)
-        try ensureBuilt(for: xs)
+        try ensureBuilt(for: xs, batchSize: batch)
         try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: true, "fit")
 
         var trainX = xs, trainY = ys, trainW = sampleWeight
@@ -171,7 +171,7 @@ extension Model {
                              sampleWeight: Tensor? = nil, callbacks: [Callback] = []) throws -> [(String, Double)] {
         let c = try requireCompiled("evaluating the model")
         try checkBatch(xs, ys, sampleWeight)
-        try ensureBuilt(for: xs)
+        try ensureBuilt(for: xs, batchSize: batchSize ?? 32)
         c.ranSinceCompile = true
         var list: [Callback] = []
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
@@ -218,7 +218,7 @@ extension Model {
         for (i, x) in xs.enumerated() where x.hasNonFinite {
             throw KerasError.invalidData("predict: input \(i) contains NaN or infinite values")
         }
-        try ensureBuilt(for: xs)
+        try ensureBuilt(for: xs, batchSize: batch)
         try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: false, "predict")
         var list: [Callback] = []
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }

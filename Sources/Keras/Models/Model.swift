@@ -226,8 +226,10 @@ open class Model: Layer, @unchecked Sendable {
 
     // MARK: Running
 
-    /// Builds a model that was created without input shapes, from the shapes of real data.
-    open func ensureBuilt(for xs: [Tensor]) throws {}
+    /// Builds a model that was created without input shapes, from the shapes of real data, whose
+    /// first batch has `batchSize` rows at most (fit, evaluate and predict's batch size; a call
+    /// takes all the rows at once).
+    open func ensureBuilt(for xs: [Tensor], batchSize: Int? = nil) throws {}
 
     /// Runs the graph on `xs`, one tensor per input.
     open func forward(_ xs: [Tensor], training: Bool) throws -> [Tensor] {

@@ -152,8 +152,9 @@ public final class Sequential: Model, @unchecked Sendable {
         planLayers = PlanLayers(stack, inputShape: shape, dense: inferenceStack)
     }
 
-    /// Builds from the shape of the first data seen, when no input shape was given.
-    public override func ensureBuilt(for xs: [Tensor]) throws {
+    /// Builds from the shape of the first data seen, when no input shape was given, and records
+    /// the size of its first batch (``recordFirstBatch(_:)``), as Keras's Sequential does.
+    public override func ensureBuilt(for xs: [Tensor], batchSize: Int? = nil) throws {
         if built { return }
         guard !stack.isEmpty else {
             throw KerasError.invalidState("Sequential '\(name)' has no layers; add layers before using it")
@@ -164,6 +165,22 @@ public final class Sequential: Model, @unchecked Sendable {
         let input = InputLayer(shape: x.shape.dropFirst().map { Optional($0) }, name: LayerNames.unique(for: "input_layer")).makeOutput()
         try rebuildGraph(from: input)
         inputTensor = input
+        try recordFirstBatch(Swift.min(x.shape[0], batchSize ?? x.shape[0]))
+    }
+
+    /// Records `batch`, the size of the first batch that built the model, as the batch size of
+    /// its input (Keras's Sequential built by its first data, by fit, predict, evaluate or a
+    /// call, keeps that batch's shape: its summary shows `(8, 32)`, `model.inputs[0].shape` and
+    /// the saved `batch_shape` have the 8). The graph's shapes are computed again from an input
+    /// of that batch, under the input layer's name; the layers, built for any batch, are not
+    /// built again (a traced Python layer still runs at any batch), and the input check leaves
+    /// the batch out (``checkInput(_:against:what:)``), as Keras's input_spec. Nothing where the
+    /// input's batch size is known already or `batch` is not positive.
+    public func recordFirstBatch(_ batch: Int) throws {
+        guard batch > 0, let input = inputLayer, let shape = inputTensor?.shape, shape.count >= 1, shape[0] == nil else { return }
+        let recorded = InputLayer(batchShape: [batch] + shape.dropFirst(), dtype: input.dtype, name: input.name).makeOutput()
+        try rebuildGraph(from: recorded)
+        inputTensor = recorded
     }
 
     /// Builds the model for `inputShape` (batch first). Keras: `model.build(input_shape)`.

@@ -325,9 +325,8 @@ final class PlanLayers {
     let layers: [Layer]
     /// Their ``Layer/planGeneration`` then (a layer changed since is not what the plan holds).
     let generations: [Int]
-    /// The input's shape without the batch axis (every size known), and its batch size if fixed.
+    /// The input's shape without the batch axis (every size known).
     let sampleShape: [Int]
-    let fixedBatch: Int?
 
     /// The plan layers of `layers` behind an input of shape `inputShape` (batch first); `dense`
     /// is the model's inference stack, if it has one (the same Dense stack).
@@ -354,7 +353,6 @@ final class PlanLayers {
         self.layers = layers
         generations = layers.map(\.planGeneration)
         sampleShape = sample
-        fixedBatch = shape[0]
     }
 
     /// The front that `layers` start with, if any.
@@ -364,9 +362,10 @@ final class PlanLayers {
         return AttentionFront(layers)
     }
 
-    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
+    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts:
+    /// any batch size, as Keras's input_spec).
     func accepts(_ x: Tensor) -> Bool {
-        guard x.rank == sampleShape.count + 1, x.shape[0] > 0, fixedBatch == nil || fixedBatch == x.shape[0] else { return false }
+        guard x.rank == sampleShape.count + 1, x.shape[0] > 0 else { return false }
         for i in 0..<sampleShape.count where x.shape[i + 1] != sampleShape[i] { return false }
         return true
     }

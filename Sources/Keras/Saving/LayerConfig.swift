@@ -30,6 +30,18 @@ public struct LayerConfig {
         .io("\(className) config: '\(key)' must be \(expected), got \(json[key]?.description.prefix(80) ?? "nothing")")
     }
 
+    /// A number argument that is absent or not a number: a string, a list or an object given is
+    /// Keras's `TypeError` (``KerasError/wrongType(_:)``: its constructor compares or converts
+    /// it, `'>' not supported between instances of 'str' and 'float'`), as is a None given where
+    /// there is no default; a config that leaves it out (or gives a flag) cannot be read.
+    private func notNumber(_ key: String, _ expected: String) -> KerasError {
+        let error = bad(key, expected)
+        switch json[key] {
+        case .string?, .array?, .object?, .null?: return .wrongType(error.message)
+        default: return error
+        }
+    }
+
     /// The value at `key`, or its declared default when it is absent or null; nil when both are.
     /// A numpy scalar given (``numpyScalar(_:)``) reads as its number.
     public subscript(key: String) -> JSON? {
@@ -64,6 +76,37 @@ public struct LayerConfig {
         return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(shown)")
     }
 
+    /// A value Keras's constructor takes only as a Python `int` or `float` or a list, testing
+    /// `isinstance(value, (int, float))` (an image augmentation's `factor`): the value as given,
+    /// a None given where the default is not None kept as null and a numpy number as its marker
+    /// (``numpyScalar(_:)``), but for a `float64`, which is a Python float; the declared default
+    /// when absent.
+    public func pythonNumber(_ key: String) -> JSON? {
+        guard let v = json[key], !(v.isNull && defaults[key]?.isNull ?? true) else { return self[key] }
+        if v["config"]?["dtype"]?.stringValue == "float64", let number = LayerConfig.numpyScalar(v) { return number }
+        return v
+    }
+
+    /// `read(self, key)` for an argument Keras's constructor converts (`float(momentum)`,
+    /// `int(axis)`): a string given that is not a number is Python's `ValueError` there (`could
+    /// not convert string to float`), not the `TypeError` of a comparison.
+    public func converted<T>(_ key: String, _ read: (LayerConfig, String) throws -> T) throws -> T {
+        do {
+            return try read(self, key)
+        } catch KerasError.wrongType(let message) where json[key]?.stringValue != nil {
+            throw KerasError.invalidArgument(message)
+        }
+    }
+
+    /// Keras's `TypeError` for a None given to an argument its constructor compares or converts
+    /// (`if dropout > 0`, `float(momentum)`, `groups <= 0`), which the accessors would otherwise
+    /// read as its default; Keras keeps a None given to others as it is.
+    public func refuseNone(_ keys: String...) throws {
+        for key in keys where json[key]?.isNull == true {
+            throw KerasError.wrongType("\(className): '\(key)' must be a number, got None (Keras's constructor compares or converts it)")
+        }
+    }
+
     /// Whether the config itself gives `key` (not null), rather than its default.
     public func isGiven(_ key: String) -> Bool { json[key].map { !$0.isNull } ?? false }
 
@@ -75,8 +118,8 @@ public struct LayerConfig {
     }
 
     /// `read(self)`, a value of the wrong kind refused as Keras's constructor refuses it, with a
-    /// `TypeError` (``KerasError/wrongType(_:)``): `RepeatVector(n="a")`, a dropout rate compared
-    /// with numbers. Other accessors report it as a config that cannot be read.
+    /// `TypeError` (``KerasError/wrongType(_:)``): `Dot(axes="a")`. The number accessors refuse
+    /// so by themselves (`RepeatVector(n="a")`); others report it as a config that cannot be read.
     public func wrongTypeRefused<T>(_ read: (LayerConfig) throws -> T) throws -> T {
         do {
             return try read(self)
@@ -89,7 +132,7 @@ public struct LayerConfig {
     public var name: String? { json["name"]?.stringValue }
 
     public func int(_ key: String) throws -> Int {
-        guard let v = self[key]?.intValue else { throw bad(key, "an integer") }
+        guard let v = self[key]?.intValue else { throw notNumber(key, "an integer") }
         return v
     }
     public func int(_ key: String, default d: Int) throws -> Int { self[key] == nil ? d : try int(key) }
@@ -113,14 +156,14 @@ public struct LayerConfig {
     }
 
     public func float(_ key: String) throws -> Float {
-        guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
+        guard let v = self[key]?.doubleValue else { throw notNumber(key, "a number") }
         return Float(v)
     }
     public func float(_ key: String, default d: Float) throws -> Float { self[key] == nil ? d : try float(key) }
     public func optionalFloat(_ key: String) throws -> Float? { self[key] == nil ? nil : try float(key) }
 
     public func double(_ key: String) throws -> Double {
-        guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
+        guard let v = self[key]?.doubleValue else { throw notNumber(key, "a number") }
         return v
     }
 

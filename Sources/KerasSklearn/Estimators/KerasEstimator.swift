@@ -282,7 +282,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                 let meta = passthrough ? try passthroughMetadata(y, nFeatures: x.shape[1])
                     : try analyzeTarget(try classes.map { try $0.followed(by: y) } ?? y, nFeatures: x.shape[1])
                 fittedAsEncoded = passthrough
-                let m = try buildModel(meta, sample: xs)
+                let m = try buildModel(meta, sample: xs, batchSize: batchSize ?? 32)
                 if m.optimizer == nil {
                     if passthrough && (getParams()["loss"] ?? .none).isNone {
                         throw KerasError.invalidArgument("\(estimatorName).fit: No valid loss function found. With target_encoder 'passthrough' give the loss parameter or compile the model in its builder")
@@ -430,8 +430,10 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         }
     }
 
-    /// The builder's model, with an output layer appended when it ends in a hidden layer.
-    func buildModel(_ meta: ModelMetadata, sample xs: [Tensor]) throws -> Model {
+    /// The builder's model, with an output layer appended when it ends in a hidden layer; one
+    /// made without an input is built by the fit's first batch (of `batchSize` rows at most), as
+    /// Keras's fit builds it.
+    func buildModel(_ meta: ModelMetadata, sample xs: [Tensor], batchSize: Int) throws -> Model {
         let m: Model
         do {
             m = try builder(ModelParams(routed("model__")), meta)
@@ -440,7 +442,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         } catch {
             throw KerasError.callbackFailed("\(estimatorName): the model builder failed: \(error)")
         }
-        try m.ensureBuilt(for: xs.map { takeRows($0, [0]) })
+        try m.ensureBuilt(for: xs, batchSize: batchSize)
         return try withOutputLayer(m, meta)
     }
 

@@ -66,6 +66,9 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "activation", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"wiggle\"}}"));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim", keras_model_build(m, 0, xs));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "shape must not be NULL", keras_model_build(m, 2, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "positive", keras_sequential_record_first_batch(m, 0));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "positive", keras_sequential_record_first_batch(m, -8));
+    CHECK_OK(keras_sequential_record_first_batch(m, 8));   /* not built: nothing to record */
     CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}"));
     CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}"));
 

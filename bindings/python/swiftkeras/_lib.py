@@ -255,6 +255,7 @@ _declare("keras_legacy_h5_training_config", [c_char_p, char_pp], c_int32)
 _declare("keras_sequential_new", [c_char_p, POINTER(keras_model_p)], c_int32)
 _declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_build", [keras_model_p, c_int32, int64_p], c_int32)
+_declare("keras_sequential_record_first_batch", [keras_model_p, c_int64], c_int32)
 _declare("keras_model_free", [keras_model_p], None)
 _declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
 # (float buffers of the per-call entry points are declared as void *: the binding passes numpy's

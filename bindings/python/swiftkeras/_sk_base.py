@@ -206,7 +206,8 @@ class BaseWrapper(BaseEstimator):
     def _ensure_compiled_model(self, X, y):
         if not getattr(self.model_, "_compile_config", None):
             self.model_.compile(**self._compile_kwargs_for_fit(y))
-        self.model_._ensure_handle(_first_rows(X))
+        batch = self.batch_size if self.batch_size not in (None, -1) else 32 if self.batch_size is None else None
+        self.model_._ensure_handle(_first_rows(X, batch))
 
     def _seed(self):
         seed = self.random_state
@@ -791,14 +792,15 @@ def _whole_batch(args, rows, keys):
             args[key] = rows
 
 
-def _first_rows(X):
-    """The first sample of X (of its first array, for a list or dict of arrays), for building
-    a model from its input."""
+def _first_rows(X, rows):
+    """The first batch of X (`rows` rows, all where None; of its first array, for a list or dict
+    of arrays), for building a model from its input as the fit's first batch does (a Sequential
+    made without an input keeps its size, as Keras's)."""
     if isinstance(X, dict):
         X = next(iter(X.values()))
     elif isinstance(X, (list, tuple)):
         X = X[0]
-    return np.asarray(X[:1], np.float32)
+    return np.asarray(X[:rows], np.float32)
 
 
 def _fit_options(partial, class_weight):

@@ -103,7 +103,7 @@ class SKLBase(BaseEstimator):
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {unknown}")
         X = np.asarray(X, np.float32)
-        model._ensure_handle(X[:1])
+        model._ensure_handle(X[:int(fit_kwargs.get("batch_size") or 32)])   # (fit's first batch)
         initial_epoch = int(fit_kwargs.get("initial_epoch") or 0)
         epochs = max(int(fit_kwargs.get("epochs", 1)) - initial_epoch, 0)
         verbose = _verbosity(fit_kwargs.get("verbose", "auto"), 1)

@@ -563,6 +563,9 @@ class Model(ModelAPI):
             self._set_handle(out.value, own_config=True)
         finally:
             self._sharing = ()
+        if self.__dict__.get("_first_batch"):   # (a Sequential built by its first batch)
+            check(_lib.keras_sequential_record_first_batch(self._handle, self._first_batch))
+            self._layers_cache = None
         self._adopt_nested_models()
         self._send_compile()
 
@@ -2401,6 +2404,11 @@ class Sequential(Model):
                 raise ValueError("This model has not yet been built. Build the model first by "
                                  "calling `build()` or by calling the model on a batch of data.")
             self._input_batch_shape = (None,) + tuple(x.shape[1:])
+            # Keras keeps the size of the first batch that builds it (fit's, at most its
+            # batch_size): the library records it once it holds the model (_new_handle), whose
+            # layers are built for any batch
+            from ._model_api import _leading_dimension
+            self._first_batch = _leading_dimension(x, self.__dict__.get("_first_batch_cap"))
         for index, layer in enumerate(self._layers):   # (built, call or fit: its input known now)
             model = layer.__dict__.get("_model") if isinstance(layer, _ModelLayer) else None
             if model is not None and model._unbuilt():
@@ -2483,6 +2491,8 @@ class Sequential(Model):
                 batch_shape, input_name = tuple(entry["batch_shape"]), entry.get("name")
         if batch_shape is None or not self._layers:
             raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        if batch_shape[0] is None and self.__dict__.get("_first_batch") and self._handle is not None:
+            batch_shape = (self._first_batch,) + tuple(batch_shape[1:])   # (as the library recorded it)
         key = (tuple(batch_shape), tuple(id(layer) for layer in self._layers))
         cached = getattr(self, "_symbolic_io", None)
         if cached is None or cached[0] != key:

@@ -5,7 +5,10 @@ against live Keras): a flag takes any value and Keras tests its truth (`use_bias
 `data_format` is read lowercased; an activation given as None is linear; what Keras's constructor refuses is refused with its exception
 type: TypeError, OverflowError (a seed outside uint32) or ValueError, as the library's error kind
 says (keras_last_error_kind); a numpy number goes to the library's checks as one, refused where
-Keras tests for a Python int (a single `strides`, a `seed`)."""
+Keras tests for a Python int (a single `strides`, a `seed`, Dense's `units`, UpSampling1D's
+`size`, an image augmentation's `factor`, which takes a Python float: a numpy float64 is one);
+a string, or a None given, where Keras's constructor compares or converts a number (a dropout
+rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError."""
 import importlib.util
 import pathlib
 
@@ -78,6 +81,49 @@ SAMPLE = [
     ("LSTM", {"units": 3}, "dropout", np.float64(0.25)),
     ("Concatenate", {}, "axis", np.int64(-1)),
     ("Conv2D", {"filters": 2, "kernel_size": 3}, "padding", "VALID"),
+    # a string where Keras's constructor compares or converts a number: its TypeError
+    ("LSTM", {"units": 3}, "dropout", "0.0"),
+    ("SimpleRNNCell", {"units": 3}, "recurrent_dropout", "0.0"),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "groups", "1"),
+    ("DepthwiseConv1D", {"kernel_size": 3}, "depth_multiplier", "1"),
+    ("ReLU", {}, "negative_slope", "0.0"),
+    ("LeakyReLU", {}, "negative_slope", "0.3"),
+    ("MelSpectrogram", {}, "sampling_rate", "16000"),
+    ("RandomGrayscale", {}, "factor", "0.5"),
+    ("Attention", {}, "dropout", "0.0"),
+    # None where Keras's constructor compares or converts a number: its TypeError (where it
+    # keeps a None given, as MultiHeadAttention's dropout, it is still taken)
+    ("GRU", {"units": 3}, "dropout", None),
+    ("LSTMCell", {"units": 3}, "recurrent_dropout", None),
+    ("Conv1D", {"filters": 2, "kernel_size": 3}, "groups", None),
+    ("BatchNormalization", {}, "momentum", None),
+    ("BatchNormalization", {}, "axis", None),
+    ("AdditiveAttention", {}, "dropout", None),
+    ("STFTSpectrogram", {}, "frame_length", None),
+    ("MaxNumBoundingBoxes", {"max_number": 2}, "fill_value", None),
+    ("LayerNormalization", {}, "axis", None),
+    ("UnitNormalization", {}, "axis", None),
+    # a Python int or float only where Keras tests isinstance(value, int) (or (int, float)):
+    # a numpy number (but a float64, which is a float), a float for an int, or None is refused
+    ("Dense", {}, "units", np.int32(4)),
+    ("Dense", {}, "units", 4.0),
+    ("GroupNormalization", {}, "groups", np.int64(32)),
+    ("GroupNormalization", {}, "groups", "32"),
+    ("UpSampling1D", {}, "size", np.int64(2)),
+    ("UpSampling1D", {}, "size", 2.0),
+    ("LayerNormalization", {}, "axis", np.int64(-1)),
+    ("UnitNormalization", {}, "axis", np.int32(-1)),
+    ("RandomInvert", {}, "factor", np.float32(1.0)),
+    ("CutMix", {}, "factor", np.int64(1)),
+    ("AugMix", {}, "factor", np.float64(0.3)),
+    ("AugMix", {}, "factor", None),
+    ("RandomShear", {}, "x_factor", np.float32(0.0)),
+    ("Solarization", {}, "threshold_factor", None),
+    ("RandomElasticTransform", {}, "scale", np.int64(1)),
+    ("RandomGaussianBlur", {}, "sigma", np.float32(1.0)),
+    ("RandomGaussianBlur", {}, "kernel_size", np.int64(3)),
+    ("RandomColorJitter", {}, "brightness_factor", None),
+    ("RandomZoom", {"height_factor": 0.2}, "width_factor", None),
 ]
 
 

@@ -551,11 +551,9 @@ def test_ddpg_actor_critic_networks_and_soft_target_updates(tmp_path, narrow_ter
             _close(c, d, what=f"Keras's {name} read here")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a Sequential made without an Input and built by "
-                   "its first batch (the example's fit) records that batch's size in Keras (its "
-                   "InputLayer's batch_shape, so the summary shows (8, 32) and the saved config "
-                   "batch_shape [8, 40]); here the batch stays None")
 def test_a_sequential_built_by_its_first_fit_batch_records_the_batch_size_as_keras(narrow_terminal):
+    """A Sequential made without an Input and built by its first batch (the example's fit) keeps
+    that batch's size, as Keras's: its InputLayer's batch_shape, so the summary shows (8, 32)."""
     model, ref = _both(multi_label_model)
     x, y = _abstracts(41, 16)
     for m in (model, ref):

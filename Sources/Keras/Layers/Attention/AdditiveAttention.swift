@@ -36,7 +36,8 @@ extension AdditiveAttention: DeclaredLayer {
         .optional("dropout", \.dropout, default: 0),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try AdditiveAttention(useScale: try c.bool("use_scale"), dropout: try c.double("dropout"),
+        try c.refuseNone("dropout")
+        return try AdditiveAttention(useScale: try c.bool("use_scale"), dropout: try c.double("dropout"),
                               seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }

@@ -50,7 +50,8 @@ extension Attention: DeclaredLayer {
         .optional("dropout", \.dropout, default: 0),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try Attention(useScale: try c.bool("use_scale"), scoreMode: try c.string("score_mode"),
+        try c.refuseNone("dropout")
+        return try Attention(useScale: try c.bool("use_scale"), scoreMode: try c.string("score_mode"),
                       dropout: try c.double("dropout"), seed: try c.seed(drawn: c.double("dropout") > 0), name: c.name)
     }
 }

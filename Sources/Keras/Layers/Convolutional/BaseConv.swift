@@ -156,6 +156,7 @@ open class BaseConv: Layer, @unchecked Sendable {
             .optional("bias_constraint", \.biasConstraint),
         ]) { c in
             let rank = L.spatialRank, cls = String(describing: L.self)
+            try c.refuseNone("groups")
             return try L(try c.int("filters"), kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),
                          padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),

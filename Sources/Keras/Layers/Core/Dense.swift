@@ -290,7 +290,8 @@ extension Dense: DeclaredLayer {
         .optional("bias_constraint", \.biasConstraint),
         .optional("quantization_config", default: nil) { _ in .null },
     ]) { c in
-        guard let units = c["units"]?.intValue, units > 0 else {
+        // (a Python int: Keras's isinstance test refuses a numpy integer or a float)
+        guard case .int(let units)? = c.pythonNumber("units"), units > 0 else {
             throw KerasError.io("Dense: Received an invalid value for `units`, expected a positive integer. "
                                              + "Received: units=\(c["units"]?.description ?? "None")")
         }

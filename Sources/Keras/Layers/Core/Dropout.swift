@@ -91,7 +91,7 @@ extension Dropout: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
         .optional("noise_shape", \.noiseShape, default: nil),
     ]) { c in
-        let rate = try c.wrongTypeRefused { try $0.double("rate") }
+        let rate = try c.double("rate")
         return try Dropout(rate, noiseShape: c.shape("noise_shape"), seed: c.seed(drawn: rate > 0), name: c.name)
     }
 }

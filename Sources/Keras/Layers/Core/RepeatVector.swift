@@ -38,6 +38,6 @@ extension RepeatVector: DeclaredLayer {
     /// Keras: `RepeatVector(n)`.
     public static let declaration = LayerDeclaration(RepeatVector.self, arguments: [
         .required("n", \.n),
-    ]) { c in try RepeatVector(c.wrongTypeRefused { try $0.int("n") }, name: c.name) }
+    ]) { c in try RepeatVector(c.int("n"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RepeatVector.self, $0) }

@@ -166,6 +166,7 @@ extension BatchNormalization: DeclaredLayer {
         .optional("renorm_clipping", default: nil) { _ in .null },
         .optional("renorm_momentum", default: .double(0.99)) { _ in .double(0.99) },
     ]) { c in
+        try c.refuseNone("axis", "momentum", "epsilon")
         if try c.bool("renorm") {
             throw KerasError.io("BatchNormalization config: renorm=True is not supported")
         }
@@ -174,7 +175,8 @@ extension BatchNormalization: DeclaredLayer {
             throw KerasError.io("BatchNormalization: Argument synchronized=True is only supported with the TensorFlow backend.")
         }
         return BatchNormalization(
-            axis: try c.int("axis"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"),
+            axis: try c.converted("axis") { try $0.int($1) }, momentum: try c.converted("momentum") { try $0.double($1) },
+            epsilon: try c.converted("epsilon") { try $0.double($1) },
             center: try c.bool("center"), scale: try c.bool("scale"), affine: try c.affineOptions(),
             movingMeanInitializer: try c.initializer("moving_mean_initializer"),
             movingVarianceInitializer: try c.initializer("moving_variance_initializer"), name: c.name)

@@ -87,8 +87,12 @@ extension GroupNormalization: DeclaredLayer {
         .optional("center", \.center, default: true),
         .optional("scale", \.scale, default: true),
     ] + affineArguments(GroupNormalization.self)) { c in
-        try GroupNormalization(
-            groups: try c.int("groups"), axis: try c.int("axis"), epsilon: try c.double("epsilon"),
+        // (a Python int: Keras's isinstance test refuses a numpy integer, a float, None or a string)
+        guard case .int(let groups)? = c.pythonNumber("groups") else {
+            throw KerasError.invalidArgument("GroupNormalization: Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups=\(c["groups"]?.description.prefix(40) ?? "None")")
+        }
+        return try GroupNormalization(
+            groups: groups, axis: try c.int("axis"), epsilon: try c.double("epsilon"),
             center: try c.bool("center"), scale: try c.bool("scale"), affine: try c.affineOptions(), name: c.name)
     }
 }

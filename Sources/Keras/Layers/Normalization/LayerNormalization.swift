@@ -87,7 +87,7 @@ extension LayerNormalization: DeclaredLayer {
         ] + affineArguments(LayerNormalization.self)
     ) { c in
         LayerNormalization(
-            axis: try AxisList(config: c["axis"], "LayerNormalization", argument: "axis"), epsilon: try c.double("epsilon"),
+            axis: try c.wrongTypeRefused { try AxisList(config: $0.pythonNumber("axis"), "LayerNormalization", argument: "axis") }, epsilon: try c.double("epsilon"),
             center: try c.bool("center"), scale: try c.bool("scale"), rmsScaling: try c.bool("rms_scaling"),
             affine: try c.affineOptions(), name: c.name)
     }

@@ -29,6 +29,6 @@ extension UnitNormalization: DeclaredLayer {
     /// Keras: `UnitNormalization(axis=-1)`.
     public static let declaration = LayerDeclaration(UnitNormalization.self, builtAtInit: true, arguments: [
         .optional("axis", \.axis, default: -1),
-    ]) { c in UnitNormalization(axis: try c.wrongTypeRefused { try AxisList(config: $0["axis"], "UnitNormalization", argument: "axis") }, name: c.name) }
+    ]) { c in UnitNormalization(axis: try c.wrongTypeRefused { try AxisList(config: $0.pythonNumber("axis"), "UnitNormalization", argument: "axis") }, name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(UnitNormalization.self, $0) }

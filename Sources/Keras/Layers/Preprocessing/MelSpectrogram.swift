@@ -220,7 +220,8 @@ extension MelSpectrogram: DeclaredLayer {
         .optional("min_power", \.minPower, default: 1e-10),
         .optional("ref_power", \.refPower, default: 1.0),
     ]) { c in
-        try MelSpectrogram(fftLength: c.int("fft_length"), sequenceStride: c.int("sequence_stride"),
+        try c.refuseNone("fft_length", "sampling_rate")
+        return try MelSpectrogram(fftLength: c.int("fft_length"), sequenceStride: c.int("sequence_stride"),
                                   sequenceLength: c.optionalInt("sequence_length"),
                                   window: SignalWindow.configured(c.json["window"], owner: "MelSpectrogram config"),
                                   samplingRate: c.int("sampling_rate"), numMelBins: c.int("num_mel_bins"),

@@ -181,7 +181,8 @@ extension STFTSpectrogram: DeclaredLayer {
             .optional("expand_dims", \.expandDims, default: false),
         ]) { c in
             // `window: null` and `scaling: null` mean none, not the default.
-            try STFTSpectrogram(mode: c.string("mode"), frameLength: c.int("frame_length"),
+            try c.refuseNone("frame_length")
+            return try STFTSpectrogram(mode: c.string("mode"), frameLength: c.int("frame_length"),
                                        frameStep: c.optionalInt("frame_step"), fftLength: c.optionalInt("fft_length"),
                                        window: SignalWindow.configured(c.json["window"], owner: "STFTSpectrogram config"),
                                        periodic: c.bool("periodic", default: false), scaling: STFT.scalingName(c.json["scaling"]),

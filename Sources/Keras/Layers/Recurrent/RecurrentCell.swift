@@ -32,6 +32,7 @@ public struct RecurrentCellOptions {
         kernelConstraint = try c.constraint("kernel_constraint")
         recurrentConstraint = try c.constraint("recurrent_constraint")
         biasConstraint = try c.constraint("bias_constraint")
+        try c.refuseNone("dropout", "recurrent_dropout")
         dropout = try c.double("dropout")
         recurrentDropout = try c.double("recurrent_dropout")
         seed = try c.seed()

@@ -69,7 +69,7 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
         return LayerDeclaration(type, builtAtInit: true, arguments: [.required("rate", \.rate)] + format + [
             .optional("seed", \.seed, default: nil),
         ]) { c in
-            let rate = try c.wrongTypeRefused { try $0.double("rate") }
+            let rate = try c.double("rate")
             return try L(rate, dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                          seed: c.seed(drawn: rate > 0), name: c.name)
         }

@@ -39,7 +39,7 @@ extension GaussianDropout: DeclaredLayer {
         .required("rate", \.rate),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        let rate = try c.wrongTypeRefused { try $0.double("rate") }
+        let rate = try c.double("rate")
         return try GaussianDropout(rate, seed: c.seed(drawn: rate > 0), name: c.name)
     }
 }

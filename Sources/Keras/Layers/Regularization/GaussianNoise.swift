@@ -48,7 +48,7 @@ extension GaussianNoise: DeclaredLayer {
         .required("stddev", \.stddev),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        let stddev = try c.wrongTypeRefused { try $0.double("stddev") }
+        let stddev = try c.double("stddev")
         return try GaussianNoise(stddev, seed: c.seed(drawn: stddev > 0), name: c.name)
     }
 }

@@ -7,7 +7,11 @@ public final class UpSampling1D: BaseUpSampling, @unchecked Sendable {
 extension UpSampling1D: DeclaredLayer {
     /// Keras: `UpSampling1D(size=2)`.
     public static let declaration = LayerDeclaration(UpSampling1D.self, arguments: [sizeArgument(UpSampling1D.self)]) { c in
-        try UpSampling1D(size: [try c.int("size")], name: c.name)
+        // Keras takes only a Python int: a numpy integer, a float, None or a string is its TypeError
+        guard case .int(let size)? = c.pythonNumber("size") else {
+            throw KerasError.wrongType("UpSampling1D: Expected an integer value for `size`, got \(c.json["size"]?.description.prefix(40) ?? "nothing")")
+        }
+        return try UpSampling1D(size: [size], name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(UpSampling1D.self, $0) }

@@ -187,7 +187,7 @@ extension RandAugment: DeclaredLayer {
         .optional("interpolation", \.interpolation, default: .bilinear),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandAugment(valueRange: c.valueRange(layer: "RandAugment"), numOps: c.int("num_ops"), factor: c["factor"] ?? 0.5,
+        try RandAugment(valueRange: c.valueRange(layer: "RandAugment"), numOps: c.int("num_ops"), factor: c.pythonNumber("factor") ?? 0.5,
                         interpolation: c.string("interpolation"), seed: c.seed(),
                         dataFormat: c.imageDataFormat(), name: c.name)
     }
@@ -339,7 +339,7 @@ extension AugMix: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try AugMix(valueRange: c.valueRange(layer: "AugMix"), numChains: c.int("num_chains"), chainDepth: c.int("chain_depth"),
-                   factor: c["factor"] ?? 0.3, alpha: c.double("alpha"), allOps: c.bool("all_ops"),
+                   factor: c.pythonNumber("factor") ?? 0.3, alpha: c.double("alpha"), allOps: c.bool("all_ops"),
                    interpolation: c.string("interpolation"), seed: c.seed(),
                    dataFormat: c.imageDataFormat(), name: c.name)
     }

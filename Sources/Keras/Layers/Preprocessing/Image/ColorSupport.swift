@@ -167,7 +167,7 @@ extension FactorColorLayer {
             .optional("value_range", \.valueRange, default: [0, 255]),
             .optional("seed", \.seed, default: nil),
         ]) { c in
-            try Self(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: c.className), dataFormat: c.imageDataFormat(),
+            try Self(factor: c.pythonNumber("factor") ?? nil, valueRange: c.valueRange(layer: c.className), dataFormat: c.imageDataFormat(),
                      seed: c.seed(), name: c.name)
         }
     }

@@ -82,7 +82,7 @@ extension CutMix: DeclaredLayer {
         .optional("factor", default: 1.0) { $0.factor.pair },
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try CutMix(factor: c["factor"] ?? 1.0, seed: c.seed(), dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
+        try CutMix(factor: c.pythonNumber("factor") ?? 1.0, seed: c.seed(), dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(CutMix.self, $0) }

@@ -91,6 +91,7 @@ struct ImageFactor: Equatable {
          strictPair: Bool = false) throws {
         let bad = KerasError.invalidArgument("\(layer): \(argument) must be a number or a pair of numbers in [\(bounds.lowerBound), \(bounds.upperBound)], got \(json)")
         given = json
+        // (a numpy number or a None given, which Keras's isinstance test refuses, is neither)
         if let f = json.doubleValue {
             guard bounds.contains(f) else { throw bad }
             upper = abs(f)

@@ -29,7 +29,8 @@ extension MaxNumBoundingBoxes: DeclaredLayer {
         .required("max_number", \.maxNumber),
         .unsaved("fill_value", default: -1),
     ]) { c in
-        try MaxNumBoundingBoxes(maxNumber: c.int("max_number"), fillValue: c.int("fill_value", default: -1),
+        try c.refuseNone("fill_value")
+        return try MaxNumBoundingBoxes(maxNumber: c.int("max_number"), fillValue: c.int("fill_value", default: -1),
                                 dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
     }
 }

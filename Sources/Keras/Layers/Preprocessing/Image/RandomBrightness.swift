@@ -55,7 +55,7 @@ extension RandomBrightness: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomBrightness(factor: c["factor"] ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
+        try RandomBrightness(factor: c.pythonNumber("factor") ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
                              seed: c.seed(), name: c.name)
     }
 }

@@ -53,9 +53,9 @@ extension RandomColorJitter: DeclaredLayer {
         .optional("hue_factor", default: nil) { $0.factors.hue },
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomColorJitter(valueRange: c.valueRange(layer: "RandomColorJitter"), brightnessFactor: c["brightness_factor"] ?? nil,
-                              contrastFactor: c["contrast_factor"] ?? nil, saturationFactor: c["saturation_factor"] ?? nil,
-                              hueFactor: c["hue_factor"] ?? nil, seed: c.seed(),
+        try RandomColorJitter(valueRange: c.valueRange(layer: "RandomColorJitter"), brightnessFactor: c.pythonNumber("brightness_factor") ?? nil,
+                              contrastFactor: c.pythonNumber("contrast_factor") ?? nil, saturationFactor: c.pythonNumber("saturation_factor") ?? nil,
+                              hueFactor: c.pythonNumber("hue_factor") ?? nil, seed: c.seed(),
                               dataFormat: c.imageDataFormat(), name: c.name)
     }
 }

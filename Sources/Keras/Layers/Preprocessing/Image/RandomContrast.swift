@@ -59,7 +59,7 @@ extension RandomContrast: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomContrast(factor: c["factor"] ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
+        try RandomContrast(factor: c.pythonNumber("factor") ?? nil, valueRange: c.optionalNumbers("value_range") ?? [0, 255],
                            seed: c.seed(), name: c.name)
     }
 }

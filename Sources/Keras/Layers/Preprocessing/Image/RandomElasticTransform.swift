@@ -91,7 +91,7 @@ extension RandomElasticTransform: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomElasticTransform(factor: c["factor"] ?? 1.0, scale: c["scale"] ?? 1.0, interpolation: c.string("interpolation"),
+        try RandomElasticTransform(factor: c.pythonNumber("factor") ?? 1.0, scale: c.pythonNumber("scale") ?? 1.0, interpolation: c.string("interpolation"),
                                    fillMode: c.string("fill_mode"), fillValue: c.double("fill_value"),
                                    valueRange: c.optionalNumbers("value_range") ?? [0, 255], seed: c.seed(),
                                    dataFormat: DataFormat.named(c.string("data_format")), name: c.name)

@@ -104,7 +104,7 @@ extension RandomErasing: DeclaredLayer {
             if let d = v.doubleValue { return [d] }
             return try c.optionalNumbers("fill_value") ?? []
         }
-        return try RandomErasing(factor: c["factor"] ?? 1.0, scale: c["scale"] ?? [0.02, 0.33], fillValue: fill,
+        return try RandomErasing(factor: c.pythonNumber("factor") ?? 1.0, scale: c.pythonNumber("scale") ?? [0.02, 0.33], fillValue: fill,
                                  valueRange: c.optionalNumbers("value_range") ?? [0, 255], seed: c.seed(),
                                  dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

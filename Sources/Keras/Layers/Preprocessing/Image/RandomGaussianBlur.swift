@@ -114,7 +114,7 @@ extension RandomGaussianBlur: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomGaussianBlur(factor: c["factor"] ?? 1.0, kernelSize: c["kernel_size"] ?? 3, sigma: c["sigma"] ?? 1.0,
+        try RandomGaussianBlur(factor: c.pythonNumber("factor") ?? 1.0, kernelSize: c.pythonNumber("kernel_size") ?? 3, sigma: c.pythonNumber("sigma") ?? 1.0,
                                valueRange: c.optionalNumbers("value_range") ?? [0, 255],
                                dataFormat: DataFormat.named(c.string("data_format")), seed: c.seed(), name: c.name)
     }

@@ -40,7 +40,8 @@ extension RandomGrayscale: DeclaredLayer {
         .optional("factor", \.factor, default: 0.5),
         .unsaved("seed"),
     ]) { c in
-        try RandomGrayscale(factor: c.double("factor"), dataFormat: c.imageDataFormat(),
+        try c.refuseNone("factor")
+        return try RandomGrayscale(factor: c.double("factor"), dataFormat: c.imageDataFormat(),
                             seed: c.seed(), name: c.name)
     }
 }

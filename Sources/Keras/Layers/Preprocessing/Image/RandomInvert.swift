@@ -39,7 +39,7 @@ extension RandomInvert: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomInvert(factor: c["factor"] ?? 1.0, valueRange: c.valueRange(layer: "RandomInvert"), seed: c.seed(),
+        try RandomInvert(factor: c.pythonNumber("factor") ?? 1.0, valueRange: c.valueRange(layer: "RandomInvert"), seed: c.seed(),
                          dataFormat: c.imageDataFormat(), name: c.name)
     }
 }

@@ -87,7 +87,8 @@ extension RandomPerspective: DeclaredLayer {
         .optional("fill_value", \.fillValue, default: 0),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomPerspective(factor: c["factor"] ?? 1.0, scale: c.double("scale"), interpolation: c.string("interpolation"),
+        try c.refuseNone("scale")
+        return try RandomPerspective(factor: c.pythonNumber("factor") ?? 1.0, scale: c.double("scale"), interpolation: c.string("interpolation"),
                               fillValue: c.double("fill_value"), seed: c.seed(),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

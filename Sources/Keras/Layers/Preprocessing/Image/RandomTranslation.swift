@@ -39,7 +39,7 @@ extension RandomTranslation: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
         .optional("fill_value", \.fillValue, default: 0),
     ]) { c in
-        try RandomTranslation(heightFactor: c["height_factor"] ?? nil, widthFactor: c["width_factor"] ?? nil,
+        try RandomTranslation(heightFactor: c.pythonNumber("height_factor") ?? nil, widthFactor: c.pythonNumber("width_factor") ?? nil,
                               fillMode: c.string("fill_mode"), interpolation: c.string("interpolation"),
                               seed: c.seed(), fillValue: c.double("fill_value"),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)

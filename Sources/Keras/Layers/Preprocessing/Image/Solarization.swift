@@ -55,7 +55,7 @@ extension Solarization: DeclaredLayer {
         .optional("threshold_factor", default: 0.0) { $0.thresholdFactor.pair },
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try Solarization(additionFactor: c["addition_factor"] ?? 0.0, thresholdFactor: c["threshold_factor"] ?? 0.0,
+        try Solarization(additionFactor: c.pythonNumber("addition_factor") ?? 0.0, thresholdFactor: c.pythonNumber("threshold_factor") ?? 0.0,
                          valueRange: c.valueRange(layer: "Solarization"), seed: c.seed(),
                          dataFormat: c.imageDataFormat(), name: c.name)
     }
