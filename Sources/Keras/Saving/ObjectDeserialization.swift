@@ -76,7 +76,11 @@ private func deserialize<T>(_ j: JSON, _ kind: KerasObjectKind,
 /// A loss from a compile config value: a name, a serialized function or a serialized class.
 public func deserializeLoss(_ j: JSON) throws -> Loss {
     let o = try SerializedObject(j, what: "loss")
-    if o.className == "function", let name = o.config.stringValue { return try Loss.named(name) }
+    if o.className == "function", let name = o.config.stringValue {
+        // (found by its module: made with the bare name it is written with)
+        if case .loss(let make)? = ObjectRegistry.lookupFunction(.loss, name, module: j["module"]) { return try make(o.config) }
+        return try Loss.named(name)
+    }
     for n in o.names { if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, n) { return try make(o.config) } }
     do {
         return j.stringValue != nil ? try Loss.named(o.className) : try Loss.from(className: o.className, config: o.config)
@@ -131,11 +135,18 @@ private func metricSpec(_ j: JSON) throws -> MetricSpec {
     }
     let o = try SerializedObject(j, what: "metric")
     if o.className == "function", let name = o.config.stringValue {
-        // A registered function (a C or Python metric) is the metric it makes, written back so.
+        // A registered function (a C or Python metric) is the metric it makes, written back so;
+        // one found by its module is made with the bare name it is written with.
+        if case .metric(let make)? = ObjectRegistry.lookupFunction(.metric, name, module: j["module"]) {
+            return .instance(try make(o.config))
+        }
         if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return .instance(try make(.object([]))) }
         return .name(name)
     }
-    for n in o.names { if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, n) { return .instance(try make(o.config)) } }
+    if case .metric(let make)? = ObjectRegistry.lookupClass(.metric, o.className, registeredName: o.registeredName,
+                                                             module: j["module"]) {
+        return .instance(try make(o.config))
+    }
     do {
         let m = try Metric.from(className: o.className, config: o.config)
         return .instance(m)

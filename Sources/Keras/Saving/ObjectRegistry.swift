@@ -209,15 +209,35 @@ public enum ObjectRegistry {
     /// `module`: nil where the entry has none, `.null` for Python's `__main__`), a bare name's
     /// one packaged registration, then the built-in.
     static func layerBuilder(_ className: String, registeredName: String?, module: JSON? = nil) -> ((LayerConfig) throws -> Layer)? {
+        if case .layer(let b)? = lookupClass(.layer, className, registeredName: registeredName, module: module) { return b }
+        guard case .layer(let b)? = builtin(.layer, className) else { return nil }
+        return b
+    }
+
+    /// The custom class of `kind` a config's entry names, in Keras's order (a layer, a metric
+    /// class): its registered name (scopes, then global), its class by `module`
+    /// (``moduleQualifiedName(module:className:)``; nil where the entry has none), then a bare
+    /// name's one packaged registration; nil where the built-in is Keras's answer.
+    static func lookupClass(_ kind: KerasObjectKind, _ className: String, registeredName: String?, module: JSON?) -> KerasObject? {
         let qualified = module.map { moduleQualifiedName(module: $0.stringValue, className: className) }
         let names = [registeredName, qualified, className].compactMap { $0 }
         for byPackage in [false, true] {
             for n in names {
-                if case .layer(let b)? = lookupCustom(.layer, n, byPackage: byPackage) { return b }
+                if let o = lookupCustom(kind, n, byPackage: byPackage) { return o }
             }
         }
-        guard case .layer(let b)? = builtin(.layer, className) else { return nil }
-        return b
+        return nil
+    }
+
+    /// The function of `kind` (a loss, a metric) written in a plugin language that a config's
+    /// `{"module", "class_name": "function", "config": name}` entry names by its module: a Python
+    /// function used but not registered is known only as `module>name`, so that using it puts
+    /// nothing under a bare name (a user's `mse` leaves the built-in `"mse"` to every other
+    /// model, as in Keras). Keras writes every function's module as `builtins`: such an entry (or
+    /// one without a module) names no module key.
+    static func lookupFunction(_ kind: KerasObjectKind, _ name: String, module: JSON?) -> KerasObject? {
+        guard let m = module?.stringValue, m != "builtins" else { return nil }
+        return lookupCustom(kind, moduleQualifiedName(module: m, className: name), byPackage: false)
     }
 
     /// The error for a class the registry does not know, saying how to register it.

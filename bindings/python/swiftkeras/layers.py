@@ -1360,6 +1360,16 @@ def _activation_config(value):
     return _serialize(value)
 
 
+def with_activation_keys(config, layer):
+    """`config`, the library's of `layer`, with each activation the user gave as a Python
+    function named by the key the library reads it by (_plugins.functions_by_module), where the
+    library writes its bare name, as Keras's config does."""
+    given = getattr(layer, "_args", None) or {}
+    return {**config, **{k: _activation_config(v) for k, v in given.items()
+                         if k.endswith("activation") and k in config and callable(v)
+                         and not hasattr(v, "_keras_config")}}
+
+
 def _subclasses_builtin(layer):
     """Whether `layer` is of a Python subclass of a built-in layer class (Keras: `class
     MyDense(keras.layers.Dense)`): the library runs it as a layer written in Python whose
