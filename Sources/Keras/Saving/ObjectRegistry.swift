@@ -242,7 +242,22 @@ public enum ObjectRegistry {
 
     /// The error for a class the registry does not know, saying how to register it.
     static func unknown(_ kind: KerasObjectKind, _ name: String) -> KerasError {
-        .unknownName("Unknown \(kind.rawValue) class '\(name)'. If it is a custom \(kind.rawValue), register it with registerKerasSerializable(package:name:_:) (then it is saved as 'Package>\(name)') or pass it in customObjects / a CustomObjectScope: [\"\(name)\": .\(kind.rawValue)(...)]")
+        .unknownName("Unknown \(kind.rawValue) class '\(name)'. \(advice(kind, name))")
+    }
+
+    /// The error for a function a config's entry names (`{"class_name": "function", "config":
+    /// name}`: a loss, a metric, an activation) that is neither registered nor in scope: Keras's
+    /// `Could not locate function` (a TypeError in Python: ``notLocatedPrefix``), with the entry.
+    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> KerasError {
+        .unknownName("\(notLocatedPrefix)function '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
+    }
+
+    /// How every ``notLocated(_:_:entry:)`` message starts (the C ABI reports it with the kind
+    /// Python raises as TypeError, as Keras's `_retrieve_class_or_fn`).
+    public static let notLocatedPrefix = "Could not locate "
+
+    private static func advice(_ kind: KerasObjectKind, _ name: String) -> String {
+        "If it is a custom \(kind.rawValue), register it with registerKerasSerializable(package:name:_:) (then it is saved as 'Package>\(name)') or pass it in customObjects / a CustomObjectScope: [\"\(name)\": .\(kind.rawValue)(...)]"
     }
 }
 

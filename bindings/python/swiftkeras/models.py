@@ -3621,7 +3621,7 @@ def _saved_loss(loss):
         from .saving import deserialize_keras_object
         try:
             return deserialize_keras_object(loss)
-        except ValueError:
+        except (TypeError, ValueError):
             return loss
     return loss
 
