@@ -909,6 +909,13 @@ int keras_model_optimizer_variables(keras_model *model, char **layout_json, floa
  * (not compiled), INVALID_ARGUMENT (iterations negative). */
 int keras_model_set_optimizer_iterations(keras_model *model, int64_t iterations);
 
+/* Sets every variable of a compiled model's optimizer (Keras: optimizer.variables[i].assign(v)):
+ * `values_json` in keras_model_optimizer_variables's order, each as keras_optimizer_set_variables
+ * takes it ({"shape": [...], "value": a number or a flat list, "dtype": "int32" for the step
+ * count}). Errors: STATE (not compiled), INVALID_ARGUMENT (bad JSON, another number of
+ * variables), SHAPE (a value's shape); nothing changes then. */
+int keras_model_set_optimizer_variables(keras_model *model, const char *values_json);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
