@@ -1360,7 +1360,7 @@ def _activation_config(value):
     return _serialize(value)
 
 
-def with_activation_keys(config, layer):
+def _with_activation_keys(config, layer):
     """`config`, the library's of `layer`, with each activation the user gave as a Python
     function named by the key the library reads it by (_plugins.functions_by_module), where the
     library writes its bare name, as Keras's config does."""

@@ -30,7 +30,7 @@ from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python, _layer_class,
                      _masked, _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
-                     _tracked_sublayers, _warn_unbuilt_state, with_activation_keys)
+                     _tracked_sublayers, _warn_unbuilt_state, _with_activation_keys)
 from .ops._functional import operation_arguments
 from .ops._trace import TraceError
 
@@ -757,7 +757,7 @@ class Model(ModelAPI):
         layer = self._layer_object(info["name"])
         probe._entries_override = [{"module": None if registered else "keras.layers",
                                     "class_name": info["class_name"],
-                                    "config": with_activation_keys(info["config"], layer),
+                                    "config": _with_activation_keys(info["config"], layer),
                                     "registered_name": registered}]
         probe._ensure_handle()
         weights = [self._get_weight(w) for w in info["weights"]]
