@@ -8,7 +8,7 @@ by the library as Keras 2 did.
 import numpy as np
 
 from ._objects import KerasObject, make_class, module_serialization, unique_name
-from ._variables import Variable, _FreeVariable
+from ._variables import Variable, _FreeVariable, assigned_value
 
 
 class Optimizer(KerasObject):
@@ -671,13 +671,7 @@ class _OptimizerVariable(Variable):
         return pairs[self._position][1]
 
     def assign(self, value):
-        arr = np.asarray(value.numpy() if isinstance(value, Variable) else value)
-        if arr.shape != self.shape:
-            raise ValueError(f"The shape of the target variable and the shape of the target "
-                             f"value in `variable.assign(value)` must match. variable.shape="
-                             f"{self.shape}, Received: value.shape={arr.shape}. Target "
-                             f"variable: {self!r}")
-        self._write(arr.astype(self.dtype))
+        self._write(assigned_value(self, value).astype(self.dtype))
         return self
 
     def _write(self, value):
