@@ -1603,7 +1603,9 @@ class _BuiltinLayer(Layer):
         if self.__dict__.get("_owner") is not None:
             handle, path = _rnn_states._located(self)
             if handle is not None:
-                _native.check(_lib.keras_model_set_layer_activation(handle, path, json.dumps(config).encode()))
+                text = json.dumps(config).encode()
+                with _plugins.functions_by_module(text):
+                    _native.check(_lib.keras_model_set_layer_activation(handle, path, text))
         self._args["activation"] = value
         self.__dict__["activation"] = value
 
