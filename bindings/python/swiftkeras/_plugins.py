@@ -504,7 +504,7 @@ def _named_in(text, kind, key):
     layer's config holds), a loss or metric by its module and name (its compile entry's)."""
     if kind == "activation":
         return b'"' + key.encode() + b'"' in text
-    module, _, name = key.rpartition(">")
+    module, _, name = key.partition(">")
     return b'"' + name.encode() + b'"' in text and b'"' + module.encode() + b'"' in text
 
 
@@ -645,7 +645,7 @@ def _function_entry(kind, fn):
     if isinstance(registered, str):
         return {"module": "builtins", "class_name": "function",
                 "config": register_function(kind, fn, registered), "registered_name": "function"}
-    module, _, name = register_function(kind, fn).rpartition(">")
+    module, _, name = register_function(kind, fn).partition(">")
     return {"module": module, "class_name": "function", "config": name,
             "registered_name": "function"}
 
