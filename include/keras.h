@@ -69,7 +69,9 @@ typedef enum keras_status {
  * that a host language can raise the exception Keras raises while the status keeps its meaning:
  * a bad value of the right type (Python's ValueError), a value of a type the argument does not
  * take, as a string or None where a number goes (TypeError), or an integer outside the range it
- * is held in, as a negative seed (OverflowError: Keras keeps seeds as uint32). */
+ * is held in, as a negative seed (OverflowError: Keras keeps seeds as uint32). A
+ * KERAS_ERR_UNKNOWN_NAME for a function a config names that is neither registered nor in scope
+ * ("Could not locate function 'name'...", Keras's TypeError) has KERAS_ERROR_KIND_TYPE. */
 typedef enum keras_error_kind {
     KERAS_ERROR_KIND_VALUE = 0,
     KERAS_ERROR_KIND_TYPE = 1,
@@ -85,7 +87,7 @@ const char *keras_last_error(void);
 
 /* The keras_error_kind of the last failed call on the calling thread: set with its message, so
  * read it right after the call that failed. KERAS_ERROR_KIND_VALUE when none failed yet, and for
- * every status other than KERAS_ERR_INVALID_ARGUMENT. */
+ * every status other than KERAS_ERR_INVALID_ARGUMENT and KERAS_ERR_UNKNOWN_NAME. */
 int keras_last_error_kind(void);
 
 /* The constant name of a status code ("KERAS_ERR_SHAPE"). Static; do not free. Never NULL. */
@@ -905,6 +907,13 @@ int keras_model_optimizer_variables(keras_model *model, char **layout_json, floa
  * step `iterations` (learning-rate schedules and Adam's bias correction read it). Errors: STATE
  * (not compiled), INVALID_ARGUMENT (iterations negative). */
 int keras_model_set_optimizer_iterations(keras_model *model, int64_t iterations);
+
+/* Sets every variable of a compiled model's optimizer (Keras: optimizer.variables[i].assign(v)):
+ * `values_json` in keras_model_optimizer_variables's order, each as keras_optimizer_set_variables
+ * takes it ({"shape": [...], "value": a number or a flat list, "dtype": "int32" for the step
+ * count}). Errors: STATE (not compiled), INVALID_ARGUMENT (bad JSON, another number of
+ * variables), SHAPE (a value's shape); nothing changes then. */
+int keras_model_set_optimizer_variables(keras_model *model, const char *values_json);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */

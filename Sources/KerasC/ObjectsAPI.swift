@@ -242,25 +242,31 @@ func optimizerVariableJSON(_ path: String, _ value: OptimizerVariableValue, offs
 public func keras_optimizer_set_variables(_ handle: OpaquePointer?, _ valuesJSON: UnsafePointer<CChar>?) -> Int32 {
     guarded("keras_optimizer_set_variables") {
         let box = try optimizerBox(handle)
-        guard let list = try json(valuesJSON, "values_json").arrayValue else {
-            throw ABIError(.invalidArgument, "values_json must be a list of {\"shape\": [...], \"value\": ...}")
-        }
-        let values: [OptimizerVariableValue] = try list.enumerated().map { i, entry in
-            let shape = entry["shape"]?.arrayValue?.compactMap(\.intValue) ?? []
-            guard shape.allSatisfy({ $0 >= 0 }), shape.count <= maxRank else {
-                throw ABIError(.invalidArgument, "values_json[\(i)]: a bad shape \(entry["shape"] ?? .null)")
-            }
-            if shape.isEmpty, let n = entry["value"]?.intValue, entry["dtype"]?.stringValue == "int32" { return .count(n) }
-            let numbers = entry["value"]?.arrayValue?.compactMap(\.doubleValue).map(Float.init)
-                ?? entry["value"]?.doubleValue.map { [Float($0)] } ?? []
-            guard numbers.count == shape.reduce(1, *) else {
-                throw ABIError(.shape, "values_json[\(i)]: \(numbers.count) numbers for the shape \(shape)")
-            }
-            return .tensor(try Tensor(shape: shape, scalars: numbers))
-        }
+        let values = try optimizerVariableValues(valuesJSON)
         try box.locked {
             try box.optimizer.restoreVariableValues(values, for: box.keys.compactMap { box.variables[$0] })
         }
+    }
+}
+
+/// The optimizer variables of keras_optimizer_set_variables's and
+/// keras_model_set_optimizer_variables's `values_json` (see keras.h).
+func optimizerVariableValues(_ valuesJSON: UnsafePointer<CChar>?) throws -> [OptimizerVariableValue] {
+    guard let list = try json(valuesJSON, "values_json").arrayValue else {
+        throw ABIError(.invalidArgument, "values_json must be a list of {\"shape\": [...], \"value\": ...}")
+    }
+    return try list.enumerated().map { i, entry in
+        let shape = entry["shape"]?.arrayValue?.compactMap(\.intValue) ?? []
+        guard shape.allSatisfy({ $0 >= 0 }), shape.count <= maxRank else {
+            throw ABIError(.invalidArgument, "values_json[\(i)]: a bad shape \(entry["shape"] ?? .null)")
+        }
+        if shape.isEmpty, let n = entry["value"]?.intValue, entry["dtype"]?.stringValue == "int32" { return .count(n) }
+        let numbers = entry["value"]?.arrayValue?.compactMap(\.doubleValue).map(Float.init)
+            ?? entry["value"]?.doubleValue.map { [Float($0)] } ?? []
+        guard numbers.count == shape.reduce(1, *) else {
+            throw ABIError(.shape, "values_json[\(i)]: \(numbers.count) numbers for the shape \(shape)")
+        }
+        return .tensor(try Tensor(shape: shape, scalars: numbers))
     }
 }
 

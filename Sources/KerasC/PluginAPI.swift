@@ -304,6 +304,14 @@ func register(_ name: String, _ object: KerasObject) {
 
 func bareName(_ name: String) -> String { String(name.split(separator: ">").last ?? Substring(name)) }
 
+/// The name a loss or metric function registered as `registered` is written with: the one its
+/// config's entry gave, where that entry found it by its module (`module>name` registered, `name`
+/// written, as Keras writes a function: ObjectRegistry.lookupFunction); else its registered name.
+func writtenName(_ registered: String, _ config: JSON) -> String {
+    guard let given = config.stringValue, registered.hasSuffix(">" + given) else { return registered }
+    return given
+}
+
 @_cdecl("keras_register_layer")
 public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRawPointer?) -> Int32 {
     guarded("keras_register_layer") {
@@ -380,7 +388,7 @@ public func keras_register_loss(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _
         let n = try string(name, "name")
         guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
         let ud = UserData(userData, free)
-        register(n, .loss { _ in CFunctionLoss(name: n, fn: fn, ud: ud) })
+        register(n, .loss { config in CFunctionLoss(name: writtenName(n, config), fn: fn, ud: ud) })
     }
 }
 
@@ -402,9 +410,10 @@ public func keras_register_loss_graph(_ name: UnsafePointer<CChar>?, _ traceFn: 
         } ?? .sumOverBatchSize
         let ud = UserData(userData, free)
         let short = bareName(n)
-        register(n, .loss { _ in
-            GraphLoss(name: short, registeredName: n, reduction: reduction,
-                      fallback: fn.map { CFunctionLoss(name: n, fn: $0, ud: ud) }) { graph, trueShape, predShape in
+        register(n, .loss { config in
+            let written = writtenName(n, config)
+            return GraphLoss(name: short, registeredName: written, reduction: reduction,
+                             fallback: fn.map { CFunctionLoss(name: written, fn: $0, ud: ud) }) { graph, trueShape, predShape in
                 let raw = makeBuilder(BuilderContext(loss: graph))
                 defer { freeBuilder(raw) }
                 let ts = trueShape.map { Int64($0 ?? -1) }, ps = predShape.map { Int64($0 ?? -1) }
@@ -437,8 +446,8 @@ public func keras_register_metric(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?,
         guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
         let ud = UserData(userData, free)
         let short = bareName(n)
-        register(n, .metric { _ in
-            CFunctionMetric(name: short, registered: n) { yTrue, yPred in
+        register(n, .metric { config in
+            CFunctionMetric(name: short, registered: writtenName(n, config)) { yTrue, yPred in
                 try callLoss(fn, ud, "metric '\(short)'", yTrue.detached, yPred.detached, grad: nil)
             }
         })

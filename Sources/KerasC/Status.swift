@@ -32,6 +32,7 @@ enum ErrorKind: Int32 {
         switch e {
         case .wrongType: self = .type
         case .overflow: self = .overflow
+        case .unknownName(let m) where m.hasPrefix(ObjectRegistry.notLocatedPrefix): self = .type
         default: self = .value
         }
     }

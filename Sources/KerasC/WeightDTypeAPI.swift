@@ -111,6 +111,22 @@ public func keras_model_optimizer_variables(_ handle: OpaquePointer?,
     }
 }
 
+/// Sets every optimizer variable of a compiled model (Keras: `optimizer.variables[i].assign(v)`;
+/// see keras.h).
+@_cdecl("keras_model_set_optimizer_variables")
+public func keras_model_set_optimizer_variables(_ handle: OpaquePointer?, _ valuesJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_set_optimizer_variables") {
+        let box = try modelBox(handle)
+        let values = try optimizerVariableValues(valuesJSON)
+        try box.locked {
+            guard box.model.optimizer != nil else {
+                throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
+            }
+            try box.model.restoreOptimizerVariables(values)
+        }
+    }
+}
+
 /// Sets the optimizer's step count (Keras: `optimizer.iterations.assign(n)`).
 @_cdecl("keras_model_set_optimizer_iterations")
 public func keras_model_set_optimizer_iterations(_ handle: OpaquePointer?, _ iterations: Int64) -> Int32 {

@@ -35,9 +35,22 @@ public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
     if j.isNull { return .linear }
     if let s = j.stringValue { return try ActivationFunction.named(s) }
     let o = try SerializedObject(j, what: "activation")
-    if o.className == "function", let name = o.config.stringValue { return try ActivationFunction.named(name) }
+    if o.className == "function", let name = o.config.stringValue {
+        return try located(.activation, name, entry: j) { try ActivationFunction.named(name) }
+    }
     for n in o.names { if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, n) { return a } }
     throw ObjectRegistry.unknown(.activation, o.registeredName ?? o.className)
+}
+
+/// `find()`'s object, the function a config's entry names; Keras's `Could not locate function`
+/// where no object of that name is known (ObjectRegistry.notLocated).
+private func located<T>(_ kind: KerasObjectKind, _ name: String, entry: JSON, _ find: () throws -> T) throws -> T {
+    do {
+        return try find()
+    } catch let e as KerasError {
+        guard case .unknownName = e else { throw e }
+        throw ObjectRegistry.notLocated(kind, name, entry: entry)
+    }
 }
 
 /// An initializer from a config value (`"glorot_uniform"` or a serialized object), from the
@@ -76,7 +89,11 @@ private func deserialize<T>(_ j: JSON, _ kind: KerasObjectKind,
 /// A loss from a compile config value: a name, a serialized function or a serialized class.
 public func deserializeLoss(_ j: JSON) throws -> Loss {
     let o = try SerializedObject(j, what: "loss")
-    if o.className == "function", let name = o.config.stringValue { return try Loss.named(name) }
+    if o.className == "function", let name = o.config.stringValue {
+        // (found by its module: made with the bare name it is written with)
+        if case .loss(let make)? = ObjectRegistry.lookupFunction(.loss, name, module: j["module"]) { return try make(o.config) }
+        return try located(.loss, name, entry: j) { try Loss.named(name) }
+    }
     for n in o.names { if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, n) { return try make(o.config) } }
     do {
         return j.stringValue != nil ? try Loss.named(o.className) : try Loss.from(className: o.className, config: o.config)
@@ -131,11 +148,20 @@ private func metricSpec(_ j: JSON) throws -> MetricSpec {
     }
     let o = try SerializedObject(j, what: "metric")
     if o.className == "function", let name = o.config.stringValue {
-        // A registered function (a C or Python metric) is the metric it makes, written back so.
+        // A registered function (a C or Python metric) is the metric it makes, written back so;
+        // one found by its module is made with the bare name it is written with.
+        if case .metric(let make)? = ObjectRegistry.lookupFunction(.metric, name, module: j["module"]) {
+            return .instance(try make(o.config))
+        }
         if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return .instance(try make(.object([]))) }
+        let lower = name.lowercased()
+        if lower != "accuracy", lower != "acc" { _ = try located(.metric, name, entry: j) { try Metric.named(name) } }
         return .name(name)
     }
-    for n in o.names { if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, n) { return .instance(try make(o.config)) } }
+    if case .metric(let make)? = ObjectRegistry.lookupClass(.metric, o.className, registeredName: o.registeredName,
+                                                             module: j["module"]) {
+        return .instance(try make(o.config))
+    }
     do {
         let m = try Metric.from(className: o.className, config: o.config)
         return .instance(m)

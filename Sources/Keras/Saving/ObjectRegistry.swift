@@ -209,20 +209,55 @@ public enum ObjectRegistry {
     /// `module`: nil where the entry has none, `.null` for Python's `__main__`), a bare name's
     /// one packaged registration, then the built-in.
     static func layerBuilder(_ className: String, registeredName: String?, module: JSON? = nil) -> ((LayerConfig) throws -> Layer)? {
-        let qualified = module.map { moduleQualifiedName(module: $0.stringValue, className: className) }
-        let names = [registeredName, qualified, className].compactMap { $0 }
-        for byPackage in [false, true] {
-            for n in names {
-                if case .layer(let b)? = lookupCustom(.layer, n, byPackage: byPackage) { return b }
-            }
-        }
+        if case .layer(let b)? = lookupClass(.layer, className, registeredName: registeredName, module: module) { return b }
         guard case .layer(let b)? = builtin(.layer, className) else { return nil }
         return b
     }
 
+    /// The custom class of `kind` a config's entry names, in Keras's order (a layer, a metric
+    /// class): its registered name (scopes, then global), its class by `module`
+    /// (``moduleQualifiedName(module:className:)``; nil where the entry has none), then a bare
+    /// name's one packaged registration; nil where the built-in is Keras's answer.
+    static func lookupClass(_ kind: KerasObjectKind, _ className: String, registeredName: String?, module: JSON?) -> KerasObject? {
+        let qualified = module.map { moduleQualifiedName(module: $0.stringValue, className: className) }
+        let names = [registeredName, qualified, className].compactMap { $0 }
+        for byPackage in [false, true] {
+            for n in names {
+                if let o = lookupCustom(kind, n, byPackage: byPackage) { return o }
+            }
+        }
+        return nil
+    }
+
+    /// The function of `kind` (a loss, a metric) written in a plugin language that a config's
+    /// `{"module", "class_name": "function", "config": name}` entry names by its module: a Python
+    /// function used but not registered is known only as `module>name`, so that using it puts
+    /// nothing under a bare name (a user's `mse` leaves the built-in `"mse"` to every other
+    /// model, as in Keras). Keras writes every function's module as `builtins`: such an entry (or
+    /// one without a module) names no module key.
+    static func lookupFunction(_ kind: KerasObjectKind, _ name: String, module: JSON?) -> KerasObject? {
+        guard let m = module?.stringValue, m != "builtins" else { return nil }
+        return lookupCustom(kind, moduleQualifiedName(module: m, className: name), byPackage: false)
+    }
+
     /// The error for a class the registry does not know, saying how to register it.
     static func unknown(_ kind: KerasObjectKind, _ name: String) -> KerasError {
-        .unknownName("Unknown \(kind.rawValue) class '\(name)'. If it is a custom \(kind.rawValue), register it with registerKerasSerializable(package:name:_:) (then it is saved as 'Package>\(name)') or pass it in customObjects / a CustomObjectScope: [\"\(name)\": .\(kind.rawValue)(...)]")
+        .unknownName("Unknown \(kind.rawValue) class '\(name)'. \(advice(kind, name))")
+    }
+
+    /// The error for a function a config's entry names (`{"class_name": "function", "config":
+    /// name}`: a loss, a metric, an activation) that is neither registered nor in scope: Keras's
+    /// `Could not locate function` (a TypeError in Python: ``notLocatedPrefix``), with the entry.
+    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> KerasError {
+        .unknownName("\(notLocatedPrefix)function '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
+    }
+
+    /// How every ``notLocated(_:_:entry:)`` message starts (the C ABI reports it with the kind
+    /// Python raises as TypeError, as Keras's `_retrieve_class_or_fn`).
+    public static let notLocatedPrefix = "Could not locate "
+
+    private static func advice(_ kind: KerasObjectKind, _ name: String) -> String {
+        "If it is a custom \(kind.rawValue), register it with registerKerasSerializable(package:name:_:) (then it is saved as 'Package>\(name)') or pass it in customObjects / a CustomObjectScope: [\"\(name)\": .\(kind.rawValue)(...)]"
     }
 }
 

@@ -97,6 +97,13 @@ int main(void) {
     CHECK_OK(keras_model_optimizer_iterations(m, &steps));
     CHECK(steps == (1 << 24) + 3);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "negative", keras_model_set_optimizer_iterations(m, -1));
+    /* Every optimizer variable at once: another number of values, or no JSON, changes nothing. */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "values were given", keras_model_set_optimizer_variables(m, "[]"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "values_json", keras_model_set_optimizer_variables(m, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "values_json", keras_model_set_optimizer_variables(m, "{}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "model", keras_model_set_optimizer_variables(NULL, "[]"));
+    CHECK_OK(keras_model_optimizer_iterations(m, &steps));
+    CHECK(steps == (1 << 24) + 3);
 
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "float32", keras_model_get_weight_int32(m, 0, &count, 1));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "float32", keras_model_set_weight_int32(m, 0, wrong, 3));

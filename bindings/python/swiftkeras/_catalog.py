@@ -141,8 +141,8 @@ def check_layer_arguments(layer) -> None:
         return
     if text in _checked or b'"registered_name": "' in text:
         return
-    from ._plugins import activations_named_as_builtins
-    with activations_named_as_builtins(text):
+    from ._plugins import functions_by_module
+    with functions_by_module(text):
         status = _lib.keras_layer_validate_config(text, None)
     stashed = _native.take_stashed()
     if stashed is not None:

@@ -265,13 +265,8 @@ def _loss_name(loss):
 def _python_loss_function(loss):
     """The Python function behind a compiled loss entry (a function's entry, or the name a
     Loss subclass's `call` is registered under: _plugins.serialize_loss), else None."""
-    if isinstance(loss, dict) and loss.get("class_name") == "function":
-        loss = loss.get("config")
-    if not isinstance(loss, str):
-        return None
     from . import _plugins
-    entry = _plugins._registered.get(("loss", loss))
-    return None if entry is None else entry[0]
+    return _plugins.function_of_entry("loss", loss)
 
 
 def _compiled_losses(config):

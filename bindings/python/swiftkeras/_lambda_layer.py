@@ -54,13 +54,20 @@ class Lambda(Layer):
         # none without it: the input's mask stops here (supports_masking False).
         self.mask = mask
         self.supports_masking = mask is not None
-        self._fn_expects_mask_arg = _takes_mask(function)
+        # Keras's: the input's mask and the training flag go to a function that names them
+        # (_python_layers._call_signature reads the instance's flag: Lambda's own call takes
+        # `training` only where its function does).
+        names = _argument_names(function)
+        self._fn_expects_mask_arg = "mask" in names
+        self._fn_expects_training_arg = "training" in names
 
-    def call(self, inputs, mask=None):
-        # (the input's mask, as Keras passes it to a function with a `mask` parameter)
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
         if self._fn_expects_mask_arg:
-            return self.function(inputs, mask=mask, **self.arguments)
-        return self.function(inputs, **self.arguments)
+            kwargs["mask"] = mask
+        if self._fn_expects_training_arg:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
 
     def compute_mask(self, inputs, mask=None):
         """Keras's: `mask(inputs, mask)` for a callable `mask`, else `mask` itself (None
@@ -131,13 +138,14 @@ class Lambda(Layer):
         return cls(function, **config)
 
 
-def _takes_mask(function):
-    """Whether `function` has a parameter named `mask` (Keras passes it the input's mask)."""
+def _argument_names(function):
+    """The names of `function`'s positional-or-keyword parameters, which Keras's Lambda looks for
+    `mask` and `training` in (`inspect.getfullargspec(function).args`)."""
     import inspect
     try:
-        return "mask" in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
+        return inspect.getfullargspec(function).args
+    except TypeError:
+        return []
 
 
 def register():

@@ -331,6 +331,7 @@ _declare("keras_model_set_weight_int32", [keras_model_p, c_int32, int32_p, c_int
 _declare("keras_model_optimizer_iterations", [keras_model_p, int64_p], c_int32)
 _declare("keras_model_optimizer_variables", [keras_model_p, char_pp, c_void_p, c_int64, int64_p], c_int32)
 _declare("keras_model_set_optimizer_iterations", [keras_model_p, c_int64], c_int32)
+_declare("keras_model_set_optimizer_variables", [keras_model_p, c_char_p], c_int32)
 
 # ---- estimators and model selection -----------------------------------------------------------
 keras_estimator_p = c_void_p

@@ -92,9 +92,10 @@ def check(status: int) -> None:
 
 
 def exception_class(status: int) -> type:
-    """The Python exception of a non-zero status (an INVALID_ARGUMENT's by its kind, which the
-    library sets with the message: read before any other call)."""
-    if status == INVALID_ARGUMENT:
+    """The Python exception of a non-zero status (an INVALID_ARGUMENT's or an UNKNOWN_NAME's by
+    its kind, which the library sets with the message: read before any other call; a function
+    a config names that could not be located is Keras's TypeError)."""
+    if status in (INVALID_ARGUMENT, UNKNOWN_NAME):
         kind = _KINDS.get(_lib.keras_last_error_kind())
         if kind is not None:
             return kind

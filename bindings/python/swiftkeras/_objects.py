@@ -440,6 +440,10 @@ def keras_form(value):
         return [keras_form(v) for v in value]
     if not isinstance(value, dict):
         return value
+    if value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        # Keras writes every function's module so (the library's entry names a Python
+        # function's own module: _plugins._function_entry)
+        return {**value, "module": "builtins"}
     kind = next((k for k, m in _MODULES.items() if m == value.get("module")), None)
     family = _FAMILIES.get(kind)
     if family is not None and isinstance(value.get("config"), dict):

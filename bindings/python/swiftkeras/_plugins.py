@@ -479,70 +479,104 @@ def _activation_thunk(fn):
     return _lib.keras_activation_fn(call)
 
 
-# Python activations named as a built-in one ('module>name' -> (fn, ctypes thunk)): known to the
-# library only while it reads a config that names them (activations_named_as_builtins), with the
-# number of such reads under way.
-_named_as_builtins: dict[str, tuple] = {}
-_reading: dict[str, int] = {}
+# Python functions known by their module ((kind, 'module>name') -> (fn, ctypes thunk)): known to
+# the library only while it reads a config that names them (functions_by_module), with the number
+# of such reads under way. Registered for good, even under 'module>name', the library would find
+# one by its bare name where it has no built-in of that name (a user's `mean_squared_error`, a
+# Keras function name that is no loss class, in place of Keras's in a file loaded later).
+_by_module: dict[tuple[str, str], tuple] = {}
+_reading: dict[tuple[str, str], int] = {}
 _replaced_thunks: list[tuple] = []   # (fn, thunk) registrations replaced under the same name
 
 
-def _named_as_builtin(fn):
-    """'module>name' for an activation function written in Python whose name is a built-in
-    activation's (`keras.ops.gelu`: its tanh approximation is not `activations.gelu`); else None.
-    The library finds a 'package>name' registration by its bare name before its built-in, so
-    such a function registered for good would take the built-in's place in every later layer of
-    the process that names it (`activation="gelu"`); a config still writes the bare name, as
-    Keras's does."""
-    from . import activations
-    name = name_of_function(fn)
-    builtin = activations._ALL.get(name)
-    if builtin is None or fn is builtin:
-        return None
-    return f"{getattr(fn, '__module__', None) or 'builtins'}>{name}"
+def _module_key(fn):
+    """'module>name' of a function written in Python: the key the library knows it by while it
+    reads a config naming it (a layer's activation, a compile entry's loss or metric: its
+    `module` and name). Registered under its bare name, a user's function would take that name
+    from every later model of the process (a `relu` or `mse` of the user's in place of the
+    built-in; `activation="doubled"` working where Keras's lookup fails); configs still write
+    the bare name, as Keras's do."""
+    return f"{getattr(fn, '__module__', None) or '__main__'}>{name_of_function(fn)}"
+
+
+def _named_in(text, kind, key):
+    """Whether config `text` names the function of `key`: an activation by its key (what the
+    layer's config holds), a loss or metric by its module and name (its compile entry's)."""
+    if kind == "activation":
+        return b'"' + key.encode() + b'"' in text
+    module, _, name = key.partition(">")
+    return b'"' + name.encode() + b'"' in text and b'"' + module.encode() + b'"' in text
 
 
 @contextlib.contextmanager
-def activations_named_as_builtins(config):
-    """While the library reads `config` (a model config made here, JSON text or bytes): the
-    Python activations named as a built-in (_named_as_builtin) that it names, registered under
-    their 'module>name'; unregistered afterwards, so that the built-in of that name is the
-    library's again for every other model. The layers made keep their function."""
+def functions_by_module(config):
+    """While the library reads `config` (a model or compile config made here, JSON text or
+    bytes): the Python functions known by their module (_module_key) that it names, registered
+    under their 'module>name'; unregistered afterwards, so that no bare name means them for any
+    other model. The layers, losses and metrics made keep their function."""
     text = config.encode() if isinstance(config, str) else bytes(config)
     with _lock:
-        names = [n for n in _named_as_builtins if b'"' + n.encode() + b'"' in text]
-        for name in names:
-            if _reading.get(name, 0) == 0:
-                _native.check(_lib.keras_register_activation(name.encode(), _named_as_builtins[name][1],
-                                                             None, _lib.keras_free_fn()))
-            _reading[name] = _reading.get(name, 0) + 1
+        read = _read_in(text)
+        for key, (fn, thunk) in read.items():
+            if _reading.get(key, 0) == 0:
+                _register_with_library(*key, thunk, fn)
+            _reading[key] = _reading.get(key, 0) + 1
     try:
         yield
     finally:
         with _lock:
-            for name in names:
-                _reading[name] -= 1
-                if _reading[name] == 0:
-                    _lib.keras_unregister(b"activation", name.encode())
+            for kind, name in read:
+                _reading[(kind, name)] -= 1
+                if _reading[(kind, name)] == 0:
+                    _lib.keras_unregister(kind.encode(), name.encode())
+
+
+def _read_in(text):
+    """{(kind, key): (fn, thunk)} of the functions known by their module that `text` names."""
+    return {key: entry for key, entry in _by_module.items() if _named_in(text, *key)}
+
+
+def _thunk(kind, fn):
+    """The ctypes callback(s) through which the library calls `fn` as a `kind`."""
+    if kind == "activation":
+        return _activation_thunk(fn)
+    if kind == "loss":
+        # Traced once per pair of shapes into the library's op graph (its autodiff, no Python
+        # per step); the numpy thunk computes a loss that needs values, as before.
+        return _loss_trace_thunk(fn), _loss_thunk(fn, True)
+    if kind == "metric":
+        return _loss_thunk(fn, False)
+    raise ValueError(f"unknown plugin kind {kind}")
+
+
+def _register_with_library(kind, name, thunk, fn):
+    if kind == "activation":
+        _native.check(_lib.keras_register_activation(name.encode(), thunk, None, _lib.keras_free_fn()))
+    elif kind == "loss":
+        options = json.dumps({"reduction": _loss_reduction(fn)})
+        _native.check(_lib.keras_register_loss_graph(name.encode(), thunk[0], thunk[1],
+                                                     options.encode(), None, _lib.keras_free_fn()))
+    else:
+        _native.check(_lib.keras_register_metric(name.encode(), thunk, None, _lib.keras_free_fn()))
 
 
 def register_function(kind: str, fn, name=None) -> str:
-    """Makes a Python function known to the library as a loss, metric or activation, under
-    `name` (default: its own name; an activation named as a built-in one, its 'module>name',
-    known to the library while it reads configs: activations_named_as_builtins)."""
-    qualified = _named_as_builtin(fn) if kind == "activation" and name is None else None
-    if qualified is not None:
-        with _lock:
-            if qualified not in _named_as_builtins or _named_as_builtins[qualified][0] is not fn:
-                if qualified in _named_as_builtins:   # (the layers made with it still call it)
-                    _replaced_thunks.append(_named_as_builtins[qualified])
-                _named_as_builtins[qualified] = (fn, _activation_thunk(fn))
-        return qualified
-    name = name or name_of_function(fn)
+    """Makes a Python function known to the library as a loss, metric or activation: under
+    `name` (a custom object's name in scope, a registered 'package>name'); without one, under its
+    'module>name', known to the library while it reads configs naming it (functions_by_module).
+    Returns the name the library knows it by."""
     if not _lib.has(f"keras_register_{kind}"):
         raise _native.KerasError(
-            f"{name}: Python {kind} functions need the C ABI's plugin registration, which "
-            f"this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
+            f"{name or name_of_function(fn)}: Python {kind} functions need the C ABI's plugin "
+            f"registration, which this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
+    if name is None:
+        key = (kind, _module_key(fn))
+        with _lock:
+            if key not in _by_module or _by_module[key][0] is not fn:
+                if key in _by_module:   # (the models made with it still call it)
+                    _replaced_thunks.append(_by_module[key])
+                _by_module[key] = (fn, _thunk(kind, fn))
+        return key[1]
     with _lock:
         key = (kind, name)
         if key in _registered and _registered[key][0] is fn:
@@ -552,23 +586,8 @@ def register_function(kind: str, fn, name=None) -> str:
             # model makes its activation): the models made with the earlier one still call its
             # thunk, which must outlive this registration.
             _replaced_thunks.append(_registered[key])
-        if kind == "activation":
-            thunk = _activation_thunk(fn)
-            _native.check(_lib.keras_register_activation(name.encode(), thunk, None,
-                                                         _lib.keras_free_fn()))
-        elif kind == "loss":
-            # Traced once per pair of shapes into the library's op graph (its autodiff, no Python
-            # per step); the numpy thunk computes a loss that needs values, as before.
-            thunk = (_loss_trace_thunk(fn), _loss_thunk(fn, True))
-            options = json.dumps({"reduction": _loss_reduction(fn)})
-            _native.check(_lib.keras_register_loss_graph(name.encode(), thunk[0], thunk[1],
-                                                         options.encode(), None, _lib.keras_free_fn()))
-        elif kind == "metric":
-            thunk = _loss_thunk(fn, False)
-            _native.check(_lib.keras_register_metric(name.encode(), thunk, None,
-                                                     _lib.keras_free_fn()))
-        else:
-            raise ValueError(f"unknown plugin kind {kind}")
+        thunk = _thunk(kind, fn)
+        _register_with_library(kind, name, thunk, fn)
         record_registration(_registered, key, (fn, thunk))
     return name
 
@@ -588,7 +607,7 @@ def serialize_loss(loss):
         return _function_entry("loss", loss)
     subclass_call = _subclass_loss_call(loss)
     if subclass_call is not None:
-        return register_function("loss", subclass_call)
+        return register_function("loss", subclass_call, subclass_call.__name__)
     return serialize(loss)
 
 
@@ -616,12 +635,31 @@ def _subclass_loss_call(loss):
 
 
 def _function_entry(kind, fn):
-    """Keras's entry for a loss or metric given as a function, under its registered name
-    ("package>name", found by its bare name too): saved so, and loaded back to the registered
-    function."""
-    name = register_function(kind, fn, _registered_function_name(fn))
-    return {"module": "builtins", "class_name": "function", "config": name,
+    """The compile entry of a loss or metric given as a function, as the library reads it: a
+    registered one by its registered name ('package>name', found by its bare name too); any
+    other by its module and name, registered as 'module>name' (the library's
+    ObjectRegistry.lookupFunction), so that using a function puts no bare name in the library's
+    registry (a user's `mse` leaves `loss="mse"` to the built-in in every other compile, as
+    Keras's). Keras writes every function's module as 'builtins' (_objects.keras_form)."""
+    registered = getattr(fn, "_registered_name", None)
+    if isinstance(registered, str):
+        return {"module": "builtins", "class_name": "function",
+                "config": register_function(kind, fn, registered), "registered_name": "function"}
+    module, _, name = register_function(kind, fn).partition(">")
+    return {"module": module, "class_name": "function", "config": name,
             "registered_name": "function"}
+
+
+def function_of_entry(kind, entry):
+    """The Python function registered for a compile entry (_function_entry's, or a name), or
+    None."""
+    if isinstance(entry, dict) and entry.get("class_name") == "function":
+        module, entry = entry.get("module"), entry.get("config")
+        if isinstance(entry, str) and module not in (None, "builtins"):
+            found = _by_module.get((kind, f"{module}>{entry}"))
+            return None if found is None else found[0]
+    found = _registered.get((kind, entry)) if isinstance(entry, str) else None
+    return None if found is None else found[0]
 
 
 def _registered_function_name(fn):
@@ -682,7 +720,7 @@ def register_scope_objects():
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):
-                    register_function(kind, obj)
+                    register_function(kind, obj, name)
             for kind in ("loss", "metric"):
                 if _lib.has(f"keras_register_{kind}") and _registered_function_name(obj) != name_of_function(obj):
                     # A saved compile config names a loss or metric function as Keras does, 'package>name'.

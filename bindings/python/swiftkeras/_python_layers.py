@@ -400,7 +400,11 @@ class Weight(Variable):
 
 
 def _call_signature(layer):
+    """Whether the layer's `call` takes `training` (a Lambda's: whether its function does)."""
     import inspect
+    own = layer.__dict__.get("_fn_expects_training_arg")
+    if own is not None:
+        return own
     cls = type(layer)
     cached = cls.__dict__.get("_swiftkeras_call_takes_training")
     if cached is None:

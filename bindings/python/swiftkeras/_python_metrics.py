@@ -158,8 +158,11 @@ def module_of(cls):
 
 def register_class(cls, name=None):
     """Makes a Python Metric subclass known to the library (keras_register_metric_class) under
-    its registered name; returns that name."""
-    registered = name or class_name(cls)
+    `name` (a custom object's name in scope) or the key of its use, as a layer class's
+    (_python_layers._library_key: its registered 'package>Name', else 'module>Name', so that a
+    user's `Accuracy` leaves the built-in to every other compile); returns that name."""
+    from ._python_layers import _library_key
+    registered = name or _library_key(cls)
     if not _lib.has("keras_register_metric_class"):
         raise _native.KerasError(f"{registered}: this libkeras.so has no keras_register_metric_class, "
                                  f"so metrics written in Python cannot be compiled; rebuild it")
@@ -170,7 +173,9 @@ def register_class(cls, name=None):
     table, thunks = _table(cls, registered.split(">")[-1])
     _native.check(_lib.keras_register_metric_class(registered.encode(), ctypes.byref(table)))
     with _lock:
-        record_registration(_tables, registered, (cls, table, thunks))
+        # (one by use is the library's for good, outside any scope: keras_register_metric_class)
+        record_registration(_tables, registered, (cls, table, thunks),
+                            scoped=name is not None or registered == class_name(cls))
         _all_tables.append((table, thunks))
     return registered
 
@@ -180,11 +185,11 @@ def compile_entry(metric):
     module, "class_name", "config": get_config(), "registered_name"}`; its class is registered
     with the library so that the entry resolves to it."""
     from ._objects import serialize
-    registered = register_class(type(metric))
+    register_class(type(metric))
     module = module_of(type(metric))
     return {"module": module, "class_name": type(metric).__name__,
             "config": serialize(metric.get_config()),
-            "registered_name": None if module == "keras.metrics" else registered}
+            "registered_name": None if module == "keras.metrics" else class_name(type(metric))}
 
 
 def python_metrics_in(values, in_python=True):

@@ -163,19 +163,7 @@ class OptimizerHandle:
         """Every optimizer variable from `values` (arrays in `variables()`'s order), checked
         against `layout` (``layout()``'s, when the caller keeps it) or the optimizer's own."""
         layout = self.layout() if layout is None else layout
-        if len(values) != len(layout):
-            raise ValueError(f"The optimizer has {len(layout)} variables, {len(values)} weights "
-                             f"were given")
-        out = []
-        for (path, shape, dtype), value in zip(layout, values):
-            value = np.asarray(value)
-            if tuple(value.shape) != shape:
-                raise ValueError(f"Optimizer variable {path} has shape {shape} not compatible "
-                                 f"with provided weight shape {value.shape}.")
-            out.append({"shape": list(shape), "dtype": dtype,
-                        "value": int(value) if dtype == "int32" else
-                        value.astype(np.float64).ravel().tolist()})
-        check(_lib.keras_optimizer_set_variables(self.pointer, dumps(out)))
+        check(_lib.keras_optimizer_set_variables(self.pointer, values_json(layout, values)))
 
     def layout(self):
         """(path, shape, dtype) of each optimizer variable as the library holds it, in
@@ -194,6 +182,24 @@ class OptimizerHandle:
                                                 self.__dict__.get("_values_size", 0))
         self._values_size = values.size
         return layout, values
+
+
+def values_json(layout, values):
+    """keras_optimizer_set_variables's (and keras_model_set_optimizer_variables's) JSON of
+    `values` (arrays in `layout`'s order of (path, shape, dtype)), checked against it."""
+    if len(values) != len(layout):
+        raise ValueError(f"The optimizer has {len(layout)} variables, {len(values)} weights "
+                         f"were given")
+    out = []
+    for (path, shape, dtype), value in zip(layout, values):
+        value = np.asarray(value)
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(f"Optimizer variable {path} has shape {tuple(shape)} not compatible "
+                             f"with provided weight shape {value.shape}.")
+        out.append({"shape": list(shape), "dtype": dtype,
+                    "value": int(value) if dtype == "int32" else
+                    value.astype(np.float64).ravel().tolist()})
+    return dumps(out)
 
 
 def entry_value(entry, int_placeholders, values=None):

@@ -223,13 +223,7 @@ class _FreeVariable(Variable):
         return self._value.copy()
 
     def assign(self, value):
-        arr = np.asarray(value.numpy() if isinstance(value, Variable) else value)
-        if arr.shape != self.shape:
-            raise ValueError(f"The shape of the target variable and the shape of the target "
-                             f"value in `variable.assign(value)` must match. variable.shape="
-                             f"{self.shape}, Received: value.shape={arr.shape}. Target "
-                             f"variable: {self!r}")
-        self._value = arr.astype(self._value.dtype)
+        self._value = assigned_value(self, value).astype(self._value.dtype)
         return self
 
     def assign_add(self, value):
@@ -237,6 +231,18 @@ class _FreeVariable(Variable):
 
     def assign_sub(self, value):
         return self.assign(self._value - np.asarray(value))
+
+
+def assigned_value(variable, value):
+    """`value` (an array, a number, a Variable) as an array for `variable.assign`, which Keras
+    refuses unless its shape is the variable's."""
+    arr = np.asarray(value.numpy() if isinstance(value, Variable) else value)
+    if arr.shape != variable.shape:
+        raise ValueError(f"The shape of the target variable and the shape of the target "
+                         f"value in `variable.assign(value)` must match. variable.shape="
+                         f"{variable.shape}, Received: value.shape={arr.shape}. Target "
+                         f"variable: {variable!r}")
+    return arr
 
 
 def _layers_by_name(model, memo=None):

@@ -1360,6 +1360,16 @@ def _activation_config(value):
     return _serialize(value)
 
 
+def _with_activation_keys(config, layer):
+    """`config`, the library's of `layer`, with each activation the user gave as a Python
+    function named by the key the library reads it by (_plugins.functions_by_module), where the
+    library writes its bare name, as Keras's config does."""
+    given = getattr(layer, "_args", None) or {}
+    return {**config, **{k: _activation_config(v) for k, v in given.items()
+                         if k.endswith("activation") and k in config and callable(v)
+                         and not hasattr(v, "_keras_config")}}
+
+
 def _subclasses_builtin(layer):
     """Whether `layer` is of a Python subclass of a built-in layer class (Keras: `class
     MyDense(keras.layers.Dense)`): the library runs it as a layer written in Python whose
@@ -1593,7 +1603,9 @@ class _BuiltinLayer(Layer):
         if self.__dict__.get("_owner") is not None:
             handle, path = _rnn_states._located(self)
             if handle is not None:
-                _native.check(_lib.keras_model_set_layer_activation(handle, path, json.dumps(config).encode()))
+                text = json.dumps(config).encode()
+                with _plugins.functions_by_module(text):
+                    _native.check(_lib.keras_model_set_layer_activation(handle, path, text))
         self._args["activation"] = value
         self.__dict__["activation"] = value
 

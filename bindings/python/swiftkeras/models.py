@@ -30,7 +30,7 @@ from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python, _layer_class,
                      _masked, _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
-                     _tracked_sublayers, _warn_unbuilt_state)
+                     _tracked_sublayers, _warn_unbuilt_state, _with_activation_keys)
 from .ops._functional import operation_arguments
 from .ops._trace import TraceError
 
@@ -543,7 +543,7 @@ class Model(ModelAPI):
             _count_optimizer_builds()
         try:
             text = dumps(config)   # (once: a small model's config takes tens of us to write)
-            with _python_layers.claiming(self._layers), _plugins.activations_named_as_builtins(text):
+            with _python_layers.claiming(self._layers), _plugins.functions_by_module(text):
                 if shared:   # other models' layers, held as they are (their variables)
                     models = nested + [m for m in dict.fromkeys(owner for _, owner, _ in shared)]
                     handles = (ctypes.c_void_p * len(models))(*[m._handle for m in models])
@@ -609,8 +609,10 @@ class Model(ModelAPI):
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
                 config.get("loss") is not None or not _custom_steps.overrides(self, "compute_loss")):
-            with _python_metrics.claiming(self.__dict__.get("_compile_metric_objects", ())):
-                check(_lib.keras_model_compile(self._handle, dumps(config)))
+            text = dumps(config)
+            with _python_metrics.claiming(self.__dict__.get("_compile_metric_objects", ())), \
+                    _plugins.functions_by_module(text):
+                check(_lib.keras_model_compile(self._handle, text))
 
     def _stand_in_loss(self, i):
         """The loss of weight 0 that output i of a traced compute_loss gets in the library: one
@@ -765,8 +767,10 @@ class Model(ModelAPI):
         probe = Sequential(name=unique_name("layer_call"))
         probe._input_batch_shape = (None,) + tuple(x.shape[1:])
         registered = info.get("registered_name")   # a user class: 'package>Name', not its bare name
+        layer = self._layer_object(info["name"])
         probe._entries_override = [{"module": None if registered else "keras.layers",
-                                    "class_name": info["class_name"], "config": info["config"],
+                                    "class_name": info["class_name"],
+                                    "config": _with_activation_keys(info["config"], layer),
                                     "registered_name": registered}]
         probe._ensure_handle()
         weights = [self._get_weight(w) for w in info["weights"]]
@@ -784,7 +788,6 @@ class Model(ModelAPI):
                     self._set_weight(own, probe._get_weight(moved))
         else:
             out = probe(x, training=training)
-        layer = self._layer_object(info["name"])
         if layer is not None:
             layer._call_losses = [v for _, v in probe.__dict__.get("_call_loss_entries") or []]
         return out
@@ -2303,7 +2306,9 @@ class Model(ModelAPI):
                 self.set_weights(state["weights"])
         if state["compile"] is not None:
             self._compile_config = state["compile"]
-            check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
+            text = dumps(state["compile"])
+            with _plugins.functions_by_module(text):
+                check(_lib.keras_model_compile(self._handle, text))
         if state.get("weights_h5"):
             _load_weights_file_bytes(self, state["weights_h5"])
 
@@ -2702,7 +2707,7 @@ def _built_output_shape(config, layers):
     handle = ctypes.c_void_p()
     try:
         _plugins.register_scope_objects()
-        with _python_layers.claiming(layers), _plugins.activations_named_as_builtins(dumps(config)):
+        with _python_layers.claiming(layers), _plugins.functions_by_module(dumps(config)):
             check(_lib.keras_model_from_json(dumps(config), byref(handle)))
         buf = (c_int64 * _MAX_RANK)()
         rank = c_int32()
@@ -3314,7 +3319,7 @@ def _with_unbuilt_model(config, use):
     """`use(handle)` of a library model made (unbuilt, without an input) from `config`, freed
     afterwards."""
     out = ctypes.c_void_p()
-    with _plugins.activations_named_as_builtins(dumps(config)):
+    with _plugins.functions_by_module(dumps(config)):
         check(_lib.keras_model_from_json(dumps(config), byref(out)))
     try:
         return use(out.value)
@@ -3665,7 +3670,7 @@ def _saved_loss(loss):
         from .saving import deserialize_keras_object
         try:
             return deserialize_keras_object(loss)
-        except ValueError:
+        except (TypeError, ValueError):
             return loss
     return loss
 

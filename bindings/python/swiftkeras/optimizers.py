@@ -8,7 +8,7 @@ by the library as Keras 2 did.
 import numpy as np
 
 from ._objects import KerasObject, make_class, module_serialization, unique_name
-from ._variables import _FreeVariable
+from ._variables import Variable, _FreeVariable, assigned_value
 
 
 class Optimizer(KerasObject):
@@ -44,12 +44,18 @@ class Optimizer(KerasObject):
         compiled into a built model or applied to variables of no model; else the constructor's
         (the class's default; a schedule's rate at step 0). A rate that is a number comes as
         Keras's: a float32 variable `<name>/learning_rate` (`round`, `float`, `assign`)."""
+        rate = self._rate_now()
+        return self._variable_object(f"{self.name}/learning_rate", _LearningRate) \
+            if isinstance(rate, (int, float, np.number)) else rate
+
+    def _rate_now(self):
+        """`learning_rate`'s value: a number, or what the constructor gave (a schedule's rate)."""
         model = self._model()
         if model is not None:
-            return _LearningRate(self, model._learning_rate())
+            return model._learning_rate()
         handle = self.__dict__.get("_standalone")
         if handle is not None:   # applied to variables of no model: the next step's rate
-            return _LearningRate(self, handle.state()[1])
+            return handle.state()[1]
         rate = self._config.get("learning_rate", self._config.get("lr"))
         if rate is None and "learning_rate" not in self._config and self._is_builtin():
             rate = self.get_config().get("learning_rate")   # the class's default (Adam: 0.001)
@@ -57,11 +63,25 @@ class Optimizer(KerasObject):
             # Keras's: the schedule's rate at the step count (0 before a step), a Python
             # schedule called with the count as Keras's `optimizer.iterations`
             return rate(0) if rate._is_builtin() else rate(self._iterations_variable())
-        return _LearningRate(self, rate) if isinstance(rate, (int, float, np.number)) else rate
+        return rate
+
+    def _variable_object(self, path, cls=None, value=None, position=None):
+        """The Variable of optimizer variable `path` (a slot: at `position` of `variables`): one
+        object for as long as the variable keeps its shape and dtype, as Keras's optimizer holds
+        its variables (`opt.variables[0] is opt.iterations`); it reads and assigns the library's
+        value (_OptimizerVariable)."""
+        listed = self.__dict__.setdefault("_variable_objects", {})
+        key = path if cls is not None else (position, path)
+        v = listed.get(key)
+        cls = cls or _OptimizerVariable
+        if v is None or type(v) is not cls or \
+                value is not None and (v.shape != value.shape or v.dtype != str(value.dtype)):
+            v = listed[key] = cls(self, path, value, position)
+        return v
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if isinstance(value, _FreeVariable):   # (another optimizer's rate: its value, as Keras's assign)
+        if isinstance(value, Variable):   # (a variable's value, another optimizer's rate, as Keras's assign)
             value = float(value)
         model = self._model()
         if model is not None:
@@ -98,7 +118,13 @@ class Optimizer(KerasObject):
         return counted
 
     def _iterations_variable(self):
-        """The count of batches the optimizer was given (Keras's `optimizer._iterations`)."""
+        """The count of batches the optimizer was given (Keras's `optimizer._iterations`, the
+        first of its `variables`)."""
+        return self._variable_object(f"{self.name}/iteration", _Iterations)
+
+    def _iteration_count(self):
+        """The library's count of batches: the model's, or the optimizer's of variables of no
+        model; 0 before either."""
         import ctypes
 
         from . import _lib
@@ -109,9 +135,7 @@ class Optimizer(KerasObject):
             check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
         elif handle is not None:
             count.value = handle.state()[0]
-        variable = _Iterations(self, count.value)
-        variable.path = f"{self.name}/iteration"
-        return variable
+        return count.value
 
     def apply_gradients(self, grads_and_vars):
         """Keras `optimizer.apply_gradients`: the gradients of a `swiftkeras.GradientTape` are
@@ -366,25 +390,44 @@ class Optimizer(KerasObject):
     def variables(self):
         """Keras's `optimizer.variables`: `iteration`, `learning_rate` (unless a schedule
         gives it), then the slots of each variable it was built on (`adam/w_momentum`, ...), as
-        Keras lists them; their values now (copies)."""
-        from ._variables import _FreeVariable as Free
+        Keras lists them: the same objects at each access (`iterations` and `learning_rate` among
+        them), each reading the library's value when used; `assign` sets it there."""
+        kinds = {f"{self.name}/iteration": _Iterations, f"{self.name}/learning_rate": _LearningRate}
+        # (a slot by its place too: Adafactor's placeholders share paths, as Keras's)
+        return [self._variable_object(path, kinds.get(path), value, i)
+                for i, (path, value) in enumerate(self._variable_values())]
+
+    def _variable_values(self):
+        """(path, value) of each of `variables`, the values now: the model's optimizer once
+        built for it, else the optimizer's own of variables of no model, else Keras's unbuilt
+        optimizer's (iteration, learning_rate), from an optimizer made for it alone."""
+        model = self._model()
+        if model is not None and self.built:
+            return self._compiled_variables(model)
         handle = self.__dict__.get("_standalone")
-        if handle is None and self.__dict__.get("_compiled_into") is not None:
-            # compiled into a model: its variables once built (the first fit), else Keras's
-            # unbuilt optimizer's (iteration, learning_rate), from an optimizer made for it alone
+        if handle is None:
             from ._standalone import OptimizerHandle
-            model = self._model()
-            pairs = self._compiled_variables(model) if self.built and model is not None else \
-                OptimizerHandle(self).variables()
+            return OptimizerHandle(self).variables()
+        return handle.variables()
+
+    def _assign_variable(self, position, path, value):
+        """Sets the slot variable `path` at `position` of `variables` (_OptimizerVariable.assign):
+        every variable written again, this one changed, in the model the optimizer is compiled
+        into or the optimizer's own of variables of no model."""
+        from . import _lib
+        from ._native import check
+        from ._standalone import values_json
+        pairs = self._variable_values()
+        values = [value if i == position else v for i, (_, v) in enumerate(pairs)]
+        model, handle = self._model(), self.__dict__.get("_standalone")
+        if model is not None and self.built:
+            check(_lib.keras_model_set_optimizer_variables(model._handle, values_json(
+                [(p, v.shape, str(v.dtype)) for p, v in pairs], values)))
+        elif handle is not None:
+            handle.set_variables(values)
         else:
-            pairs = (handle or self._standalone_handle()).variables()
-        out = []
-        for path, value in pairs:
-            variable = Free(value, dtype=str(value.dtype), trainable=False,
-                            name=path.split("/")[-1])
-            variable.path = path
-            out.append(variable)
-        return out
+            raise ValueError(f"optimizer variable {path}: the optimizer is not built yet (its "
+                             f"variables live in the library's model once it trains)")
 
     def _compiled_variables(self, model):
         """(path, value) pairs of the optimizer compiled into `model`, in Keras's order, as the
@@ -402,7 +445,7 @@ class Optimizer(KerasObject):
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_standalone", "_standalone_variables", "_stateless")}
+                if k not in ("_standalone", "_standalone_variables", "_stateless", "_variable_objects")}
 
     def _refuse(self, method):
         from ._custom_steps import GRADIENTS_ROUTE
@@ -610,46 +653,66 @@ def _step(handle, grads, variables):
         handle.apply([g for g, _ in stepped], [v for _, v in stepped])
 
 
-class _LearningRate(_FreeVariable):
-    """`optimizer.learning_rate` of a rate that is a number: a float32 variable with the rate
-    read when it was asked for; `assign` (and `assign_add`) sets the optimizer's rate, as
-    `optimizer.learning_rate = value`."""
+class _OptimizerVariable(Variable):
+    """One of `optimizer.variables`, the same object at each access (Keras's optimizer holds its
+    Variables): its value is the library's when read; `assign` (and `assign_add`) sets it there
+    (Optimizer._assign_variable)."""
 
-    def __init__(self, optimizer, rate):
-        super().__init__(np.float32(rate), dtype="float32", trainable=False, name="learning_rate")
-        self.path = f"{optimizer.name}/learning_rate"
-        self._optimizer = optimizer
+    def __init__(self, optimizer, path, value, position=None):
+        self._optimizer, self.path, self.name = optimizer, path, path.split("/")[-1]
+        self.shape, self.dtype, self._trainable = tuple(value.shape), str(value.dtype), False
+        self._position = position
+
+    def numpy(self):
+        pairs = self._optimizer._variable_values()
+        if self._position is None or self._position >= len(pairs) or pairs[self._position][0] != self.path:
+            raise ValueError(f"The optimizer variable {self.path} no longer exists (the optimizer "
+                             f"was built again on other variables)")
+        return pairs[self._position][1]
 
     def assign(self, value):
-        super().assign(value)
-        self._optimizer.learning_rate = float(self._value)
+        self._write(assigned_value(self, value).astype(self.dtype))
         return self
 
+    def _write(self, value):
+        self._optimizer._assign_variable(self._position, self.path, value)
 
-class _Iterations(_FreeVariable):
+
+class _LearningRate(_OptimizerVariable):
+    """`optimizer.learning_rate` of a rate that is a number: a float32 variable reading the
+    rate the optimizer has now; `assign` sets it, as `optimizer.learning_rate = value`."""
+
+    def __init__(self, optimizer, path, value=None, position=None):
+        super().__init__(optimizer, path, np.float32(0))
+
+    def numpy(self):
+        return np.asarray(self._optimizer._rate_now(), np.float32)
+
+    def _write(self, value):
+        self._optimizer.learning_rate = float(value)
+
+
+class _Iterations(_OptimizerVariable):
     """`optimizer.iterations`: an int32 variable (a count past int32 wraps, as Keras's does)
-    whose `assign` (and `assign_add`) sets the library's count."""
+    reading the library's count; `assign` (and `assign_add`) sets it."""
 
-    def __init__(self, optimizer, count):
-        import numpy as np
-        super().__init__(np.array(count, np.int64).astype(np.int32), dtype="int32",
-                         trainable=False, name="iteration")
-        self._optimizer = optimizer
+    def __init__(self, optimizer, path, value=None, position=None):
+        super().__init__(optimizer, path, np.int32(0))
 
-    def assign(self, value):
+    def numpy(self):
+        return np.array(self._optimizer._iteration_count(), np.int64).astype(np.int32)
+
+    def _write(self, value):
         import ctypes
 
         from . import _lib
         from ._native import check
         model = self._optimizer._model()
         if model is None and self._optimizer.__dict__.get("_standalone") is not None:
-            super().assign(value)
-            self._optimizer._standalone_handle().set_iterations(int(self._value))
-            return self
+            self._optimizer._standalone_handle().set_iterations(int(value))
+            return
         if model is None:
             raise ValueError("optimizer.iterations.assign: the optimizer is not compiled into a "
                              "built model yet (its count lives in the library's model); compile "
                              "the model and build it (call it on data) first")
-        super().assign(value)
-        check(_lib.keras_model_set_optimizer_iterations(model._handle, ctypes.c_int64(int(self._value))))
-        return self
+        check(_lib.keras_model_set_optimizer_iterations(model._handle, ctypes.c_int64(int(value))))

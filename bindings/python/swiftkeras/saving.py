@@ -101,7 +101,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             fn = found.get(inner) or found.get(config.get("registered_name") or "") or \
                 _builtin(config.get("module"), inner)
             if fn is None:
-                raise ValueError(_unknown(inner))
+                raise not_located("function", inner, config)
             return fn
         if class_name in ("Sequential", "Functional", "Model"):
             from .models import model_from_json
@@ -109,7 +109,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         cls = found.get(config.get("registered_name") or "") or found.get(class_name) or \
             _builtin(config.get("module"), class_name)
         if cls is None:
-            raise ValueError(_unknown(class_name))
+            raise not_located("class", class_name, config)
         return from_config(cls, config)
 
 
@@ -144,10 +144,13 @@ def _builtin(module, name):
     return None
 
 
-def _unknown(name):
-    return (f"Could not locate class or function '{name}'. Make sure custom classes and "
-            f"functions are decorated with `@keras.saving.register_keras_serializable()`, or "
-            f"pass them in `custom_objects`.")
+def not_located(what, name, config):
+    """Keras's TypeError for a class or function (`what`) a config names that is neither
+    registered nor in custom objects (serialization_lib's `_retrieve_class_or_fn`)."""
+    return TypeError(f"Could not locate {what} '{name}'. Make sure custom classes and functions "
+                     f"are decorated with `@keras.saving.register_keras_serializable()`. If they "
+                     f"are already decorated, make sure they are all imported so that the "
+                     f"decorator is run before trying to load them. Full object config: {config}")
 
 
 __all__ = ["register_keras_serializable", "custom_object_scope", "CustomObjectScope",

@@ -111,3 +111,34 @@ def test_stateless_apply_follows_the_model_it_is_compiled_into():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     with pytest.raises(ValueError, match="expected 10 variables"):
         optimizer.stateless_apply(state[:-1], grads, weights)
+
+
+def test_optimizer_variables_are_the_optimizers_own_objects():
+    """Keras's optimizer holds its Variables: `optimizer.variables` gives the same objects at
+    each access, `iterations` and `learning_rate` the first two, kept from before the fit that
+    builds the slots; `assign` through any of them changes the optimizer's state. The step
+    count, the rate and a first-moment slot assigned, one more epoch gives Keras's weights and
+    optimizer variables after the same assignments."""
+    K = conftest.real_keras()
+    results = {}
+    for lib in (K, sk):
+        optimizer = lib.optimizers.Adam(learning_rate=0.01)
+        before = optimizer.variables
+        model = _fit(lib, optimizer)
+        listed = optimizer.variables
+        assert listed[0] is optimizer.variables[0] is optimizer.iterations is before[0], lib.__name__
+        assert listed[1] is optimizer.learning_rate is before[1], lib.__name__
+        assert all(a is b for a, b in zip(listed, optimizer.variables)), lib.__name__
+        listed[0].assign(40)
+        listed[1].assign(0.02)
+        listed[2].assign(np.full(listed[2].shape, 0.25, "float32"))
+        assert int(optimizer.iterations.numpy()) == 40 and float(optimizer.learning_rate) == np.float32(0.02)
+        np.testing.assert_array_equal(np.asarray(optimizer.variables[2].numpy()), 0.25)
+        rows = np.random.RandomState(1)
+        model.fit(rows.rand(8, 3).astype("float32"), rows.rand(8, 2).astype("float32"),
+                  epochs=1, batch_size=8, verbose=0, shuffle=False)
+        results[lib] = ([np.asarray(w) for w in model.get_weights()],
+                        [np.asarray(v.numpy()) for v in optimizer.variables])
+    for mine, theirs in zip(results[sk][0] + results[sk][1], results[K][0] + results[K][1]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-6)
+    assert int(results[sk][1][0]) == 41

@@ -989,10 +989,10 @@ def test_siamese_contrastive_like_keras(tmp_path, narrow_terminal):
     np.testing.assert_allclose(predictions, ref_predictions, rtol=1e-3, atol=1e-5)
     # The library saves a Lambda by its function's name as Keras's entry does (found again
     # through custom_objects): real Keras reads that layer too (its compile config names the
-    # contrastive loss, a closure: read without it).
+    # contrastive loss, a closure that no custom object gives: read without it, by both).
     path = str(tmp_path / "siamese.keras")
     model.save(path)
-    loaded = sk.models.load_model(path, custom_objects={"euclidean_distance": distance})
+    loaded = sk.models.load_model(path, custom_objects={"euclidean_distance": distance}, compile=False)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     in_keras = keras.models.load_model(path, custom_objects={"euclidean_distance": ref_distance},
                                        compile=False)

@@ -243,7 +243,9 @@ class Trace:
                 arguments[key] = self.node_of(value)
         text = json.dumps(entry, default=_native._json_default).encode()
         from ..layers import Layer
-        with _python_layers.claiming(claimed):   # its Python layers are the user's objects
+        from .._plugins import functions_by_module
+        # (its Python layers are the user's objects; its Python activations known by their key)
+        with _python_layers.claiming(claimed), functions_by_module(text):
             if not _lib.has("keras_layer_builder_layer_call"):
                 if arguments:
                     raise Unsupported(f"{outer}.call calls layer '{name}' with "
