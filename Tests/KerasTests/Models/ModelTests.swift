@@ -73,7 +73,8 @@ final class ModelTests: XCTestCase {
         XCTAssertFalse(model.built)
         XCTAssertThrowsError(try model.countParams())
         _ = try model.predict(Tensor(shape: [3, 7], repeating: 1))
-        XCTAssertEqual(model.inputShape, [nil, 7])
+        XCTAssertEqual(model.inputShape, [3, 7])   // the first batch's rows, as Keras records them
+        XCTAssertEqual(try model.predict(Tensor(shape: [5, 7], repeating: 1)).shape, [5, 1])
         XCTAssertEqual(try model.countParams(), 7 * 5 + 5 + 5 + 1)
         XCTAssertEqual(model.layers.count, 2)
     }
