@@ -513,13 +513,13 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
-        if sample_weight is None and isinstance(values, (float, np.floating)):
-            # a train_step's loss (never symbolic): one value, counted once, as below
-            self.total.assign_add(np.asarray(values, dtype=self.dtype)[()])
-            self.count.assign_add(np.asarray(1, self.dtype))
-            return
         from . import _traced_metrics
         if _traced_metrics.update_mean(self, values, sample_weight):
+            return   # (a constant too, while a call is traced: a Distiller's student_loss of 0.0)
+        if sample_weight is None and isinstance(values, (float, np.floating)):
+            # a train_step's loss: one value, counted once, as below
+            self.total.assign_add(np.asarray(values, dtype=self.dtype)[()])
+            self.count.assign_add(np.asarray(1, self.dtype))
             return
         values, sample_weight = _reduce_to_samplewise_values(values, sample_weight, np.mean,
                                                              self.dtype)

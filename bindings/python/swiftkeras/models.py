@@ -3567,7 +3567,7 @@ def _take_custom_regularizers(model):
             if key.endswith("regularizer") and isinstance(value, dict) and value.get("registered_name"):
                 try:
                     args[key] = regularizers.get(value)
-                except ValueError as e:
+                except (ValueError, TypeError) as e:   # (TypeError: a class not located)
                     name = value.get("class_name")
                     raise saving.not_deserialized(
                         type(model), layer.get_config(),
