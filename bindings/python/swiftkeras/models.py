@@ -947,18 +947,17 @@ class Model(ModelAPI):
         return [_variables.in_keras_dtype(self, w, self._get_weight(w), memo) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
-        parts_weights = self.weights if _variables._parts_without_call(self) is not None else None
-        infos = self._all_weight_infos() if parts_weights is None else parts_weights
-        if len(weights) != len(infos):
+        parts = _variables._parts_without_call(self) is not None   # (its parts' weights, as Keras)
+        targets = self.weights if parts else self._all_weight_infos()
+        if len(weights) != len(targets):
             raise ValueError(f"You called `set_weights(weights)` on model {self.name} with a "
                              f"weight list of length {len(weights)}, but the model was "
-                             f"expecting {len(infos)} weights.")
-        if parts_weights is not None:
-            for variable, w in zip(parts_weights, weights):
-                variable.assign(w)
-            return
-        for info, w in zip(infos, weights):
-            self._set_weight(info, w)
+                             f"expecting {len(targets)} weights.")
+        for target, w in zip(targets, weights):
+            if parts:
+                target.assign(w)
+            else:
+                self._set_weight(target, w)
 
     def count_params(self):
         if self._unbuilt():
