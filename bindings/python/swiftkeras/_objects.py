@@ -387,6 +387,22 @@ _FAMILIES = {"optimizer": "optimizers", "loss": "losses", "metric": "metrics",
 
 
 _builtin_configs: dict[tuple, str] = {}
+_ANY_NAME = "\x00name"   # (builtin_config's stand-in for a name given as a string)
+
+
+def _library_config(kind: str, class_name: str, given: dict) -> dict:
+    """The library's config of its built-in `class_name` of `kind` made from `given` (config
+    form), a new dict. Its answer depends only on the request: asked once (a metric's config is
+    read at each `result()` of a train_step's tracker), parsed anew each time (callers own it)."""
+    from . import _lib, _native
+    request = _native.dumps({"class_name": class_name, "config": given})
+    text = _builtin_configs.get((kind, request))
+    if text is None:
+        text = _native.take_string(_lib.keras_object_config, kind.encode(), request)
+        if len(_builtin_configs) > 256:
+            _builtin_configs.clear()
+        _builtin_configs[kind, request] = text
+    return json.loads(text)["config"]
 
 
 def builtin_config(kind: str, class_name: str, given: dict) -> dict | None:
@@ -397,19 +413,25 @@ def builtin_config(kind: str, class_name: str, given: dict) -> dict | None:
     given as 2 stays 2, a float the library keeps in float32 stays the Python float), except where
     Keras itself rounds it to float32 (an optimizer's learning_rate, L1's l1) or makes it a float
     (the regularizers' factors)."""
-    from . import _lib, _native
+    from . import _lib
     if _lib.load_error is not None or not _lib.has("keras_object_config"):
         return None
-    request = _native.dumps({"class_name": class_name, "config": given})
-    # The library's answer depends only on the request: asked once (a metric's config is read
-    # at each `result()` of a train_step's tracker), parsed anew each time (callers own it).
-    text = _builtin_configs.get((kind, request))
-    if text is None:
-        text = _native.take_string(_lib.keras_object_config, kind.encode(), request)
-        if len(_builtin_configs) > 256:
-            _builtin_configs.clear()
-        _builtin_configs[kind, request] = text
-    config = json.loads(text)["config"]
+    name = given.get("name")
+    if isinstance(name, str):
+        # The library writes a name given as a string back as given, so one answer serves every
+        # name (each compile's optimizer is another `adam_N`): asked with a stand-in name, which
+        # the answer must hold where the name goes; else (or on an error, whose message may
+        # name the object) asked with the name itself.
+        try:
+            config = _library_config(kind, class_name, {**given, "name": _ANY_NAME})
+        except Exception:   # (the error is the name's own request's, asked next)
+            config = None
+        if config is not None and config.get("name") == _ANY_NAME:
+            config["name"] = name
+        else:
+            config = _library_config(kind, class_name, given)
+    else:
+        config = _library_config(kind, class_name, given)
     keep_floats = kind == "regularizer"
     return {k: _as_given(v, given[k], keep_floats) if k in given else v for k, v in config.items()}
 
