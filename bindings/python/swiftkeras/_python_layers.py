@@ -120,10 +120,11 @@ def _python_layers_in(values):
                 # into layers: keras.io's decision trees), built within it: its layers too.
                 model = value.__dict__.get("_model", value)
                 held = model.__dict__.get("_layers")
-                subclassed = getattr(model, "_is_subclass_model", None)   # (not a functional model:
-                # its layers are its graph's, traced with its masks)
+                # (not a functional model: its layers are its graph's, traced with its masks;
+                # asked last: a layer has no such method, and a miss costs an exception)
                 if isinstance(held, list) and held and model.__dict__.get("_handle") is None and \
-                        callable(subclassed) and subclassed() and id(model) not in entered:
+                        callable(subclassed := getattr(model, "_is_subclass_model", None)) and \
+                        subclassed() and id(model) not in entered:
                     entered.add(id(model))   # (once each: a model may list itself, or its holder)
                     visit(held)
     visit(values)

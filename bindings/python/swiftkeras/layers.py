@@ -233,6 +233,11 @@ class Layer(_variables.LayerBasics):
 
     class_name = "Layer"
     _records_init = True   # a subclass's constructor arguments are its automatic config
+    # Read for every layer at each model's build (a miss would cost an exception): the weights
+    # a layer brings into the next library model that holds it (none yet), and whether it is an
+    # operation's node rather than a layer (ops._functional's, _model_vars's).
+    _pending_weights = None
+    _op_node = False
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
