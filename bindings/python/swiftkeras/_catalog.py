@@ -126,6 +126,9 @@ def check_layer_arguments(layer) -> None:
     for the checks where Keras's differ from a Python number's. Arguments found good are
     remembered (without the layer's name, which the check does not read), so that the
     thousandth Dense(64) made alike costs no library call."""
+    key = _plain_arguments_key(layer)
+    if key is not None and key in _checked:
+        return
     if any(callable(v) and not hasattr(v, "get_config") for k, v in layer._args.items()
            if not k.endswith("activation")):   # (activations are registered with their config)
         return
@@ -139,7 +142,11 @@ def check_layer_arguments(layer) -> None:
                               **({"from_config": True} if getattr(_reading, "config", False) else {})})
     except (TypeError, ValueError):
         return
-    if text in _checked or b'"registered_name": "' in text:
+    if text in _checked:
+        if key is not None and len(_checked) < 4096:
+            _checked.add(key)
+        return
+    if b'"registered_name": "' in text:
         return
     from ._plugins import functions_by_module
     with functions_by_module(text):
@@ -152,9 +159,32 @@ def check_layer_arguments(layer) -> None:
         raise _native.exception_class(status)(message)
     if len(_checked) < 4096:
         _checked.add(text)
+        if key is not None:
+            _checked.add(key)
 
 
-# The entries (JSON text, without names) keras_layer_validate_config took.
+def _plain_arguments_key(layer):
+    """What a built-in layer's check text is made from where every argument is a plain
+    number, string, bool or None (Dense(8), Activation("relu")): its class, the base
+    arguments, each argument with its type (1, 1.0 and True are three values; a float by its
+    repr: -0.0 is not 0.0), whether a config is read; None for other arguments, whose text
+    check_layer_arguments writes to know them."""
+    if not type(layer).__module__.startswith("swiftkeras"):
+        return None   # (a Python subclass of a built-in class)
+    items = []
+    for k, v in layer._args.items():
+        kind = type(v)
+        if kind not in _PLAIN:
+            return None
+        items.append((k, kind, repr(v) if kind is float else v))
+    return (type(layer), layer.trainable, layer.__dict__.get("_dtype"),
+            getattr(_reading, "config", False), tuple(items))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+# The entries (JSON text, without names) keras_layer_validate_config took, and the keys
+# (_plain_arguments_key) of the plain arguments that made them.
 _checked: set = set()
 _reading = threading.local()
 
