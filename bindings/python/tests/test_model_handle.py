@@ -52,6 +52,36 @@ def test_fit_of_a_new_model_makes_compiles_and_fits_only(crossings):
     assert [c for c in crossings if c != "keras_model_free"][3:] == ["keras_model_history"]
 
 
+def test_a_model_made_as_before_asks_the_library_for_no_configs(monkeypatch):
+    """Layers of plain arguments made as before are not checked again (their arguments were),
+    and each compile's new optimizer (adam_1, adam_2, ...) takes the config the library wrote for
+    the first, under its own name: the fit crosses no keras_layer_validate_config or
+    keras_object_config. Arguments refused are refused each time."""
+    x, y = iris_like()
+    first = iris_model()
+    first.fit(x, y, epochs=1, verbose=0)
+    calls = []
+    for name in ("keras_layer_validate_config", "keras_object_config"):
+        fn = getattr(_lib, name)
+        wrapper = (lambda *a, _f=fn, _n=name: calls.append(_n) or _f(*a))
+        wrapper.available = getattr(fn, "available", True)
+        monkeypatch.setattr(_lib, name, wrapper)
+    model = iris_model()
+    model.fit(x, y, epochs=1, verbose=0)
+    assert "keras_layer_validate_config" not in calls and "keras_object_config" not in calls
+    mine, before = model.optimizer.get_config(), first.optimizer.get_config()
+    assert mine["name"] != before["name"] and mine["name"].startswith("adam")
+    assert list(mine) == list(before) and {**mine, "name": None} == {**before, "name": None}
+    named = keras.optimizers.Adam(name="ünï code").get_config()
+    assert named["name"] == "ünï code" and {**named, "name": None} == {**before, "name": None}
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            layers.Dense(-1)
+        with pytest.raises(ValueError, match="learning"):
+            keras.optimizers.Adam(learning_rate=-1.0, name="x").get_config()
+    assert "keras_layer_validate_config" in calls
+
+
 def test_the_history_read_as_numbers_is_the_history_json_of_the_same_fit():
     """fit reads its History as numbers (keras_model_history), not as the fit's JSON text: the
     same figures, keys and lengths (validation every other epoch, a per-class metric)."""
