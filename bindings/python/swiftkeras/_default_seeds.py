@@ -72,14 +72,28 @@ def make_default_seed() -> int:
     return _python_random.randint(1, int(1e9))
 
 
+_INITIALIZERS = None
+
+
+def _initializers():
+    """The initializers module: imported at its first use, then kept (a function's `from
+    .initializers import` runs importlib's Python at every call, and every layer made with an
+    initializer argument asks initializer_seed and _class_name)."""
+    global _INITIALIZERS
+    if _INITIALIZERS is None:
+        from . import initializers
+        _INITIALIZERS = initializers
+    return _INITIALIZERS
+
+
 def _class_name(identifier):
     """The initializer class an argument value names (a string, a config dict), or None."""
-    from .initializers import _GET_ALIASES
+    aliases = _initializers()._GET_ALIASES
     if isinstance(identifier, str):
-        return _GET_ALIASES.get(identifier, identifier)
+        return aliases.get(identifier, identifier)
     if isinstance(identifier, dict):
         name = identifier.get("class_name")
-        return _GET_ALIASES.get(name, name) if isinstance(name, str) else None
+        return aliases.get(name, name) if isinstance(name, str) else None
     return None
 
 
@@ -98,8 +112,7 @@ def initializer_seed(value):
     """The seed an initializer argument draws with when unseeded, taken as Keras's
     `initializers.get(value)` takes it in a layer's constructor: an initializer object's own
     (drawn when it was made), a new one for a name or a config of a class that draws, else None."""
-    from .initializers import Initializer
-    if isinstance(value, Initializer):
+    if isinstance(value, _initializers().Initializer):
         return value.__dict__.get("_default_seed")
     name = _class_name(value)
     if name not in RANDOM_INITIALIZERS:
@@ -337,11 +350,10 @@ def with_initializer_seeds(config, seeds, defaults, serialize):
     (making no initializer: that would draw)."""
     if not seeds:
         return config
-    from .initializers import Initializer
     config = dict(config)
     for k, seed in seeds.items():
         value = config[k] if k in config else defaults.get(k)
-        if isinstance(value, Initializer):
+        if isinstance(value, _initializers().Initializer):
             value = serialize(value)
         if isinstance(value, str):
             value = {"module": "keras.initializers", "class_name": _class_name(value), "config": {},

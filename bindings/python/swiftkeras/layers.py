@@ -22,11 +22,12 @@ import types
 
 import numpy as np
 
-# _plugins and _python_layers at the top, not in the methods: a function's `from . import`
-# runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
-# layer of every model config called two of them.
-from . import (_catalog, _cells, _lib, _native, _objects, _packed_inputs, _plugins, _python_layers,
-               _rnn_states, _text_callables, _variables, _vocabulary)
+# _plugins, _python_layers and _default_seeds at the top, not in the methods: a function's
+# `from . import` runs importlib's Python (_handle_fromlist, the spec's parent) on every call,
+# and every layer made, and every layer of every model config, called some of them.
+from . import (_catalog, _cells, _default_seeds, _lib, _native, _objects, _packed_inputs, _plugins,
+               _python_layers, _rnn_states, _text_callables, _variables, _vocabulary)
+from .random import constructor_generator_names
 from . import _box_augment, _scopes, _traced_regularizers
 from ._objects import serialize as _serialize, snake_case, unique_name
 from .dtype_policies import layer_dtype
@@ -1492,14 +1493,12 @@ class _BuiltinLayer(Layer):
         # Keras's checks of its constructor (the library's declaration's), before it draws the
         # seeds of its initializers and generators.
         _catalog.check_layer_arguments(self)
-        from .random import constructor_generator_names
-        from ._default_seeds import layer_construction_seeds
         # Keras's initializers and generators made in the constructor take their seeds from
         # Python's `random` now, in its order (the library draws with the initializers' at
         # build), and the generators their names (the library's, made at build, are shown
         # under them).
         names, defaults, _ = _catalog.layer_signature(self.class_name) or ((), {}, ())
-        self._default_seeds, self._generator_names, self._generator_seeds = layer_construction_seeds(
+        self._default_seeds, self._generator_names, self._generator_seeds = _default_seeds.layer_construction_seeds(
             self.class_name, config, defaults, names,
             lambda: constructor_generator_names(self.class_name, config))
         if self.class_name == "Bidirectional":
@@ -1578,15 +1577,17 @@ class _BuiltinLayer(Layer):
                 config[k] = regularizers._library_form(v)
                 continue
             config[k] = _serialize(v)
-        from ._default_seeds import with_generator_seeds, with_initializer_seeds, with_wrapped_copies
         defaults = (_catalog.layer_signature(self.class_name) or ((), {}, ()))[1]
         if seeds is not None:
-            return with_generator_seeds(with_initializer_seeds(config, seeds[0], defaults, _serialize), seeds[1])
-        config = with_initializer_seeds(config, self.__dict__.get("_default_seeds"), defaults, _serialize)
-        config = with_generator_seeds(config, self.__dict__.get("_generator_seeds"),
-                                      self.__dict__.get("_build_seeds"))
+            return _default_seeds.with_generator_seeds(
+                _default_seeds.with_initializer_seeds(config, seeds[0], defaults, _serialize), seeds[1])
+        config = _default_seeds.with_initializer_seeds(config, self.__dict__.get("_default_seeds"),
+                                                       defaults, _serialize)
+        config = _default_seeds.with_generator_seeds(config, self.__dict__.get("_generator_seeds"),
+                                                     self.__dict__.get("_build_seeds"))
         if self.class_name == "Bidirectional":
-            config = with_wrapped_copies(config, self._args.get("layer"), self.__dict__.get("_copy_seeds"))
+            config = _default_seeds.with_wrapped_copies(config, self._args.get("layer"),
+                                                        self.__dict__.get("_copy_seeds"))
         return config
 
     def __setattr__(self, name, value):

@@ -19,6 +19,8 @@ import random as _python_random
 
 import numpy as np
 
+from ._objects import unique_name
+
 
 class SeedGenerator:
     """A seed state that advances at each draw. Keras: `keras.random.SeedGenerator(seed)`;
@@ -32,7 +34,6 @@ class SeedGenerator:
     do not save it (Keras 3 does not either)."""
 
     def __init__(self, seed=None, name=None, **kwargs):
-        from ._objects import unique_name
         kwargs.pop("backend", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
@@ -193,8 +194,6 @@ def constructor_generator_names(class_name, config):
     constructor with arguments `config`, taken now from the process's count (as Keras takes
     them when the layer is made); the library's generators of the layer are shown under them
     (`library_generators`)."""
-    from ._objects import unique_name
-    from .layers import _AUGMENTATIONS
     made_with_parts = _made_with_parts(class_name, config)
     if made_with_parts is not None:
         return [unique_name("seed_generator") for _ in range(made_with_parts)]
@@ -217,8 +216,22 @@ def constructor_generator_names(class_name, config):
         except (TypeError, ValueError):   # the library refuses the value when it builds
             made = False
     else:
-        made = class_name in _AUGMENTATIONS
+        made = class_name in _layers()._AUGMENTATIONS
     return [unique_name("seed_generator")] if made else []
+
+
+_LAYERS = None
+
+
+def _layers():
+    """The layers module, which imports this one: imported at its first use, then kept (a
+    function's `from .layers import` runs importlib's Python at every call, and every layer
+    made asks constructor_generator_names)."""
+    global _LAYERS
+    if _LAYERS is None:
+        from . import layers
+        _LAYERS = layers
+    return _LAYERS
 
 
 def _generator_names(layer):
@@ -231,12 +244,12 @@ def _made_with_parts(class_name, config):
     """How many generators RandAugment, AugMix and RandomColorJitter make in their constructor
     (their own, then one per augmentation they make that draws, as Keras makes them); None
     for another class."""
-    from .layers import _AUGMENT_ORDER, _AUGMENT_PARTS, _AUGMENTATIONS, _AUGMIX_COLOR_PARTS
     if class_name == "RandomColorJitter":
         factors = ("brightness_factor", "contrast_factor", "saturation_factor", "hue_factor")
         return 1 + sum(config.get(f) is not None for f in factors)
     if class_name not in _AUGMENTATIONS_WITH_PARTS:
         return None
+    from .layers import _AUGMENT_ORDER, _AUGMENT_PARTS, _AUGMENTATIONS, _AUGMIX_COLOR_PARTS
     parts = [p for p in _AUGMENT_ORDER[class_name] if class_name == "RandAugment" or
              config.get("all_ops", True) or p not in _AUGMIX_COLOR_PARTS]
     return 1 + sum(_AUGMENT_PARTS[p] in _AUGMENTATIONS for p in parts)
