@@ -823,7 +823,9 @@ def compiled_metric_objects(model):
     """The loss tracker and the compiled metrics that `model.metrics` starts with once compiled
     (none before), made once per compile: the objects the library's figures feed at each batch
     of a fit from Python, found without `model.metrics`'s scan of the model's attributes for
-    the metrics it tracks (a tenth of the binding's time per batch)."""
+    the metrics it tracks (a tenth of the binding's time per batch). Made when first asked for,
+    they show the figures of the library's last fit or evaluate since this compile, as they
+    would had they been made before it (Model._keep_metric_states)."""
     config = model._compile_config
     if config is None:
         return ()
@@ -833,6 +835,10 @@ def compiled_metric_objects(model):
         if config.get("metrics") or config.get("weighted_metrics"):   # (Keras's CompileMetrics)
             objects.append(CompileMetrics(config, model=model))
         cached = model._metric_objects = (config, tuple(objects))
+        shown = model.__dict__.get("_library_logs")
+        if shown is not None and shown[0] is config:
+            for m in objects:
+                m._show_library_logs(shown[1])
     return cached[1]
 
 

@@ -1436,9 +1436,15 @@ class Model(ModelAPI):
         # `model.metrics` (the loss tracker, the compiled metrics) show the last call's figures
         # as Keras's do: fit's last epoch (its validation where it has one), evaluate's. (Those
         # two are the compiled objects unless `metrics` is the user's: the metrics tracked in
-        # attributes are not of their classes, and their scan costs each evaluate of a loss.)
-        for m in (self.metrics if _custom_steps.overrides(self, "metrics") else
-                  _custom_steps.compiled_metric_objects(self)):
+        # attributes are not of their classes, and their scan costs each evaluate of a loss.
+        # The compiled objects not made yet show them when made: _custom_steps.compiled_metric_objects.)
+        if _custom_steps.overrides(self, "metrics"):
+            shown = self.metrics
+        else:
+            self._library_logs = (self._compile_config, logs)
+            made = self.__dict__.get("_metric_objects")
+            shown = made[1] if made is not None and made[0] is self._compile_config else ()
+        for m in shown:
             if isinstance(m, (LossTracker, CompileMetrics)):
                 m._show_library_logs(logs)
         objects = self.__dict__.get("_compile_library_metrics")
