@@ -82,6 +82,19 @@ def test_a_model_made_as_before_asks_the_library_for_no_configs(monkeypatch):
     assert "keras_layer_validate_config" in calls
 
 
+def test_metrics_first_read_after_a_fit_show_its_last_figures():
+    """The loss tracker and compiled metrics, first asked for after a fit, show its last
+    epoch's validation figures as if made before it; after compile again, fresh ones."""
+    x, y = iris_like()
+    model = iris_model()
+    history = model.fit(x, y, epochs=2, verbose=0, validation_split=0.25).history
+    loss, compiled = model.metrics
+    assert float(loss.result()) == pytest.approx(history["val_loss"][-1], rel=1e-6)
+    assert float(compiled.result()["accuracy"]) == pytest.approx(history["val_accuracy"][-1], rel=1e-6)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert [float(model.metrics[0].result()), model.metrics[1].result()] == [0.0, {}]
+
+
 def test_the_history_read_as_numbers_is_the_history_json_of_the_same_fit():
     """fit reads its History as numbers (keras_model_history), not as the fit's JSON text: the
     same figures, keys and lengths (validation every other epoch, a per-class metric)."""
