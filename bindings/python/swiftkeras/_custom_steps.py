@@ -182,7 +182,7 @@ class CompileMetrics:
         if self._batches:
             self.result()
             yp = np.concatenate([b[1] for b in self._batches])
-            entries = _library_states(_identity_model(self._config, yp.shape[1:]))
+            entries = _library_states(self._probe(yp.shape[1:]))
         else:
             entries = _library_states(self._model())
         return _state_variables([e for e in entries if not e["loss_tracker"]])
@@ -214,9 +214,18 @@ class CompileMetrics:
         sw = None if all(w is None for w in weights) else np.concatenate(
             [np.ones(len(b[1]), np.float32) if w is None else w.reshape(len(b[1]))
              for b, w in zip(self._batches, weights)])
-        results = _identity_model(self._config, yp.shape[1:]).evaluate(
+        results = self._probe(yp.shape[1:]).evaluate(
             yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw, return_dict=True)
         return {k: np.float32(v) for k, v in results.items() if k != "loss"}
+
+    def _probe(self, feature_shape):
+        """The identity model compiled as the model is, for `y_pred` rows of `feature_shape`:
+        found once per shape (_identity_model's key is the config's JSON, which each batch's
+        `result()` wrote anew)."""
+        probe = self.__dict__.get("_probe_made")
+        if probe is None or probe[0] != tuple(feature_shape):
+            probe = self._probe_made = (tuple(feature_shape), _identity_model(self._config, feature_shape))
+        return probe[1]
 
     def reset_state(self):
         shown = self.__dict__.get("_shown")
