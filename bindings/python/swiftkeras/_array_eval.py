@@ -13,6 +13,9 @@ from ._native import as_float32
 from ._objects import serialize
 
 _probes: dict[tuple, object] = {}
+# json.dumps(value, sort_keys=True), its encoder made once (every compute_loss on arrays of a
+# train_step writes its loss's key).
+_KEY = json.JSONEncoder(sort_keys=True)
 # Metric functions that Keras 3 computes element by element (no mean over the last axis).
 _ELEMENTWISE = ("binary_accuracy",)
 # Losses with one value per sample whatever the rank of y_pred (CTC's (batch, time, classes)).
@@ -21,8 +24,8 @@ _PER_ROW = ("ctc", "CTC")
 
 def _probe(loss, metric, feature_shape):
     """A compiled identity model taking `y_pred` rows of `feature_shape` (cached)."""
-    key = (json.dumps(serialize(loss), sort_keys=True),
-           json.dumps(serialize(metric), sort_keys=True) if metric is not None else None,
+    key = (_KEY.encode(serialize(loss)),
+           _KEY.encode(serialize(metric)) if metric is not None else None,
            tuple(feature_shape))
     model = _probes.get(key)
     if model is None:

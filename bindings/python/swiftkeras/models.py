@@ -1420,8 +1420,6 @@ class Model(ModelAPI):
         from the History's last epoch: its validation figure where it has one)."""
         if self._handle is None or self._compile_config is None:
             return
-        import weakref
-        from ._custom_steps import CompileMetrics, LossTracker, _library_states
         model = weakref.ref(self)
 
         def last_logs():   # (the History is read when first needed)
@@ -1445,12 +1443,12 @@ class Model(ModelAPI):
             made = self.__dict__.get("_metric_objects")
             shown = made[1] if made is not None and made[0] is self._compile_config else ()
         for m in shown:
-            if isinstance(m, (LossTracker, CompileMetrics)):
+            if isinstance(m, (_custom_steps.LossTracker, _custom_steps.CompileMetrics)):
                 m._show_library_logs(logs)
         objects = self.__dict__.get("_compile_library_metrics")
         if not objects:
             return
-        entries = [e for e in _library_states(self) if not e["loss_tracker"]]
+        entries = [e for e in _custom_steps._library_states(self) if not e["loss_tracker"]]
         for obj in objects:
             found = [e for e in entries if e["name"] == obj.name]
             if len(found) == 1:
