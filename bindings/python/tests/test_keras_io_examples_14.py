@@ -14,7 +14,17 @@ Adam, accuracy) with validation data, and evaluated; the mixing runs in a tf.dat
 zipped datasets with lambdas from the ratio of two `tf.random.gamma` draws: here the same
 function with `keras.random.gamma` and `keras.ops` on numpy batches. Keras 3 writes weights only
 to a `.weights.h5` name and refuses the example's "initial_weights.h5"; here that name writes the
-legacy Keras 2 layout, as the tf.keras the example was written for did, and Keras 3 reads it).
+legacy Keras 2 layout, as the tf.keras the example was written for did, and Keras 3 reads it),
+examples/vision/metric_learning.py
+(https://keras.io/examples/vision/metric_learning/: the `keras.utils.Sequence` of anchor/positive
+pairs, one of each class per batch, whose first batch is taken by `iter` (its
+`self.num_batches = ...` collides with the read-only property of Keras 3.15.1's PyDataset, here
+alike: the count is kept under another name), the EmbeddingModel, a functional Model subclass of
+strided Conv2D, GlobalAveragePooling2D, Dense and UnitNormalization (`tf.nn.l2_normalize` in an
+older version), its embeddings of the test images, their gram matrix and near neighbours; its
+train_step, `compute_loss` for the deprecated `compiled_loss` and keras.GradientTape for
+tf.GradientTape, differentiates the crossentropy of the einsum of two forward passes: a strict
+xfail, see its reason; its plots and confusion matrix display are left out).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -28,6 +38,26 @@ from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
 
 pytestmark = needs(*CORE)
+
+
+# -- gaps the examples found ------------------------------------------------------------------
+
+def test_compute_loss_on_arrays_with_a_loss_object_compiled_as_keras():
+    """`compute_loss(y=..., y_pred=...)` on arrays of a model compiled with a Loss object (one
+    serialized loss, not a loss per output, which the metric-learning example's train_step
+    found refused as "several outputs"): the compiled loss's value, as Keras's."""
+    def model(keras, layers, ops):
+        inputs = keras.Input((4,))
+        built = keras.Model(inputs, layers.Dense(3)(inputs))
+        built.compile(optimizer="adam",
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return built
+    sk, keras = _libs()
+    ours, ref = _both(model)
+    similarities = np.random.RandomState(0).normal(size=(6, 6)).astype("float32") / 0.2
+    values = [m.compute_loss(y=lib.ops.arange(6), y_pred=similarities)
+              for m, lib in ((ours, sk), (ref, keras))]
+    _close(values[0], values[1], what="compute_loss")
 
 
 # -- examples/vision/mixup.py ------------------------------------------------------------------
@@ -149,21 +179,172 @@ def test_mixup_fit_on_mixed_batches_and_evaluate_as_keras():
     _close(evaluated[0], evaluated[1], rtol=1e-4, what="evaluate: loss, accuracy")
 
 
-# -- gaps the examples found ------------------------------------------------------------------
+# -- examples/vision/metric_learning.py --------------------------------------------------------
 
-def test_compute_loss_on_arrays_with_a_loss_object_compiled_as_keras():
-    """`compute_loss(y=..., y_pred=...)` on arrays of a model compiled with a Loss object (one
-    serialized loss, not a loss per output, which the metric-learning example's train_step
-    found refused as "several outputs"): the compiled loss's value, as Keras's."""
-    def model(keras, layers, ops):
-        inputs = keras.Input((4,))
-        built = keras.Model(inputs, layers.Dense(3)(inputs))
-        built.compile(optimizer="adam",
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        return built
+ML_CLASSES, ML_SIZE = 10, 16
+
+
+def _ml_data(n=40, seed=7):
+    """CIFAR-10's shapes, smaller: images in [0, 1] and their class, four of each."""
+    rng = np.random.RandomState(seed)
+    x = (rng.randint(0, 256, size=(n, ML_SIZE, ML_SIZE, 3)) / 255.0).astype("float32")
+    return x, np.arange(n) % ML_CLASSES
+
+
+def anchor_positive_pairs(keras, x_train, y_train, counts="n"):
+    """The example's AnchorPositivePairs (`keras.utils.Sequence`), its batch count in the
+    attribute `counts` (the example's `num_batches`), and its class-to-indices look-up."""
+    import random
+    from collections import defaultdict
+    num_classes, height_width = ML_CLASSES, ML_SIZE
+    class_idx_to_train_idxs = defaultdict(list)
+    for y_train_idx, y in enumerate(y_train):
+        class_idx_to_train_idxs[y].append(y_train_idx)
+
+    class AnchorPositivePairs(keras.utils.Sequence):
+        def __init__(self, num_batches):
+            super().__init__()
+            setattr(self, counts, num_batches)
+
+        def __len__(self):
+            return getattr(self, counts)
+
+        def __getitem__(self, _idx):
+            x = np.empty((2, num_classes, height_width, height_width, 3), dtype=np.float32)
+            for class_idx in range(num_classes):
+                examples_for_class = class_idx_to_train_idxs[class_idx]
+                anchor_idx = random.choice(examples_for_class)
+                positive_idx = random.choice(examples_for_class)
+                while positive_idx == anchor_idx:
+                    positive_idx = random.choice(examples_for_class)
+                x[0, class_idx] = x_train[anchor_idx]
+                x[1, class_idx] = x_train[positive_idx]
+            return x
+    return AnchorPositivePairs
+
+
+def embedding_model(keras, layers, ops):
+    """The example's EmbeddingModel (its train_step, `keras.GradientTape` for tf.GradientTape
+    and `compute_loss` for the deprecated `compiled_loss`) on its convnet embedding."""
+    num_classes, height_width = ML_CLASSES, ML_SIZE
+
+    class EmbeddingModel(keras.Model):
+        def train_step(self, data):
+            # Note: Workaround for open issue, to be removed.
+            if isinstance(data, tuple):
+                data = data[0]
+            anchors, positives = data[0], data[1]
+
+            with keras.GradientTape() as tape:
+                anchor_embeddings = self(anchors, training=True)
+                positive_embeddings = self(positives, training=True)
+                similarities = keras.ops.einsum(
+                    "ae,pe->ap", anchor_embeddings, positive_embeddings
+                )
+                temperature = 0.2
+                similarities /= temperature
+                sparse_labels = keras.ops.arange(num_classes)
+                loss = self.compute_loss(y=sparse_labels, y_pred=similarities)
+
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = layers.Input(shape=(height_width, height_width, 3))
+    x = layers.Conv2D(filters=32, kernel_size=3, strides=2, activation="relu")(inputs)
+    x = layers.Conv2D(filters=64, kernel_size=3, strides=2, activation="relu")(x)
+    x = layers.Conv2D(filters=128, kernel_size=3, strides=2, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    embeddings = layers.Dense(units=8, activation=None)(x)
+    embeddings = layers.UnitNormalization()(embeddings)
+    model = EmbeddingModel(inputs, embeddings)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def test_metric_learning_pairs_summary_and_neighbours_as_keras(narrow_terminal):  # noqa: F811
+    """The example's Sequence of anchor/positive pairs (the first batch taken by `iter`), its
+    embedding model's summary, and, from the same weights, the unit-length embeddings of the
+    test images, their gram matrix and near neighbours as Keras's. The example's
+    `self.num_batches = ...` collides with the Sequence's read-only `num_batches` property in
+    Keras 3.15.1, and here alike."""
     sk, keras = _libs()
-    ours, ref = _both(model)
-    similarities = np.random.RandomState(0).normal(size=(6, 6)).astype("float32") / 0.2
-    values = [m.compute_loss(y=lib.ops.arange(6), y_pred=similarities)
-              for m, lib in ((ours, sk), (ref, keras))]
-    _close(values[0], values[1], what="compute_loss")
+    x_train, y_train = _ml_data()
+    errors = []
+    for lib in (sk, keras):
+        with pytest.raises(AttributeError) as err:
+            anchor_positive_pairs(lib, x_train, y_train, counts="num_batches")(num_batches=1)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and "num_batches" in errors[0]
+    pairs = anchor_positive_pairs(sk, x_train, y_train)(num_batches=3)
+    examples = next(iter(pairs))
+    assert len(pairs) == 3 and examples.shape == (2, ML_CLASSES, ML_SIZE, ML_SIZE, 3)
+    for class_idx in range(ML_CLASSES):   # two different images of the class
+        found = [np.flatnonzero((x_train == examples[k, class_idx]).all(axis=(1, 2, 3)))
+                 for k in (0, 1)]
+        assert all(y_train[f[0]] == class_idx for f in found) and found[0][0] != found[1][0]
+    ours, ref = _both(embedding_model)
+    _same_summary(ours, ref)
+    _same_weights(ours, ref, seed=3)
+    x_test, _ = _ml_data(20, seed=8)
+    embeddings = [m.predict(x_test, verbose=0) for m in (ours, ref)]
+    _close(embeddings[0], embeddings[1], rtol=1e-4, atol=1e-6, what="embeddings")
+    _close(np.linalg.norm(embeddings[0], axis=-1), np.ones(20), what="unit length")
+    near_neighbours_per_example = 3
+    neighbours = []
+    for e in embeddings:
+        gram_matrix = np.einsum("ae,be->ab", e, e)
+        neighbours.append(np.argsort(gram_matrix.T)[:, -(near_neighbours_per_example + 1):])
+    np.testing.assert_array_equal(neighbours[0], neighbours[1])
+
+
+def _keras_pair_steps(ref, batches):
+    """Keras's step of the example's train_step (its tf.GradientTape, TensorFlow only: the same
+    loss of both forwards differentiated by jax) on each batch, with the model's optimizer."""
+    import jax
+    keras = _libs()[1]
+    loss_object = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def loss_fn(trainable, non_trainable, anchors, positives):
+        a, non_trainable = ref.stateless_call(trainable, non_trainable, anchors, training=True)
+        p, non_trainable = ref.stateless_call(trainable, non_trainable, positives, training=True)
+        similarities = keras.ops.einsum("ae,pe->ap", a, p) / 0.2
+        return loss_object(keras.ops.arange(ML_CLASSES), similarities)
+    losses = []
+    for batch in batches:
+        trainable = [v.value for v in ref.trainable_variables]
+        non_trainable = [v.value for v in ref.non_trainable_variables]
+        loss, grads = jax.value_and_grad(loss_fn)(trainable, non_trainable, batch[0], batch[1])
+        ref.optimizer.apply(grads, ref.trainable_variables)
+        losses.append(float(loss))
+    return losses
+
+
+@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
+    "the example's train_step differentiates a loss of two forward passes of the model joined "
+    "by ops (einsum of the anchors' and positives' embeddings): swiftkeras.GradientTape "
+    "recognizes only compute_loss of the model's own single call in the block (the library's "
+    "training step), and refuses this one at tape.gradient naming that form"))
+def test_metric_learning_train_step_of_pairs_trains_as_keras():
+    """fit of the Sequence of pairs through the example's train_step: the same weights as
+    Keras's steps of that loss on the same batches."""
+    sk, keras = _libs()
+    x_train, y_train = _ml_data()
+    ours, ref = _both(embedding_model)
+    _same_weights(ours, ref, seed=4)
+    seen = []
+
+    class Recorded(anchor_positive_pairs(sk, x_train, y_train)):
+        def __getitem__(self, idx):
+            seen.append(super().__getitem__(idx))
+            return seen[-1]
+    ours.fit(Recorded(num_batches=2), epochs=1, verbose=0)
+    _keras_pair_steps(ref, seen)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        _close(a, b, rtol=1e-4, atol=1e-5, what="trained")
