@@ -60,6 +60,33 @@ def test_compute_loss_on_arrays_with_a_loss_object_compiled_as_keras():
     _close(values[0], values[1], what="compute_loss")
 
 
+def test_a_functional_model_held_by_a_subclassed_one_keeps_its_weights_paths_as_keras():
+    """A functional model is built where it is made (its layers by their symbolic calls): a
+    subclassed model holding it (the trainer pattern's `self.model = model`, or one made in its
+    `__init__`) lists its weights under their own paths, not under its name, as Keras does; a
+    Sequential built by the holder's call is under the holder's name (the trainer pattern found
+    the functional model's weights listed as "my_trainer/dense/kernel")."""
+    def holders(keras, layers, ops):
+        class Holder(keras.Model):
+            def __init__(self, model=None):
+                super().__init__()
+                if model is None:
+                    inputs = keras.Input(shape=(4,))
+                    model = keras.Model(inputs, layers.Dense(3)(inputs))
+                self.model = model
+
+            def call(self, x):
+                return self.model(x)
+        inputs = keras.Input(shape=(4,))
+        made = [Holder(keras.Model(inputs, layers.Dense(3)(layers.Dense(5)(inputs)))), Holder(),
+                Holder(keras.Sequential([layers.Dense(2)]))]
+        for holder in made:
+            holder(np.ones((2, 4), "float32"))
+        return [[v.path for v in holder.weights] for holder in made]
+    ours, ref = _both(holders)
+    assert ours == ref
+
+
 # -- examples/vision/mixup.py ------------------------------------------------------------------
 
 def mixup_model(keras, layers, ops, dropout=0.2):
@@ -348,3 +375,4 @@ def test_metric_learning_train_step_of_pairs_trains_as_keras():
     _keras_pair_steps(ref, seen)
     for a, b in zip(ours.get_weights(), ref.get_weights()):
         _close(a, b, rtol=1e-4, atol=1e-5, what="trained")
+
