@@ -38,7 +38,15 @@ examples/timeseries/eeg_bci_ssvepformer.py
 and imaginary parts, Conv1D layers along the frequencies, LayerNormalization, gelu, residual
 sums, the MLP head, trained with SGD(momentum, weight_decay) and `jit_compile=True`; its
 ChannelMLP calls a Reshape layer it makes in its call: the whole model is a strict xfail, see its
-reason; the scipy filtering and the dataset's .mat files are random trials here).
+reason; the scipy filtering and the dataset's .mat files are random trials here),
+examples/audio/stft.py
+(https://keras.io/examples/audio/stft/: model1d, a non-trainable log STFTSpectrogram on clips of
+any length before a VGG-like Conv1D stack with LayerNormalization, fit with validation data and
+EarlyStopping(restore_best_weights) and evaluated, and model2d's three trainable
+STFTSpectrograms (`expand_dims`, "same" padding) concatenated as an image's channels; its
+MobileNet of ImageNet weights is a GlobalMaxPooling2D here, its fft_length 256 for 2048, its
+ESC-50 clips random; Keras's numbers are a fixture written by
+scripts/make_keras_reference_fixtures.py: `_stft_run`).
 The datasets the examples download are random data of the same shapes, fewer and smaller;
 widths are smaller so each test runs in seconds. Dropout draws from each library's own random
 stream, so fits are compared on the same model built with rate 0.
@@ -46,7 +54,7 @@ stream, so fits are compared on the same model built with rate 0.
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, fresh_library
+from conftest import needs, CORE, fresh_library, keras_reference
 from test_keras_io_examples_3 import _both, _close, _fits_alike, _same_weights
 from test_keras_io_examples_8 import _same_summary
 from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
@@ -769,3 +777,120 @@ def test_ssvepformer_summary_and_predict_as_keras(channels_first, narrow_termina
     _same_weights(ours, ref, seed=9)
     _close(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-6,
            what="predict")
+
+
+# -- examples/audio/stft.py --------------------------------------------------------------------
+
+# The example's 16 kHz clips of 5 s, here 1.6 kHz of 2.5 s (its 40 ms frames every 15 ms: 64
+# samples every 24, 164 frames), 5 classes of its 50; its layer widths divided by 8.
+STFT = dict(sample_rate=1600, num_classes=5, samples=4000, width=1)
+
+
+def stft_models(keras, layers, ops, dropout=0.5, fft_length=256):
+    """The example's model1d (a non-trainable log STFTSpectrogram on clips of any length, a VGG-
+    like Conv1D stack) and model2d's front end (three trainable STFTSpectrograms of 30, 40 and
+    50 ms frames, `expand_dims`, "same" padding, concatenated as an image's channels), its
+    MobileNet(include_top=False, pooling="max") of ImageNet weights a GlobalMaxPooling2D here."""
+    SAMPLE_RATE, NUM_CLASSES, w = STFT["sample_rate"], STFT["num_classes"], STFT["width"]
+    model1d = keras.Sequential(
+        [
+            layers.InputLayer((None, 1)),
+            layers.STFTSpectrogram(
+                mode="log",
+                frame_length=SAMPLE_RATE * 40 // 1000,
+                frame_step=SAMPLE_RATE * 15 // 1000,
+                trainable=False,
+            ),
+            layers.Conv1D(8 * w, 64, activation="relu"),
+            layers.Conv1D(16 * w, 16, activation="relu"),
+            layers.LayerNormalization(),
+            layers.MaxPooling1D(4),
+            layers.Conv1D(16 * w, 8, activation="relu"),
+            layers.Conv1D(32 * w, 8, activation="relu"),
+            layers.Conv1D(64 * w, 4, activation="relu"),
+            layers.LayerNormalization(),
+            layers.Dropout(dropout),
+            layers.GlobalMaxPooling1D(),
+            layers.Dense(32 * w, activation="relu"),
+            layers.Dense(32 * w, activation="relu"),
+            layers.Dropout(dropout),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="model_1d_non_trainble_stft",
+    )
+    input = layers.Input((None, 1))
+    spectrograms = [
+        layers.STFTSpectrogram(
+            mode="log",
+            frame_length=SAMPLE_RATE * frame_size // 1000,
+            frame_step=SAMPLE_RATE * 15 // 1000,
+            fft_length=fft_length,
+            padding="same",
+            expand_dims=True,
+        )(input)
+        for frame_size in [30, 40, 50]
+    ]
+    multi_spectrograms = layers.Concatenate(axis=-1)(spectrograms)
+    output = layers.GlobalMaxPooling2D()(multi_spectrograms)
+    output = layers.Dense(NUM_CLASSES, activation="softmax")(output)
+    model2d = keras.Model(input, output, name="model_2d_trainble_stft")
+    return model1d, model2d
+
+
+def _clips(n, seed):
+    rng = np.random.RandomState(seed)
+    return rng.normal(scale=0.1, size=(n, STFT["samples"], 1)).astype("float32"), \
+        rng.randint(0, STFT["num_classes"], size=n)
+
+
+def _stft_run(lib, folder=None):
+    """One library's run of the example from drawn weights (the spectrograms' DFT kernels as
+    made, Dropout 0 for the fit): model1d's predictions, its fit with EarlyStopping(patience =
+    epochs, restore_best_weights) on val_loss, the weights after it (their sums and sums of
+    squares) and their predictions, evaluate; model2d's predictions. Real Keras's is a fixture written by scripts/make_keras_reference_fixtures.py
+    (`stft_fit`: Keras compiles these convolutions for seconds)."""
+    model1d, model2d = stft_models(*fresh_library(lib), dropout=0.0)
+    rng = np.random.default_rng(11)
+    for model in (model1d, model2d):
+        model.set_weights([w if "kernel" in v.path.rsplit("/", 1)[-1] and "stft" in v.path
+                           else rng.normal(scale=0.1, size=np.shape(w)).astype("float32")
+                           for w, v in zip(model.get_weights(), model.weights)])
+    x, y = _clips(16, 0)
+    x_val, y_val = _clips(8, 1)
+    run = {"predict": [model1d.predict(x[:4], verbose=0)],
+           "predict2d": [model2d.predict(x[:4], verbose=0)]}
+    model1d.compile(optimizer=lib.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    EPOCHS = 3
+    history = model1d.fit(
+        x, y, batch_size=8, validation_data=(x_val, y_val), epochs=EPOCHS, verbose=0,
+        callbacks=[lib.callbacks.EarlyStopping(monitor="val_loss", patience=EPOCHS,
+                                               restore_best_weights=True)]).history
+    run.update({key: [np.asarray(values, np.float32)] for key, values in history.items()})
+    # (the trained weights by their sums and sums of squares, and what they predict: the
+    # fixture stays small)
+    run["trained"] = [np.array([np.sum(w), np.sum(np.square(w))], np.float32)
+                      for w in model1d.get_weights()]
+    run["predict_trained"] = [model1d.predict(x[:4], verbose=0)]
+    run["evaluate"] = [np.asarray(model1d.evaluate(x_val, y_val, verbose=0), np.float32)]
+    return run
+
+
+def test_stft_models_summaries_and_model1d_fit_as_keras(narrow_terminal):  # noqa: F811
+    """model1d's and model2d's summaries (the non-trainable STFTSpectrogram's weights counted as
+    such) as Keras's; from the same weights, model1d's predictions on clips of the example's
+    length, its fit with validation data and EarlyStopping restoring the best weights, evaluate,
+    and model2d's predictions through its three trainable spectrograms (`_stft_run`; Keras's
+    numbers a fixture)."""
+    import swiftkeras
+    ours_models, ref_models = _both(stft_models)
+    for model, ref in zip(ours_models, ref_models):
+        _same_summary(model, ref)
+        assert len(model.trainable_weights) == len(ref.trainable_weights)
+    ours, keras = _stft_run(swiftkeras), keras_reference("models", "keras_stft_fit.json")
+    assert sorted(ours) == sorted(keras) == sorted(
+        ["predict", "predict2d", "accuracy", "loss", "val_accuracy", "val_loss", "trained",
+         "predict_trained", "evaluate"])
+    for key in keras:
+        for a, b in zip(ours[key], keras[key]):
+            _close(a, b, rtol=1e-4, atol=2e-5, what=key)
