@@ -59,6 +59,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_fraud_run`.
 - Tests/KerasTests/Fixtures/models/keras_unet_fit.json: test_keras_io_examples_2.py's
   `_unet_fit_run` (the keras.io U-Net's fit); keras_conv_lstm_fit.json: its `_conv_lstm_fit_run`.
+- Tests/KerasTests/Fixtures/models/keras_stft_fit.json: test_keras_io_examples_14.py's
+  `_stft_run` (the keras.io STFTSpectrogram models' predictions and model1d's fit).
 - Tests/KerasTests/Fixtures/models/keras_auto_names.json: test_auto_names.py's `_keras_names`
   (its script in a fresh Keras process).
 - Tests/KerasTests/Fixtures/models/keras_application_layers.json and the .keras file beside it:
@@ -84,8 +86,8 @@ image_generator_states, aug_mix_choosing, random_geometric, random_color_composi
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
 auto_names, load, apps, unknown_axes, unknown_sizes_traced, nested_trace_sizes, ctc_asr_fit,
-handwriting_fit, nested_attention_masks, gnn_baseline_fit, fraud_detection_fit (default:
-all).
+handwriting_fit, nested_attention_masks, gnn_baseline_fit, fraud_detection_fit, stft_fit
+(default: all).
 """
 import json
 import os
@@ -259,6 +261,10 @@ def conv_lstm_fit():
     return _keras_io_run("_conv_lstm_fit_run", "test_keras_io_examples_2")
 
 
+def stft_fit():
+    return _keras_io_run("_stft_run", "test_keras_io_examples_14")
+
+
 def auto_names():
     import tempfile
     import test_auto_names as t
@@ -330,6 +336,7 @@ OUTPUTS = {
     "fraud_detection_fit": (fraud_detection_fit, ("models", "keras_fraud_detection_fit.json")),
     "unet_fit": (unet_fit, ("models", "keras_unet_fit.json")),
     "conv_lstm_fit": (conv_lstm_fit, ("models", "keras_conv_lstm_fit.json")),
+    "stft_fit": (stft_fit, ("models", "keras_stft_fit.json")),
     "auto_names": (auto_names, ("models", "keras_auto_names.json")),
     "load": (application_layers, ("models", "keras_application_layers.json")),
     "apps": (application_layers_shaped, ("models", "keras_application_layers_shaped.json")),

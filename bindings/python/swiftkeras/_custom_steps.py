@@ -405,7 +405,8 @@ def compute_loss(model, y, y_pred, sample_weight):
             return ops.multiply(ops.sum(flat_pred[0]), 0.0)
         raise ValueError(f"{model.name}.compute_loss: the model was compiled without a loss")
     if not traced:
-        if isinstance(loss, (list, dict)) or len(flat_pred) != 1:
+        if isinstance(loss, list) or (isinstance(loss, dict) and "class_name" not in loss) \
+                or len(flat_pred) != 1:
             raise NotImplementedError("compute_loss: the default loss of a model with several "
                                       "outputs is not available on values here (it is in a traced "
                                       "compute_loss)")

@@ -309,7 +309,8 @@ def _unscoped_keras_path(holder, library_path, memo=None, outer=None):
         parts = library_path.split("/")
         own = {layer.name: layer for layer in model.__dict__.get("_layers") or ()}
         at = next((i for i, part in enumerate(parts[:-1]) if part in own), 0)
-        if parts[at] not in own or not _built_outside(own[parts[at]], model):
+        held = own.get(parts[at]) or _functional_holding(own.values(), parts[at])
+        if held is None or not _built_outside(held, model):
             library_path = "/".join(parts[:at] + [model.name] + parts[at:])
     if model is not None and "/" in library_path:
         library_path = _under_nested_subclasses(model, library_path, memo, outer)
@@ -320,13 +321,24 @@ def _unscoped_keras_path(holder, library_path, memo=None, outer=None):
 
 
 def _built_outside(layer, model):
-    """Whether `layer` is a Sequential built where it was made (given its Input), outside
-    `model`'s name scope (before it was held by `model`, or in its `__init__`): Keras made its
-    weights there, so their paths are not under the model's name."""
+    """Whether `layer` is a functional model, or a Sequential built where it was made (given its
+    Input), outside `model`'s name scope (before it was held by `model`, or in its `__init__`):
+    Keras made its weights there, so their paths are not under the model's name."""
     layer = layer.__dict__.get("_model", layer)   # a nested model's layer view: the model
     scope = layer.__dict__.get("_name_scope_path")
     return bool(layer.__dict__.get("_built_where_made")) and scope is not None and \
         scope.split("/")[-1] != model.name
+
+
+def _functional_holding(layers, name):
+    """The functional model among `layers` (a model's own) holding a layer named `name`: the
+    library's graph holds its layers inline, without its name in their paths."""
+    for layer in layers:
+        held = layer.__dict__.get("_model", layer)
+        if held.__dict__.get("_functional") is not None and \
+                any(getattr(child, "name", None) == name for child in held.__dict__.get("_layers") or ()):
+            return held
+    return None
 
 
 def _layer_at(model, names):

@@ -225,6 +225,10 @@ class Model(ModelAPI):
             for layer in self._layers:   # (Keras's are built when called: Layer._build_where_held)
                 made_in = [ref for ref in layer.__dict__.get("_functional_in") or () if ref() is not None]
                 layer.__dict__["_functional_in"] = made_in + [weakref.ref(self)]
+            # Built where it is made (its layers were, by their symbolic calls): a model that
+            # holds it later does not put its weights under its own name, as in Keras.
+            self.__dict__["_built_where_made"] = True
+            _scopes.note_build_scope(self)
         elif type(self) is Model:
             raise ValueError("Model(): pass `inputs` and `outputs`, or subclass Model and define "
                              "`call` (composing layers)")
