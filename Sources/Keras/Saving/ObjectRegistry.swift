@@ -248,11 +248,12 @@ public enum ObjectRegistry {
     /// The error for a function a config's entry names (`{"class_name": "function", "config":
     /// name}`: a loss, a metric, an activation) that is neither registered nor in scope: Keras's
     /// `Could not locate function` (a TypeError in Python: ``notLocatedPrefix``), with the entry.
-    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> KerasError {
-        .unknownName("\(notLocatedPrefix)function '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
+    /// `what`: `"class"` for a Keras 3 entry of a class (it has a `module`) found nowhere.
+    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON, what: String = "function") -> KerasError {
+        .unknownName("\(notLocatedPrefix)\(what) '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
     }
 
-    /// How every ``notLocated(_:_:entry:)`` message starts (the C ABI reports it with the kind
+    /// How every ``notLocated(_:_:entry:what:)`` message starts (the C ABI reports it with the kind
     /// Python raises as TypeError, as Keras's `_retrieve_class_or_fn`).
     public static let notLocatedPrefix = "Could not locate "
 
