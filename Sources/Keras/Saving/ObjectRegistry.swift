@@ -240,6 +240,38 @@ public enum ObjectRegistry {
         return lookupCustom(kind, moduleQualifiedName(module: m, className: name), byPackage: false)
     }
 
+    /// The built-in functions a `{"module": "builtins", "class_name": "function", "config": name}`
+    /// entry finds when no custom object has that name: Keras 3.15.1 looks `keras.<family>.<name>`
+    /// up in its exported names' first (canonical) spellings only (serialization_lib's
+    /// `_retrieve_class_or_fn` over `BUILTIN_MODULES`), so an alias such as `mse`, `mae`, `acc`
+    /// or `logcosh` is not located there (a string `"mse"` in a compile config still is).
+    static let kerasFunctionNames: Set<String> = [
+        // keras.activations
+        "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+        "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6",
+        "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
+        "sparse_sigmoid", "sparsemax", "squareplus", "tanh", "tanh_shrink", "threshold",
+        // keras.losses
+        "categorical_generalized_cross_entropy", "circle", "cosine_similarity", "ctc", "dice",
+        "huber", "log_cosh", "tversky",
+        // keras.metrics
+        "binary_accuracy", "binary_crossentropy", "binary_focal_crossentropy", "categorical_accuracy",
+        "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
+        "concordance_correlation", "hinge", "kl_divergence", "mean_absolute_error",
+        "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+        "pearson_correlation", "poisson", "sparse_categorical_accuracy",
+        "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
+        "top_k_categorical_accuracy",
+    ]
+
+    /// Whether a function entry naming `name` may be read as the library's built-in: Keras finds
+    /// a built-in for an entry of module `builtins` by its canonical name only
+    /// (``kerasFunctionNames``); a custom object of that name (scopes, global) is found first.
+    static func builtinFunctionLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> Bool {
+        entry["module"]?.stringValue != "builtins" || kerasFunctionNames.contains(name)
+            || lookupCustom(kind, name) != nil
+    }
+
     /// The error for a class the registry does not know, saying how to register it.
     static func unknown(_ kind: KerasObjectKind, _ name: String) -> KerasError {
         .unknownName("Unknown \(kind.rawValue) class '\(name)'. \(advice(kind, name))")
