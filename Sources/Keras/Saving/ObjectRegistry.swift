@@ -114,12 +114,18 @@ public enum ObjectRegistry {
     }()
 
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
-    /// replacing an earlier custom object of the same family and name.
-    public static func register(_ name: String, _ object: KerasObject) {
+    /// replacing an earlier custom object of the same family and name. `byBareName`: whether a
+    /// bare name may find it (``lookupCustom(_:_:byPackage:)``); false for a class known by its
+    /// module (``moduleQualifiedName(module:className:)``), which only an entry of that module
+    /// finds, as Keras finds an unregistered class by nothing else.
+    public static func register(_ name: String, _ object: KerasObject, byBareName: Bool = true) {
         withTable { t in
             let key = RegistryKey(object.kind, name)
             t[key, default: Entry()].custom = object
-            for bare in bareNames(name, object.kind) { packaged[bare, default: []].insert(name) }
+            for bare in bareNames(name, object.kind) {
+                if byBareName { packaged[bare, default: []].insert(name) } else { packaged[bare]?.remove(name) }
+                if packaged[bare]?.isEmpty == true { packaged[bare] = nil }
+            }
         }
     }
 

@@ -1,11 +1,9 @@
-"""What a name finds after a user's object was used, as in Keras 3.15.1: a function registered
-with register_keras_serializable is known by its 'package>name' only (a registered `mse` leaves
-`loss="mse"` to the built-in); a Metric class used once is not found by its bare class name
-(`metrics=["Counted"]`); a saved function entry of module `builtins` finds a built-in by Keras's
-canonical name only (serialization_lib's `_retrieve_class_or_fn` over its exported names:
-`mean_squared_error` and `relu` are found, `mse`, `mae` and `accuracy` are not: a TypeError
-"Could not locate function" unless custom_objects name them), while a string "mse" in a compile
-config stays the built-in. Side by side with real Keras; Dense(2) with a kernel of ones on rows
+"""What a name finds after a user's object was used, as in Keras 3.15.1: a Metric class used once
+is not found by its bare class name (`metrics=["Counted"]`); a saved function entry of module
+`builtins` finds a built-in by Keras's canonical name only (serialization_lib's
+`_retrieve_class_or_fn` over its exported names: `mean_squared_error` and `relu` are found,
+`mse`, `mae` and `accuracy` are not: a TypeError "Could not locate function" unless
+custom_objects name them), while a string "mse" in a compile config stays the built-in. Side by side with real Keras; Dense(2) with a kernel of ones on rows
 of ones gives 3 per unit (mse 9; the user's mse, 100 |error|, 300)."""
 
 import numpy as np
@@ -38,6 +36,23 @@ def _hundredfold(lib):
     def mse(y_true, y_pred):
         return lib.ops.mean(lib.ops.abs(y_true - y_pred) * 100.0, axis=-1)
     return mse
+
+
+def test_a_used_metric_class_is_not_found_by_its_bare_name(real):
+    for lib in (real, sk):
+        class Counted(lib.metrics.Metric):
+            def __init__(self, name="counted", **kwargs):
+                super().__init__(name=name, **kwargs)
+                self.total = self.add_weight(name="total", initializer="zeros")
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                self.total.assign(42.0)
+
+            def result(self):
+                return self.total * 1.0
+        assert _evaluated(_model(lib), loss="mse", metrics=[Counted()]) == [9.0, 42.0], lib.__name__
+        with pytest.raises(ValueError, match="Counted"):
+            _evaluated(_model(lib), loss="mse", metrics=["Counted"])
 
 
 @pytest.mark.parametrize("alias,canonical", [("mse", "mean_squared_error"), ("accuracy", "relu")])
