@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import math
 import platform
@@ -502,15 +503,18 @@ def _module_key(fn):
     return f"{getattr(fn, '__module__', None) or '__main__'}>{name_of_function(fn)}"
 
 
-def _named_in(text, kind, key):
-    """Whether config `text` names the object of `key`: an activation by its key (what the
-    layer's config holds), a loss or metric by its module and name (its compile entry's), a
-    layer class by its name and module (null for `__main__`, as Keras writes it)."""
+@functools.lru_cache(maxsize=4096)
+def _needles(kind, key):
+    """The JSON strings a config names the object of `key` with, all of them: an activation by
+    its key (what the layer's config holds), a loss or metric by its module and name (its
+    compile entry's), a layer class by its name and module (null for `__main__`, as Keras
+    writes it). (Made once per key: every model built reads its configs through them.)"""
     if kind == "activation":
-        return b'"' + key.encode() + b'"' in text
+        return (b'"' + key.encode() + b'"',)
     module, _, name = key.partition(">")
-    return b'"' + name.encode() + b'"' in text and (
-        (kind == "layer" and module == "__main__") or b'"' + module.encode() + b'"' in text)
+    if kind == "layer" and module == "__main__":
+        return (b'"' + name.encode() + b'"',)
+    return b'"' + name.encode() + b'"', b'"' + module.encode() + b'"'
 
 
 @contextlib.contextmanager
@@ -539,7 +543,8 @@ def functions_by_module(config):
 
 def _read_in(text):
     """{(kind, key): (fn, thunk)} of the functions known by their module that `text` names."""
-    return {key: entry for key, entry in _by_module.items() if _named_in(text, *key)}
+    return {key: entry for key, entry in _by_module.items()
+            if all(needle in text for needle in _needles(*key))}
 
 
 def _thunk(kind, fn):
