@@ -192,8 +192,11 @@ int keras_random_categorical(uint32_t seed, uint32_t counter, const float *logit
  *    "initializers": {"GlorotUniform": {"module": "keras.initializers", "args": [...],
  *                                       "names": ["glorot_uniform", "GlorotUniform"]}, ...},
  *    "regularizers": {...}, "constraints": {...},
- *    "callbacks": {"EarlyStopping": {"module": "keras.callbacks", "args": [...]}, ...}}
- * "args" are the constructor arguments in Keras's order: {"name", "required": true} or
+ *    "callbacks": {"EarlyStopping": {"module": "keras.callbacks", "args": [...]}, ...},
+ *    "builtin_functions": ["binary_accuracy", ..., "mean_squared_error", ..., "relu", ...]}
+ * "builtin_functions" are the names a {"module": "builtins", "class_name": "function", "config":
+ * name} entry finds among the built-ins, as Keras's (its canonical names: not "mse" or "acc",
+ * which such an entry names only as a custom object). "args" are the constructor arguments in Keras's order: {"name", "required": true} or
  * {"name", "default": <JSON value>}. For layers they are the keys of get_config() without
  * name/trainable/dtype, with the defaults in config form (an initializer default is its serialized
  * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A layer class

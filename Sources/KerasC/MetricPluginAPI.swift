@@ -165,10 +165,10 @@ public func keras_register_metric_class(_ name: UnsafePointer<CChar>?, _ cls: Un
         guard !n.isEmpty else { throw ABIError(.invalidArgument, "name must not be empty") }
         guard let cls else { throw ABIError(.invalidArgument, "cls must not be NULL") }
         let table = try MetricClassTable(cls)
-        // A class used but not registered comes under its module's key (global, written with its
-        // bare name), as a layer class does: keras_register_layer.
+        // A class used but not registered comes under its module's key (global, found only by an
+        // entry of its module, written with its bare name), as a layer class does: keras_register_layer.
         let qualified = n == ObjectRegistry.moduleQualifiedName(module: table.module, className: bareName(n))
         let object = KerasObject.metric { config in try CMetric(table, registered: qualified ? bareName(n) : n, config: config) }
-        if qualified { ObjectRegistry.register(n, object) } else { register(n, object) }
+        if qualified { ObjectRegistry.register(n, object, byBareName: false) } else { register(n, object) }
     }
 }

@@ -320,8 +320,9 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
         guard let cls else { throw ABIError(.invalidArgument, "cls must not be NULL") }
         let table = try LayerClassTable(cls)
         let className = bareName(n)
-        // A class used but not registered comes under its module's key: known everywhere (its
-        // models outlive any scope), written with its bare name as Keras writes it.
+        // A class used but not registered comes under its module's key: outside any scope (its
+        // models outlive them), found only by an entry of its module (no bare name finds it),
+        // written with its bare name as Keras writes it.
         let qualified = n == ObjectRegistry.moduleQualifiedName(module: table.module, className: className)
         let object = KerasObject.layer { config in
             let text = config.json.description
@@ -335,7 +336,7 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             try config.applyCommon(to: layer)
             return layer
         }
-        if qualified { ObjectRegistry.register(n, object) } else { register(n, object) }
+        if qualified { ObjectRegistry.register(n, object, byBareName: false) } else { register(n, object) }
     }
 }
 

@@ -9,7 +9,7 @@
 public enum Catalogue {
     /// `{"version": "0.1.0", "layers": {...}, "activations": [...], "losses": {...},
     /// "metrics": {...}, "optimizers": {...}, "schedules": {...}, "initializers": {...},
-    /// "regularizers": {...}, "constraints": {...}, "callbacks": {...}}`.
+    /// "regularizers": {...}, "constraints": {...}, "callbacks": {...}, "builtin_functions": [...]}`.
     public static var json: JSON {
         [
             "version": .string(version),
@@ -30,6 +30,7 @@ public enum Catalogue {
                                   named: { try constraint(named: $0) },
                                   byClass: { try constraint(className: $0, config: [:]) }, \.className, \.config),
             "callbacks": callbacks,
+            "builtin_functions": .array(ObjectRegistry.kerasFunctionNames.sorted().map { .string($0) }),
         ]
     }
 

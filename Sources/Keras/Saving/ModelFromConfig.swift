@@ -138,6 +138,9 @@ func deserializeLayer(_ j: JSON, reusing: Bool) throws -> Layer {
         return model
     }
     guard let build = ObjectRegistry.layerBuilder(className, registeredName: registered, module: j["module"]) else {
+        // Keras 3's entry (it has a `module`): serialization_lib's TypeError "Could not locate
+        // class"; a Keras 2 one (an .h5's): the legacy reader's ValueError "Unknown layer".
+        if j["module"] != nil { throw ObjectRegistry.notLocated(.layer, className, entry: j, what: "class") }
         throw ObjectRegistry.unknown(.layer, registered ?? className)
     }
     let layer = try build(LayerConfig(className: className, json: config))

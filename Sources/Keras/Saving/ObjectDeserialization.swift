@@ -43,8 +43,12 @@ public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
 }
 
 /// `find()`'s object, the function a config's entry names; Keras's `Could not locate function`
-/// where no object of that name is known (ObjectRegistry.notLocated).
+/// where no object of that name is known (ObjectRegistry.notLocated), or where only a built-in
+/// is and Keras finds none by that name (ObjectRegistry.builtinFunctionLocated: `mse`).
 private func located<T>(_ kind: KerasObjectKind, _ name: String, entry: JSON, _ find: () throws -> T) throws -> T {
+    guard ObjectRegistry.builtinFunctionLocated(kind, name, entry: entry) else {
+        throw ObjectRegistry.notLocated(kind, name, entry: entry)
+    }
     do {
         return try find()
     } catch let e as KerasError {
@@ -155,7 +159,7 @@ private func metricSpec(_ j: JSON) throws -> MetricSpec {
         }
         if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return .instance(try make(.object([]))) }
         let lower = name.lowercased()
-        if lower != "accuracy", lower != "acc" { _ = try located(.metric, name, entry: j) { try Metric.named(name) } }
+        try located(.metric, name, entry: j) { if lower != "accuracy", lower != "acc" { _ = try Metric.named(name) } }
         return .name(name)
     }
     if case .metric(let make)? = ObjectRegistry.lookupClass(.metric, o.className, registeredName: o.registeredName,

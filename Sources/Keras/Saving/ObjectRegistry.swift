@@ -114,12 +114,18 @@ public enum ObjectRegistry {
     }()
 
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
-    /// replacing an earlier custom object of the same family and name.
-    public static func register(_ name: String, _ object: KerasObject) {
+    /// replacing an earlier custom object of the same family and name. `byBareName`: whether a
+    /// bare name may find it (``lookupCustom(_:_:byPackage:)``); false for a class known by its
+    /// module (``moduleQualifiedName(module:className:)``), which only an entry of that module
+    /// finds, as Keras finds an unregistered class by nothing else.
+    public static func register(_ name: String, _ object: KerasObject, byBareName: Bool = true) {
         withTable { t in
             let key = RegistryKey(object.kind, name)
             t[key, default: Entry()].custom = object
-            for bare in bareNames(name, object.kind) { packaged[bare, default: []].insert(name) }
+            for bare in bareNames(name, object.kind) {
+                if byBareName { packaged[bare, default: []].insert(name) } else { packaged[bare]?.remove(name) }
+                if packaged[bare]?.isEmpty == true { packaged[bare] = nil }
+            }
         }
     }
 
@@ -240,6 +246,38 @@ public enum ObjectRegistry {
         return lookupCustom(kind, moduleQualifiedName(module: m, className: name), byPackage: false)
     }
 
+    /// The built-in functions a `{"module": "builtins", "class_name": "function", "config": name}`
+    /// entry finds when no custom object has that name: Keras 3.15.1 looks `keras.<family>.<name>`
+    /// up in its exported names' first (canonical) spellings only (serialization_lib's
+    /// `_retrieve_class_or_fn` over `BUILTIN_MODULES`), so an alias such as `mse`, `mae`, `acc`
+    /// or `logcosh` is not located there (a string `"mse"` in a compile config still is).
+    static let kerasFunctionNames: Set<String> = [
+        // keras.activations
+        "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+        "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6",
+        "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
+        "sparse_sigmoid", "sparsemax", "squareplus", "tanh", "tanh_shrink", "threshold",
+        // keras.losses
+        "categorical_generalized_cross_entropy", "circle", "cosine_similarity", "ctc", "dice",
+        "huber", "log_cosh", "tversky",
+        // keras.metrics
+        "binary_accuracy", "binary_crossentropy", "binary_focal_crossentropy", "categorical_accuracy",
+        "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
+        "concordance_correlation", "hinge", "kl_divergence", "mean_absolute_error",
+        "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+        "pearson_correlation", "poisson", "sparse_categorical_accuracy",
+        "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
+        "top_k_categorical_accuracy",
+    ]
+
+    /// Whether a function entry naming `name` may be read as the library's built-in: Keras finds
+    /// a built-in for an entry of module `builtins` by its canonical name only
+    /// (``kerasFunctionNames``); a custom object of that name (scopes, global) is found first.
+    static func builtinFunctionLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> Bool {
+        entry["module"]?.stringValue != "builtins" || kerasFunctionNames.contains(name)
+            || lookupCustom(kind, name) != nil
+    }
+
     /// The error for a class the registry does not know, saying how to register it.
     static func unknown(_ kind: KerasObjectKind, _ name: String) -> KerasError {
         .unknownName("Unknown \(kind.rawValue) class '\(name)'. \(advice(kind, name))")
@@ -248,11 +286,12 @@ public enum ObjectRegistry {
     /// The error for a function a config's entry names (`{"class_name": "function", "config":
     /// name}`: a loss, a metric, an activation) that is neither registered nor in scope: Keras's
     /// `Could not locate function` (a TypeError in Python: ``notLocatedPrefix``), with the entry.
-    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON) -> KerasError {
-        .unknownName("\(notLocatedPrefix)function '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
+    /// `what`: `"class"` for a Keras 3 entry of a class (it has a `module`) found nowhere.
+    static func notLocated(_ kind: KerasObjectKind, _ name: String, entry: JSON, what: String = "function") -> KerasError {
+        .unknownName("\(notLocatedPrefix)\(what) '\(name)'. \(advice(kind, name)) Full object config: \(entry)")
     }
 
-    /// How every ``notLocated(_:_:entry:)`` message starts (the C ABI reports it with the kind
+    /// How every ``notLocated(_:_:entry:what:)`` message starts (the C ABI reports it with the kind
     /// Python raises as TypeError, as Keras's `_retrieve_class_or_fn`).
     public static let notLocatedPrefix = "Could not locate "
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import math
 import platform
@@ -479,11 +480,14 @@ def _activation_thunk(fn):
     return _lib.keras_activation_fn(call)
 
 
-# Python functions known by their module ((kind, 'module>name') -> (fn, ctypes thunk)): known to
-# the library only while it reads a config that names them (functions_by_module), with the number
-# of such reads under way. Registered for good, even under 'module>name', the library would find
-# one by its bare name where it has no built-in of that name (a user's `mean_squared_error`, a
-# Keras function name that is no loss class, in place of Keras's in a file loaded later).
+# Python functions and layer classes known by their module ((kind, 'module>name') -> (object,
+# ctypes thunk or layer table)): known to the library only while it reads a config that names
+# them (functions_by_module), with the number of such reads under way. Registered for good, the
+# library would find a function by its bare name where it has no built-in of that name (a user's
+# `mean_squared_error` in place of Keras's in a file loaded later), and a layer class by its
+# module in any later file, model_from_json or from_config, where Keras locates an unregistered
+# class by nothing (its TypeError "Could not locate class"): only custom_objects, a scope or a
+# registration make a config's class name mean it.
 _by_module: dict[tuple[str, str], tuple] = {}
 _reading: dict[tuple[str, str], int] = {}
 _replaced_thunks: list[tuple] = []   # (fn, thunk) registrations replaced under the same name
@@ -499,21 +503,27 @@ def _module_key(fn):
     return f"{getattr(fn, '__module__', None) or '__main__'}>{name_of_function(fn)}"
 
 
-def _named_in(text, kind, key):
-    """Whether config `text` names the function of `key`: an activation by its key (what the
-    layer's config holds), a loss or metric by its module and name (its compile entry's)."""
+@functools.lru_cache(maxsize=4096)
+def _needles(kind, key):
+    """The JSON strings a config names the object of `key` with, all of them: an activation by
+    its key (what the layer's config holds), a loss or metric by its module and name (its
+    compile entry's), a layer class by its name and module (null for `__main__`, as Keras
+    writes it). (Made once per key: every model built reads its configs through them.)"""
     if kind == "activation":
-        return b'"' + key.encode() + b'"' in text
+        return (b'"' + key.encode() + b'"',)
     module, _, name = key.partition(">")
-    return b'"' + name.encode() + b'"' in text and b'"' + module.encode() + b'"' in text
+    if kind == "layer" and module == "__main__":
+        return (b'"' + name.encode() + b'"',)
+    return b'"' + name.encode() + b'"', b'"' + module.encode() + b'"'
 
 
 @contextlib.contextmanager
 def functions_by_module(config):
     """While the library reads `config` (a model or compile config made here, JSON text or
-    bytes): the Python functions known by their module (_module_key) that it names, registered
-    under their 'module>name'; unregistered afterwards, so that no bare name means them for any
-    other model. The layers, losses and metrics made keep their function."""
+    bytes): the Python functions and layer classes known by their module (_module_key,
+    _python_layers._library_key) that it names, registered under their 'module>name';
+    unregistered afterwards, so that no other config finds them (a bare name, or a later file's
+    entry of that module). The layers, losses and metrics made keep their function or class."""
     text = config.encode() if isinstance(config, str) else bytes(config)
     with _lock:
         read = _read_in(text)
@@ -533,7 +543,8 @@ def functions_by_module(config):
 
 def _read_in(text):
     """{(kind, key): (fn, thunk)} of the functions known by their module that `text` names."""
-    return {key: entry for key, entry in _by_module.items() if _named_in(text, *key)}
+    return {key: entry for key, entry in _by_module.items()
+            if all(needle in text for needle in _needles(*key))}
 
 
 def _thunk(kind, fn):
@@ -550,7 +561,9 @@ def _thunk(kind, fn):
 
 
 def _register_with_library(kind, name, thunk, fn):
-    if kind == "activation":
+    if kind == "layer":   # (thunk: the class's keras_layer_class and the functions it holds)
+        _native.check(_lib.keras_register_layer(name.encode(), ctypes.byref(thunk[0])))
+    elif kind == "activation":
         _native.check(_lib.keras_register_activation(name.encode(), thunk, None, _lib.keras_free_fn()))
     elif kind == "loss":
         options = json.dumps({"reduction": _loss_reduction(fn)})
@@ -558,6 +571,20 @@ def _register_with_library(kind, name, thunk, fn):
                                                      options.encode(), None, _lib.keras_free_fn()))
     else:
         _native.check(_lib.keras_register_metric(name.encode(), thunk, None, _lib.keras_free_fn()))
+
+
+def known_by_module(kind, key, obj, make_thunk):
+    """Keeps `obj` (a function, a layer class) as known by its module under `key`
+    ('module>name'): registered with the library by functions_by_module while it reads a config
+    naming it. `make_thunk()`: what the library calls it through, made once per object. Returns
+    `key`."""
+    with _lock:
+        known = _by_module.get((kind, key))
+        if known is None or known[0] is not obj:
+            if known is not None:   # (the models made with it still call it)
+                _replaced_thunks.append(known)
+            _by_module[(kind, key)] = (obj, make_thunk())
+    return key
 
 
 def register_function(kind: str, fn, name=None) -> str:
@@ -570,13 +597,7 @@ def register_function(kind: str, fn, name=None) -> str:
             f"{name or name_of_function(fn)}: Python {kind} functions need the C ABI's plugin "
             f"registration, which this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
     if name is None:
-        key = (kind, _module_key(fn))
-        with _lock:
-            if key not in _by_module or _by_module[key][0] is not fn:
-                if key in _by_module:   # (the models made with it still call it)
-                    _replaced_thunks.append(_by_module[key])
-                _by_module[key] = (fn, _thunk(kind, fn))
-        return key[1]
+        return known_by_module(kind, _module_key(fn), fn, lambda: _thunk(kind, fn))
     with _lock:
         key = (kind, name)
         if key in _registered and _registered[key][0] is fn:

@@ -666,13 +666,20 @@ def register_layer_class(cls, name=None, again=False):
     its configs are saved under. `again`: registers a known class once more, for a registration
     made while the library reads a config (a layer called in a traced call), which lasts as long
     as that read (its scope). A registration under a name goes to the innermost open custom
-    object scope (and ends with it); one by use is for the process."""
+    object scope (and ends with it); a class used but not registered is known to the library
+    only while it reads a config made here that names it (_plugins.functions_by_module), as
+    Keras locates such a class in no file, model_from_json or from_config without custom_objects."""
     key = name or _library_key(cls)
     saved = name or layer_class_name(cls)
-    by_use = name is None and key != saved   # registered for good (the library's moduleQualifiedName)
     if not _lib.has("keras_register_layer"):
         raise _native.KerasError(f"{saved}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
+    if name is None and key != saved:   # by use: the library's moduleQualifiedName
+        from ._plugins import known_by_module
+        known_by_module("layer", key, cls, lambda: _new_table(cls, key))
+        with _lock:
+            _layer_classes[key] = cls
+        return saved
     from .ops._trace import active
     reading = active() is not None   # a registration now lasts for the library's current read
     with _lock:
@@ -683,17 +690,25 @@ def register_layer_class(cls, name=None, again=False):
                 # library has forgotten it since)
                 _native.check(_lib.keras_register_layer(key.encode(), ctypes.byref(entry[0])))
                 if not reading:
-                    record_registration(_global_classes, key, cls, scoped=not by_use)
+                    record_registration(_global_classes, key, cls)
             return saved
-    table, thunks = _layer_table(cls, key.split(">")[-1])
+    table, thunks = _new_table(cls, key)
     _native.check(_lib.keras_register_layer(key.encode(), ctypes.byref(table)))
     with _lock:
         if not reading:
-            record_registration(_global_classes, key, cls, scoped=not by_use)
-        record_registration(_layer_classes, key, cls, scoped=not by_use)
-        record_registration(_layer_tables, key, (table, thunks), scoped=not by_use)
-        _all_tables.append((table, thunks))
+            record_registration(_global_classes, key, cls)
+        record_registration(_layer_classes, key, cls)
+        record_registration(_layer_tables, key, (table, thunks))
     return saved
+
+
+def _new_table(cls, key):
+    """The keras_layer_class of `cls` registered as `key`, and the functions it holds (kept
+    alive for good: the library's instances of it call them)."""
+    table, thunks = _layer_table(cls, key.split(">")[-1])
+    with _lock:
+        _all_tables.append((table, thunks))
+    return table, thunks
 
 
 def runs_on_numpy(layer):
@@ -744,7 +759,9 @@ def python_layer_class(class_name, registered=None, module=None, has_module=Fals
         if cls is not None:
             return cls
     from ._catalog import builtin_objects
-    packaged = {cls for key, cls in list(_layer_classes.items()) if key.endswith(">" + class_name)}
+    # (a class known by its module is found by that module only, as the library finds it)
+    packaged = {cls for key, cls in list(_layer_classes.items())
+                if key.endswith(">" + class_name) and key != f"{cls.__module__}>{cls.__name__}"}
     if len(packaged) == 1 and class_name not in builtin_objects("layers"):
         return packaged.pop()
     scoped = custom_objects_in_scope()

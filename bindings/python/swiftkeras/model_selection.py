@@ -13,6 +13,7 @@ what the library cannot run (see _search_plan) runs in scikit-learn, after a Use
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import time
@@ -24,7 +25,7 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
 from sklearn.utils.validation import check_is_fitted
 from scipy.stats import rankdata
 
-from . import _lib, _native
+from . import _lib, _native, _plugins
 from ._native import as_float32, dumps
 from ._search_plan import SCORINGS as _SCORINGS
 from ._search_plan import plan as _plan
@@ -65,25 +66,37 @@ class _NativeEstimator:
         self.y = as_float32(np.ravel(y_enc) if classifier else np.asarray(yv, np.float32), "y")
         self.steps, self.final_name = steps, final_name
         self.handle = None
+        self.grid = b""   # a search's grid (JSON), whose model configs it makes models of
 
     def __enter__(self):
+        # The Python layer classes its model config (and a search's grid of configs: `grid`)
+        # names are known to the library while it holds the estimator: every fit, on the
+        # library's worker threads, makes the model from such a config
+        # (_plugins.functions_by_module).
+        self._reading = contextlib.ExitStack()
+        self._reading.enter_context(_plugins.functions_by_module(self.model_json.encode() + self.grid))
         h = ctypes.c_void_p()
-        _native.check(_lib.keras_estimator_new(self.kind.encode(), self.model_json.encode(),
-                                               dumps(self.params), ctypes.byref(h)))
-        if self.steps is not None:
-            pipe = ctypes.c_void_p()
-            try:
-                _native.check(_lib.keras_pipeline_new(dumps(self.steps), h.value,
-                                                      self.final_name.encode(), ctypes.byref(pipe)))
-            finally:
-                _lib.keras_estimator_free(h.value)
-            h = pipe
+        try:
+            _native.check(_lib.keras_estimator_new(self.kind.encode(), self.model_json.encode(),
+                                                   dumps(self.params), ctypes.byref(h)))
+            if self.steps is not None:
+                pipe = ctypes.c_void_p()
+                try:
+                    _native.check(_lib.keras_pipeline_new(dumps(self.steps), h.value,
+                                                          self.final_name.encode(), ctypes.byref(pipe)))
+                finally:
+                    _lib.keras_estimator_free(h.value)
+                h = pipe
+        except BaseException:
+            self._reading.close()
+            raise
         self.handle = h.value
         return self
 
     def __exit__(self, *exc):
         _lib.keras_estimator_free(self.handle)
         self.handle = None
+        self._reading.close()
 
 
 def _seeded_model_json(model):
@@ -254,6 +267,7 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         if self.scoring is not None:
             options["scoring"] = self.scoring
         search_h = ctypes.c_void_p()
+        native.grid = dumps(grid)
         with native:
             try:
                 _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),

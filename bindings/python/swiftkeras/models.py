@@ -2300,8 +2300,10 @@ class Model(ModelAPI):
             return
         if not state["built"]:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
-        # (its initial weights are not drawn: the pickled ones replace them)
-        with _native.deferred_initial_values():
+        # (its initial weights are not drawn: the pickled ones replace them; the Python layer
+        # classes this process used, known by their module while the copy is read, as a
+        # subclassed model is made again from its class)
+        with _native.deferred_initial_values(), _plugins.functions_by_module(state["json"]):
             other = model_from_json(state["json"])
             self.__dict__.update(other.__dict__)
             _owned.pop(other._handle_ref, None)   # the handle is this model's now
@@ -3689,8 +3691,12 @@ def save_model(model, filepath, overwrite=True, **kwargs):
 
 
 def clone_model(model):
-    clone = model_from_json(model.to_json())
-    return clone
+    """Keras's `keras.models.clone_model`: the model made again from its config, each layer by
+    its own class (Keras calls `layer.__class__.from_config`), so a Python class used but not
+    registered needs no custom_objects here, as it needs none in Keras."""
+    text = model.to_json()
+    with _plugins.functions_by_module(text):
+        return model_from_json(text)
 
 
 __all__ = ["Model", "Sequential", "load_model", "model_from_json", "clone_model", "History",

@@ -99,7 +99,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         class_name, inner = config["class_name"], config.get("config")
         if class_name == "function":
             fn = found.get(inner) or found.get(config.get("registered_name") or "") or \
-                _builtin(config.get("module"), inner)
+                (_builtin(config.get("module"), inner) if _locatable_function(config) else None)
             if fn is None:
                 raise not_located("function", inner, config)
             return fn
@@ -142,6 +142,14 @@ def _builtin(module, name):
         if found is not None:
             return found
     return None
+
+
+def _locatable_function(entry):
+    """Whether a function entry may name a built-in: Keras finds one for module `builtins` by
+    its canonical name only (the catalogue's builtin_functions: `mean_squared_error`, not
+    `mse`)."""
+    from ._catalog import builtin_objects
+    return entry.get("module") != "builtins" or entry.get("config") in builtin_objects("builtin_functions", [])
 
 
 def not_located(what, name, config):

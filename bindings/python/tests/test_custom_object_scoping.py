@@ -89,7 +89,7 @@ def test_a_users_classes_used_in_a_model_leave_convnext_files_to_the_librarys_la
                                rtol=1e-5, atol=1e-5)
     assert type(loaded.get_layer("block_layer_scale")) is not LayerScale
     np.testing.assert_allclose(_predicted(mine, x), (x + 1) * 3)   # the user's model keeps its classes
-    # Its own file, read back in this process, has the user's classes again (by their module).
+    # Its own file, read back with them in custom_objects (as Keras needs them), has the user's classes.
     mine.save(tmp_path / "mine.keras")
     again = keras.saving.load_model(tmp_path / "mine.keras", custom_objects={
         "StochasticDepth": StochasticDepth, "LayerScale": LayerScale})
