@@ -180,7 +180,13 @@ extension Model {
                 throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
             }
             var row = SummaryRow(node, shapes: node.outputShapes, connected: [])
-            if !graphShapes.contains(name) { row = row.batched(batchSize) }
+            if !graphShapes.contains(name) {
+                row = row.batched(batchSize)
+            } else if node.outputShapes.count > 1 {
+                // Keras prints a held model's `output_shape`, its list of shapes joined inside
+                // one pair of parentheses: `((None, 2), (None, 2))` (keras.io's VAE encoder)
+                row = row.showing(shape: "(" + node.outputShapes.map { SummaryRow.format([$0]) }.joined(separator: ", ") + ")")
+            }
             // Keras prints "?" where it has no shape to show: a custom layer that cannot compute
             // its output shape, and a layer built at init (Dropout, Activation: no build, so no
             // build shapes, and no node in a subclassed model).

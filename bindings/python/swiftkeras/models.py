@@ -2097,9 +2097,21 @@ class Model(ModelAPI):
         """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
         called once with the whole text, as Keras 3 does."""
         unbuilt = self._handle is None and not self._input_known()
-        # (a subclassed model not built yet: its layers as unbuilt, below, as Keras prints it)
-        unbuilt_subclass = self._handle is None and self._subclassed() and (
-            not self.built or "_default_build_shape" in self.__dict__)
+        parts = _variables._parts_without_call(self)
+        if parts is not None:
+            built = [_built_part(part) for part in parts]
+            if any(built) and not all(built) or any(b is None for b in built):
+                raise NotImplementedError(
+                    f"summary of model '{self.name}' (a {type(self).__name__} without `call`, "
+                    f"listed by its parts): printed where its parts are all built models or all "
+                    f"not built; {', '.join(p.name for p, b in zip(parts, built) if not b)} "
+                    f"{'is' if sum(not b for b in built) == 1 else 'are'} not built or a built "
+                    f"layer that is not a model")
+        # (a subclassed model not built yet: its layers as unbuilt, below, as Keras prints it;
+        # so too the parts of a model without `call`, none built)
+        unbuilt_subclass = self._handle is None and (
+            self._subclassed() and (not self.built or "_default_build_shape" in self.__dict__) or
+            parts is not None and not any(built))
         if unbuilt and not unbuilt_subclass and not (isinstance(self, Sequential) and self._layers):
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
@@ -2136,6 +2148,14 @@ class Model(ModelAPI):
             text = _with_unbuilt_model({"class_name": "Sequential",
                                         "config": {"name": self.name, "layers": layers}},
                                        lambda h: _summary_text(h, options))
+        elif parts:
+            # A Model subclass without `call` (keras.io's VAE): Keras lists its parts, each with
+            # its `output_shape`; the library prints them as the layers of a model of the parts
+            # side by side, holding the parts' own library models.
+            names = [part.name for part in parts]
+            options.update(subclass_layers=names, graph_shape_layers=names)
+            _add_nested_options(options, self, expand_nested)
+            text = _with_parts_model(self, parts, lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
             self._take_trainable_flags()   # Keras counts the current flags
@@ -2150,9 +2170,7 @@ class Model(ModelAPI):
                     options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
-            nested = _NestedSummary(self, expand_nested)
-            for key, value in nested.options().items():
-                options[key] = options.get(key, []) + value if isinstance(value, list) else value
+            _add_nested_options(options, self, expand_nested)
             text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
@@ -3252,6 +3270,12 @@ def _summary_text(handle, options):
     return _native.take_string(_lib.keras_model_summary, handle)
 
 
+def _add_nested_options(options, model, expand):
+    """`options` of summary() with those of the models `model` holds (_NestedSummary)."""
+    for key, value in _NestedSummary(model, expand).options().items():
+        options[key] = options.get(key, []) + value if isinstance(value, list) else value
+
+
 class _NestedSummary:
     """What Keras's summary prints for the models `model` holds (at all depths with
     `expand_nested`) where the library holds them otherwise, as the summary options the
@@ -3324,6 +3348,71 @@ def _with_unbuilt_model(config, use):
         return use(out.value)
     finally:
         _lib.keras_model_free(out.value)
+
+
+def _with_parts_model(model, parts, use):
+    """`use(handle)` of a library model named as `model` whose layers are the built models
+    `parts` (each called on Inputs of its own, side by side; the parts' own library models,
+    keras_model_from_json_sharing), freed afterwards: the summary of a Model subclass without
+    `call`, which has no graph of its own."""
+    entries, inputs, outputs = [], [], []
+    for part in parts:
+        part._build_for_config()
+        entry = _ModelLayer(part)._layer_entry()
+        config = entry["config"]
+        refs = []
+        for k, spec in enumerate(_input_layer_configs(config)):
+            name = f"{part.name}_input_{k}"
+            entries.append({"module": "keras.layers", "class_name": "InputLayer", "name": name,
+                            "config": {**spec, "name": name}, "registered_name": None,
+                            "inbound_nodes": []})
+            inputs.append([name, 0, 0])
+            refs.append({"class_name": "__keras_tensor__", "config": {
+                "shape": spec["batch_shape"], "dtype": spec.get("dtype", "float32"),
+                "keras_history": [name, 0, 0]}})
+        entries.append({**entry, "name": part.name,
+                        "inbound_nodes": [{"args": [refs if len(refs) > 1 else refs[0]], "kwargs": {}}]})
+        outputs += [[part.name, 0, i] for i in range(_output_count(config))]
+    text = dumps({"class_name": "Functional", "config": {
+        "name": model.name, "trainable": model.trainable, "layers": entries,
+        "input_layers": inputs, "output_layers": outputs}})
+    handles = (ctypes.c_void_p * len(parts))(*[part._handle for part in parts])
+    out = ctypes.c_void_p()
+    with _plugins.functions_by_module(text):
+        check(_lib.keras_model_from_json_sharing(text, handles, len(parts), byref(out)))
+    try:
+        return use(out.value)
+    finally:
+        _lib.keras_model_free(out.value)
+
+
+def _built_part(part):
+    """True for a part of a Model subclass without `call` that is a model with its graph (Keras
+    prints its output shape), False for a part not built yet, None for a built layer that is not
+    a model (Keras prints its build shapes, which the library does not keep)."""
+    if not isinstance(part, Model):
+        return None if part.built else False
+    if part._handle is not None:
+        return True
+    if isinstance(part, Sequential):
+        return part._input_known()
+    return part._functional is not None and not part._is_subclass_model()
+
+
+def _input_layer_configs(config):
+    """The InputLayer configs of a model's library config in its inputs' order (a Sequential's:
+    its first entry)."""
+    found = {e["config"]["name"]: e["config"] for e in config["layers"] if e["class_name"] == "InputLayer"}
+    refs = config.get("input_layers")
+    if refs is None:
+        return list(found.values())[:1]
+    return [found[r[0]] for r in ([refs] if isinstance(refs[0], str) else refs)]
+
+
+def _output_count(config):
+    """How many outputs a model of this library config has (a Sequential: one)."""
+    refs = config.get("output_layers")
+    return 1 if refs is None or isinstance(refs[0], str) else len(refs)
 
 
 def _unbuilt_layer_config(entry):

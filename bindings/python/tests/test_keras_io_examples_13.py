@@ -27,10 +27,10 @@ examples/generative/vae.py
 (https://keras.io/examples/generative/vae/: the VAE, a Model subclass that defines no `call`,
 its encoder (whose Sampling layer draws from a SeedGenerator) and decoder held as attributes,
 its three Mean trackers returned by a `metrics` property: its weights, variables, layers,
-metrics_names and set_weights are Keras's, its parts' (the encoder and decoder of
-test_keras_io_examples.py); its summary, and its train_step, whose loss is computed from the parts'
-outputs outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here),
-are strict xfails, see their reasons),
+metrics_names, set_weights and summary are Keras's, its parts' (the encoder and decoder of
+test_keras_io_examples.py); its train_step, whose loss is computed from the parts' outputs
+outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here), is a
+strict xfail, see its reason),
 examples/structured_data/feature_engineering_with_custom_layer.py
 (https://keras.io/examples/structured_data/feature_engineering_with_custom_layer/: the
 FeatureLayer engineering features from a dict of thirteen Inputs inside its call, with
@@ -435,14 +435,36 @@ def test_vae_model_without_call_holds_its_parts_weights():
         vae.predict(images, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "Keras summarizes a Model subclass without `call` by its tracked parts, each built part with "
-    "its output shapes and parameters; the library's summary is of a model's graph (or of "
-    "unbuilt layers, '?' and '0 (unbuilt)'), and such a model has no graph"))
 def test_vae_summary_like_keras(narrow_terminal):
+    """Keras summarizes a Model subclass without `call` by its parts: each built part with its
+    output shape (the encoder's three outputs as one tuple of shapes) and parameters."""
     with keras_draws_from_numpy():
         vae, ref = _both(vae_parts)
     assert summary_lines(vae) == summary_lines(ref)
+    assert "│ ((None, 2), (None, 2)," in "\n".join(summary_lines(vae))   # (one tuple)
+
+
+def parts_without_call(keras, layers, ops, built):
+    """A Model subclass without `call` holding a Sequential and a Dense, built or not."""
+    class Pair(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            head = [keras.Input((3,))] if built else []
+            self.gen = keras.Sequential(head + [layers.Dense(4), layers.Dense(2)], name="gen")
+            self.disc = layers.Dense(1, name="disc")
+    return Pair(name="pair")
+
+
+def test_summary_of_model_without_call_whose_parts_are_not_built(narrow_terminal):
+    """Parts not built print as Keras prints them ("?", "0 (unbuilt)"); a built layer that is
+    not a model beside a built model (Keras prints its build shapes) is refused, naming it."""
+    model, ref = _both(parts_without_call, built=False)
+    assert summary_lines(model) == summary_lines(ref)
+    assert "0 (unbuilt)" in "\n".join(summary_lines(model))
+    model = parts_without_call(*fresh_library(_libs()[0]), built=True)
+    model.disc.build((None, 3))
+    with pytest.raises(NotImplementedError, match="'pair'.*disc is not built or a built layer"):
+        model.summary()
 
 
 @pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
