@@ -26,9 +26,10 @@ from . import _scopes, _shared_objects, _traced_regularizers
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
-from ._objects import init_arguments, serialize, snake_case, unique_name
+from ._objects import init_arguments, serialize, snake_case, unique_name, unserializable_arguments
 from ._cells import StatesCall
-from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python, _layer_class,
+from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python,
+                     _calls_on_arrays_in_model_trace, _layer_class,
                      _masked, _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
                      _tracked_sublayers, _warn_unbuilt_state, _with_activation_keys)
 from .ops._functional import operation_arguments
@@ -187,6 +188,8 @@ class Model(ModelAPI):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
             model._init_kwargs = init_arguments(cls, args, kwargs)
+            # (keras.io's GNN node classifier, given its graph's arrays: Keras refuses its config)
+            model._init_unserializable = unserializable_arguments(cls, args, kwargs)
         return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -816,6 +819,9 @@ class Model(ModelAPI):
     # -- layers and shapes -----------------------------------------------------------------
     @property
     def layers(self):
+        if self.__dict__.get("_whole_call"):   # (the graph's one layer calls them)
+            return list({id(item): item for key, _, _, item in _tracked_sublayers(self)
+                         if key != "_layers"}.values())
         if self._handle is not None:
             infos = self._layers_info()
             by_name = {layer.name: layer for layer in self._layers}
@@ -1730,6 +1736,7 @@ class Model(ModelAPI):
                                {"training": training, "mask": mask})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
+        _calls_on_arrays_in_model_trace(self, [x, mask])
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             if isinstance(self, Sequential) and self._handle is None:
@@ -2228,6 +2235,8 @@ class Model(ModelAPI):
             # Keras's form for a registered subclass: its class rebuilds it (ops and all).
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
+        if self._is_subclass_model():
+            self.get_config()   # Keras fails so where the automatic config cannot hold an argument
         self._refuse_lambdas()
         self.to_json()   # Keras fails so where a regularizer's get_config does
         _assets.check_own_variables(self)
