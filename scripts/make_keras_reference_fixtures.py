@@ -54,9 +54,10 @@ under load: Keras's eager ops and draws compile one XLA program each):
   `_pointnet_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_ctc_asr_fit.json and keras_handwriting_fit.json:
   test_keras_io_examples_12.py's `_asr_run` and `_handwriting_run` (the CTC models' fits).
-- Tests/KerasTests/Fixtures/models/keras_gnn_baseline_fit.json and
-  keras_fraud_detection_fit.json: test_keras_io_examples_13.py's `_gnn_baseline_run` and
-  `_fraud_run`.
+- Tests/KerasTests/Fixtures/models/keras_gnn_baseline_fit.json,
+  keras_gnn_classifier_fit.json, keras_held_array_fit.json and keras_fraud_detection_fit.json:
+  test_keras_io_examples_13.py's `_gnn_baseline_run`, `_gnn_classifier_run`,
+  `_table_lookup_run` and `_fraud_run`.
 - Tests/KerasTests/Fixtures/models/keras_unet_fit.json: test_keras_io_examples_2.py's
   `_unet_fit_run` (the keras.io U-Net's fit); keras_conv_lstm_fit.json: its `_conv_lstm_fit_run`.
 - Tests/KerasTests/Fixtures/models/keras_stft_fit.json: test_keras_io_examples_14.py's
@@ -86,8 +87,8 @@ image_generator_states, aug_mix_choosing, random_geometric, random_color_composi
 bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
 auto_names, load, apps, unknown_axes, unknown_sizes_traced, nested_trace_sizes, ctc_asr_fit,
-handwriting_fit, nested_attention_masks, gnn_baseline_fit, fraud_detection_fit, stft_fit
-(default: all).
+handwriting_fit, nested_attention_masks, gnn_baseline_fit, gnn_classifier_fit,
+held_array_fit, fraud_detection_fit, stft_fit (default: all).
 """
 import json
 import os
@@ -249,6 +250,14 @@ def gnn_baseline_fit():
     return _keras_io_run("_gnn_baseline_run", "test_keras_io_examples_13")
 
 
+def gnn_classifier_fit():
+    return _keras_io_run("_gnn_classifier_run", "test_keras_io_examples_13")
+
+
+def held_array_fit():
+    return _keras_io_run("_table_lookup_run", "test_keras_io_examples_13")
+
+
 def fraud_detection_fit():
     return _keras_io_run("_fraud_run", "test_keras_io_examples_13")
 
@@ -333,6 +342,8 @@ OUTPUTS = {
     "ctc_asr_fit": (ctc_asr_fit, ("models", "keras_ctc_asr_fit.json")),
     "handwriting_fit": (handwriting_fit, ("models", "keras_handwriting_fit.json")),
     "gnn_baseline_fit": (gnn_baseline_fit, ("models", "keras_gnn_baseline_fit.json")),
+    "gnn_classifier_fit": (gnn_classifier_fit, ("models", "keras_gnn_classifier_fit.json")),
+    "held_array_fit": (held_array_fit, ("models", "keras_held_array_fit.json")),
     "fraud_detection_fit": (fraud_detection_fit, ("models", "keras_fraud_detection_fit.json")),
     "unet_fit": (unet_fit, ("models", "keras_unet_fit.json")),
     "conv_lstm_fit": (conv_lstm_fit, ("models", "keras_conv_lstm_fit.json")),

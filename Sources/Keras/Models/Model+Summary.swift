@@ -13,7 +13,11 @@ public enum SummaryStyle: Sendable {
 extension Model.SummaryRow {
     /// The row of a layer call: its output `shapes`, its weights' count (nil unbuilt).
     init(_ node: GraphNode, shapes: [[Int?]], connected: [String]) {
-        let l = node.layer
+        self.init(layer: node.layer, shapes: shapes, connected: connected)
+    }
+
+    /// The row of `l` with output `shapes`.
+    init(layer l: Layer, shapes: [[Int?]], connected: [String]) {
         self.init(name: "\(l.name) (\(l.className))", shape: Model.SummaryRow.format(shapes),
                   params: l.built ? (try? l.countParams()) ?? 0 : nil, connected: connected, layerName: l.name,
                   trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N"), shapes: shapes)
@@ -177,16 +181,39 @@ extension Model {
                              graphShapes: Set<String> = []) throws -> [SummaryRow] {
         try names.map { name in
             guard let node = executionOrder.first(where: { $0.layer.name == name }) else {
+                if let row = calledSummaryRow(name, batchSize: batchSize, unknownShapes: unknownShapes) { return row }
                 throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
             }
             var row = SummaryRow(node, shapes: node.outputShapes, connected: [])
-            if !graphShapes.contains(name) { row = row.batched(batchSize) }
+            if !graphShapes.contains(name) {
+                row = row.batched(batchSize)
+            } else if node.outputShapes.count > 1 {
+                // Keras prints a held model's `output_shape`, its list of shapes joined inside
+                // one pair of parentheses: `((None, 2), (None, 2))` (keras.io's VAE encoder)
+                row = row.showing(shape: "(" + node.outputShapes.map { SummaryRow.format([$0]) }.joined(separator: ", ") + ")")
+            }
             // Keras prints "?" where it has no shape to show: a custom layer that cannot compute
             // its output shape, and a layer built at init (Dropout, Activation: no build, so no
             // build shapes, and no node in a subclassed model).
             guard unknownShapes.contains(name) || node.layer.declaration?.builtAtInit == true else { return row }
             return row.showing(shape: "?")
         }
+    }
+
+    /// The row of layer `name` that a layer of the graph calls in its traced call rather than
+    /// the graph itself (a subclassed model whose whole call is one traced layer: keras.io's GNN
+    /// node classifier calls its layers on the graph it holds): its first call's output shape
+    /// there, `batchSize` on the axes that follow the batch, as Keras shows the shapes its layers
+    /// were built with; "?" as in ``subclassSummaryRows(_:batchSize:unknownShapes:graphShapes:)``.
+    func calledSummaryRow(_ name: String, batchSize: Int?, unknownShapes: Set<String>) -> SummaryRow? {
+        for node in executionOrder {
+            guard let graph = (node.layer as? CallbackLayer)?.graph,
+                  let layer = graph.sublayers.first(where: { $0.layer.name == name })?.layer,
+                  let shapes = graph.callOutputShapes(of: name) else { continue }
+            let row = SummaryRow(layer: layer, shapes: shapes.map { $0.map { $0 ?? batchSize } }, connected: [])
+            return unknownShapes.contains(name) || layer.declaration?.builtAtInit == true ? row.showing(shape: "?") : row
+        }
+        return nil
     }
 
     /// `body`'s result with the model's and some layers' `trainable` flags set as given (each

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _custom_steps, _model_vars, _scopes, _variables
 from .layers import Input, KerasTensor, Layer, _check_weight_arguments
+from .ops._functional import OpLayer
 
 _MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
                 "them by layer); create the weight in a Layer's `build` with `add_weight`, and "
@@ -591,10 +592,16 @@ class ModelAPI(_variables.LayerBasics):
         scope = contextlib.nullcontext() if self.__dict__.get("_built_unscoped") else \
             _scopes.name_scope(self.name, caller=self)
         with scope, _model_vars.ModelTrace(self, graph_inputs) as trace:
-            if _call_takes_training(self.call):
-                outputs = self.call(inputs, training=False)
-            else:
-                outputs = self.call(inputs)
+            try:
+                outputs = self.call(inputs, training=False) if _call_takes_training(self.call) \
+                    else self.call(inputs)
+            except _model_vars.CallsOnArrays:
+                # Its call applies layers to arrays it holds (keras.io's GNN node classifier:
+                # the graph's node features): the whole call is one layer traced into the
+                # library's op graph, those arrays its constants.
+                outputs = _WholeCall(self, inputs, name=self.name)(
+                    graph_inputs if len(graph_inputs) > 1 else graph_inputs[0])
+                self._whole_call = True
             if isinstance(outputs, _model_vars.ModelWeight):
                 outputs = trace.view(outputs)
             flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -777,6 +784,37 @@ def _symbolic_like(x, name=None):
     else:
         shape = (None,) + tuple(np.shape(x))[1:]
     return Input(batch_shape=(None,) + tuple(shape[1:]), name=name)
+
+
+class _WholeCall(OpLayer):
+    """A subclassed model's whole call as one layer of its graph, traced into the library's op
+    graph: the layers it calls are the model's (ops._trace._attribute_of), the arrays it holds
+    constants of that graph (Keras runs the call, those layers included, in every step, and
+    differentiates through them)."""
+
+    class_name = "WholeCall"
+    _registered_name = "swiftkeras>WholeCall"
+
+    def __init__(self, model, inputs, **kwargs):
+        super().__init__(None, **kwargs)
+        self._model, self._sublayers_of = model, model
+        self._keys = list(inputs) if isinstance(inputs, dict) else None
+        self._listed = isinstance(inputs, (list, tuple))
+
+    def call(self, inputs, training=None):
+        model = self._model
+        if self._keys is not None:
+            inputs = dict(zip(self._keys, inputs))
+        elif self._listed and not isinstance(inputs, (list, tuple)):
+            inputs = [inputs]
+        if _call_takes_training(model.call):
+            return model.call(inputs, training=bool(training))
+        # Keras (on JAX) calls a model whose call takes no `training` without one in fit as
+        # well: the layers it calls run in inference mode (BatchNormalization's moving
+        # statistics, kept; no dropout).
+        from .ops._trace import active
+        active().default_training = False
+        return model.call(inputs)
 
 
 def _call_takes_training(call):

@@ -36,6 +36,14 @@ def tracing():
     return getattr(_state, "model", None)
 
 
+class CallsOnArrays(Exception):
+    """A layer called on arrays while a model's call is traced into a graph of layers."""
+
+    def __init__(self, layer):
+        super().__init__(f"layer '{layer.name}' called on arrays in a model's traced call")
+        self.layer = layer
+
+
 class ModelTrace:
     """The state of one trace of a model's `call`: the weight views and the added losses."""
 
@@ -398,11 +406,14 @@ def subclass_config(model):
     get_config of its own) the plain arguments its constructor was given
     (_objects.init_arguments), which `from_config` passes back, as Keras's automatic config
     does, then its trainable flag and dtype policy (Layer.get_config's)."""
-    from .layers import Layer, _takes_name_as_keras_reads_it
+    from . import _traced_regularizers
+    from .layers import Layer, _takes_name_as_keras_reads_it, refuse_unserializable_init
     from .models import Model
     base = Layer.get_config(model)
     config = {"name": base.pop("name")}
     if type(model).get_config is Model.get_config:
+        if model.__dict__.get("_init_unserializable") and not _traced_regularizers.reading():
+            refuse_unserializable_init(model)
         config.update(model.__dict__.get("_init_kwargs") or {})
         if not _takes_name_as_keras_reads_it(type(model)):
             config.pop("name", None)   # (Keras's test: the constructor could not take it back)

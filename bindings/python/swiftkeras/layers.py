@@ -63,6 +63,45 @@ def _tensors_in(value):
     return []
 
 
+def _calls_on_arrays_in_model_trace(layer, arguments):
+    """While a subclassed model's call is traced into a graph of layers, a layer called on no
+    symbolic tensor (on arrays the model holds: keras.io's GNN node classifier) ends that trace:
+    Keras runs such a call in every step, so the model's whole call is traced as one layer
+    instead (_model_vars.CallsOnArrays)."""
+    from . import _model_vars
+    if _model_vars.tracing() is not None and not _tensors_in(arguments):
+        raise _model_vars.CallsOnArrays(layer)
+
+
+def refuse_unserializable_init(obj):
+    """Keras's NotImplementedError of the automatic `get_config` of a layer or model given
+    constructor values it cannot hold (Operation.get_config)."""
+    example = """
+            class CustomLayer(keras.layers.Layer):
+                def __init__(self, arg1, arg2, **kwargs):
+                    super().__init__(**kwargs)
+                    self.arg1 = arg1
+                    self.arg2 = arg2
+
+                def get_config(self):
+                    config = super().get_config()
+                    config.update({
+                        "arg1": self.arg1,
+                        "arg2": self.arg2,
+                    })
+                    return config
+            """
+    raise NotImplementedError(textwrap.dedent(f"""
+            Object {type(obj).__name__} was created by passing
+            non-serializable argument values in `__init__()`,
+            and therefore the object must override `get_config()` in
+            order to be serializable. Please implement `get_config()`.
+
+            Example:
+
+            {example}"""))
+
+
 def _check_positional(values):
     """Keras: only tensors (or None) are passed positionally, in any nesting of lists, tuples
     and dicts (keras.io's VariableSelection takes a dict of inputs)."""
@@ -492,30 +531,7 @@ class Layer(_variables.LayerBasics):
         if not self.__dict__.get("_init_unserializable") or \
                 type(self).get_config is not Layer.get_config or _traced_regularizers.reading():
             return
-        example = """
-            class CustomLayer(keras.layers.Layer):
-                def __init__(self, arg1, arg2, **kwargs):
-                    super().__init__(**kwargs)
-                    self.arg1 = arg1
-                    self.arg2 = arg2
-
-                def get_config(self):
-                    config = super().get_config()
-                    config.update({
-                        "arg1": self.arg1,
-                        "arg2": self.arg2,
-                    })
-                    return config
-            """
-        raise NotImplementedError(textwrap.dedent(f"""
-            Object {type(self).__name__} was created by passing
-            non-serializable argument values in `__init__()`,
-            and therefore the object must override `get_config()` in
-            order to be serializable. Please implement `get_config()`.
-
-            Example:
-
-            {example}"""))
+        refuse_unserializable_init(self)
 
     @classmethod
     def from_config(cls, config):
@@ -704,6 +720,8 @@ class Layer(_variables.LayerBasics):
             out = calling_layer(self, inputs, args, kwargs)
             if out is not None:
                 return out
+        if inputs is not _NO_INPUTS:
+            _calls_on_arrays_in_model_trace(self, [inputs, list(args), kwargs])
         given_mask = None
         if inputs is not _NO_INPUTS and _tensors_in([kwargs.get("mask")]) and _tensors_in([inputs]):
             # `layer(x, mask=m)` on symbolic tensors: m is the mask of the call's node (Keras

@@ -26,9 +26,10 @@ from . import _scopes, _shared_objects, _traced_regularizers
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
-from ._objects import init_arguments, serialize, snake_case, unique_name
+from ._objects import init_arguments, serialize, snake_case, unique_name, unserializable_arguments
 from ._cells import StatesCall
-from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python, _layer_class,
+from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _aug_mix_chosen_in_python,
+                     _calls_on_arrays_in_model_trace, _layer_class,
                      _masked, _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
                      _tracked_sublayers, _warn_unbuilt_state, _with_activation_keys)
 from .ops._functional import operation_arguments
@@ -187,6 +188,8 @@ class Model(ModelAPI):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
             model._init_kwargs = init_arguments(cls, args, kwargs)
+            # (keras.io's GNN node classifier, given its graph's arrays: Keras refuses its config)
+            model._init_unserializable = unserializable_arguments(cls, args, kwargs)
         return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -820,6 +823,9 @@ class Model(ModelAPI):
     # -- layers and shapes -----------------------------------------------------------------
     @property
     def layers(self):
+        if self.__dict__.get("_whole_call"):   # (the graph's one layer calls them)
+            return list({id(item): item for key, _, _, item in _tracked_sublayers(self)
+                         if key != "_layers"}.values())
         if self._handle is not None:
             infos = self._layers_info()
             by_name = {layer.name: layer for layer in self._layers}
@@ -1738,6 +1744,7 @@ class Model(ModelAPI):
                                {"training": training, "mask": mask})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
+        _calls_on_arrays_in_model_trace(self, [x, mask])
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             if isinstance(self, Sequential) and self._handle is None:
@@ -2105,9 +2112,21 @@ class Model(ModelAPI):
         """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
         called once with the whole text, as Keras 3 does."""
         unbuilt = self._handle is None and not self._input_known()
-        # (a subclassed model not built yet: its layers as unbuilt, below, as Keras prints it)
-        unbuilt_subclass = self._handle is None and self._subclassed() and (
-            not self.built or "_default_build_shape" in self.__dict__)
+        parts = _variables._parts_without_call(self)
+        if parts is not None:
+            built = [_built_part(part) for part in parts]
+            if any(built) and not all(built) or any(b is None for b in built):
+                raise NotImplementedError(
+                    f"summary of model '{self.name}' (a {type(self).__name__} without `call`, "
+                    f"listed by its parts): printed where its parts are all built models or all "
+                    f"not built; {', '.join(p.name for p, b in zip(parts, built) if not b)} "
+                    f"{'is' if sum(not b for b in built) == 1 else 'are'} not built or a built "
+                    f"layer that is not a model")
+        # (a subclassed model not built yet: its layers as unbuilt, below, as Keras prints it;
+        # so too the parts of a model without `call`, none built)
+        unbuilt_subclass = self._handle is None and (
+            self._subclassed() and (not self.built or "_default_build_shape" in self.__dict__) or
+            parts is not None and not any(built))
         if unbuilt and not unbuilt_subclass and not (isinstance(self, Sequential) and self._layers):
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
@@ -2144,6 +2163,14 @@ class Model(ModelAPI):
             text = _with_unbuilt_model({"class_name": "Sequential",
                                         "config": {"name": self.name, "layers": layers}},
                                        lambda h: _summary_text(h, options))
+        elif parts:
+            # A Model subclass without `call` (keras.io's VAE): Keras lists its parts, each with
+            # its `output_shape`; the library prints them as the layers of a model of the parts
+            # side by side, holding the parts' own library models.
+            names = [part.name for part in parts]
+            options.update(subclass_layers=names, graph_shape_layers=names)
+            _add_nested_options(options, self, expand_nested)
+            text = _with_parts_model(self, parts, lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
             self._take_trainable_flags()   # Keras counts the current flags
@@ -2158,9 +2185,7 @@ class Model(ModelAPI):
                     options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
-            nested = _NestedSummary(self, expand_nested)
-            for key, value in nested.options().items():
-                options[key] = options.get(key, []) + value if isinstance(value, list) else value
+            _add_nested_options(options, self, expand_nested)
             text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
@@ -2218,6 +2243,8 @@ class Model(ModelAPI):
             # Keras's form for a registered subclass: its class rebuilds it (ops and all).
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
+        if self._is_subclass_model():
+            self.get_config()   # Keras fails so where the automatic config cannot hold an argument
         self._refuse_lambdas()
         self.to_json()   # Keras fails so where a regularizer's get_config does
         _assets.check_own_variables(self)
@@ -3262,6 +3289,12 @@ def _summary_text(handle, options):
     return _native.take_string(_lib.keras_model_summary, handle)
 
 
+def _add_nested_options(options, model, expand):
+    """`options` of summary() with those of the models `model` holds (_NestedSummary)."""
+    for key, value in _NestedSummary(model, expand).options().items():
+        options[key] = options.get(key, []) + value if isinstance(value, list) else value
+
+
 class _NestedSummary:
     """What Keras's summary prints for the models `model` holds (at all depths with
     `expand_nested`) where the library holds them otherwise, as the summary options the
@@ -3334,6 +3367,71 @@ def _with_unbuilt_model(config, use):
         return use(out.value)
     finally:
         _lib.keras_model_free(out.value)
+
+
+def _with_parts_model(model, parts, use):
+    """`use(handle)` of a library model named as `model` whose layers are the built models
+    `parts` (each called on Inputs of its own, side by side; the parts' own library models,
+    keras_model_from_json_sharing), freed afterwards: the summary of a Model subclass without
+    `call`, which has no graph of its own."""
+    entries, inputs, outputs = [], [], []
+    for part in parts:
+        part._build_for_config()
+        entry = _ModelLayer(part)._layer_entry()
+        config = entry["config"]
+        refs = []
+        for k, spec in enumerate(_input_layer_configs(config)):
+            name = f"{part.name}_input_{k}"
+            entries.append({"module": "keras.layers", "class_name": "InputLayer", "name": name,
+                            "config": {**spec, "name": name}, "registered_name": None,
+                            "inbound_nodes": []})
+            inputs.append([name, 0, 0])
+            refs.append({"class_name": "__keras_tensor__", "config": {
+                "shape": spec["batch_shape"], "dtype": spec.get("dtype", "float32"),
+                "keras_history": [name, 0, 0]}})
+        entries.append({**entry, "name": part.name,
+                        "inbound_nodes": [{"args": [refs if len(refs) > 1 else refs[0]], "kwargs": {}}]})
+        outputs += [[part.name, 0, i] for i in range(_output_count(config))]
+    text = dumps({"class_name": "Functional", "config": {
+        "name": model.name, "trainable": model.trainable, "layers": entries,
+        "input_layers": inputs, "output_layers": outputs}})
+    handles = (ctypes.c_void_p * len(parts))(*[part._handle for part in parts])
+    out = ctypes.c_void_p()
+    with _plugins.functions_by_module(text):
+        check(_lib.keras_model_from_json_sharing(text, handles, len(parts), byref(out)))
+    try:
+        return use(out.value)
+    finally:
+        _lib.keras_model_free(out.value)
+
+
+def _built_part(part):
+    """True for a part of a Model subclass without `call` that is a model with its graph (Keras
+    prints its output shape), False for a part not built yet, None for a built layer that is not
+    a model (Keras prints its build shapes, which the library does not keep)."""
+    if not isinstance(part, Model):
+        return None if part.built else False
+    if part._handle is not None:
+        return True
+    if isinstance(part, Sequential):
+        return part._input_known()
+    return part._functional is not None and not part._is_subclass_model()
+
+
+def _input_layer_configs(config):
+    """The InputLayer configs of a model's library config in its inputs' order (a Sequential's:
+    its first entry)."""
+    found = {e["config"]["name"]: e["config"] for e in config["layers"] if e["class_name"] == "InputLayer"}
+    refs = config.get("input_layers")
+    if refs is None:
+        return list(found.values())[:1]
+    return [found[r[0]] for r in ([refs] if isinstance(refs[0], str) else refs)]
+
+
+def _output_count(config):
+    """How many outputs a model of this library config has (a Sequential: one)."""
+    refs = config.get("output_layers")
+    return 1 if refs is None or isinstance(refs[0], str) else len(refs)
 
 
 def _unbuilt_layer_config(entry):

@@ -2,8 +2,9 @@
 writes it (Keras 3 versions, `keras.ops` where the example writes `tf.*`; only the import
 differs), on small synthetic data of the example's shapes and dtypes, run on swiftkeras and on
 real Keras 3 (JAX backend): the same summary and parameter count, the same predictions and fit
-from the same weights (Keras's numbers for two fits are fixtures written by
-scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`, `_fraud_run`), and `.keras`
+from the same weights (Keras's numbers for the fits are fixtures written by
+scripts/make_keras_reference_fixtures.py: `_gnn_baseline_run`, `_gnn_classifier_run`,
+`_table_lookup_run`, `_fraud_run`), and `.keras`
 files loaded both ways where the example saves (the two feature-engineering examples).
 
 Sources (keras-team/keras-io):
@@ -16,8 +17,10 @@ restore_best_weights and validation_split, the softmax of its predictions on new
 the GNNNodeClassifier, a Model subclass holding the graph (node features, edges, edge weights)
 as arrays and applying its FFNs and GraphConvLayers to them in `call` before `ops.take` of the
 input node indices (`ops.segment_sum` and `ops.take` where the example calls
-tf.math.unsorted_segment_sum and tf.gather, `ops.normalize` for tf.nn.l2_normalize): a strict
-xfail, see its reason; the Cora download and its networkx plot are a random graph here),
+tf.math.unsorted_segment_sum and tf.gather, `ops.normalize` for tf.nn.l2_normalize): its whole
+call is one layer of the library's op graph, the arrays its constants (and so a smaller model of
+that kind whose call takes `training`); the Cora download and its networkx plot are a random
+graph here),
 examples/timeseries/event_classification_for_payment_card_fraud_detection.py
 (https://keras.io/examples/timeseries/event_classification_for_payment_card_fraud_detection/:
 the feed-forward network over a list of named scalar Inputs, one per Temporian feature,
@@ -27,10 +30,10 @@ examples/generative/vae.py
 (https://keras.io/examples/generative/vae/: the VAE, a Model subclass that defines no `call`,
 its encoder (whose Sampling layer draws from a SeedGenerator) and decoder held as attributes,
 its three Mean trackers returned by a `metrics` property: its weights, variables, layers,
-metrics_names and set_weights are Keras's, its parts' (the encoder and decoder of
-test_keras_io_examples.py); its summary, and its train_step, whose loss is computed from the parts'
-outputs outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here),
-are strict xfails, see their reasons),
+metrics_names, set_weights and summary are Keras's, its parts' (the encoder and decoder of
+test_keras_io_examples.py); its train_step, whose loss is computed from the parts' outputs
+outside `compute_loss` and differentiated by tf.GradientTape (keras.GradientTape here), is a
+strict xfail, see its reason),
 examples/structured_data/feature_engineering_with_custom_layer.py
 (https://keras.io/examples/structured_data/feature_engineering_with_custom_layer/: the
 FeatureLayer engineering features from a dict of thirteen Inputs inside its call, with
@@ -240,32 +243,118 @@ def test_gnn_citations_baseline_trains_like_keras(narrow_terminal):
     _close(np.sum(ours["probabilities"][0], axis=-1), np.ones(CORA["num_classes"]), what="sum to 1")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "the GNNNodeClassifier's call applies its FFNs and GraphConvLayers to the graph it holds as "
-    "arrays (node features, edges), not to its inputs, and only at the end takes the input node "
-    "indices' rows: a subclassed model's call is traced here from its inputs into the library's "
-    "graph, so layers called on constant arrays run eagerly at trace time (here GraphConvLayer's "
-    "eager call packs its three inputs, of different leading sizes, and numpy refuses); the "
-    "library's graph has no constant tensors that layers with weights can take, and the "
-    "example's node axis (all nodes) differs from its batch axis (the indices)"))
-def test_gnn_citations_node_classifier_like_keras():
-    sk, keras = _libs()
-    features, subjects, edges = cora_like()
-    models = []
-    for lib in (sk, keras):
-        keras_, layers, ops = fresh_library(lib)
-        _, GNNNodeClassifier = gnn_parts(keras_, layers, ops)
-        graph_info = (features, edges, ops.ones(shape=edges.shape[1]))
-        gnn_model = GNNNodeClassifier(graph_info=graph_info, num_classes=CORA["num_classes"],
-                                      hidden_units=[8, 8], dropout_rate=0.0, name="gnn_model")
-        assert tuple(gnn_model(np.array([1, 10, 20])).shape) == (3, CORA["num_classes"])
-        models.append(gnn_model)
-    model, ref = models
-    _same_summary(model, ref)
-    _same_weights(model, ref, seed=2)
+def gnn_classifier(lib):
+    """The example's GNNNodeClassifier of the Cora-like graph (dropout off), built by its first
+    call on three node indices, as the example calls it."""
+    keras, layers, ops = fresh_library(lib)
+    _, GNNNodeClassifier = gnn_parts(keras, layers, ops)
+    features, _, edges = cora_like()
+    graph_info = (features, edges, ops.ones(shape=edges.shape[1]))
+    model = GNNNodeClassifier(graph_info=graph_info, num_classes=CORA["num_classes"],
+                              hidden_units=[8, 8], dropout_rate=0.0, name="gnn_model")
+    assert tuple(model(np.array([1, 10, 20])).shape) == (3, CORA["num_classes"])
+    return model
+
+
+def _gnn_classifier_run(lib, folder=None):
+    """One library's run of the GNN node classifier from drawn weights: its predictions for
+    every node, the example's fit on node indices (validation_split, EarlyStopping), the
+    weights after it and evaluate. Real Keras's is a fixture written by
+    scripts/make_keras_reference_fixtures.py (`gnn_classifier_fit`)."""
+    _, subjects, _ = cora_like()
+    model = gnn_classifier(lib)
+    model.set_weights(_drawn_weights(model, seed=2))
     node_ids = np.arange(CORA["num_nodes"])
-    _close(model.predict(node_ids, verbose=0), ref.predict(node_ids, verbose=0),
-           what="predictions")
+    run = {"predict": [model.predict(node_ids, verbose=0)]}
+    history = run_experiment(lib, model, node_ids, subjects, num_epochs=4, batch_size=8).history
+    run.update({key: [np.asarray(values, np.float32)] for key, values in history.items()})
+    run["trained"] = model.get_weights()
+    run["evaluate"] = [np.asarray(model.evaluate(node_ids, subjects, verbose=0), np.float32)]
+    return run
+
+
+def test_gnn_citations_node_classifier_like_keras(narrow_terminal, tmp_path):
+    """The GNNNodeClassifier applies its FFNs and GraphConvLayers to the graph it holds as
+    arrays (all 30 nodes), not to its inputs, and takes the input node indices' rows at the
+    end: its whole call is one layer of the library's op graph, those arrays its constants, so
+    the batch (the indices) and the node axis differ. Keras's summary (the shapes its layers
+    were built with by the first call: the node axis, and the three indices for the logits),
+    weights and paths; from the same weights, Keras's predictions, fit (on JAX, whose fit calls
+    a model whose call takes no `training` without one: BatchNormalization keeps its moving
+    statistics) and evaluate (`_gnn_classifier_run`; Keras's numbers a fixture). Its graph's
+    arrays are constructor arguments Keras's automatic config cannot hold: get_config and
+    save refuse as Keras's do."""
+    import swiftkeras
+    sk, keras = _libs()
+    model, ref = gnn_classifier(sk), gnn_classifier(keras)
+    _same_summary(model, ref)
+    assert [v.path for v in model.weights] == [v.path for v in ref.weights]
+    assert [layer.name for layer in model.layers] == [layer.name for layer in ref.layers] == \
+        ["preprocess", "graph_conv1", "graph_conv2", "postprocess", "logits"]
+    refused = "Object GNNNodeClassifier was created by passing\nnon-serializable argument values"
+    for m in (model, ref):
+        with pytest.raises(NotImplementedError, match=refused):
+            m.get_config()
+        with pytest.raises(NotImplementedError, match=refused):
+            m.save(tmp_path / "gnn.keras")
+    ours, keras = _gnn_classifier_run(swiftkeras), keras_reference("models", "keras_gnn_classifier_fit.json")
+    assert sorted(ours) == sorted(keras) == sorted(
+        ["predict", "acc", "loss", "val_acc", "val_loss", "trained", "evaluate"])
+    for key in keras:
+        for a, b in zip(ours[key], keras[key]):
+            _close(a, b, rtol=1e-4, atol=2e-5, what=key)
+
+
+def table_lookup_model(keras, layers, ops):
+    """A Model subclass whose call applies its layers to a table it holds (six rows) in the
+    training mode it is given, and returns the rows of the input indices."""
+    class TableLookup(keras.Model):
+        def __init__(self, table, **kwargs):
+            super().__init__(**kwargs)
+            self.table = table
+            self.norm = layers.BatchNormalization()
+            self.dense = layers.Dense(3, activation="tanh")
+
+        def call(self, indices, training=False):
+            rows = self.dense(self.norm(self.table, training=training))
+            return ops.take(rows, ops.cast(indices, "int32"), axis=0)
+
+    table = np.random.default_rng(3).normal(size=(6, 4)).astype("float32")
+    return TableLookup(table, name="lookup")
+
+
+def _table_lookup_run(lib, folder=None):
+    """One library's run of `table_lookup_model` from drawn weights: predictions, a 2-epoch fit
+    (SGD, mse) and the weights after it (BatchNormalization's moving statistics among them).
+    Real Keras's is a fixture written by scripts/make_keras_reference_fixtures.py
+    (`held_array_fit`)."""
+    indices = np.array([0, 5, 2, 2, 1, 3, 4, 0])
+    y = np.random.default_rng(4).normal(size=(8, 3)).astype("float32")
+    model = table_lookup_model(*fresh_library(lib))
+    model(indices[:2])
+    model.set_weights(_drawn_weights(model, seed=5, scale=0.5))
+    model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+    run = {"drawn": model.get_weights(), "predict": [model.predict(indices, verbose=0)]}
+    run["loss"] = [np.asarray(model.fit(indices, y, epochs=2, batch_size=4, shuffle=False,
+                                        verbose=0).history["loss"], np.float32)]
+    run["trained"] = model.get_weights()
+    run["predict_after"] = [model.predict(indices, verbose=0)]
+    return run
+
+
+def test_model_call_on_held_array_trains_in_the_mode_given():
+    """A call taking `training`, given it by fit: the layers it applies to the array it holds
+    train in that mode (BatchNormalization's batch statistics over the six rows, its moving
+    statistics moved), as in Keras: Keras's predictions, losses and trained weights
+    (`_table_lookup_run`; Keras's numbers a fixture)."""
+    import swiftkeras
+    ours, keras = _table_lookup_run(swiftkeras), keras_reference("models", "keras_held_array_fit.json")
+    assert sorted(ours) == sorted(keras)
+    for key in keras:
+        for a, b in zip(ours[key], keras[key]):
+            _close(a, b, rtol=1e-4, atol=2e-5, what=key)
+    moving_mean = 2   # (gamma, beta, moving_mean, moving_variance, kernel, bias)
+    assert not np.allclose(ours["trained"][moving_mean], ours["drawn"][moving_mean], atol=1e-3)
 
 
 # -- examples/timeseries/event_classification_for_payment_card_fraud_detection.py ----------------
@@ -435,14 +524,36 @@ def test_vae_model_without_call_holds_its_parts_weights():
         vae.predict(images, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "Keras summarizes a Model subclass without `call` by its tracked parts, each built part with "
-    "its output shapes and parameters; the library's summary is of a model's graph (or of "
-    "unbuilt layers, '?' and '0 (unbuilt)'), and such a model has no graph"))
 def test_vae_summary_like_keras(narrow_terminal):
+    """Keras summarizes a Model subclass without `call` by its parts: each built part with its
+    output shape (the encoder's three outputs as one tuple of shapes) and parameters."""
     with keras_draws_from_numpy():
         vae, ref = _both(vae_parts)
     assert summary_lines(vae) == summary_lines(ref)
+    assert "│ ((None, 2), (None, 2)," in "\n".join(summary_lines(vae))   # (one tuple)
+
+
+def parts_without_call(keras, layers, ops, built):
+    """A Model subclass without `call` holding a Sequential and a Dense, built or not."""
+    class Pair(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            head = [keras.Input((3,))] if built else []
+            self.gen = keras.Sequential(head + [layers.Dense(4), layers.Dense(2)], name="gen")
+            self.disc = layers.Dense(1, name="disc")
+    return Pair(name="pair")
+
+
+def test_summary_of_model_without_call_whose_parts_are_not_built(narrow_terminal):
+    """Parts not built print as Keras prints them ("?", "0 (unbuilt)"); a built layer that is
+    not a model beside a built model (Keras prints its build shapes) is refused, naming it."""
+    model, ref = _both(parts_without_call, built=False)
+    assert summary_lines(model) == summary_lines(ref)
+    assert "0 (unbuilt)" in "\n".join(summary_lines(model))
+    model = parts_without_call(*fresh_library(_libs()[0]), built=True)
+    model.disc.build((None, 3))
+    with pytest.raises(NotImplementedError, match="'pair'.*disc is not built or a built layer"):
+        model.summary()
 
 
 @pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(

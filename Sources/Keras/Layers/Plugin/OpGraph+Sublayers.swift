@@ -152,6 +152,20 @@ extension OpGraph {
         return [first] + (1..<count).map { j in append(.op(OpGraphOp(part: j, of: layer.name), [first]), [p[0][j], p[1][j]]) }
     }
 
+    /// The trace-time shapes of the outputs of the first call of the sublayer named `name` (nil
+    /// where the trace calls none): Keras's summary of a model whose whole call is one traced
+    /// layer shows its layers' shapes so (``Model/subclassSummaryRows(_:batchSize:unknownShapes:graphShapes:)``).
+    /// nil entries follow an unknown input dimension (the batch).
+    public func callOutputShapes(of name: String) -> [[Int?]]? {
+        func call(_ i: Int) -> (name: String, inputs: [Int])? {
+            if case .op(let op, let inputs) = sources[i] { return (op.name, inputs) }
+            return nil
+        }
+        guard let first = sources.indices.first(where: { call($0)?.name == name }) else { return nil }
+        let parts = sources.indices.filter { i in call(i).map { $0.inputs == [first] && $0.name.hasPrefix(name + "[") } ?? false }
+        return ([first] + parts).filter(shapes.indices.contains).map { shapes[$0].map { $0 < 0 ? nil : $0 } }
+    }
+
     /// The shape of node `id` with the axes its two probes differ on unknown.
     private func symbolicShape(_ id: Int) -> [Int?] {
         zip(probes[id][0].shape, probes[id][1].shape).map { a, b in a == b ? Optional(a) : nil }

@@ -114,6 +114,9 @@ class Trace:
         # Held layers' weights read in the call, or assigned by it (_held_weights)
         self.held: dict = {}
         self.assigned_layers: set = set()
+        # The `training` of the layers the call calls without one (None: the traced layer's
+        # flag of each step; False: Keras's calls in inference mode, _model_api._WholeCall)
+        self.default_training = None
 
     def _check(self, rc):
         if rc != 0:
@@ -211,6 +214,8 @@ class Trace:
         self.called_layers.append(name)
         kwargs = dict(kwargs)
         training = kwargs.pop("training", None)
+        if training is None:
+            training = self.default_training
         tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         tensors += list(args)   # MultiHeadAttention(query, value, key)
         tensors += [kwargs.pop(k) for k in ("value", "key") if kwargs.get(k) is not None]
