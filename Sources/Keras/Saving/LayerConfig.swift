@@ -72,8 +72,27 @@ public struct LayerConfig {
         if case .string(let s) = given, s.count == rank, s.allSatisfy({ $0.isASCII && $0.isNumber }) {
             return .wrongType("\(className): '<=' not supported between instances of 'str' and 'int' (\(key)=\(given))")
         }
-        let shown = given.isNull ? "None" : (LayerConfig.numpyScalar(given) ?? given).description.prefix(80)
-        return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(shown)")
+        return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(LayerConfig.pythonStr(given))")
+    }
+
+    /// Python's `str()` of a value given, as Keras's messages show it in an f-string: `None`,
+    /// `True`, a string without quotes, a numpy scalar's number (at most 80 characters).
+    public static func pythonStr(_ v: JSON) -> String {
+        switch numpyScalar(v) ?? v {
+        case .null: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .string(let s): return String(s.prefix(80))
+        case let other: return String(other.description.prefix(80))
+        }
+    }
+
+    /// A string argument Keras's constructor checks against its choices as given (`if
+    /// interpolation not in ("nearest", "bilinear")`): the string given, else Python's `str()` of
+    /// the value given (`"None"`, `"1"`, which no choice is), so that the class refuses it naming
+    /// it as Keras does; the declared default when absent.
+    public func givenString(_ key: String) throws -> String {
+        guard let v = json[key] else { return try string(key) }
+        return v.stringValue ?? LayerConfig.pythonStr(v)
     }
 
     /// A value Keras's constructor takes only as a Python `int` or `float` or a list, testing

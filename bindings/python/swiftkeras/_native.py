@@ -28,8 +28,9 @@ _EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: Va
                INTERRUPTED: KeyboardInterrupt, MEMORY: MemoryError,
                DATA: ValueError, IO_ERROR: OSError}
 # The kinds of an INVALID_ARGUMENT (enum keras_error_kind) that Keras raises as other exceptions:
-# a value of the wrong type, an integer out of its range (a negative seed).
-_KINDS = {1: TypeError, 2: OverflowError}
+# a value of the wrong type, an integer out of its range (a negative seed), a value Keras names as
+# not implemented (an augmentation's interpolation="BILINEAR").
+_KINDS = {1: TypeError, 2: OverflowError, 3: NotImplementedError}
 
 
 _pending = threading.local()

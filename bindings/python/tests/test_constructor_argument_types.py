@@ -8,7 +8,10 @@ says (keras_last_error_kind); a numpy number goes to the library's checks as one
 Keras tests for a Python int (a single `strides`, a `seed`, Dense's `units`, UpSampling1D's
 `size`, an image augmentation's `factor`, which takes a Python float: a numpy float64 is one);
 a string, or a None given, where Keras's constructor compares or converts a number (a dropout
-rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError."""
+rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError.
+
+An augmentation's unknown `interpolation` or `fill_mode` (None and 1 included) is Keras's
+NotImplementedError (KERAS_ERROR_KIND_NOT_IMPLEMENTED)."""
 import importlib.util
 import pathlib
 
@@ -124,6 +127,18 @@ SAMPLE = [
     ("RandomGaussianBlur", {}, "kernel_size", np.int64(3)),
     ("RandomColorJitter", {}, "brightness_factor", None),
     ("RandomZoom", {"height_factor": 0.2}, "width_factor", None),
+    # an augmentation's unknown interpolation or fill_mode: Keras's NotImplementedError
+    ("RandomRotation", {"factor": 0.2}, "interpolation", "BILINEAR"),
+    ("RandomRotation", {"factor": 0.2}, "fill_mode", None),
+    ("RandomShear", {}, "fill_mode", 1),
+    ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}, "interpolation", "cubic"),
+    ("RandomZoom", {"height_factor": 0.2}, "fill_mode", "REFLECT"),
+    ("RandomPerspective", {}, "interpolation", None),
+    ("RandomElasticTransform", {}, "fill_mode", "not_a_value"),
+    ("RandomElasticTransform", {}, "interpolation", 1),
+    ("AugMix", {}, "interpolation", "not_a_value"),
+    ("RandAugment", {}, "interpolation", None),
+    ("RandomRotation", {"factor": 0.2}, "fill_mode", "wrap"),
 ]
 
 
@@ -183,3 +198,16 @@ def test_numpy_integer_kept_where_keras_takes_it():
     shapes = [tuple(lib.layers.Conv2D(2, (np.int64(3), 3), strides=(np.int32(2), 1))(x).shape)
               for lib in (swiftkeras, keras)]
     assert shapes[0] == shapes[1] == (1, 2, 3, 2)
+
+
+def test_unknown_interpolation_message_is_keras_s():
+    """The NotImplementedError of an augmentation's unknown interpolation says what Keras's
+    says, naming the value as Python shows it."""
+    import swiftkeras
+    keras = real_keras()
+    messages = []
+    for lib in (swiftkeras, keras):
+        with pytest.raises(NotImplementedError) as refused:
+            lib.layers.RandomRotation(0.2, interpolation=None)
+        messages.append(str(refused.value))
+    assert messages[1] in messages[0], messages

@@ -188,7 +188,7 @@ extension RandAugment: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandAugment(valueRange: c.valueRange(layer: "RandAugment"), numOps: c.int("num_ops"), factor: c.pythonNumber("factor") ?? 0.5,
-                        interpolation: c.string("interpolation"), seed: c.seed(),
+                        interpolation: c.givenString("interpolation"), seed: c.seed(),
                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
@@ -340,7 +340,7 @@ extension AugMix: DeclaredLayer {
     ]) { c in
         try AugMix(valueRange: c.valueRange(layer: "AugMix"), numChains: c.int("num_chains"), chainDepth: c.int("chain_depth"),
                    factor: c.pythonNumber("factor") ?? 0.3, alpha: c.double("alpha"), allOps: c.bool("all_ops"),
-                   interpolation: c.string("interpolation"), seed: c.seed(),
+                   interpolation: c.givenString("interpolation"), seed: c.seed(),
                    dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
