@@ -11,7 +11,10 @@ a string, or a None given, where Keras's constructor compares or converts a numb
 rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError.
 
 An augmentation's unknown `interpolation` or `fill_mode` (None and 1 included) is Keras's
-NotImplementedError (KERAS_ERROR_KIND_NOT_IMPLEMENTED)."""
+NotImplementedError (KERAS_ERROR_KIND_NOT_IMPLEMENTED).
+
+A pooling keeps any `padding` given (`"VALID"`, None, 1) and refuses one other than "valid" or
+"same" when it computes, with Keras's ValueError."""
 import importlib.util
 import pathlib
 
@@ -127,6 +130,13 @@ SAMPLE = [
     ("RandomGaussianBlur", {}, "kernel_size", np.int64(3)),
     ("RandomColorJitter", {}, "brightness_factor", None),
     ("RandomZoom", {"height_factor": 0.2}, "width_factor", None),
+    # a pooling's padding is kept as given (refused when the layer computes)
+    ("MaxPooling2D", {}, "padding", "VALID"),
+    ("AveragePooling1D", {"pool_size": 2}, "padding", "not_a_value"),
+    ("MaxPool3D", {}, "padding", None),
+    ("AvgPool2D", {"pool_size": 2}, "padding", 1),
+    ("MaxPooling1D", {}, "padding", "causal"),
+    ("MaxPooling1D", {}, "padding", "same"),
     # an augmentation's unknown interpolation or fill_mode: Keras's NotImplementedError
     ("RandomRotation", {"factor": 0.2}, "interpolation", "BILINEAR"),
     ("RandomRotation", {"factor": 0.2}, "fill_mode", None),
@@ -198,6 +208,25 @@ def test_numpy_integer_kept_where_keras_takes_it():
     shapes = [tuple(lib.layers.Conv2D(2, (np.int64(3), 3), strides=(np.int32(2), 1))(x).shape)
               for lib in (swiftkeras, keras)]
     assert shapes[0] == shapes[1] == (1, 2, 3, 2)
+
+
+@pytest.mark.parametrize("padding", ["VALID", "not_a_value", None, 1, "causal"])
+def test_pooling_padding_refused_when_the_layer_computes(padding):
+    """A pooling made with a padding other than "valid" or "same" is refused, with Keras's
+    ValueError and message, when its output shape is computed, as Keras's `compute_output_shape`
+    refuses it; its config (and a layer made from that) keeps the value."""
+    import swiftkeras
+    keras = real_keras()
+    messages = []
+    for lib in (swiftkeras, keras):
+        layer = lib.layers.MaxPooling2D(padding=padding)
+        again = lib.layers.MaxPooling2D.from_config(layer.get_config())
+        assert again.get_config()["padding"] == padding
+        with pytest.raises(ValueError) as refused:
+            again.compute_output_shape((1, 4, 4, 3))
+        messages.append(str(refused.value))
+    expected = f"Argument `padding` must be either 'valid' or 'same'. Received: padding={padding}"
+    assert expected in messages[1] and expected in messages[0], messages
 
 
 def test_unknown_interpolation_message_is_keras_s():
