@@ -107,13 +107,23 @@ public struct LayerConfig {
     }
 
     /// `read(self, key)` for an argument Keras's constructor converts (`float(momentum)`,
-    /// `int(axis)`): a string given that is not a number is Python's `ValueError` there (`could
-    /// not convert string to float`), not the `TypeError` of a comparison.
+    /// `int(axis)`): a string of a number is read as that number, as Python converts it
+    /// (`momentum="0.99"`); another string is Python's `ValueError` there (`could not convert
+    /// string to float`), not the `TypeError` of a comparison.
     public func converted<T>(_ key: String, _ read: (LayerConfig, String) throws -> T) throws -> T {
         do {
             return try read(self, key)
         } catch KerasError.wrongType(let message) where json[key]?.stringValue != nil {
-            throw KerasError.invalidArgument(message)
+            let text = json[key]?.stringValue ?? ""
+            guard let number = Int(text).map(JSON.int) ?? Double(text).map(JSON.double) else {
+                throw KerasError.invalidArgument(message)
+            }
+            var given = json
+            given.set(key, number)
+            guard let value = try? read(LayerConfig(className: className, json: given).withDefaults(defaults), key) else {
+                throw KerasError.invalidArgument(message)
+            }
+            return value
         }
     }
 

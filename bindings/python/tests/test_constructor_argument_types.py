@@ -14,7 +14,12 @@ An augmentation's unknown `interpolation` or `fill_mode` (None and 1 included) i
 NotImplementedError (KERAS_ERROR_KIND_NOT_IMPLEMENTED).
 
 A pooling keeps any `padding` given (`"VALID"`, None, 1) and refuses one other than "valid" or
-"same" when it computes, with Keras's ValueError."""
+"same" when it computes, with Keras's ValueError.
+
+A value Keras keeps until the layer is built or called (a string or None for
+GroupNormalization's `epsilon`, MelSpectrogram's sizes; a None for a number Keras stores) is kept
+in the config as given, and refused when the layer is built where Keras's layer fails; a numeric
+string where Keras converts (`float(momentum)`) is that number."""
 import importlib.util
 import pathlib
 
@@ -149,6 +154,28 @@ SAMPLE = [
     ("AugMix", {}, "interpolation", "not_a_value"),
     ("RandAugment", {}, "interpolation", None),
     ("RandomRotation", {"factor": 0.2}, "fill_mode", "wrap"),
+    # kept as given until the layer is built (a None for a number Keras stores is kept)
+    ("GroupNormalization", {}, "epsilon", "0.001"),
+    ("GroupNormalization", {}, "axis", None),
+    ("RMSNormalization", {}, "axis", "-1"),
+    ("MelSpectrogram", {}, "num_mel_bins", "128"),
+    ("MelSpectrogram", {}, "min_freq", None),
+    ("Equalization", {}, "bins", None),
+    ("MixUp", {}, "alpha", "0.2"),
+    ("AugMix", {}, "chain_depth", None),
+    ("RandAugment", {}, "num_ops", "2"),
+    ("GroupQueryAttention", {"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 2}, "dropout", None),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "dropout", "0.0"),
+    ("Masking", {}, "mask_value", "0.0"),
+    ("Concatenate", {}, "axis", None),
+    ("Resizing", {"height": 4, "width": 4}, "interpolation", "not_a_value"),
+    ("UpSampling2D", {}, "interpolation", "not_a_value"),
+    ("LayerNormalization", {}, "epsilon", None),
+    ("RandomRotation", {"factor": 0.2}, "fill_value", None),
+    ("DepthwiseConv2D", {"kernel_size": 3}, "depth_multiplier", None),
+    # Keras converts a numeric string (int(axis), float(momentum))
+    ("BatchNormalization", {}, "axis", "-1"),
+    ("BatchNormalization", {}, "momentum", "0.5"),
 ]
 
 
@@ -240,3 +267,21 @@ def test_unknown_interpolation_message_is_keras_s():
             lib.layers.RandomRotation(0.2, interpolation=None)
         messages.append(str(refused.value))
     assert messages[1] in messages[0], messages
+
+
+@pytest.mark.parametrize("cls,base,name,value,exception", [
+    ("Equalization", {}, "bins", "256", TypeError),
+    ("GroupNormalization", {"groups": 2}, "epsilon", None, TypeError),
+    ("MixUp", {}, "alpha", "0.2", TypeError),
+    ("Resizing", {"height": 2, "width": 2}, "interpolation", "not_a_value", ValueError),
+])
+def test_kept_value_refused_when_the_layer_runs(cls, base, name, value, exception):
+    """A value Keras's constructor keeps and its layer cannot use is refused, with Keras's
+    exception type, by the time the layer is called on data (Keras: when it computes)."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(0).random((2, 4, 4, 4)).astype("float32")
+    for lib in (swiftkeras, keras):
+        layer = getattr(lib.layers, cls)(**base, **{name: value})
+        with pytest.raises(exception):
+            layer(x, training=True)

@@ -179,7 +179,7 @@ extension RandAugment: DeclaredLayer {
     /// `[lower, upper]`.
     public static let declaration = LayerDeclaration(RandAugment.self, constructorOrder: [
         "value_range", "num_ops", "factor", "interpolation", "seed", "data_format",
-    ], arguments: [
+    ], checkedWhenBuilt: ["num_ops": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("num_ops", \.numOps, default: 2),
@@ -327,7 +327,7 @@ extension AugMix: DeclaredLayer {
     /// the factor as `[lower, upper]`.
     public static let declaration = LayerDeclaration(AugMix.self, constructorOrder: [
         "value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed", "data_format",
-    ], arguments: [
+    ], checkedWhenBuilt: ["num_chains": nil, "chain_depth": nil, "alpha": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("num_chains", \.numChains, default: 3),
