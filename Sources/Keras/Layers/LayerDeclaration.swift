@@ -265,8 +265,10 @@ public struct LayerDeclaration: @unchecked Sendable {
                 }
             }
         } catch let error as KerasError {
-            // Not retried: a None given for a number (where it fails the make, the constructor
-            // refuses it: `LayerConfig.refuseNone`).
+            // Not retried: a value without the method Keras's constructor calls on it, and a None
+            // given for a number (where either fails the make, the constructor refuses it:
+            // `LayerConfig.lowercased`, `LayerConfig.refuseNone`).
+            if case .noAttribute = error { throw error }
             let given = standIns.filter { key, _ in
                 c.json[key].map { !$0.isNull || defaults[key]?.doubleValue == nil } ?? false
             }

@@ -86,6 +86,24 @@ public struct LayerConfig {
         }
     }
 
+    /// A string argument Keras's constructor lowercases (`padding.lower()`): a value given that is
+    /// not a string (a None given included) is Python's `AttributeError` there
+    /// (``KerasError/noAttribute(_:)``); the declared default when absent.
+    public func lowercased(_ key: String) throws -> String {
+        guard let v = json[key] else { return try string(key) }
+        let type: String
+        switch v {
+        case .string(let s): return s.lowercased()
+        case .null: type = "NoneType"
+        case .bool: type = "bool"
+        case .int: type = "int"
+        case .double: type = "float"
+        case .array: type = "list"
+        case .object: type = "dict"
+        }
+        throw KerasError.noAttribute("\(className): '\(type)' object has no attribute 'lower' (\(key)=\(LayerConfig.pythonStr(v)))")
+    }
+
     /// A string argument Keras's constructor checks against its choices as given (`if
     /// interpolation not in ("nearest", "bilinear")`): the string given, else Python's `str()` of
     /// the value given (`"None"`, `"1"`, which no choice is), so that the class refuses it naming

@@ -19,7 +19,9 @@ A pooling keeps any `padding` given (`"VALID"`, None, 1) and refuses one other t
 A value Keras keeps until the layer is built or called (a string or None for
 GroupNormalization's `epsilon`, MelSpectrogram's sizes; a None for a number Keras stores) is kept
 in the config as given, and refused when the layer is built where Keras's layer fails; a numeric
-string where Keras converts (`float(momentum)`) is that number."""
+string where Keras converts (`float(momentum)`) is that number.
+
+A convolution's `padding` that is not a string is Keras's AttributeError (`padding.lower()`)."""
 import importlib.util
 import pathlib
 
@@ -176,6 +178,12 @@ SAMPLE = [
     # Keras converts a numeric string (int(axis), float(momentum))
     ("BatchNormalization", {}, "axis", "-1"),
     ("BatchNormalization", {}, "momentum", "0.5"),
+    # a convolution's padding.lower(): AttributeError for a value that is not a string
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "padding", None),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 3}, "padding", 1),
+    ("SeparableConv2D", {"filters": 2, "kernel_size": 3}, "padding", None),
+    ("ConvLSTM1D", {"filters": 2, "kernel_size": 3}, "padding", 1),
+    ("UpSampling2D", {}, "interpolation", None),
 ]
 
 
