@@ -69,13 +69,18 @@ typedef enum keras_status {
  * that a host language can raise the exception Keras raises while the status keeps its meaning:
  * a bad value of the right type (Python's ValueError), a value of a type the argument does not
  * take, as a string or None where a number goes (TypeError), or an integer outside the range it
- * is held in, as a negative seed (OverflowError: Keras keeps seeds as uint32). A
+ * is held in, as a negative seed (OverflowError: Keras keeps seeds as uint32), or a value
+ * Keras refuses as not implemented, as an augmentation's interpolation="BILINEAR"
+ * (NotImplementedError), or one without the method Keras's constructor calls on it, as
+ * Conv2D(padding=None)'s padding.lower() (AttributeError). A
  * KERAS_ERR_UNKNOWN_NAME for a function a config names that is neither registered nor in scope
  * ("Could not locate function 'name'...", Keras's TypeError) has KERAS_ERROR_KIND_TYPE. */
 typedef enum keras_error_kind {
     KERAS_ERROR_KIND_VALUE = 0,
     KERAS_ERROR_KIND_TYPE = 1,
-    KERAS_ERROR_KIND_OVERFLOW = 2
+    KERAS_ERROR_KIND_OVERFLOW = 2,
+    KERAS_ERROR_KIND_NOT_IMPLEMENTED = 3,
+    KERAS_ERROR_KIND_ATTRIBUTE = 4
 } keras_error_kind;
 
 /* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */

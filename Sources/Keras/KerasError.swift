@@ -10,6 +10,13 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
     /// which Keras's `SeedGenerator` keeps as a `uint32`): Keras's `OverflowError`, where an
     /// in-range value that is still refused is ``invalidArgument(_:)``.
     case overflow(String)
+    /// A value Keras's constructor refuses as not implemented (an augmentation's
+    /// `interpolation="BILINEAR"`: `Unknown \`interpolation\` BILINEAR`): Keras's `NotImplementedError`.
+    case notImplemented(String)
+    /// A value of a type without the method Keras's constructor calls on it (`padding.lower()`
+    /// of `Conv2D(padding=None)`: `'NoneType' object has no attribute 'lower'`): Keras's
+    /// `AttributeError`.
+    case noAttribute(String)
     /// Shapes that do not fit together.
     case shapeMismatch(String)
     /// A name (loss, optimizer, activation, layer class) that the registry does not know.
@@ -28,7 +35,7 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
 
     public var message: String {
         switch self {
-        case .invalidArgument(let m), .wrongType(let m), .overflow(let m), .shapeMismatch(let m), .unknownName(let m),
+        case .invalidArgument(let m), .wrongType(let m), .overflow(let m), .notImplemented(let m), .noAttribute(let m), .shapeMismatch(let m), .unknownName(let m),
              .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m), .outOfMemory(let m):
             return m
         }
@@ -42,6 +49,8 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
         case .invalidArgument: return .invalidArgument(m)
         case .wrongType: return .wrongType(m)
         case .overflow: return .overflow(m)
+        case .notImplemented: return .notImplemented(m)
+        case .noAttribute: return .noAttribute(m)
         case .shapeMismatch: return .shapeMismatch(m)
         case .unknownName: return .unknownName(m)
         case .invalidState: return .invalidState(m)

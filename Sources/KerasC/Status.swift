@@ -21,17 +21,23 @@ enum Status: Int32 {
 
 /// What kind of bad argument a KERAS_ERR_INVALID_ARGUMENT was (include/keras.h's
 /// keras_error_kind): a bad value of the right type, a value of the wrong type (Python's
-/// `TypeError`), or an integer out of its range (Python's `OverflowError`), so that a host raises
+/// `TypeError`), an integer out of its range (Python's `OverflowError`), a value Keras names as
+/// not implemented (Python's `NotImplementedError`), or one without the method Keras calls on it
+/// (Python's `AttributeError`), so that a host raises
 /// the exception Keras raises while the status keeps its meaning for C callers.
 enum ErrorKind: Int32 {
     case value = 0
     case type = 1
     case overflow = 2
+    case notImplemented = 3
+    case attribute = 4
 
     init(of e: KerasError) {
         switch e {
         case .wrongType: self = .type
         case .overflow: self = .overflow
+        case .notImplemented: self = .notImplemented
+        case .noAttribute: self = .attribute
         case .unknownName(let m) where m.hasPrefix(ObjectRegistry.notLocatedPrefix): self = .type
         default: self = .value
         }
@@ -188,7 +194,7 @@ public func keras_interrupt_install(_ on: Int32) -> Int32 {
 
 func status(of e: KerasError) -> Status {
     switch e {
-    case .invalidArgument, .wrongType, .overflow: return .invalidArgument
+    case .invalidArgument, .wrongType, .overflow, .notImplemented, .noAttribute: return .invalidArgument
     case .shapeMismatch: return .shape
     case .unknownName: return .unknownName
     case .invalidState: return .state

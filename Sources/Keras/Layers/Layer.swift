@@ -53,6 +53,13 @@ open class Layer: @unchecked Sendable {
     /// The flags its config gave as other values than true or false (`use_bias=1`), which
     /// ``getConfig()`` writes as given while the layer holds their truth, as Keras keeps them.
     @exclusivity(unchecked) var givenFlags: [String: JSON] = [:]
+    /// The arguments its config gave that Keras's constructor keeps as given but that the layer
+    /// cannot use (``LayerDeclaration``'s `checkedWhenBuilt`: `Masking(mask_value="0.0")`, a None
+    /// given for a number), which ``getConfig()`` writes back as given, while the layer holds
+    /// their stand-ins; building it throws ``keptArgumentsRefusal``, as Keras's layer fails when
+    /// it is built or called.
+    @exclusivity(unchecked) var keptArguments: [String: JSON] = [:]
+    @exclusivity(unchecked) var keptArgumentsRefusal: KerasError?
     /// The seeds a front end drew for the unseeded initializers and generators Keras's `build`
     /// of the layer makes (MultiHeadAttention's copies of its initializers, SpectralNormalization's
     /// `vector_u`), handed over under the config's private key `_build_seeds` and taken in order
@@ -470,6 +477,7 @@ open class Layer: @unchecked Sendable {
 
     /// Builds the layer for `shape` once.
     func ensureBuilt(_ shapes: [[Int?]]) throws {
+        if let keptArgumentsRefusal { throw keptArgumentsRefusal }
         if built { return }
         try NameScope.run(self) {
             if shapes.count == 1 { try build(shapes[0]) } else { try build(shapes: shapes) }

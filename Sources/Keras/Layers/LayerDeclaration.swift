@@ -161,7 +161,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     let convertsIntegers: Bool
     /// The arguments Keras's constructor keeps as given, refusing a bad value only when the layer
     /// is built or called (Resizing's `height`), each with a valid stand-in (null: the declared
-    /// default) that ``validateLayerArguments(_:)`` checks the others with.
+    /// default) that a layer made from a config giving a value it cannot use holds instead
+    /// (``Layer/keptArguments``).
     let checkedWhenBuilt: [String: JSON]
     /// Checks Keras's constructor makes that its `from_config` does not (Discretization refuses
     /// both `num_bins` and `bin_boundaries`, which an adapted layer's config has): run by
@@ -176,7 +177,9 @@ public struct LayerDeclaration: @unchecked Sendable {
     ///   - convertsIntegers: Keras's constructor makes floats of the numbers given as ints, so
     ///     that the config writes `1.0` for `1` (otherwise it writes the `1` given).
     ///   - checkedWhenBuilt: the arguments Keras's constructor does not check, with a valid
-    ///     stand-in for each (null: the default); the layer's build still refuses a bad one.
+    ///     stand-in for each (null: the default); a value given that the layer cannot use (or a
+    ///     None given where the default is not None) is kept as given, and refused when the
+    ///     layer is built.
     ///   - constructorChecks: the checks of Keras's constructor that its `from_config` skips.
     ///   - module: Keras's module of a class it does not export in `keras.layers`.
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
@@ -215,8 +218,10 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.familyArgumentNames = family.map(\.name)
         let defaults = Dictionary(arguments.compactMap { a in a.defaultValue.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
         self.make = { c in
-            let config = c.withDefaults(defaults)
-            let layer = try DefaultSeeds.making(from: c.json) { try make(config) }
+            let written = { (layer: L, key: String) in arguments.first { $0.name == key }?.read?(layer) }
+            let (layer, config) = try LayerDeclaration.making(c, defaults: defaults, standIns: checkedWhenBuilt, written: written) { c in
+                try DefaultSeeds.making(from: c.json) { try make(c) }
+            }
             for f in family { try f.apply(layer, c.json[f.name] ?? .null) }
             try config.applyCommon(to: layer)
             layer.buildSeeds = c.json[buildSeedsKey]?.arrayValue?.compactMap { $0.intValue } ?? []
@@ -228,9 +233,67 @@ public struct LayerDeclaration: @unchecked Sendable {
         }
     }
 
+    /// `make(c)` with the declared defaults, keeping what Keras's constructor keeps as given
+    /// (``Layer/keptArguments``): a None given for a number, or for one of `standIns`
+    /// (``checkedWhenBuilt``), that the layer read as its default (`written` by it is the
+    /// default: `Equalization(bins=None)`), refused when the layer is built where the argument
+    /// is one of `standIns`; and where `make(c)`
+    /// throws and `c` gives arguments of `standIns`, the layer made with their stand-ins, which
+    /// keeps the values given and refuses them, with what the first make threw, when it is
+    /// built (but a None given for a number), as Keras's layer fails only when it is built or
+    /// called.
+    static func making<L: Layer>(_ c: LayerConfig, defaults: [String: JSON], standIns: [String: JSON],
+                                 written: (L, String) -> JSON?, _ make: (LayerConfig) throws -> L) throws -> (L, LayerConfig) {
+        let keptNote = " (kept as given, as Keras keeps it, and refused when the layer is built)"
+        var kept: [String: JSON] = [:]
+        var refusal: KerasError?
+        var config = c.withDefaults(defaults)
+        let layer: L
+        do {
+            let made = try make(config)
+            layer = made
+            // (the layer read the None as its default)
+            func readAsDefault(_ key: String) -> Bool {
+                guard let value = written(made, key), let d = defaults[key] else { return false }
+                return value == d || value.doubleValue != nil && value.doubleValue == d.doubleValue
+            }
+            for (key, v) in c.json.objectValue ?? [] where v.isNull && readAsDefault(key)
+                && (defaults[key]?.doubleValue != nil || standIns[key] != nil) {
+                kept[key] = .null
+                if standIns[key] != nil {
+                    refusal = refusal ?? .wrongType("\(c.className): \(key)=None cannot be used" + keptNote)
+                }
+            }
+        } catch let error as KerasError {
+            // Not retried: a value without the method Keras's constructor calls on it, and a None
+            // given for a number (where either fails the make, the constructor refuses it:
+            // `LayerConfig.lowercased`, `LayerConfig.refuseNone`).
+            if case .noAttribute = error { throw error }
+            let given = standIns.filter { key, _ in
+                c.json[key].map { !$0.isNull || defaults[key]?.doubleValue == nil } ?? false
+            }
+            guard !given.isEmpty else { throw error }
+            var json = c.json
+            for (key, standIn) in given {
+                kept[key] = c.json[key]
+                json.set(key, standIn.isNull ? defaults[key] ?? .null : standIn)
+            }
+            config = try LayerConfig(className: c.className, json: json).withDefaults(defaults)
+            layer = try make(config)
+            refusal = error.withMessage(error.message + keptNote)
+        }
+        layer.keptArguments = kept
+        layer.keptArgumentsRefusal = refusal
+        return (layer, config)
+    }
+
     /// Writes the arguments `layer` holds into `config` (after its name, trainable and dtype).
     func writeArguments(of layer: Layer, into config: inout JSON) {
         for a in arguments {
+            if let kept = layer.keptArguments[a.name] {
+                config.set(a.name, kept)
+                continue
+            }
             guard var value = a.read?(layer) else { continue }
             // Keras keeps a float argument given as an int (`Dropout(0)` writes `"rate": 0`)
             if case .double(let d) = value, let i = layer.givenIntegers[a.name], Double(i) == d { value = .int(i) }
@@ -287,7 +350,8 @@ public struct LayerDeclaration: @unchecked Sendable {
 /// Checks the arguments of a layer entry (`{"class_name": "Dense", "config": {"units": -1}}`) as
 /// Keras's constructor does, by making the layer from them without building it, and throws what
 /// making it throws (``KerasError/wrongType(_:)`` where Keras raises a `TypeError`). The arguments
-/// Keras checks only at build (``LayerDeclaration``'s `checkedWhenBuilt`) are left to then. The
+/// Keras checks only at build (``LayerDeclaration``'s `checkedWhenBuilt`) are left to then
+/// (the layer made keeps them, ``LayerDeclaration/making(_:defaults:standIns:_:)``). The
 /// layer is thrown away: the seeds it draws and the names it takes are not the library's next
 /// ones (the next layer made is seeded and named as if it had not been). Keras: the checks of the
 /// class's `__init__`. An entry with `"from_config": true` holds a config's arguments (Keras's
@@ -296,18 +360,6 @@ public func validateLayerArguments(_ entry: JSON) throws {
     if entry["from_config"]?.boolValue != true, let className = entry["class_name"]?.stringValue,
        let checks = LayerDeclaration.byClassName[className]?.constructorChecks, let config = entry["config"] {
         try checks(try LayerConfig(className: className, json: config))
-    }
-    // The arguments as given first: a build-time argument may matter to a constructor check
-    // (Normalization's `axis` counts the axes its `mean` may have). Only if they fail, again with
-    // the build-time ones replaced by their stand-ins, whose failure is then the constructor's.
-    if (try? makeLayerUnbuilt(entry)) != nil { return }
-    var entry = entry
-    if let className = entry["class_name"]?.stringValue, let declaration = LayerDeclaration.byClassName[className],
-       var config = entry["config"], config.objectValue != nil {
-        for (key, standIn) in declaration.checkedWhenBuilt where config[key].map({ !$0.isNull }) ?? false {
-            config.set(key, standIn)
-        }
-        entry.set("config", config)
     }
     try makeLayerUnbuilt(entry)
 }

@@ -72,8 +72,45 @@ public struct LayerConfig {
         if case .string(let s) = given, s.count == rank, s.allSatisfy({ $0.isASCII && $0.isNumber }) {
             return .wrongType("\(className): '<=' not supported between instances of 'str' and 'int' (\(key)=\(given))")
         }
-        let shown = given.isNull ? "None" : (LayerConfig.numpyScalar(given) ?? given).description.prefix(80)
-        return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(shown)")
+        return .invalidArgument("The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(LayerConfig.pythonStr(given))")
+    }
+
+    /// Python's `str()` of a value given, as Keras's messages show it in an f-string: `None`,
+    /// `True`, a string without quotes, a numpy scalar's number (at most 80 characters).
+    public static func pythonStr(_ v: JSON) -> String {
+        switch numpyScalar(v) ?? v {
+        case .null: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .string(let s): return String(s.prefix(80))
+        case let other: return String(other.description.prefix(80))
+        }
+    }
+
+    /// A string argument Keras's constructor lowercases (`padding.lower()`): a value given that is
+    /// not a string (a None given included) is Python's `AttributeError` there
+    /// (``KerasError/noAttribute(_:)``); the declared default when absent.
+    public func lowercased(_ key: String) throws -> String {
+        guard let v = json[key] else { return try string(key) }
+        let type: String
+        switch v {
+        case .string(let s): return s.lowercased()
+        case .null: type = "NoneType"
+        case .bool: type = "bool"
+        case .int: type = "int"
+        case .double: type = "float"
+        case .array: type = "list"
+        case .object: type = "dict"
+        }
+        throw KerasError.noAttribute("\(className): '\(type)' object has no attribute 'lower' (\(key)=\(LayerConfig.pythonStr(v)))")
+    }
+
+    /// A string argument Keras's constructor checks against its choices as given (`if
+    /// interpolation not in ("nearest", "bilinear")`): the string given, else Python's `str()` of
+    /// the value given (`"None"`, `"1"`, which no choice is), so that the class refuses it naming
+    /// it as Keras does; the declared default when absent.
+    public func givenString(_ key: String) throws -> String {
+        guard let v = json[key] else { return try string(key) }
+        return v.stringValue ?? LayerConfig.pythonStr(v)
     }
 
     /// A value Keras's constructor takes only as a Python `int` or `float` or a list, testing
@@ -88,13 +125,23 @@ public struct LayerConfig {
     }
 
     /// `read(self, key)` for an argument Keras's constructor converts (`float(momentum)`,
-    /// `int(axis)`): a string given that is not a number is Python's `ValueError` there (`could
-    /// not convert string to float`), not the `TypeError` of a comparison.
+    /// `int(axis)`): a string of a number is read as that number, as Python converts it
+    /// (`momentum="0.99"`); another string is Python's `ValueError` there (`could not convert
+    /// string to float`), not the `TypeError` of a comparison.
     public func converted<T>(_ key: String, _ read: (LayerConfig, String) throws -> T) throws -> T {
         do {
             return try read(self, key)
         } catch KerasError.wrongType(let message) where json[key]?.stringValue != nil {
-            throw KerasError.invalidArgument(message)
+            let text = json[key]?.stringValue ?? ""
+            guard let number = Int(text).map(JSON.int) ?? Double(text).map(JSON.double) else {
+                throw KerasError.invalidArgument(message)
+            }
+            var given = json
+            given.set(key, number)
+            guard let value = try? read(LayerConfig(className: className, json: given).withDefaults(defaults), key) else {
+                throw KerasError.invalidArgument(message)
+            }
+            return value
         }
     }
 

@@ -1,6 +1,6 @@
 /* keras_last_error_kind: what kind of bad argument a KERAS_ERR_INVALID_ARGUMENT refused, set
  * with the message of each failed call, so that a host raises Keras's exception (ValueError,
- * TypeError, OverflowError) while the status keeps its meaning for C callers. Keras keeps a
+ * TypeError, OverflowError, NotImplementedError, AttributeError) while the status keeps its meaning for C callers. Keras keeps a
  * layer's seed as a uint32 (OverflowError outside it, ValueError for a seed that is not an
  * integer), checked only where the layer draws (Dropout(0.0) takes any seed). */
 #include "check.h"
@@ -38,6 +38,16 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'n' must be an integer",
               keras_layer_validate_config("{\"class_name\": \"RepeatVector\", \"config\": {\"n\": \"a\"}}", &type_error));
     CHECK(type_error == 1 && keras_last_error_kind() == KERAS_ERROR_KIND_TYPE);
+
+    /* NotImplementedError: a value Keras's augmentation names as not implemented */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "Unknown `interpolation` BILINEAR. Expected of one ('nearest', 'bilinear').",
+              validate("{\"class_name\": \"RandomRotation\", \"config\": {\"factor\": 0.2, \"interpolation\": \"BILINEAR\"}}"));
+    CHECK(keras_last_error_kind() == KERAS_ERROR_KIND_NOT_IMPLEMENTED);
+
+    /* AttributeError: a convolution's padding.lower() of a value that is not a string */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'NoneType' object has no attribute 'lower'",
+              validate("{\"class_name\": \"Conv1D\", \"config\": {\"filters\": 2, \"kernel_size\": 3, \"padding\": null}}"));
+    CHECK(keras_last_error_kind() == KERAS_ERROR_KIND_ATTRIBUTE);
 
     /* the kind goes with the message: the next failure, of whatever status, sets its own */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_model_from_json("{", &m));

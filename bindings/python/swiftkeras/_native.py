@@ -28,8 +28,10 @@ _EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: Va
                INTERRUPTED: KeyboardInterrupt, MEMORY: MemoryError,
                DATA: ValueError, IO_ERROR: OSError}
 # The kinds of an INVALID_ARGUMENT (enum keras_error_kind) that Keras raises as other exceptions:
-# a value of the wrong type, an integer out of its range (a negative seed).
-_KINDS = {1: TypeError, 2: OverflowError}
+# a value of the wrong type, an integer out of its range (a negative seed), a value Keras names as
+# not implemented (an augmentation's interpolation="BILINEAR"), a value without the method Keras
+# calls on it (Conv2D(padding=None)'s padding.lower()).
+_KINDS = {1: TypeError, 2: OverflowError, 3: NotImplementedError, 4: AttributeError}
 
 
 _pending = threading.local()

@@ -8,7 +8,20 @@ says (keras_last_error_kind); a numpy number goes to the library's checks as one
 Keras tests for a Python int (a single `strides`, a `seed`, Dense's `units`, UpSampling1D's
 `size`, an image augmentation's `factor`, which takes a Python float: a numpy float64 is one);
 a string, or a None given, where Keras's constructor compares or converts a number (a dropout
-rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError."""
+rate, Conv's `groups`, BatchNormalization's `momentum`) is its TypeError.
+
+An augmentation's unknown `interpolation` or `fill_mode` (None and 1 included) is Keras's
+NotImplementedError (KERAS_ERROR_KIND_NOT_IMPLEMENTED).
+
+A pooling keeps any `padding` given (`"VALID"`, None, 1) and refuses one other than "valid" or
+"same" when it computes, with Keras's ValueError.
+
+A value Keras keeps until the layer is built or called (a string or None for
+GroupNormalization's `epsilon`, MelSpectrogram's sizes; a None for a number Keras stores) is kept
+in the config as given, and refused when the layer is built where Keras's layer fails; a numeric
+string where Keras converts (`float(momentum)`) is that number.
+
+A convolution's `padding` that is not a string is Keras's AttributeError (`padding.lower()`)."""
 import importlib.util
 import pathlib
 
@@ -124,6 +137,53 @@ SAMPLE = [
     ("RandomGaussianBlur", {}, "kernel_size", np.int64(3)),
     ("RandomColorJitter", {}, "brightness_factor", None),
     ("RandomZoom", {"height_factor": 0.2}, "width_factor", None),
+    # a pooling's padding is kept as given (refused when the layer computes)
+    ("MaxPooling2D", {}, "padding", "VALID"),
+    ("AveragePooling1D", {"pool_size": 2}, "padding", "not_a_value"),
+    ("MaxPool3D", {}, "padding", None),
+    ("AvgPool2D", {"pool_size": 2}, "padding", 1),
+    ("MaxPooling1D", {}, "padding", "causal"),
+    ("MaxPooling1D", {}, "padding", "same"),
+    # an augmentation's unknown interpolation or fill_mode: Keras's NotImplementedError
+    ("RandomRotation", {"factor": 0.2}, "interpolation", "BILINEAR"),
+    ("RandomRotation", {"factor": 0.2}, "fill_mode", None),
+    ("RandomShear", {}, "fill_mode", 1),
+    ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}, "interpolation", "cubic"),
+    ("RandomZoom", {"height_factor": 0.2}, "fill_mode", "REFLECT"),
+    ("RandomPerspective", {}, "interpolation", None),
+    ("RandomElasticTransform", {}, "fill_mode", "not_a_value"),
+    ("RandomElasticTransform", {}, "interpolation", 1),
+    ("AugMix", {}, "interpolation", "not_a_value"),
+    ("RandAugment", {}, "interpolation", None),
+    ("RandomRotation", {"factor": 0.2}, "fill_mode", "wrap"),
+    # kept as given until the layer is built (a None for a number Keras stores is kept)
+    ("GroupNormalization", {}, "epsilon", "0.001"),
+    ("GroupNormalization", {}, "axis", None),
+    ("RMSNormalization", {}, "axis", "-1"),
+    ("MelSpectrogram", {}, "num_mel_bins", "128"),
+    ("MelSpectrogram", {}, "min_freq", None),
+    ("Equalization", {}, "bins", None),
+    ("MixUp", {}, "alpha", "0.2"),
+    ("AugMix", {}, "chain_depth", None),
+    ("RandAugment", {}, "num_ops", "2"),
+    ("GroupQueryAttention", {"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 2}, "dropout", None),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 2}, "dropout", "0.0"),
+    ("Masking", {}, "mask_value", "0.0"),
+    ("Concatenate", {}, "axis", None),
+    ("Resizing", {"height": 4, "width": 4}, "interpolation", "not_a_value"),
+    ("UpSampling2D", {}, "interpolation", "not_a_value"),
+    ("LayerNormalization", {}, "epsilon", None),
+    ("RandomRotation", {"factor": 0.2}, "fill_value", None),
+    ("DepthwiseConv2D", {"kernel_size": 3}, "depth_multiplier", None),
+    # Keras converts a numeric string (int(axis), float(momentum))
+    ("BatchNormalization", {}, "axis", "-1"),
+    ("BatchNormalization", {}, "momentum", "0.5"),
+    # a convolution's padding.lower(): AttributeError for a value that is not a string
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, "padding", None),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 3}, "padding", 1),
+    ("SeparableConv2D", {"filters": 2, "kernel_size": 3}, "padding", None),
+    ("ConvLSTM1D", {"filters": 2, "kernel_size": 3}, "padding", 1),
+    ("UpSampling2D", {}, "interpolation", None),
 ]
 
 
@@ -183,3 +243,53 @@ def test_numpy_integer_kept_where_keras_takes_it():
     shapes = [tuple(lib.layers.Conv2D(2, (np.int64(3), 3), strides=(np.int32(2), 1))(x).shape)
               for lib in (swiftkeras, keras)]
     assert shapes[0] == shapes[1] == (1, 2, 3, 2)
+
+
+@pytest.mark.parametrize("padding", ["VALID", "not_a_value", None, 1, "causal"])
+def test_pooling_padding_refused_when_the_layer_computes(padding):
+    """A pooling made with a padding other than "valid" or "same" is refused, with Keras's
+    ValueError and message, when its output shape is computed, as Keras's `compute_output_shape`
+    refuses it; its config (and a layer made from that) keeps the value."""
+    import swiftkeras
+    keras = real_keras()
+    messages = []
+    for lib in (swiftkeras, keras):
+        layer = lib.layers.MaxPooling2D(padding=padding)
+        again = lib.layers.MaxPooling2D.from_config(layer.get_config())
+        assert again.get_config()["padding"] == padding
+        with pytest.raises(ValueError) as refused:
+            again.compute_output_shape((1, 4, 4, 3))
+        messages.append(str(refused.value))
+    expected = f"Argument `padding` must be either 'valid' or 'same'. Received: padding={padding}"
+    assert expected in messages[1] and expected in messages[0], messages
+
+
+def test_unknown_interpolation_message_is_keras_s():
+    """The NotImplementedError of an augmentation's unknown interpolation says what Keras's
+    says, naming the value as Python shows it."""
+    import swiftkeras
+    keras = real_keras()
+    messages = []
+    for lib in (swiftkeras, keras):
+        with pytest.raises(NotImplementedError) as refused:
+            lib.layers.RandomRotation(0.2, interpolation=None)
+        messages.append(str(refused.value))
+    assert messages[1] in messages[0], messages
+
+
+@pytest.mark.parametrize("cls,base,name,value,exception", [
+    ("Equalization", {}, "bins", "256", TypeError),
+    ("GroupNormalization", {"groups": 2}, "epsilon", None, TypeError),
+    ("MixUp", {}, "alpha", "0.2", TypeError),
+    ("Resizing", {"height": 2, "width": 2}, "interpolation", "not_a_value", ValueError),
+])
+def test_kept_value_refused_when_the_layer_runs(cls, base, name, value, exception):
+    """A value Keras's constructor keeps and its layer cannot use is refused, with Keras's
+    exception type, by the time the layer is called on data (Keras: when it computes)."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(0).random((2, 4, 4, 4)).astype("float32")
+    for lib in (swiftkeras, keras):
+        layer = getattr(lib.layers, cls)(**base, **{name: value})
+        with pytest.raises(exception):
+            layer(x, training=True)

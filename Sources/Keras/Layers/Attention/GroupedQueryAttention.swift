@@ -69,7 +69,7 @@ extension GroupedQueryAttention {
         "head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias", "sliding_window", "flash_attention",
         "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer",
         "kernel_constraint", "bias_constraint", "use_gate", "seed",
-    ], arguments: [
+    ], checkedWhenBuilt: ["dropout": nil], arguments: [
         .required("head_dim", \.headDim),
         .required("num_query_heads", \.numQueryHeads),
         .required("num_key_value_heads", \.numKeyValueHeads),

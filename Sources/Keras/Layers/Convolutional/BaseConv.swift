@@ -159,7 +159,7 @@ open class BaseConv: Layer, @unchecked Sendable {
             try c.refuseNone("groups")
             return try L(try c.int("filters"), kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),
-                         padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),
+                         padding: try ConvPadding.named(try c.lowercased("padding"), "\(cls) config"),
                          outputPadding: L.isTransposed ? try c.optionalInts("output_padding", rank: rank) : nil,
                          dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                          dilationRate: try c.ints("dilation_rate", rank: rank), groups: try c.int("groups", default: 1),

@@ -33,7 +33,7 @@ extension BaseDepthwiseConv {
             let rank = L.spatialRank, cls = String(describing: L.self)
             return try L(filters: separable ? try c.int("filters") : nil, kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),
-                         padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),
+                         padding: try ConvPadding.named(try c.lowercased("padding"), "\(cls) config"),
                          dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                          dilationRate: try c.ints("dilation_rate", rank: rank),
                          depthMultiplier: try c.int("depth_multiplier"),

@@ -80,7 +80,7 @@ public final class GroupNormalization: AffineNormalization, @unchecked Sendable 
 
 extension GroupNormalization: DeclaredLayer {
     /// Keras: `GroupNormalization(groups=32, axis=-1, epsilon=0.001, center=True, scale=True, ...)`.
-    public static let declaration = LayerDeclaration(GroupNormalization.self, arguments: [
+    public static let declaration = LayerDeclaration(GroupNormalization.self, checkedWhenBuilt: ["axis": nil, "epsilon": nil], arguments: [
         .optional("groups", \.groups, default: 32),
         .optional("axis", \.axis, default: -1),
         .optional("epsilon", \.epsilon, default: 1e-3),

@@ -43,7 +43,7 @@ public final class RMSNormalization: Layer, @unchecked Sendable {
 
 extension RMSNormalization: DeclaredLayer {
     /// Keras: `RMSNormalization(axis=-1, epsilon=1e-06)`.
-    public static let declaration = LayerDeclaration(RMSNormalization.self, arguments: [
+    public static let declaration = LayerDeclaration(RMSNormalization.self, checkedWhenBuilt: ["axis": nil], arguments: [
         .optional("axis", \.axis, default: -1),
         .optional("epsilon", \.epsilon, default: 1e-6),
     ]) { c in

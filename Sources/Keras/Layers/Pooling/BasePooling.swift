@@ -56,16 +56,20 @@ open class BasePooling: Layer, @unchecked Sendable {
         let poolSizeArgument: LayerArgument<L> = L.takesMaximum
             ? .optional("pool_size", default: defaultPool, readPool) : .required("pool_size", readPool)
         return LayerDeclaration(type, aliases: aliases, builtAtInit: true,
-                                constructorOrder: ["pool_size", "strides", "padding", "data_format"], checkedWhenBuilt: ["padding": nil], arguments: [
+                                constructorOrder: ["pool_size", "strides", "padding", "data_format"], checkedWhenBuilt: ["padding": "valid"], arguments: [
             poolSizeArgument,
             .optional("padding", \.padding, default: .valid),
             .optional("strides", default: nil) { .array($0.strides.map { .int($0) }) },
             .optional("data_format", \.dataFormat, default: .channelsLast),
         ]) { c in
-            let cls = String(describing: L.self)
+            // Keras's `compute_output_shape` takes "valid" or "same" only, as given; its
+            // constructor keeps any value (`checkedWhenBuilt`: refused when the layer is built).
+            let given = c.json["padding"] ?? "valid"
+            guard let padding = ConvPadding(rawValue: given.stringValue ?? ""), padding != .causal else {
+                throw KerasError.invalidArgument("Argument `padding` must be either 'valid' or 'same'. Received: padding=\(LayerConfig.pythonStr(given))")
+            }
             return try L(poolSize: try c.ints("pool_size", rank: rank), strides: try c.optionalInts("strides", rank: rank),
-                         padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),
-                         dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
+                         padding: padding, dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                          name: c.name)
         }
     }

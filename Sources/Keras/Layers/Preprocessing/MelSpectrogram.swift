@@ -205,7 +205,8 @@ extension MelSpectrogram: DeclaredLayer {
     /// Keras: `MelSpectrogram(fft_length=2048, sequence_stride=512, sequence_length=None,
     /// window="hann", sampling_rate=16000, num_mel_bins=128, min_freq=20.0, max_freq=None,
     /// power_to_db=True, top_db=80.0, mag_exp=2.0, min_power=1e-10, ref_power=1.0)`.
-    public static let declaration = LayerDeclaration(MelSpectrogram.self, arguments: [
+    public static let declaration = LayerDeclaration(MelSpectrogram.self, checkedWhenBuilt: ["fft_length": nil, "sequence_stride": nil, "num_mel_bins": nil, "top_db": nil, "mag_exp": nil,
+                                                                        "min_power": nil, "ref_power": nil], arguments: [
         .optional("fft_length", \.fftLength, default: 2048),
         .optional("sequence_stride", \.sequenceStride, default: 512),
         .optional("sequence_length", default: nil) { .int($0.sequenceLength) },

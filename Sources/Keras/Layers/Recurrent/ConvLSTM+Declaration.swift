@@ -40,7 +40,7 @@ extension ConvLSTM: SequenceFlags {
             let rank = L.spatialRank, cls = String(describing: L.self)
             return try L(try c.int("filters"), kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),
-                         padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),
+                         padding: try ConvPadding.named(try c.lowercased("padding"), "\(cls) config"),
                          dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
                          dilationRate: try c.ints("dilation_rate", rank: rank), activation: try c.activation("activation"),
                          recurrentActivation: try c.activation("recurrent_activation"), useBias: try c.bool("use_bias"),

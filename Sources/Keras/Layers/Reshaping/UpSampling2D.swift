@@ -12,7 +12,7 @@ extension UpSampling2D: DeclaredLayer {
         .optional("interpolation", \.interpolation, default: .nearest),
     ]) { c in
         try UpSampling2D(size: try c.ints("size", rank: 2), dataFormat: try BaseUpSampling.dataFormat(c),
-                         interpolation: try ResizeInterpolation.named(try c.string("interpolation"), "UpSampling2D config"), name: c.name)
+                         interpolation: try ResizeInterpolation.named(try c.lowercased("interpolation"), "UpSampling2D config"), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(UpSampling2D.self, $0) }

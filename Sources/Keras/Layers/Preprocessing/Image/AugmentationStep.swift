@@ -179,7 +179,7 @@ extension RandAugment: DeclaredLayer {
     /// `[lower, upper]`.
     public static let declaration = LayerDeclaration(RandAugment.self, constructorOrder: [
         "value_range", "num_ops", "factor", "interpolation", "seed", "data_format",
-    ], arguments: [
+    ], checkedWhenBuilt: ["num_ops": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("num_ops", \.numOps, default: 2),
@@ -188,7 +188,7 @@ extension RandAugment: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandAugment(valueRange: c.valueRange(layer: "RandAugment"), numOps: c.int("num_ops"), factor: c.pythonNumber("factor") ?? 0.5,
-                        interpolation: c.string("interpolation"), seed: c.seed(),
+                        interpolation: c.givenString("interpolation"), seed: c.seed(),
                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
@@ -327,7 +327,7 @@ extension AugMix: DeclaredLayer {
     /// the factor as `[lower, upper]`.
     public static let declaration = LayerDeclaration(AugMix.self, constructorOrder: [
         "value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed", "data_format",
-    ], arguments: [
+    ], checkedWhenBuilt: ["num_chains": nil, "chain_depth": nil, "alpha": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("num_chains", \.numChains, default: 3),
@@ -340,7 +340,7 @@ extension AugMix: DeclaredLayer {
     ]) { c in
         try AugMix(valueRange: c.valueRange(layer: "AugMix"), numChains: c.int("num_chains"), chainDepth: c.int("chain_depth"),
                    factor: c.pythonNumber("factor") ?? 0.3, alpha: c.double("alpha"), allOps: c.bool("all_ops"),
-                   interpolation: c.string("interpolation"), seed: c.seed(),
+                   interpolation: c.givenString("interpolation"), seed: c.seed(),
                    dataFormat: c.imageDataFormat(), name: c.name)
     }
 }

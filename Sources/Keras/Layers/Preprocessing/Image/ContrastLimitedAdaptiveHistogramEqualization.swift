@@ -117,7 +117,7 @@ extension ContrastLimitedAdaptiveHistogramEqualization: DeclaredLayer {
     /// Keras: `ContrastLimitedAdaptiveHistogramEqualization(value_range=(0, 255), clip_limit=4.0,
     /// tile_grid_size=(8, 8), data_format=None)`.
     public static let declaration = LayerDeclaration(ContrastLimitedAdaptiveHistogramEqualization.self,
-                                                     constructorOrder: ["value_range", "clip_limit", "tile_grid_size", "data_format"], arguments: [
+                                                     constructorOrder: ["value_range", "clip_limit", "tile_grid_size", "data_format"], checkedWhenBuilt: ["clip_limit": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("clip_limit", \.clipLimit, default: 4),

@@ -69,7 +69,7 @@ public final class Equalization: ImageLayer, @unchecked Sendable {
 
 extension Equalization: DeclaredLayer {
     /// Keras: `Equalization(value_range=(0, 255), bins=256, data_format=None)`.
-    public static let declaration = LayerDeclaration(Equalization.self, constructorOrder: ["value_range", "bins", "data_format"], arguments: [
+    public static let declaration = LayerDeclaration(Equalization.self, constructorOrder: ["value_range", "bins", "data_format"], checkedWhenBuilt: ["bins": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("bins", \.bins, default: 256),
         .optional("value_range", \.valueRange, default: [0, 255]),

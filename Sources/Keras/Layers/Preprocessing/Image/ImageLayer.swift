@@ -116,9 +116,10 @@ enum FillMode: String, LayerArgumentValue {
     case reflect, wrap, constant, nearest
     var configValue: JSON { .string(rawValue) }
 
+    /// Keras's `NotImplementedError` for any other name, from `layer`'s constructor.
     static func named(_ name: String, layer: String) throws -> FillMode {
         guard let m = FillMode(rawValue: name) else {
-            throw KerasError.invalidArgument("\(layer): fill_mode must be one of reflect, wrap, constant, nearest, got '\(name)'")
+            throw notImplementedChoice("fill_mode", name, "('reflect', 'wrap', 'constant', 'nearest')", layer: layer)
         }
         return m
     }
@@ -129,12 +130,21 @@ enum Interpolation: String, LayerArgumentValue {
     case bilinear, nearest
     var configValue: JSON { .string(rawValue) }
 
+    /// Keras's `NotImplementedError` for any other name, from `layer`'s constructor.
     static func named(_ name: String, layer: String) throws -> Interpolation {
         guard let i = Interpolation(rawValue: name) else {
-            throw KerasError.invalidArgument("\(layer): interpolation must be 'bilinear' or 'nearest', got '\(name)'")
+            throw notImplementedChoice("interpolation", name, "('nearest', 'bilinear')", layer: layer)
         }
         return i
     }
+}
+
+/// What Keras's geometric augmentations raise for an `interpolation` or `fill_mode` they do not
+/// know (`Unknown \`interpolation\` BILINEAR. Expected of one ('nearest', 'bilinear').`, a
+/// `NotImplementedError`); `given` is the value as Python's `str()` shows it
+/// (``LayerConfig/givenString(_:)``), `choices` Keras's collection of names as it prints.
+func notImplementedChoice(_ argument: String, _ given: String, _ choices: String, layer: String) -> KerasError {
+    .notImplemented("\(layer): Unknown `\(argument)` \(given). Expected of one \(choices).")
 }
 
 extension ImageLayer {

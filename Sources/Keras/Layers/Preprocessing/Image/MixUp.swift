@@ -35,7 +35,7 @@ public final class MixUp: ImageLayer, @unchecked Sendable {
 
 extension MixUp: DeclaredLayer {
     /// Keras: `MixUp(alpha=0.2, data_format=None, seed=None)`.
-    public static let declaration = LayerDeclaration(MixUp.self, constructorOrder: ["alpha", "data_format", "seed"], arguments: [
+    public static let declaration = LayerDeclaration(MixUp.self, constructorOrder: ["alpha", "data_format", "seed"], checkedWhenBuilt: ["alpha": nil], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .optional("alpha", \.alpha, default: 0.2),
         .optional("seed", \.seed, default: nil),

@@ -25,7 +25,7 @@ public final class RandomElasticTransform: ImageLayer, @unchecked Sendable {
         self.scale = try ImageFactor(scale, bounds: 0...1, layer: "RandomElasticTransform", argument: "scale")
         self.interpolation = try .named(interpolation, layer: "RandomElasticTransform")
         guard ["constant", "nearest", "wrap", "mirror", "reflect"].contains(fillMode) else {
-            throw KerasError.invalidArgument("RandomElasticTransform: fill_mode must be one of constant, nearest, wrap, mirror, reflect, got '\(fillMode)'")
+            throw notImplementedChoice("fill_mode", fillMode, "{'constant', 'nearest', 'wrap', 'mirror', 'reflect'}", layer: "RandomElasticTransform")
         }
         self.fillMode = fillMode
         self.fillValue = fillValue
@@ -91,8 +91,8 @@ extension RandomElasticTransform: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomElasticTransform(factor: c.pythonNumber("factor") ?? 1.0, scale: c.pythonNumber("scale") ?? 1.0, interpolation: c.string("interpolation"),
-                                   fillMode: c.string("fill_mode"), fillValue: c.double("fill_value"),
+        try RandomElasticTransform(factor: c.pythonNumber("factor") ?? 1.0, scale: c.pythonNumber("scale") ?? 1.0, interpolation: c.givenString("interpolation"),
+                                   fillMode: c.givenString("fill_mode"), fillValue: c.double("fill_value"),
                                    valueRange: c.optionalNumbers("value_range") ?? [0, 255], seed: c.seed(),
                                    dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

@@ -88,7 +88,7 @@ extension RandomPerspective: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try c.refuseNone("scale")
-        return try RandomPerspective(factor: c.pythonNumber("factor") ?? 1.0, scale: c.double("scale"), interpolation: c.string("interpolation"),
+        return try RandomPerspective(factor: c.pythonNumber("factor") ?? 1.0, scale: c.double("scale"), interpolation: c.givenString("interpolation"),
                               fillValue: c.double("fill_value"), seed: c.seed(),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

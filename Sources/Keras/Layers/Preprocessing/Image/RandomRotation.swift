@@ -44,7 +44,7 @@ extension RandomRotation: DeclaredLayer {
         .optional("interpolation", \.interpolation, default: .bilinear),
         .optional("seed", \.seed, default: nil),
     ]) { c in
-        try RandomRotation(factor: c.pythonNumber("factor") ?? nil, fillMode: c.string("fill_mode"), interpolation: c.string("interpolation"),
+        try RandomRotation(factor: c.pythonNumber("factor") ?? nil, fillMode: c.givenString("fill_mode"), interpolation: c.givenString("interpolation"),
                            seed: c.seed(), fillValue: c.double("fill_value"),
                            dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

@@ -50,8 +50,8 @@ extension RandomShear: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
         .optional("fill_value", \.fillValue, default: 0),
     ]) { c in
-        try RandomShear(xFactor: c.pythonNumber("x_factor") ?? 0.0, yFactor: c.pythonNumber("y_factor") ?? 0.0, interpolation: c.string("interpolation"),
-                        fillMode: c.string("fill_mode"), fillValue: c.double("fill_value"),
+        try RandomShear(xFactor: c.pythonNumber("x_factor") ?? 0.0, yFactor: c.pythonNumber("y_factor") ?? 0.0, interpolation: c.givenString("interpolation"),
+                        fillMode: c.givenString("fill_mode"), fillValue: c.double("fill_value"),
                         dataFormat: DataFormat.named(c.string("data_format")), seed: c.seed(), name: c.name)
     }
 }

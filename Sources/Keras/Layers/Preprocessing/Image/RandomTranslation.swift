@@ -40,7 +40,7 @@ extension RandomTranslation: DeclaredLayer {
         .optional("fill_value", \.fillValue, default: 0),
     ]) { c in
         try RandomTranslation(heightFactor: c.pythonNumber("height_factor") ?? nil, widthFactor: c.pythonNumber("width_factor") ?? nil,
-                              fillMode: c.string("fill_mode"), interpolation: c.string("interpolation"),
+                              fillMode: c.givenString("fill_mode"), interpolation: c.givenString("interpolation"),
                               seed: c.seed(), fillValue: c.double("fill_value"),
                               dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }

@@ -42,8 +42,8 @@ extension RandomZoom: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
         .optional("fill_value", \.fillValue, default: 0),
     ]) { c in
-        try RandomZoom(heightFactor: c.pythonNumber("height_factor") ?? nil, widthFactor: c.pythonNumber("width_factor"), fillMode: c.string("fill_mode"),
-                       interpolation: c.string("interpolation"), seed: c.seed(), fillValue: c.double("fill_value"),
+        try RandomZoom(heightFactor: c.pythonNumber("height_factor") ?? nil, widthFactor: c.pythonNumber("width_factor"), fillMode: c.givenString("fill_mode"),
+                       interpolation: c.givenString("interpolation"), seed: c.seed(), fillValue: c.double("fill_value"),
                        dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
     }
 }
