@@ -71,7 +71,8 @@ under load: Keras's eager ops and draws compile one XLA program each):
   test_application_layers.c reads them too).
 - Tests/KerasTests/Fixtures/models/keras_fine_tune.json: test_applications.py's
   `_fine_tune_run` (a frozen MobileNetV2's head trained, then the whole model fine-tuned);
-  keras_application_predictions.json: its `_keras_predictions` (each application family's).
+  keras_application_predictions.json: its `_keras_predictions` (each application family's and some
+  weights="imagenet" call's predictions).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default

@@ -172,27 +172,31 @@ def test_application_is_keras_model(name, with_keras_weights, wide_terminal):
                 for layer in model.layers]
     assert configs(ours) == configs(ref)
     x = images(ref) / 255.0
-    expected = keras_reference("models", "keras_application_predictions.json")[name][0]
+    expected = keras_reference("models", "keras_application_predictions.json")["families"][name][0]
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4,
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
 def _keras_predictions(keras):
-    """Real Keras's predictions of each of FAMILIES on its `images`, from the weights in the
-    file test_application_is_keras_model loads (drawn from numpy as `both` draws them, then
-    `draw_statistics`): a fixture written by scripts/make_keras_reference_fixtures.py
-    (`application_predictions`), since Keras's predict compiles each model (InceptionResNetV2,
-    NASNetMobile, DenseNet121: 2.4-3.7 s of CPU each). Keras still builds each model in the
-    test and writes the weights file the library loads; a different draw there shows as other
-    predictions."""
-    found = {}
-    for name, kwargs in FAMILIES.items():
-        keras.backend.clear_session()
-        with keras_draws_from_numpy():
-            ref = getattr(keras.applications, name)(weights=None, **kwargs)
-        draw_statistics(ref)
-        found[name] = [np.asarray(ref.predict(images(ref) / 255.0, verbose=0))]
-    return found
+    """Real Keras's predictions of each of FAMILIES on its `images` ("families"), and of each
+    of IMAGENET's calls on its scaled images ("imagenet"), from the weights in the files the
+    library loads there (drawn from numpy as `both` draws them, then `draw_statistics`): a
+    fixture written by scripts/make_keras_reference_fixtures.py (`application_predictions`),
+    since Keras's predict compiles each model (InceptionResNetV2, NASNetMobile, DenseNet121:
+    2.4-3.7 s of CPU each). Keras still builds each model in the tests and writes the weights
+    file the library loads; a different draw shows as other predictions."""
+    def predictions(calls, inputs):
+        found = {}
+        for name, kwargs in calls.items():
+            keras.backend.clear_session()
+            with keras_draws_from_numpy():
+                ref = getattr(keras.applications, name)(weights=None, **kwargs)
+            draw_statistics(ref)
+            found[name] = [np.asarray(ref.predict(inputs(name, ref), verbose=0))]
+        return found
+    return {"families": predictions(FAMILIES, lambda name, ref: images(ref) / 255.0),
+            "imagenet": predictions({name: IMAGENET[name][0] for name in IMAGENET_FROM_FIXTURE},
+                                    lambda name, ref: IMAGENET[name][3](images(ref, seed=2)))}
 
 
 @pytest.fixture
@@ -290,6 +294,10 @@ IMAGENET = {
     "NASNetMobile": (dict(include_top=False, input_shape=(64, 64, 3)), "nasnet_mobile_no_top.h5",
                      ("nasnet", "_FILES", (224, False), 2), TF_SCALING),
 }
+# The calls whose Keras predictions come from the fixture (_keras_predictions): the others'
+# feature maps (96x96 and 224x224 inputs) would be 90% of its megabyte, and Keras compiles
+# their predict in under a second.
+IMAGENET_FROM_FIXTURE = ("EfficientNetV2B0", "ConvNeXtTiny", "InceptionResNetV2", "NASNetMobile")
 
 
 @pytest.mark.parametrize("name", with_marks(IMAGENET))
@@ -303,7 +311,7 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, wit
     keras = real_keras()
     kwargs, file_name, published, scaled = IMAGENET[name]
     if name in SAVED and _call(SAVED[name]) == kwargs:
-        # The saved-file test's Keras build, its predict step compiled for these images.
+        # The saved-file test's Keras build.
         _, ref = with_keras_weights(name, SAVED[name], keep=False)
     else:
         keras.backend.clear_session()
@@ -325,7 +333,8 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, wit
     swiftkeras.backend.clear_session()
     ours = getattr(swiftkeras.applications, name)(weights="imagenet", **kwargs)
     x = scaled(images(ref, seed=2))
-    expected = np.asarray(ref.predict(x, verbose=0))
+    expected = (keras_reference("models", "keras_application_predictions.json")["imagenet"][name][0]
+                if name in IMAGENET_FROM_FIXTURE else np.asarray(ref.predict(x, verbose=0)))
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4,
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
