@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import CORE, keras_draws_from_numpy, keras_reference, needs, real_keras, summary_lines
+from test_keras_io_examples_2 import _weight_samples
 
 pytestmark = needs(*CORE)
 
@@ -431,15 +432,6 @@ def test_application_arguments_checked_like_keras(call, message):
             call(applications)              # Keras builds DenseNet121 before its refusal
 
 
-def _weight_samples(weights, count=48):
-    """Each weight's values at `count` evenly spaced places (all of a smaller one), and its
-    scale max(1, max |w|) (the tolerance below is relative to it): what the fixture keeps of
-    the fine-tuned weights (MobileNetV2's 400,000 values would be 4 MB of JSON)."""
-    weights = [np.asarray(w) for w in weights]
-    return ([w.ravel()[np.unique(np.linspace(0, w.size - 1, count).astype(int))] for w in weights],
-            [np.array([max(1.0, float(np.abs(w).max())) for w in weights], "float32")])
-
-
 def _fine_tune_run(lib):
     """The transfer-learning guide's pattern in `lib` (swiftkeras or real Keras): a frozen
     MobileNetV2 called with training=False inside a new model, a new head trained on top (SGD
@@ -475,7 +467,7 @@ def _fine_tune_run(lib):
     base_weights = base.get_weights()
     found["frozen_base_moved"] = [np.array(max(float(np.abs(a - b).max())
                                                for a, b in zip(base_weights, weights)), "float32")]
-    found["frozen_head_weights"], _ = _weight_samples(model.get_weights()[len(base_weights):])
+    found["frozen_head_weights"] = _weight_samples(model.get_weights()[len(base_weights):])
     trainable = [len(model.trainable_weights)]
     # Fine-tuning: the base unfrozen, the model recompiled. Keras 3's fit passes training=True
     # to every layer, the base's too (its node's training=False notwithstanding), so its
@@ -484,7 +476,10 @@ def _fine_tune_run(lib):
     model.compile(optimizer=lib.optimizers.SGD(1e-3), loss="binary_crossentropy")
     found["tuned_loss"] = [np.asarray(model.fit(x, y, batch_size=8, epochs=1, shuffle=False,
                                                 verbose=0).history["loss"], "float64")]
-    found["tuned_weights"], found["tuned_scales"] = _weight_samples(model.get_weights())
+    tuned = model.get_weights()
+    # (with each weight's scale, max(1, max |w|): the tolerance below is relative to it)
+    found["tuned_weights"] = _weight_samples(tuned)
+    found["tuned_scales"] = [np.array([max(1.0, float(np.abs(w).max())) for w in tuned], "float32")]
     found["trainable"] = [np.array(trainable + [len(model.trainable_weights)])]
     return found
 
