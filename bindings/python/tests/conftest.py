@@ -68,13 +68,13 @@ LONGEST_FILES_FIRST = [
     # (the first six: each file alone, its tests' process CPU summed, Keras imported before:
     # test_applications 107.2 s, 151.5 before Keras's predictions and fine-tuning fits there
     # became fixtures; test_keras_io_guides_4 35.8 s, 42.5 before its Keras reference models
-    # drew from numpy; test_keras_io_guides_3 20.6 (25.9), test_keras_io_examples 19.6,
-    # test_keras_io_examples_3 18.3, test_keras_io_examples_2 13.8)
+    # drew from numpy; test_keras_io_guides_3 20.6 (25.9), test_keras_io_examples_3 18.3,
+    # test_keras_io_examples 14.7 (19.6), test_keras_io_examples_2 13.8)
     "test_applications.py",
     "test_keras_io_guides_4.py",
     "test_keras_io_guides_3.py",
-    "test_keras_io_examples.py",
     "test_keras_io_examples_3.py",
+    "test_keras_io_examples.py",
     "test_keras_io_examples_2.py",
     "test_keras_io_examples_8.py",
     "test_color_augmentations.py",
