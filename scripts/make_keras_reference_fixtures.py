@@ -72,6 +72,10 @@ under load: Keras's eager ops and draws compile one XLA program each):
   beside it: test_application_layers_builtin.py's InceptionResNetV2-shaped and ConvNeXt-shaped
   models as Keras saves them, with their predictions (`apps`; the C test
   test_application_layers.c reads them too).
+- Tests/KerasTests/Fixtures/models/keras_fine_tune.json: test_applications.py's
+  `_fine_tune_run` (a frozen MobileNetV2's head trained, then the whole model fine-tuned);
+  keras_application_predictions.json: its `_keras_predictions` (each application family's and some
+  weights="imagenet" call's predictions).
 
 Each test file calls the same functions (imported here from it) on swiftkeras, so a case added
 to a test file needs this script run again. Real Keras 3 (JAX backend) runs with XLA's default
@@ -88,7 +92,8 @@ bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
 auto_names, load, apps, unknown_axes, unknown_sizes_traced, nested_trace_sizes, ctc_asr_fit,
 handwriting_fit, nested_attention_masks, gnn_baseline_fit, gnn_classifier_fit,
-held_array_fit, fraud_detection_fit, stft_fit (default: all).
+held_array_fit, fraud_detection_fit, stft_fit, fine_tune, application_predictions
+(default: all).
 """
 import json
 import os
@@ -309,6 +314,18 @@ def application_layers_shaped():
     return t.keras_files(FIXTURES)
 
 
+def fine_tune():
+    import keras
+    import test_applications as t
+    return t._fine_tune_run(keras)
+
+
+def application_predictions():
+    import keras
+    import test_applications as t
+    return t._keras_predictions(keras)
+
+
 def unknown_axes():
     import keras
     import test_ops_unknown_axes as t
@@ -355,6 +372,8 @@ OUTPUTS = {
     "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
     "nested_attention_masks": (nested_attention_masks, ("models", "keras_nested_attention_masks.json")),
     "unknown_sizes_traced": (unknown_sizes_traced, ("ops", "keras_unknown_sizes_traced.json")),
+    "fine_tune": (fine_tune, ("models", "keras_fine_tune.json")),
+    "application_predictions": (application_predictions, ("models", "keras_application_predictions.json")),
 }
 
 

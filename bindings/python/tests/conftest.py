@@ -65,16 +65,17 @@ from swiftkeras import _lib  # noqa: E402
 # the end, where one worker ran them while the other had nothing left). Started first, they end
 # while the many short files fill the other worker.
 LONGEST_FILES_FIRST = [
+    # (the first six: each file alone, its tests' process CPU summed, Keras imported before:
+    # test_applications 107.2 s, 151.5 before Keras's predictions and fine-tuning fits there
+    # became fixtures; test_keras_io_guides_4 35.8 s, 42.5 before its Keras reference models
+    # drew from numpy; test_keras_io_guides_3 20.6 (25.9), test_keras_io_examples_3 18.3,
+    # test_keras_io_examples 14.7 (19.6), test_keras_io_examples_2 13.8)
     "test_applications.py",
     "test_keras_io_guides_4.py",
-    # (the next three timed side by side at load 9-13, CPU: 32.8 s, 26.1, 22.9 since the MLP and
-    # PointNet fits of test_keras_io_examples_3 are fixtures, 31.5 before; then
-    # test_keras_io_examples_2 42.6 -> 25.5 s at load 12 since its U-Net and ConvLSTM fits are
-    # fixtures, test_keras_io_examples's tests 29.8 s beside it)
+    "test_keras_io_guides_3.py",
+    "test_keras_io_examples_3.py",
     "test_keras_io_examples.py",
     "test_keras_io_examples_2.py",
-    "test_keras_io_examples_3.py",
-    "test_keras_io_guides_3.py",
     "test_keras_io_examples_8.py",
     "test_color_augmentations.py",
     "test_keras_io_guides_1.py",

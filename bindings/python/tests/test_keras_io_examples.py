@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras, summary_lines
+from conftest import needs, CORE, keras_draws_from_numpy, real_keras, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -466,7 +466,9 @@ def test_keras_io_example_builds_trains_saves_like_keras(name, tmp_path, narrow_
     import swiftkeras
     monkeypatch.chdir(tmp_path)   # the examples' checkpoints write to the working directory
     keras = real_keras()
-    ref, _, _, _, ref_extra = _build(keras, name)
+    # (Keras's weights are never compared: its draws and the files' loads take numpy's)
+    with keras_draws_from_numpy():
+        ref, _, _, _, ref_extra = _build(keras, name)
     ref_summary = summary_lines(ref) + [s for m in ref_extra.values() for s in summary_lines(m)]
 
     model, x, y, fit_kwargs, extra = _build(swiftkeras, name)
@@ -499,10 +501,12 @@ def test_keras_io_example_builds_trains_saves_like_keras(name, tmp_path, narrow_
         # Keras cannot load the file it writes for this example (its layers' constructors take
         # no **kwargs, and Keras's config has `trainable`): ours fails there the same way (its
         # config also has the layer's `name`, which the library's config always carries).
-        with pytest.raises(TypeError, match="unexpected keyword argument '(trainable|name)'"):
+        with pytest.raises(TypeError, match="unexpected keyword argument '(trainable|name)'"), \
+                keras_draws_from_numpy():
             keras.models.load_model(path, custom_objects=custom_ref)
         return
-    in_keras = keras.models.load_model(path, custom_objects=custom_ref)
+    with keras_draws_from_numpy():      # the file's weights replace the drawn ones
+        in_keras = keras.models.load_model(path, custom_objects=custom_ref)
     np.testing.assert_allclose(np.asarray(in_keras.predict(x, verbose=0)), predicted,
                                rtol=1e-4, atol=1e-5)
 
@@ -512,7 +516,8 @@ def _keras_reloads_own_file(ref, custom_ref, path):
     keras = real_keras()
     ref.save(path)
     try:
-        keras.models.load_model(path, custom_objects=custom_ref)
+        with keras_draws_from_numpy():
+            keras.models.load_model(path, custom_objects=custom_ref)
     except TypeError:
         return False
     return True

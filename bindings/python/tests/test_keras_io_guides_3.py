@@ -17,7 +17,7 @@ its TextVectorization/tf.data pipeline and text generation callback.
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras, fresh_library, summary_lines
+from conftest import needs, CORE, real_keras, fresh_library, keras_draws_from_numpy, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -112,7 +112,8 @@ def test_rnn_guide_bidirectional_computes_and_trains_like_keras(tmp_path):
     the directions concatenated): Keras's outputs and losses from the same weights, and the
     file both ways."""
     sk, keras = _libs()
-    ref = bidirectional_model(*fresh_library(keras))
+    with keras_draws_from_numpy():       # (Keras's draws: _same_weights replaces them)
+        ref = bidirectional_model(*fresh_library(keras))
     model = bidirectional_model(*fresh_library(sk))
     _same_weights(model, ref, seed=13, scale=0.2)
     rng = np.random.default_rng(14)
@@ -155,7 +156,8 @@ def test_rnn_guide_encoder_decoder_states_like_keras(tmp_path, narrow_terminal):
     from them (initial_state): the same summary (the decoder connected to encoder[0][1] and
     [0][2]), the same outputs from the same weights, a fit from them, and the file both ways."""
     sk, keras = _libs()
-    ref, ref_shapes = encoder_decoder(*fresh_library(keras))
+    with keras_draws_from_numpy():
+        ref, ref_shapes = encoder_decoder(*fresh_library(keras))
     model, shapes = encoder_decoder(*fresh_library(sk))
     assert shapes == ref_shapes == [(None, 10), (None, 64), (None, 64)]
     assert summary_lines(model) == summary_lines(ref)
@@ -385,7 +387,8 @@ def python_cell_model(keras, layers, ops):
 
 def test_rnn_of_a_python_cell_like_keras(tmp_path, narrow_terminal):
     sk, keras = _libs()
-    ref, ref_cell = python_cell_model(*fresh_library(keras))
+    with keras_draws_from_numpy():
+        ref, ref_cell = python_cell_model(*fresh_library(keras))
     model, cell = python_cell_model(*fresh_library(sk))
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, scale=0.3)
@@ -832,7 +835,8 @@ def test_miniature_gpt_token_and_position_embedding_like_keras(tmp_path, narrow_
     next-token logits: Keras's summary, outputs and two epochs' losses from the same weights,
     and the file both ways."""
     sk, keras = _libs()
-    ref, ref_class = gpt_embedding_model(*fresh_library(keras))
+    with keras_draws_from_numpy():
+        ref, ref_class = gpt_embedding_model(*fresh_library(keras))
     model, cls = gpt_embedding_model(*fresh_library(sk))
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref)
@@ -968,7 +972,8 @@ def test_siamese_contrastive_like_keras(tmp_path, narrow_terminal):
     matched to y_pred's (batch, 1) as Keras's loss wrapper does): Keras's summary; from Keras's
     initial weights the same fit, evaluate and predict; the file loads back here and in Keras."""
     sk, keras = _libs()
-    ref, ref_distance = siamese(*fresh_library(keras))
+    with keras_draws_from_numpy():       # (Keras's draws, which the library's model is given)
+        ref, ref_distance = siamese(*fresh_library(keras))
     model, distance = siamese(*fresh_library(sk))
     assert summary_lines(model) == summary_lines(ref)
     rng = np.random.default_rng(11)

@@ -22,7 +22,7 @@ two routes that train in the library).
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, fresh_library, summary_lines
+from conftest import needs, CORE, fresh_library, keras_draws_from_numpy, summary_lines
 from test_keras_io_guides_3 import _libs, _same_weights, narrow_terminal  # noqa: F401 (a fixture)
 
 pytestmark = needs(*CORE)
@@ -77,7 +77,8 @@ def test_intro_guide_convnet_fits_checkpoints_saves_like_keras(tmp_path, narrow_
     sk, keras = _libs()
     x_train, y_train = _mnist(24)
     x_test, y_test = _mnist(8, seed=1)
-    ref = intro_convnet(fresh_library(keras)[0])
+    with keras_draws_from_numpy():       # (Keras's draws: _same_weights replaces them)
+        ref = intro_convnet(fresh_library(keras)[0])
     model = intro_convnet(fresh_library(sk)[0])
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref)
@@ -359,7 +360,8 @@ def test_preprocessing_guide_text_models_like_keras(tmp_path):
         text_vectorizer.adapt(POEM)
         _close(text_vectorizer(["The Brain is deeper than the sea"]), published, what=mode)
         model = build(keras_, layers, text_vectorizer.vocabulary_size())
-        ref = build(*fresh_library(keras)[:2], text_vectorizer.vocabulary_size())
+        with keras_draws_from_numpy():
+            ref = build(*fresh_library(keras)[:2], text_vectorizer.vocabulary_size())
         _same_weights(model, ref, seed=5, scale=0.3)
         encoded = np.asarray(text_vectorizer(train_texts))
         for m in (model, ref):
@@ -451,7 +453,8 @@ def test_lstm_seq2seq_trains_saves_and_decodes_like_keras(tmp_path):
     encoder_input_data = _one_hot_sequences(rng, 24, 9, num_encoder_tokens)
     decoder_input_data = _one_hot_sequences(rng, 24, 11, num_decoder_tokens)
     decoder_target_data = np.concatenate([decoder_input_data[:, 1:], decoder_input_data[:, :1]], 1)
-    ref = seq2seq_model(fresh_library(keras)[0], num_encoder_tokens, num_decoder_tokens, latent_dim)
+    with keras_draws_from_numpy():
+        ref = seq2seq_model(fresh_library(keras)[0], num_encoder_tokens, num_decoder_tokens, latent_dim)
     model = seq2seq_model(fresh_library(sk)[0], num_encoder_tokens, num_decoder_tokens, latent_dim)
     _same_weights(model, ref, seed=7, scale=0.3)
     histories = []
@@ -586,7 +589,8 @@ def test_addition_rnn_trains_on_bool_arrays_like_keras(narrow_terminal):
     x, y, ctable = addition_data(96, digits, seed=8)
     split_at = len(x) - len(x) // 10
     (x_train, x_val), (y_train, y_val) = (x[:split_at], x[split_at:]), (y[:split_at], y[split_at:])
-    ref = addition_model(*fresh_library(keras)[:2], maxlen, chars, digits)
+    with keras_draws_from_numpy():
+        ref = addition_model(*fresh_library(keras)[:2], maxlen, chars, digits)
     model = addition_model(*fresh_library(sk)[:2], maxlen, chars, digits)
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, seed=9, scale=0.1)
@@ -678,7 +682,8 @@ def test_knowledge_distillation_teacher_and_student_like_keras(narrow_terminal):
     runs = []
     for lib in (keras, sk):
         keras_, layers, ops = fresh_library(lib)
-        teacher, student, student_scratch = distillation_models(keras_, layers)
+        with keras_draws_from_numpy():       # (Keras's draws, which the library's models are given)
+            teacher, student, student_scratch = distillation_models(keras_, layers)
         if runs:   # the weights Keras drew
             for m, w in zip((teacher, student_scratch), runs[0]["start"]):
                 m.set_weights(w)
@@ -858,7 +863,8 @@ def test_timeseries_anomaly_autoencoder_like_keras(narrow_terminal):
     test_values = values.copy()
     test_values[300:310] += 4.0   # the jump
     x_test = create_sequences(test_values, time_steps)
-    ref = anomaly_model(*fresh_library(keras)[:2], x_train)
+    with keras_draws_from_numpy():
+        ref = anomaly_model(*fresh_library(keras)[:2], x_train)
     model = anomaly_model(*fresh_library(sk)[:2], x_train)
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, seed=12, scale=0.2)
@@ -1008,7 +1014,8 @@ def test_vision_transformer_patches_and_classifier_like_keras(tmp_path, narrow_t
     assert patches[0].shape == (1, 4, 108)
     _close(patches[0], patches[1], rtol=1e-5, atol=1e-4, what="patches")
 
-    ref = vit_classifier(*fresh_library(keras), x_train, **VIT)
+    with keras_draws_from_numpy():
+        ref = vit_classifier(*fresh_library(keras), x_train, **VIT)
     model = vit_classifier(*fresh_library(sk), x_train, **VIT)
     assert summary_lines(model) == summary_lines(ref)
     adapted = [[np.asarray(w) for w in m.get_weights()[:3]] for m in (model, ref)]
@@ -1126,7 +1133,8 @@ def test_dcgan_parts_like_keras_and_gradient_tape_step_refused_clearly(narrow_te
     `optimizer.apply_gradients` (the example takes them from tf.GradientTape, TensorFlow only):
     here the step fails there, naming the routes that train in the library."""
     sk, keras = _libs()
-    ref_parts = gan_parts(*fresh_library(keras)[:2])
+    with keras_draws_from_numpy():
+        ref_parts = gan_parts(*fresh_library(keras)[:2])
     parts = gan_parts(*fresh_library(sk)[:2])
     latent = np.random.default_rng(15).normal(size=(4, LATENT_DIM)).astype("float32")
     for model, ref, seed in zip(parts, ref_parts, (16, 17)):
@@ -1296,7 +1304,8 @@ def test_translation_transformer_encoder_like_keras_decoder_fails_in_both(tmp_pa
     eng = rng.integers(1, 40, (16, 6))
     with pytest.raises(sk.ops._trace.TraceError, match="PositionalEmbedding"):
         translation_encoder(*fresh_library(sk)).summary()
-    ref = translation_encoder(*fresh_library(keras), steps=6)
+    with keras_draws_from_numpy():
+        ref = translation_encoder(*fresh_library(keras), steps=6)
     model = translation_encoder(*fresh_library(sk), steps=6)
     assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, seed=19, scale=0.2)
