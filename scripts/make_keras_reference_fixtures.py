@@ -40,6 +40,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/ops/keras_unknown_sizes_traced.json:
   test_ops_unknown_sizes_traced.py's `_keras_outputs` (its ops along axes of unknown size, at
   two lengths; Keras's eager ops compile one XLA program each per shape).
+- Tests/KerasTests/Fixtures/models/keras_traced_concrete_sizes.json:
+  test_traced_concrete_sizes.py's `_keras_outputs` (layers whose call reads unknown sizes, at two
+  batch sizes and two lengths, and their fits).
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
   `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
   most of that file's time).
@@ -337,6 +340,8 @@ OUTPUTS = {
     "nested_trace_sizes": (nested_trace_sizes, ("models", "keras_nested_trace_sizes.json")),
     "nested_attention_masks": (nested_attention_masks, ("models", "keras_nested_attention_masks.json")),
     "unknown_sizes_traced": (unknown_sizes_traced, ("ops", "keras_unknown_sizes_traced.json")),
+    "traced_concrete_sizes": (lambda: _keras_outputs_of("test_traced_concrete_sizes"),
+                              ("models", "keras_traced_concrete_sizes.json")),
 }
 
 
