@@ -7,7 +7,7 @@
 /// with 83 and 89), a size that differs between the two being unknown. A call that never reads such a
 /// size keeps its one trace for any size (``OpGraph/readsSizes``).
 struct SizedTraces {
-    /// The input shapes the layer was built for (the batch unknown).
+    /// The input shapes the layer was built for (its batch as declared, if at all).
     let shapes: [[Int?]]
     /// Output shapes found for input shapes, in order of asking.
     var outputShapes: [(inputs: [[Int?]], outputs: [[Int?]])] = []
