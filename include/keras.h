@@ -1749,6 +1749,12 @@ int keras_layer_builder_input_has_mask(keras_layer_builder *builder, int index, 
  * second time so, on the same weights, and runs that trace where no mask reaches the layer.
  * Errors: INVALID_ARGUMENT (NULL), STATE (not inside build). */
 int keras_layer_builder_masks_absent(keras_layer_builder *builder, int *absent);
+/* Says that the call being traced read a size its inputs' shapes leave unknown (Python's
+ * `x.shape[1]` of a None axis, which Keras's call under jax.jit reads as an int): the trace ends
+ * there, unfinished, and the library traces the call again with each run's shapes, every size
+ * known (one trace per shape, kept, on the same weights). Errors: INVALID_ARGUMENT (NULL), STATE
+ * (not inside build). */
+int keras_layer_builder_reads_sizes(keras_layer_builder *builder);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

@@ -40,6 +40,9 @@ under load: Keras's eager ops and draws compile one XLA program each):
 - Tests/KerasTests/Fixtures/ops/keras_unknown_sizes_traced.json:
   test_ops_unknown_sizes_traced.py's `_keras_outputs` (its ops along axes of unknown size, at
   two lengths; Keras's eager ops compile one XLA program each per shape).
+- Tests/KerasTests/Fixtures/models/keras_traced_concrete_sizes.json:
+  test_traced_concrete_sizes.py's `_keras_outputs` (layers whose call reads unknown sizes, at two
+  batch sizes and two lengths, and their fits).
 - Tests/KerasTests/Fixtures/onnx/keras_onnx_outputs.json: test_export_onnx.py's
   `_keras_outputs` (each case's model on its drawn weights, compiled by jax.jit: 31 compilations,
   most of that file's time).
@@ -92,7 +95,8 @@ bounding_box_augmentations, resizing_antialias, onnx_outputs, token_learner_vit,
 eeg_fit, tabtransformer_fit, cct_fit, mlp_image_fit, pointnet_fit, unet_fit, conv_lstm_fit,
 auto_names, load, apps, unknown_axes, unknown_sizes_traced, nested_trace_sizes, ctc_asr_fit,
 handwriting_fit, nested_attention_masks, gnn_baseline_fit, gnn_classifier_fit,
-held_array_fit, fraud_detection_fit, stft_fit, fine_tune, application_predictions
+held_array_fit, fraud_detection_fit, stft_fit, fine_tune, application_predictions,
+traced_concrete_sizes
 (default: all).
 """
 import json
@@ -374,6 +378,8 @@ OUTPUTS = {
     "unknown_sizes_traced": (unknown_sizes_traced, ("ops", "keras_unknown_sizes_traced.json")),
     "fine_tune": (fine_tune, ("models", "keras_fine_tune.json")),
     "application_predictions": (application_predictions, ("models", "keras_application_predictions.json")),
+    "traced_concrete_sizes": (lambda: _keras_outputs_of("test_traced_concrete_sizes"),
+                              ("models", "keras_traced_concrete_sizes.json")),
 }
 
 

@@ -463,6 +463,11 @@ public func keras_layer_builder_masks_absent(_ builder: UnsafeMutableRawPointer?
     }
 }
 
+@_cdecl("keras_layer_builder_reads_sizes")
+public func keras_layer_builder_reads_sizes(_ builder: UnsafeMutableRawPointer?) -> Int32 {
+    guarded("keras_layer_builder_reads_sizes") { try trace(builder).readsSizes = true }
+}
+
 @_cdecl("keras_layer_builder_output_masks")
 public func keras_layer_builder_output_masks(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
                                              _ training: Int32) -> Int32 {

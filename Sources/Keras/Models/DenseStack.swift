@@ -103,7 +103,7 @@ struct DenseStack {
             if let e = fn.elementwise { return (kernel, d.bias, e) }
             return fn.isLastAxisSoftmax ? (kernel, d.bias, nil) : nil
         }
-        guard let t = l as? CallbackLayer, t.built, let f = t.graph?.denseForm, let w = t.denseWeights,
+        guard let t = l as? CallbackLayer, t.built, t.sizedTraces == nil, let f = t.graph?.denseForm, let w = t.denseWeights,
               let kernel = w.kernel, kernel.shape.count == 2,
               w.bias.map({ $0.shape == [kernel.shape[1]] }) ?? true else { return nil }
         return (kernel, w.bias, f.activation)

@@ -330,6 +330,7 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_mask(NULL, 0, &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_input_has_mask(NULL, 0, &i));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_masks_absent(NULL, &i));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_reads_sizes(NULL));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n must be", keras_layer_builder_outputs(NULL, 0, &node, -1));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");

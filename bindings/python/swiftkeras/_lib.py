@@ -434,6 +434,7 @@ _declare("keras_layer_builder_mask", [keras_layer_builder_p, c_int32, int64_p], 
 _declare("keras_layer_builder_output_masks", [keras_layer_builder_p, c_int32, int64_p, c_int32], c_int32)
 _declare("keras_layer_builder_input_has_mask", [keras_layer_builder_p, c_int32, int32_p], c_int32)
 _declare("keras_layer_builder_masks_absent", [keras_layer_builder_p, int32_p], c_int32)
+_declare("keras_layer_builder_reads_sizes", [keras_layer_builder_p], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)

@@ -44,7 +44,8 @@ NP = types.SimpleNamespace(**{
     "solve": np.linalg.solve,
     "cholesky": np.linalg.cholesky,
     "cholesky_inverse": lambda f: np.linalg.inv(f @ np.swapaxes(f, -1, -2)),
-    "rfft": lambda x: (np.fft.rfft(x).real, np.fft.rfft(x).imag)})
+    "rfft": lambda x: (np.fft.rfft(x).real, np.fft.rfft(x).imag),
+    "irfft": lambda x: np.fft.irfft(x[0] + 1j * x[1])})
 
 
 def _halves(o, x):
@@ -102,6 +103,8 @@ CASES = {
     "einsum_sliced": lambda o, x: o.einsum("bij,bjk->bik", x, x[:, 1:5]),
     "dot_rank3": lambda o, x: o.dot(x, o.swapaxes(x, 1, 2)),
     "rfft_axis1": lambda o, x: o.stack(o.rfft(o.swapaxes(x, 1, 2)), axis=1),
+    # the inverse along the unknown length: its output's length 2 (n - 1) read where it runs
+    "irfft_axis1": lambda o, x: o.swapaxes(o.irfft((o.swapaxes(x, 1, 2), o.swapaxes(x, 1, 2) * 0.5)), 1, 2),
     "slice_last_two": lambda o, x: x[:, o.shape(x)[1] - 2:] * 2.0,
     # an integer op's value has no gradient: only x's own term moves the kernel
     "integer_no_gradient": lambda o, x: o.add(x, o.cast(o.bitwise_and(o.cast(o.multiply(x, 8.0), "int32"), 6), "float32")),

@@ -57,7 +57,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     let functions: CallbackLayerFunctions
     /// The forward computation traced from `call` at build time, when the plugin gave one: it
     /// then replaces the forward and backward functions (nothing crosses into the plugin per step).
-    public private(set) var graph: OpGraph?
+    public internal(set) var graph: OpGraph?
     /// The weight values the steps of one sequence share (set between begin and end of it).
     private var sequenceWeights: [Tensor]?
 
@@ -103,7 +103,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         weightsToTakeBack = taken.variables
         defer { weightsToTakeBack = [] }
         do {
-            try NameScope.run(self) { try build(shapes: traced.inputShapes) }
+            try NameScope.run(self) { try build(shapes: sizedTraces?.shapes ?? traced.inputShapes) }
             guard weightsToTakeBack.isEmpty else {
                 throw KerasError.invalidState("\(pluginClassName) '\(name)': building it again to trace its call with its input's mask did not make its weights \(weightsToTakeBack.map(\.name)) again")
             }
@@ -115,7 +115,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     /// The weights a layer built again takes back (by name and shape) instead of new ones.
-    private var weightsToTakeBack: [Variable] = []
+    var weightsToTakeBack: [Variable] = []
+    /// Set while the layer traces its call for inputs whose sizes are all known, the batch's
+    /// included (CallbackLayer+Sizes.swift).
+    var tracingKnownSizes = false
+    /// The traces of a call that reads sizes unknown when traced (CallbackLayer+Sizes.swift).
+    var sizedTraces: SizedTraces?
 
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
     /// counts differ): a dict given as an argument by its sorted keys, as Keras flattens a
@@ -192,6 +197,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// Builds for one input or several (whose functions see them packed).
     public override func build(shapes: [[Int?]]) throws {
+        if !tracingKnownSizes { sizedTraces = nil }
         let weight = { [unowned self] (i: Int) throws -> Tensor in
             guard i >= 0 && i < variables.count else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the op graph refers to weight \(i), but the layer has \(variables.count)")
@@ -210,7 +216,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.inputsCarryMasks = tracingWithoutMasks ? shapes.map { _ in false } : inputsCarryMasks
         trace.tracesWithoutMasks = tracingWithoutMasks
         trace.maskShapes = tracingWithoutMasks ? [] : givenMaskShapes
-        trace.callProbes = callProbes
+        trace.callProbes = tracingKnownSizes ? nil : callProbes
         trace.writeWeight = { [unowned self] i, value, add in
             guard variables.indices.contains(i) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the call writes to weight \(i), but the layer has \(variables.count)")
@@ -226,6 +232,10 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
+        if trace.readsSizes, !tracingKnownSizes {
+            try traceForSizes(shapes)
+            return
+        }
         guard trace.isComplete else {
             // The plugin's functions take several inputs packed: their sizes must be known.
             do { _ = try OpGraph.packedShape(shapes) } catch let e as KerasError {
@@ -274,7 +284,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// Set while ``traceWithoutMasks(_:)`` builds the layer again.
     private var tracingWithoutMasks = false
     /// ``traceWithoutMasks(_:)``'s graph, when the layer's trace reads masks.
-    private var graphWithoutMasks: OpGraph?
+    var graphWithoutMasks: OpGraph?
 
     /// The graph a call with `masks` runs: the one traced without masks where none of the
     /// inputs carries one (Keras's call gets None), else the layer's.
@@ -284,7 +294,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     /// True when no input carries a mask (Keras's call gets `mask=None`).
-    private static func carriesNoMask(_ masks: [Tensor?]?) -> Bool {
+    static func carriesNoMask(_ masks: [Tensor?]?) -> Bool {
         !(masks ?? []).contains(where: { $0 != nil })
     }
 
@@ -306,30 +316,48 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     private func graph(forOtherShapes shapes: [[Int?]]) throws -> (graph: OpGraph, withoutMasks: OpGraph?)? {
-        guard let traced = graph, traced.base == nil, traced.stateWidths.isEmpty,
+        guard sizedTraces == nil, let traced = graph, traced.base == nil, traced.stateWidths.isEmpty,
               shapes.count == traced.inputShapes.count else { return nil }
         if let found = graphsForOtherShapes.first(where: { $0.graph.accepts(shapes) }) { return found }
-        let withoutMasks = graphWithoutMasks
+        graphsForOtherShapes.append(try traceAgain(for: shapes, knownSizes: false))
+        return graphsForOtherShapes.last
+    }
+
+    /// The call traced again for inputs of `shapes` (`knownSizes`: every size known, the batch's
+    /// included), on the same weights, with its trace without masks where it reads masks; the
+    /// layer's own traces are left as they were.
+    func traceAgain(for shapes: [[Int?]], knownSizes: Bool) throws -> (graph: OpGraph, withoutMasks: OpGraph?) {
+        let traced = graph, withoutMasks = graphWithoutMasks, wasKnown = tracingKnownSizes
         let taken = takeWeights()
         weightsToTakeBack = taken.variables
+        tracingKnownSizes = knownSizes
         defer {
             weightsToTakeBack = []
+            tracingKnownSizes = wasKnown
             restoreWeights(taken)
             graph = traced
             graphWithoutMasks = withoutMasks
         }
         try NameScope.run(self) { try build(shapes: shapes) }
-        guard let other = graph, other !== traced, weightsToTakeBack.isEmpty,
-              variables.map(ObjectIdentifier.init) == taken.variables.map(ObjectIdentifier.init) else {
-            throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': called on inputs of shape \(shapes.map { formatShape($0) }.joined(separator: ", ")) after it was built for \(traced.inputShapes.map { formatShape($0) }.joined(separator: ", ")), its build for the new shape made other weights than its first (Keras builds a layer once, at its first call)")
+        let described = shapes.map { formatShape($0) }.joined(separator: ", ")
+        guard let other = graph, other !== traced else {
+            throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': its call could not be traced for inputs of shape \(described)")
         }
-        graphsForOtherShapes.append((other, graphWithoutMasks))
-        return graphsForOtherShapes.last
+        guard weightsToTakeBack.isEmpty, variables.map(ObjectIdentifier.init) == taken.variables.map(ObjectIdentifier.init) else {
+            throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': called on inputs of shape \(described) after it was built for \((traced?.inputShapes ?? []).map { formatShape($0) }.joined(separator: ", ")), its build for the new shape made other weights than its first (Keras builds a layer once, at its first call)")
+        }
+        return (other, graphWithoutMasks)
     }
 
-    /// The shapes of `inputs` as a call sees them (the batch unknown).
-    private static func shapes(_ inputs: [Tensor]) -> [[Int?]] {
-        inputs.map { [nil] + $0.shape.dropFirst().map { Optional($0) } }
+    /// The graph that runs `inputs` (`masks` choosing as ``graph(forMasks:)``): for a call that
+    /// reads sizes, its trace for their shapes; else as ``graph(forMasks:shapes:)`` for their
+    /// shapes with the batch unknown.
+    private func graph(forMasks masks: [Tensor?]?, inputs: [Tensor]) throws -> OpGraph? {
+        if sizedTraces != nil {
+            let traced = try sizedGraph(for: inputs.map(\.shape))
+            return Self.carriesNoMask(masks) ? traced.withoutMasks ?? traced.graph : traced.graph
+        }
+        return try graph(forMasks: masks, shapes: inputs.map { [nil] + $0.shape.dropFirst().map { Optional($0) } })
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
@@ -351,6 +379,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The output shape for several inputs: the traced graph's, or the plugin's for their packed
     /// shape; a plugin without an output shape function gives the first input's shape.
     public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
+        if sizedTraces != nil { return try sizedOutputShapes(for: shapes)[0] }
         guard shapes.count > 1 else { return try computeOutputShape(shapes.first ?? []) }
         if let graph = try? graph(forMasks: nil, shapes: shapes), graph.accepts(shapes) { return graph.outputShape }
         guard functions.outputShape != nil else { return shapes[0] }
@@ -358,6 +387,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        if sizedTraces != nil { return try sizedOutputShapes(for: [inputShape])[0] }
         if let graph, graph.inputShapes.count == 1, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
         if graph != nil, let other = try? graph(forOtherShapes: [inputShape]) { return (other.withoutMasks ?? other.graph).outputShape }
         guard let outputShape = functions.outputShape else { return inputShape }
@@ -372,6 +402,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// Every output's shape: a traced call returning several tensors (Keras: a tuple from
     /// `call`) has one per output.
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        if sizedTraces != nil { return try sizedOutputShapes(for: shapes) }
         if let graph = try? graph(forMasks: nil, shapes: shapes), graph.accepts(shapes) { return graph.outputShapes }
         return [try computeOutputShape(shapes: shapes)]
     }
@@ -385,7 +416,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             guard let x = inputs.first else { throw KerasError.invalidArgument("\(pluginClassName) '\(name)' was called on no inputs") }
             return try call(x, training: training)
         }
-        if let graph = try graph(forMasks: nil, shapes: Self.shapes(inputs)) { return try runGraph(graph, inputs, training: training) }
+        if let graph = try graph(forMasks: nil, inputs: inputs) { return try runGraph(graph, inputs, training: training) }
         let batch = inputs[0].shape.first ?? 0
         let parts = try inputs.map { x -> Tensor in
             guard x.shape.first == batch else {
@@ -409,21 +440,21 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        if let graph = try graph(forMasks: nil, shapes: Self.shapes([inputs])) { return try runGraph(graph, [inputs], training: training) }
+        if let graph = try graph(forMasks: nil, inputs: [inputs]) { return try runGraph(graph, [inputs], training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         return try callFunctions(inputs, outputShape: shape, training: training)
     }
 
     /// A traced call: every output, reading the inputs' masks when the call takes them.
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        guard let graph = try graph(forMasks: mask, shapes: Self.shapes(inputs)) else { return [try call(inputs, training: training)] }
+        guard let graph = try graph(forMasks: mask, inputs: inputs) else { return [try call(inputs, training: training)] }
         return try runGraphAll(graph, inputs, masks: mask, training: training).outputs
     }
 
     /// A traced call that computes its outputs' masks (Keras: the layer's `compute_mask`) gives
     /// them; otherwise the masks pass as for any layer (``Layer/supportsMasking``).
     override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
-        guard let graph = try graph(forMasks: masks, shapes: Self.shapes(inputs)), graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
+        guard let graph = try graph(forMasks: masks, inputs: inputs), graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
         let r = try runGraphAll(graph, inputs, masks: masks, training: training)
         guard let outMasks = r.masks, outMasks.contains(where: { $0 != nil }) else { return (r.outputs, nil) }
         return (r.outputs, outMasks)

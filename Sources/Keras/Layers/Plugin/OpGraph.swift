@@ -31,6 +31,10 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var outputMasks: [[Int?]] = [[], []]
     /// Whether the traced call reads its inputs' masks (``addMask(at:)``).
     public private(set) var readsMasks = false
+    /// Whether the traced call read a size its inputs' shapes left unknown (Python's `x.shape[1]`
+    /// of a None axis): Keras traces `call` under jax.jit with each run's sizes, so the layer
+    /// traces its call again for every run shape (``CallbackLayer``) and this trace ends unfinished.
+    public var readsSizes = false
     /// Which inputs of the traced layer's calls carry a Keras mask, when its model's config
     /// says (``CallbackLayer/inputsCarryMasks``); nil when not known.
     public internal(set) var inputsCarryMasks: [Bool]?

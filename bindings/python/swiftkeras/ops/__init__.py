@@ -42,6 +42,7 @@ from ._control_flow import cond, fori_loop, scan, switch, while_loop
 from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
+from . import _trace
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
 from .linalg import (cholesky, cholesky_inverse, det, eig, eigh, inv, jvp, logdet, lstsq, lu_factor,
                      matrix_rank, pinv, qr, slogdet, solve, solve_triangular, svd)
@@ -395,6 +396,7 @@ class _Dim:
         return self._then("*", -1)._then("+", k)
 
     def _value(self, *_):
+        _trace.reads_sizes(f"ops.shape(x)[{self.axis}] used as a number")
         raise Unsupported(f"ops.shape: the size of axis {self.axis} is unknown while the layer is "
                           f"traced; it can only size an ops.reshape (after *, //, +, - by integers)")
 
@@ -461,6 +463,7 @@ def _known_shape(op, shape):
     """`shape` as ints, refusing an unknown size with what to pass instead."""
     dims = (shape,) if np.ndim(shape) == 0 and not isinstance(shape, (tuple, list)) else tuple(shape)
     if builtins.any(d is None or isinstance(d, _Dim) for d in dims):
+        _trace.reads_sizes(f"ops.{op} of shape {dims}")
         raise Unsupported(f"ops.{op}: the shape {dims} has an unknown size (None: the batch, as "
                           f"ops.shape reads it while a layer is traced); pass ops.shape(x) of "
                           f"the tensor of that shape whole, or only known sizes")

@@ -14,7 +14,7 @@ import numpy as np
 from ._arrays import _ops, _raw
 from ._scatter import keras_dtype, shape_of
 from ._special import not_traceable
-from ._trace import is_symbolic
+from ._trace import is_symbolic, reads_sizes
 
 _f32 = np.float32
 
@@ -48,6 +48,7 @@ def _split(z):
 def _length(op, x, axis=-1):
     n = shape_of(x)[axis]
     if n is None:
+        reads_sizes(f"ops.{op} along an axis of unknown size")   # (a layer's call: traced per run shape)
         raise not_traceable(op, f"the transformed axis of a tensor of shape {tuple(x.shape)} has "
                             "an unknown size", "transform an axis whose size is known (not the batch)")
     return n

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import sys
 import threading
 
 import numpy as np
@@ -41,13 +42,48 @@ def active():
     return getattr(_state, "trace", None)
 
 
+class ReadsSizes(BaseException):
+    """The call being traced read a size its input shapes leave unknown: Keras's call under
+    jax.jit reads it as an int, so the library traces the call again with each run's sizes
+    (keras_layer_builder_reads_sizes). A BaseException: no `except Exception` in the call or in an
+    op's fallback may take it for a failure."""
+
+
+def reads_sizes(what):
+    """Ends the trace running on this thread where it is a layer's that the library traces again
+    per run shape (ReadsSizes); else nothing, the caller going on as before."""
+    trace = active()
+    if trace is not None and trace.sizes_per_run:
+        raise ReadsSizes(what)
+
+
+class _Shape(tuple):
+    """The shape of a symbolic tensor with an unknown size (None): read by the user's code (an
+    entry that is None, by index, unpacking or slice), it ends the trace (reads_sizes), the call
+    being traced again with its run's sizes, as Keras's `x.shape[1]` is an int under jax.jit. The
+    library's own code reads it as the plain tuple it is."""
+
+    def _read(self, entries):
+        if None in entries and not sys._getframe(2).f_globals.get("__name__", "").startswith("swiftkeras."):
+            reads_sizes(f"shape {tuple.__repr__(self)} read in the call")
+        return entries
+
+    def __getitem__(self, item):
+        got = tuple.__getitem__(self, item)
+        self._read(got if isinstance(item, slice) else (got,))
+        return got
+
+    def __iter__(self):
+        return iter(self._read(tuple(tuple.__iter__(self))))
+
+
 class SymbolicTensor(TensorOperators):
     """A tensor of the op graph being traced: it has a shape and a dtype, no values. Keras:
     `KerasTensor` as `call` sees it under tracing."""
 
     def __init__(self, trace, node, shape):
         self._trace, self._node = trace, node
-        self.shape = shape
+        self.shape = _Shape(shape) if None in shape else shape
         self.dtype = "float32"
 
     @property
@@ -117,6 +153,9 @@ class Trace:
         # The `training` of the layers the call calls without one (None: the traced layer's
         # flag of each step; False: Keras's calls in inference mode, _model_api._WholeCall)
         self.default_training = None
+        # A layer's call the library traces again with each run's sizes where it reads an
+        # unknown one (ReadsSizes)
+        self.sizes_per_run = False
 
     def _check(self, rc):
         if rc != 0:
@@ -128,6 +167,12 @@ class Trace:
         self._check(_lib.keras_layer_builder_shape(self.builder, node, ctypes.byref(ndim), shape))
         return SymbolicTensor(self, node, tuple(None if shape[i] < 0 else int(shape[i])
                                                 for i in range(ndim.value)))
+
+    def per_run_shape(self):
+        """Ends the layer's trace unfinished: the library traces its call again with each run's
+        sizes, every one known (keras_layer_builder_reads_sizes). True: the call is traced."""
+        self._check(_lib.keras_layer_builder_reads_sizes(self.builder))
+        return True
 
     def input(self, index=None):
         """The layer's input (several: packed), or input number `index` of several."""
@@ -639,6 +684,7 @@ def trace_layer(layer, builder, takes_training, required=False):
     if not _lib.has("keras_layer_builder_op"):
         return False
     trace = Trace(builder, layer)
+    trace.sizes_per_run = not required and _lib.has("keras_layer_builder_reads_sizes")
     previous = active()
     _state.trace = trace
     given = []
@@ -697,6 +743,8 @@ def trace_layer(layer, builder, takes_training, required=False):
         layer._traced_adds_loss = bool(trace.losses)
         layer._output_structure = structure
         return True
+    except ReadsSizes:
+        return trace.per_run_shape()
     except TraceError:
         raise
     except Exception as e:  # noqa: BLE001 — the call is not traceable: numpy path
