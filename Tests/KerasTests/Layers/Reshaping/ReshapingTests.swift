@@ -127,8 +127,8 @@ final class ReshapingTests: XCTestCase {
         expect(["ZeroPadding1D", "rank 3"]) { try ZeroPadding1D()(Tensor(shape: [2, 3, 4, 1])) }
         expect(["UpSampling2D(size:"]) { try UpSampling2D(size: [0, 2]) }
         expect(["UpSampling3D(interpolation:"]) { try UpSampling3D(interpolation: .bilinear) }
-        expect(["UpSampling2D config", "'area'", "lanczos5"]) {
-            try deserializeLayer(["class_name": "UpSampling2D", "config": ["interpolation": "area"]])
+        expect(["UpSampling2D config", "'area'", "lanczos5"]) {   // (kept by Keras's constructor; refused when built)
+            try deserializeLayer(["class_name": "UpSampling2D", "config": ["interpolation": "area"]])(Tensor(shape: [1, 2, 2, 1]))
         }
         expect(["ZeroPadding3D config", "padding"]) {
             try deserializeLayer(["class_name": "ZeroPadding3D", "config": ["padding": "wide"]])
