@@ -572,6 +572,9 @@ class _ComputeLoss(OpLayer):
 
     class_name = "ComputeLoss"
     _registered_name = "swiftkeras>ComputeLoss"
+    # One trace with the batch unknown (the compute_loss its tests and users see), never one per
+    # run shape (ops/_trace.py ReadsSizes)
+    _sizes_per_run = False
 
     def __init__(self, model, pred_shapes, target_shapes, spec, x_shapes, x_keys, output_names,
                  **kwargs):

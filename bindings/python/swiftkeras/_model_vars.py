@@ -407,13 +407,13 @@ def subclass_config(model):
     (_objects.init_arguments), which `from_config` passes back, as Keras's automatic config
     does, then its trainable flag and dtype policy (Layer.get_config's)."""
     from . import _traced_regularizers
-    from .layers import Layer, _takes_name_as_keras_reads_it, refuse_unserializable_init
+    from .layers import Layer, _takes_name_as_keras_reads_it, _unserializable_init_refused
     from .models import Model
     base = Layer.get_config(model)
     config = {"name": base.pop("name")}
     if type(model).get_config is Model.get_config:
         if model.__dict__.get("_init_unserializable") and not _traced_regularizers.reading():
-            refuse_unserializable_init(model)
+            _unserializable_init_refused(model)
         config.update(model.__dict__.get("_init_kwargs") or {})
         if not _takes_name_as_keras_reads_it(type(model)):
             config.pop("name", None)   # (Keras's test: the constructor could not take it back)

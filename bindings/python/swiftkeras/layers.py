@@ -73,7 +73,7 @@ def _calls_on_arrays_in_model_trace(layer, arguments):
         raise _model_vars.CallsOnArrays(layer)
 
 
-def refuse_unserializable_init(obj):
+def _unserializable_init_refused(obj):
     """Keras's NotImplementedError of the automatic `get_config` of a layer or model given
     constructor values it cannot hold (Operation.get_config)."""
     example = """
@@ -531,7 +531,7 @@ class Layer(_variables.LayerBasics):
         if not self.__dict__.get("_init_unserializable") or \
                 type(self).get_config is not Layer.get_config or _traced_regularizers.reading():
             return
-        refuse_unserializable_init(self)
+        _unserializable_init_refused(self)
 
     @classmethod
     def from_config(cls, config):

@@ -463,7 +463,8 @@ def _known_shape(op, shape):
     """`shape` as ints, refusing an unknown size with what to pass instead."""
     dims = (shape,) if np.ndim(shape) == 0 and not isinstance(shape, (tuple, list)) else tuple(shape)
     if builtins.any(d is None or isinstance(d, _Dim) for d in dims):
-        _trace.reads_sizes(f"ops.{op} of shape {dims}")
+        if builtins.any(isinstance(d, _Dim) for d in dims):   # (a literal None: refused below)
+            _trace.reads_sizes(f"ops.{op} of shape {dims}")
         raise Unsupported(f"ops.{op}: the shape {dims} has an unknown size (None: the batch, as "
                           f"ops.shape reads it while a layer is traced); pass ops.shape(x) of "
                           f"the tensor of that shape whole, or only known sizes")

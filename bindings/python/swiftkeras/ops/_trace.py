@@ -684,7 +684,8 @@ def trace_layer(layer, builder, takes_training, required=False):
     if not _lib.has("keras_layer_builder_op"):
         return False
     trace = Trace(builder, layer)
-    trace.sizes_per_run = not required and _lib.has("keras_layer_builder_reads_sizes")
+    trace.sizes_per_run = not required and getattr(layer, "_sizes_per_run", True) and \
+        _lib.has("keras_layer_builder_reads_sizes")
     previous = active()
     _state.trace = trace
     given = []
